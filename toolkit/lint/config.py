@@ -1,0 +1,132 @@
+"""Linter configuration: `[tool.b2c-toolkit.lint]` in pyproject.toml, or a TOML file given by `--config`.
+
+Precedence: defaults → pyproject.toml (found from the working directory upwards) → `--config` file
+→ command-line flags. Unknown keys are an error naming the key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+
+from toolkit.lint.directives import matches
+from toolkit.lint.problem import Severity
+
+KEYS = {"select", "ignore", "severity", "per-path-ignores", "external-bases", "exclude"}
+SEVERITIES = {"error", "warning", "info", "off"}
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used (exit 2)."""
+
+
+@dataclass
+class Config:
+    """What to check and how loud each rule is."""
+
+    select: list[str] = field(default_factory=lambda: ["ALL"])
+    ignore: list[str] = field(default_factory=list)
+    severity: dict[str, str] = field(default_factory=dict)  #: rule id → error|warning|info|off
+    per_path_ignores: dict[str, list[str]] = field(default_factory=dict)  #: glob → rule ids
+    external_bases: list[str] = field(default_factory=list)  #: PolicyIds deployed elsewhere
+    exclude: list[str] = field(default_factory=list)  #: globs of files not to lint
+    source: str = "defaults"
+
+    def enabled(self, rule: str, path: str) -> bool:
+        """Whether `rule` runs, and reports on `path`."""
+        if not matches(rule, {s.upper() for s in self.select}) or matches(rule, {s.upper() for s in self.ignore}):
+            return False
+        if self.severity.get(rule) == "off":
+            return False
+        return not any(fnmatch(path, glob) and matches(rule, {r.upper() for r in rules}) for glob, rules in self.per_path_ignores.items())
+
+    def severity_of(self, rule: str, default: Severity) -> Severity:
+        """The configured severity of `rule`, or `default`."""
+        value = self.severity.get(rule)
+        return default if value in (None, "off") else Severity(value)
+
+    def excluded(self, path: str) -> bool:
+        """True when a file matches an `exclude` glob."""
+        return any(fnmatch(path, glob) for glob in self.exclude)
+
+
+def _strings(name: str, value: Any, where: str) -> list[str]:
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {name} must be a list of strings")
+    return value
+
+
+def _check_rule_ids(ids: list[str], where: str, known: set[str]) -> None:
+    for rule_id in ids:
+        if rule_id.upper() != "ALL" and not any(k.startswith(rule_id.upper()) for k in known):
+            raise ConfigError(f'{where}: no such rule: "{rule_id}"')
+
+
+def from_table(table: dict[str, Any], where: str, base: Config | None = None) -> Config:
+    """Build a config from a `[tool.b2c-toolkit.lint]` table, over `base`."""
+    from toolkit.lint.registry import all_rules
+
+    known = {r.id for r in all_rules()}
+    unknown = sorted(set(table) - KEYS)
+    if unknown:
+        raise ConfigError(f'{where}: unknown option "{unknown[0]}" (known: {", ".join(sorted(KEYS))})')
+    config = Config(**{k: v for k, v in vars(base or Config()).items()})
+    config.source = where
+    for name in ("select", "ignore", "external-bases", "exclude"):
+        if name in table:
+            setattr(config, name.replace("-", "_"), _strings(name, table[name], where))
+    _check_rule_ids(config.select + config.ignore, where, known)
+    severity = table.get("severity", {})
+    if not isinstance(severity, dict):
+        raise ConfigError(f"{where}: severity must be a table of rule = level")
+    for rule_id, level in severity.items():
+        _check_rule_ids([rule_id], where, known)
+        if level not in SEVERITIES:
+            raise ConfigError(f'{where}: severity of "{rule_id}" must be one of {", ".join(sorted(SEVERITIES))}, not "{level}"')
+        config.severity = {**config.severity, rule_id.upper(): level}
+    per_path = table.get("per-path-ignores", {})
+    if not isinstance(per_path, dict):
+        raise ConfigError(f"{where}: per-path-ignores must be a table of glob = [rules]")
+    for glob, rules in per_path.items():
+        ids = _strings(f"per-path-ignores.{glob}", rules, where)
+        _check_rule_ids(ids, where, known)
+        config.per_path_ignores = {**config.per_path_ignores, glob: ids}
+    return config
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def _tool_table(data: dict[str, Any]) -> dict[str, Any] | None:
+    table = data.get("tool", {}).get("b2c-toolkit", {}).get("lint")
+    return table if isinstance(table, dict) else None
+
+
+def load_config(config_file: str | None = None, start: Path | None = None) -> Config:
+    """The configuration for a run: pyproject.toml from `start` upwards, then `config_file`."""
+    config = Config()
+    here = (start or Path.cwd()).resolve()
+    for folder in [here, *here.parents]:
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            table = _tool_table(_read(pyproject))
+            if table is not None:
+                config = from_table(table, str(pyproject), config)
+                break
+    if config_file:
+        path = Path(config_file)
+        data = _read(path)
+        table = _tool_table(data)
+        config = from_table(data if table is None else table, str(path), config)
+    return config

@@ -1,0 +1,91 @@
+"""The engine: load files, build chains, run the rules, and turn findings into problems."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from toolkit.lint.config import Config
+from toolkit.lint.loader import LoadError, PolicyFile, discover, display_path, load
+from toolkit.lint.model import PolicySet, key
+from toolkit.lint.problem import Problem, Severity
+from toolkit.lint.registry import Finding, Rule, Scope, all_rules, get
+
+
+@dataclass
+class Report:
+    """The result of one run."""
+
+    files: int = 0  #: policy files read, broken ones included
+    problems: list[Problem] = field(default_factory=list)
+
+    def count(self, severity: Severity) -> int:
+        """How many problems have `severity`."""
+        return sum(1 for p in self.problems if p.severity is severity)
+
+    def worst(self) -> Severity | None:
+        """The highest severity reported, or None when clean."""
+        return max((p.severity for p in self.problems), key=lambda s: s.rank, default=None)
+
+
+def lint(paths: Iterable[str | os.PathLike[str]], config: Config | None = None) -> Report:
+    """Lint every policy file under `paths` and return the problems, sorted."""
+    config = config or Config()
+    files: list[PolicyFile] = []
+    errors: list[LoadError] = []
+    for path, explicit in discover(paths):
+        if config.excluded(display_path(path)):
+            continue
+        loaded = load(path, explicit)
+        if isinstance(loaded, PolicyFile):
+            files.append(loaded)
+        elif isinstance(loaded, LoadError):
+            errors.append(loaded)
+    rules = [r for r in all_rules() if config.enabled(r.id, "")]
+    policy_set = PolicySet(files, {key(b) for b in config.external_bases})
+    raw = list(_run(rules, policy_set))
+    xml001 = get("XML001")
+    found = [Problem(e.display, e.line, e.column, xml001.id, config.severity_of(xml001.id, xml001.severity), e.message) for e in errors]
+    found = [p for p in found if config.enabled(p.rule, p.path)]
+    found.extend(_to_problems(raw, policy_set, config))
+    return Report(files=len(files) + len(errors), problems=sorted(found))
+
+
+def _run(rules: list[Rule], policy_set: PolicySet) -> Iterator[tuple[Rule, Finding, str]]:
+    """Every finding with its rule and the name of the policy it affects."""
+    for r in (r for r in rules if r.scope is Scope.SET):
+        for finding in r.check(policy_set):
+            yield r, finding, policy_set.owner(finding.element).policy_id
+    for f in policy_set.files:
+        for r in (r for r in rules if r.scope is Scope.FILE):
+            for finding in r.check(f):
+                yield r, finding, f.policy_id
+    chain_rules = [r for r in rules if r.scope is Scope.CHAIN]
+    for effective in policy_set.effective_policies():
+        for r in chain_rules:
+            for finding in r.check(effective):
+                yield r, finding, effective.name
+
+
+def _to_problems(raw: list[tuple[Rule, Finding, str]], policy_set: PolicySet, config: Config) -> list[Problem]:
+    """Locate findings, apply suppressions and configuration, and merge duplicates.
+
+    A base file shared by several relying parties yields the same finding once per chain: it
+    is reported once, naming every policy it affects.
+    """
+    merged: dict[tuple[str, int, int, str, str], tuple[Severity, set[str]]] = {}
+    for r, finding, policy in raw:
+        f = policy_set.owner(finding.element)
+        line, column = f.locate(finding.element, finding.attr)
+        if f.suppressions.suppresses(r.id, line) or not config.enabled(r.id, f.display):
+            continue
+        # configuration wins over a finding's own severity, which wins over the rule default
+        severity = config.severity_of(r.id, finding.severity or r.severity)
+        entry = merged.setdefault((f.display, line, column, r.id, finding.message), (severity, set()))
+        if policy:
+            entry[1].add(policy)
+    return [
+        Problem(path, line, column, rule_id, severity, message, ", ".join(sorted(policies)))
+        for (path, line, column, rule_id, message), (severity, policies) in merged.items()
+    ]

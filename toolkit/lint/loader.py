@@ -1,0 +1,178 @@
+"""Find policy files and parse them securely: no network, no DTD, no entity expansion.
+
+A file that cannot be read safely becomes an `XML001` problem instead of an exception, so one
+broken file never stops the rest of the set from being linted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from toolkit.lint.directives import Suppressions, parse_suppressions
+
+NS = "http://schemas.microsoft.com/online/cpim/schemas/2013/06"
+ROOT_TAG = f"{{{NS}}}TrustFrameworkPolicy"
+#: Far above B2C's 1024 KB limit (INH005) but low enough to keep memory bounded.
+MAX_BYTES = 16 * 1024 * 1024
+SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox"}
+
+# resolve_entities=False keeps entity references unexpanded (no billion laughs, no XXE);
+# a DOCTYPE is then refused outright, since B2C policies never carry one.
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_blank_text=False,
+)
+
+
+def q(path: str) -> str:
+    """Qualify a slash-separated element path with the policy namespace: `q("Metadata/Item")`."""
+    return "/".join(part if part in (".", "..", "*") else f"{{{NS}}}{part}" for part in path.split("/"))
+
+
+@dataclass(eq=False)
+class PolicyFile:
+    """One parsed `TrustFrameworkPolicy` file."""
+
+    path: Path
+    display: str  #: the path as reported (relative to the working directory when possible)
+    root: etree._Element
+    data: bytes = field(repr=False)
+    suppressions: Suppressions = field(default_factory=Suppressions)
+
+    @property
+    def size(self) -> int:
+        """Size in bytes, as B2C counts it against its 1024 KB limit."""
+        return len(self.data)
+
+    @property
+    def tenant(self) -> str:
+        """The `TenantId` attribute ("" when missing)."""
+        return self.root.get("TenantId", "")
+
+    @property
+    def policy_id(self) -> str:
+        """The `PolicyId` attribute ("" when missing)."""
+        return self.root.get("PolicyId", "")
+
+    @property
+    def base(self) -> tuple[str, str] | None:
+        """`(TenantId, PolicyId)` of the `BasePolicy` this file extends, if any."""
+        el = self.root.find(q("BasePolicy"))
+        if el is None:
+            return None
+        return (el.findtext(q("TenantId"), "").strip(), el.findtext(q("PolicyId"), "").strip())
+
+    @property
+    def is_relying_party(self) -> bool:
+        """True for the task-focused file that carries `RelyingParty`."""
+        return self.root.find(q("RelyingParty")) is not None
+
+    def locate(self, el: etree._Element, attr: str | None = None) -> tuple[int, int]:
+        """Line and column where an element's start tag (or one of its attributes) is written.
+
+        libxml2 records the line where a start tag *ends*; walk back to where it begins.
+        """
+        end = el.sourceline or 1
+        lines = self.data.split(b"\n", end)[:end]
+        tag = re.compile(b"<" + re.escape(etree.QName(el).localname.encode()) + rb"(?=[\s/>]|$)")
+        needle = re.compile(rb"(?<![\w:.-])" + re.escape(attr.encode()) + rb"\s*=") if attr else None
+        for n in range(end, max(end - 200, 0), -1):
+            text = lines[n - 1]
+            hit = needle.search(text) if needle is not None else None
+            starts = list(tag.finditer(text))
+            if hit is not None:
+                return n, hit.start() + 1
+            if starts:
+                return n, starts[-1].start() + 1
+        return end, 1
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """A file that looked like a policy but could not be read safely (becomes `XML001`)."""
+
+    display: str
+    line: int
+    column: int
+    message: str
+
+
+def display_path(path: Path) -> str:
+    """Report paths relative to the working directory when under it, POSIX-style."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def discover(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, bool]]:
+    """Yield `(file, explicit)` for every `*.xml` under the paths, recursively, sorted.
+
+    `explicit` is True for files named on the command line: those are reported even when
+    they are not well-formed enough to recognise as policies.
+    """
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found: list[Path] = []
+            for dirpath, dirnames, filenames in os.walk(path):
+                dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+                found.extend(Path(dirpath, f) for f in filenames if f.lower().endswith(".xml"))
+            for f in sorted(found):
+                if f not in seen:
+                    seen.add(f)
+                    yield f, False
+        elif path not in seen:
+            seen.add(path)
+            yield path, True
+
+
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def load(path: Path, explicit: bool = False) -> PolicyFile | LoadError | None:
+    """Parse one file. None means "not a policy" (skipped silently)."""
+    shown = display_path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return LoadError(shown, 1, 1, f"file is {size // 1024} KB, too large to be a policy")
+        data = path.read_bytes()
+    except OSError as exc:
+        if not explicit:
+            return None
+        return LoadError(shown, 1, 1, f"cannot read file: {exc.strerror or exc}")
+    looks_like_policy = explicit or b"TrustFrameworkPolicy" in data
+    doctype = _DOCTYPE.search(data)
+    if doctype is not None:
+        if not looks_like_policy:
+            return None
+        line = _line_of(data, doctype.start())
+        return LoadError(shown, line, 1, "DOCTYPE declarations are not allowed in policies (possible XXE or entity expansion attack); the file was not processed")
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        if not looks_like_policy:
+            return None
+        line, column = exc.position if exc.position else (1, 1)
+        return LoadError(shown, max(line, 1), max(column, 1), f"not well-formed XML: {exc.msg}")
+    if etree.QName(root).localname != "TrustFrameworkPolicy":
+        return None
+    if root.tag != ROOT_TAG:
+        return LoadError(shown, root.sourceline or 1, 1, f"TrustFrameworkPolicy must be in the namespace {NS}")
+    return PolicyFile(path, shown, root, data, parse_suppressions(root))

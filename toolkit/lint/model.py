@@ -1,0 +1,500 @@
+"""Policy sets, inheritance chains and the effective (merged) policy of each relying party.
+
+B2C stacks the files of a chain root→leaf: "Elements of the same type and name in the RP file
+override those elements in the Extensions, and Extensions overrides Base." Files link through
+`BasePolicy (TenantId, PolicyId)`, never through file names. See rule-catalog.md §3.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, TypeVar
+
+from lxml import etree
+
+from toolkit.lint.loader import PolicyFile, q
+
+Element = etree._Element
+V = TypeVar("V")
+
+#: Handler class names (matched as substrings) to technical profile kinds (rule-catalog.md §0).
+HANDLER_KINDS = (
+    ("RestfulProvider", "REST"),
+    ("AzureActiveDirectoryProvider", "AAD"),
+    ("SelfAssertedAttributeProvider", "SelfAsserted"),
+    ("PhoneFactorProtocolProvider", "PhoneFactor"),
+    ("OneTimePasswordProtocolProvider", "OTP"),
+    ("CaptchaProvider", "Captcha"),
+    ("ClaimsTransformationProtocolProvider", "ClaimsTransformation"),
+    ("AzureApplicationInsightsProvider", "AppInsights"),
+    ("SSOSessionProvider", "Session"),
+)
+IDP_PROTOCOLS = {"openidconnect", "oauth1", "oauth2", "saml2"}
+
+
+def key(value: str) -> str:
+    """Policy and tenant ids compare case-insensitively in B2C."""
+    return value.strip().casefold()
+
+
+class IdTable(dict[str, V]):
+    """A table of elements by Id. B2C matches Ids case-insensitively (`surName` finds `surname`)."""
+
+    def __setitem__(self, k: str, v: V) -> None:
+        super().__setitem__(k.casefold(), v)
+
+    def __getitem__(self, k: str) -> V:
+        return super().__getitem__(k.casefold())
+
+    def __contains__(self, k: object) -> bool:
+        return isinstance(k, str) and super().__contains__(k.casefold())
+
+    def get(self, k: str, default: Any = None) -> Any:  # type: ignore[override]
+        """Case-insensitive `dict.get`."""
+        return super().get(k.casefold(), default)
+
+    def setdefault(self, k: str, default: V) -> V:  # type: ignore[override]
+        """Case-insensitive `dict.setdefault`."""
+        return super().setdefault(k.casefold(), default)
+
+
+class TechnicalProfile:
+    """One technical profile merged across the chain, with its `IncludeTechnicalProfile` resolved.
+
+    `decls` are the declarations root→leaf. Values read through this class follow B2C's rules:
+    a child file's value overrides a parent's, and the including profile's value overrides the
+    included profile's.
+    """
+
+    def __init__(self, tp_id: str) -> None:
+        self.id = tp_id
+        self.decls: list[Element] = []
+        #: the profiles this one includes, nearest first, cycles cut (see `Effective`)
+        self.included: list[TechnicalProfile] = []
+
+    def __repr__(self) -> str:
+        return f"TechnicalProfile({self.id!r})"
+
+    @property
+    def definition(self) -> Element:
+        """The declaration that defines the profile (the first, root-most one)."""
+        return self.decls[0]
+
+    @property
+    def lineage(self) -> list[TechnicalProfile]:
+        """This profile then the ones it includes: the order in which values are looked up."""
+        return [self, *self.included]
+
+    def _last(self, path: str) -> Element | None:
+        for tp in self.lineage:
+            for decl in reversed(tp.decls):
+                found = decl.find(q(path))
+                if found is not None:
+                    return found
+        return None
+
+    def include_ref(self) -> Element | None:
+        """The `IncludeTechnicalProfile` element of this profile's own declarations."""
+        for decl in reversed(self.decls):
+            found = decl.find(q("IncludeTechnicalProfile"))
+            if found is not None:
+                return found
+        return None
+
+    def item(self, meta_key: str) -> Element | None:
+        """The `Metadata/Item` that sets `meta_key` in the merged profile (last writer wins)."""
+        for tp in self.lineage:
+            for decl in reversed(tp.decls):
+                for it in reversed(decl.findall(q("Metadata/Item"))):
+                    if it.get("Key") == meta_key:
+                        return it
+        return None
+
+    def where(self, meta_key: str) -> Element:
+        """The element to report a metadata problem at: the Item, else the definition."""
+        it = self.item(meta_key)
+        return self.definition if it is None else it
+
+    def meta(self, meta_key: str) -> str | None:
+        """The merged metadata value for `meta_key`, stripped, or None."""
+        it = self.item(meta_key)
+        return None if it is None else (it.text or "").strip()
+
+    def meta_is(self, meta_key: str, value: str) -> bool:
+        """Case-insensitive comparison of a metadata value."""
+        return (self.meta(meta_key) or "").casefold() == value.casefold()
+
+    @property
+    def protocol(self) -> Element | None:
+        """The effective `Protocol` element."""
+        return self._last("Protocol")
+
+    @property
+    def kind(self) -> str:
+        """REST, AAD, SelfAsserted, PhoneFactor, OTP, Captcha, ClaimsTransformation, AppInsights,
+        Session, IdP or "" (unknown)."""
+        proto = self.protocol
+        if proto is None:
+            return ""
+        handler = proto.get("Handler", "")
+        for needle, kind in HANDLER_KINDS:
+            if needle in handler:
+                return kind
+        if proto.get("Name", "").casefold() in IDP_PROTOCOLS:
+            return "IdP"
+        return ""
+
+    @property
+    def session(self) -> Element | None:
+        """The effective `UseTechnicalProfileForSessionManagement` element."""
+        return self._last("UseTechnicalProfileForSessionManagement")
+
+    def collection(self, path: str, key_attr: str) -> list[Element]:
+        """A merged collection (union by `key_attr`, later entries replacing earlier ones)."""
+        merged: dict[str, Element] = {}
+        for tp in reversed(self.lineage):
+            for decl in tp.decls:
+                for el in decl.iterfind(q(path)):
+                    merged.pop(el.get(key_attr, ""), None)
+                    merged[el.get(key_attr, "")] = el
+        return list(merged.values())
+
+    @property
+    def validation_profiles(self) -> list[Element]:
+        """Merged `ValidationTechnicalProfiles/ValidationTechnicalProfile`, in order."""
+        return self.collection("ValidationTechnicalProfiles/ValidationTechnicalProfile", "ReferenceId")
+
+    @property
+    def crypto_keys(self) -> dict[str, Element]:
+        """Merged `CryptographicKeys/Key` by Id."""
+        return {k.get("Id", ""): k for k in self.collection("CryptographicKeys/Key", "Id")}
+
+    @property
+    def input_claims(self) -> list[Element]:
+        """Merged `InputClaims/InputClaim`."""
+        return self.collection("InputClaims/InputClaim", "ClaimTypeReferenceId")
+
+    @property
+    def display_claims(self) -> list[Element]:
+        """Merged `DisplayClaims/DisplayClaim` (keyed by claim or display control)."""
+        merged: dict[str, Element] = {}
+        for tp in reversed(self.lineage):
+            for decl in tp.decls:
+                for el in decl.iterfind(q("DisplayClaims/DisplayClaim")):
+                    merged[el.get("ClaimTypeReferenceId") or el.get("DisplayControlReferenceId", "")] = el
+        return list(merged.values())
+
+
+class Journey:
+    """A `UserJourney` or `SubJourney` merged across the chain; steps merge by `Order`."""
+
+    def __init__(self, journey_id: str, tag: str) -> None:
+        self.id = journey_id
+        self.tag = tag  #: "UserJourney" or "SubJourney"
+        self.decls: list[Element] = []
+
+    def __repr__(self) -> str:
+        return f"{self.tag}({self.id!r})"
+
+    @property
+    def definition(self) -> Element:
+        """The last (leaf-most) declaration."""
+        return self.decls[-1]
+
+    @cached_property
+    def steps(self) -> list[Element]:
+        """Orchestration steps after merging, in `Order`. Steps with a non-numeric Order are dropped."""
+        by_order: dict[int, Element] = {}
+        for decl in self.decls:
+            for step in decl.iterfind(q("OrchestrationSteps/OrchestrationStep")):
+                order = order_of(step)
+                if order is not None:
+                    by_order[order] = step
+        return [by_order[k] for k in sorted(by_order)]
+
+    @property
+    def journey_type(self) -> str:
+        """For a SubJourney, `Call` or `Transfer`; "" for a UserJourney."""
+        return self.definition.get("Type", "") if self.tag == "SubJourney" else ""
+
+
+def order_of(step: Element) -> int | None:
+    """`OrchestrationStep/@Order` as an int, or None when it is not a number."""
+    try:
+        return int(step.get("Order", ""))
+    except ValueError:
+        return None
+
+
+def exchanges(step: Element) -> list[Element]:
+    """The `ClaimsExchange` elements of a step."""
+    return step.findall(q("ClaimsExchanges/ClaimsExchange"))
+
+
+@dataclass(eq=False)
+class Chain:
+    """The files from the root policy down to one file, and whether every link was found."""
+
+    files: list[PolicyFile]  #: root → leaf
+    complete: bool = True  #: False when a BasePolicy was missing, external or cyclic
+
+    @property
+    def leaf(self) -> PolicyFile:
+        """The file this chain was built for."""
+        return self.files[-1]
+
+
+class Effective:
+    """The effective policy of one leaf file (normally a relying party): its chain merged."""
+
+    def __init__(self, chain: Chain) -> None:
+        self.chain = chain
+        self.files = chain.files
+        self.name = chain.leaf.policy_id or chain.leaf.display
+        self.technical_profiles: IdTable[TechnicalProfile] = IdTable()
+        self.user_journeys: IdTable[Journey] = IdTable()
+        self.sub_journeys: IdTable[Journey] = IdTable()
+        #: single-valued building blocks by Id, leaf-most declaration
+        self.claim_types: IdTable[Element] = IdTable()
+        self.claims_transformations: IdTable[Element] = IdTable()
+        self.content_definitions: IdTable[Element] = IdTable()
+        self.display_controls: IdTable[Element] = IdTable()
+        #: (ElementType, StringId) of every LocalizedString in the chain
+        self.localized_strings: set[tuple[str, str]] = set()
+        #: include cycles found while resolving IncludeTechnicalProfile: (element, description)
+        self.include_cycles: list[tuple[Element, str]] = []
+        self._owner = {id(f.root): f for f in self.files}
+        for f in self.files:
+            self._add(f.root)
+        self._resolve_includes()
+
+    def _add(self, root: Element) -> None:
+        for el in root.iterfind(q("ClaimsProviders/ClaimsProvider/TechnicalProfiles/TechnicalProfile")):
+            tp_id = el.get("Id", "")
+            self.technical_profiles.setdefault(tp_id, TechnicalProfile(tp_id)).decls.append(el)
+        for tag, table in (("UserJourney", self.user_journeys), ("SubJourney", self.sub_journeys)):
+            for el in root.iterfind(q(f"{tag}s/{tag}")):
+                j_id = el.get("Id", "")
+                table.setdefault(j_id, Journey(j_id, tag)).decls.append(el)
+        blocks = (
+            ("BuildingBlocks/ClaimsSchema/ClaimType", self.claim_types),
+            ("BuildingBlocks/ClaimsTransformations/ClaimsTransformation", self.claims_transformations),
+            ("BuildingBlocks/ContentDefinitions/ContentDefinition", self.content_definitions),
+            ("BuildingBlocks/DisplayControls/DisplayControl", self.display_controls),
+        )
+        for path, table in blocks:
+            for el in root.iterfind(q(path)):
+                table[el.get("Id", "")] = el
+        for el in root.iterfind(q("BuildingBlocks/Localization/LocalizedResources/LocalizedStrings/LocalizedString")):
+            self.localized_strings.add((el.get("ElementType", ""), el.get("StringId", "")))
+
+    def _resolve_includes(self) -> None:
+        for tp in self.technical_profiles.values():
+            seen = [tp.id]
+            current = tp
+            while (ref := current.include_ref()) is not None:
+                target = self.technical_profiles.get(ref.get("ReferenceId", ""))
+                if target is None:
+                    break  # dangling: INH007 reports it
+                if target.id in seen:
+                    self.include_cycles.append((ref, " → ".join([*seen, target.id])))
+                    break
+                seen.append(target.id)
+                tp.included.append(target)
+                current = target
+
+    def file_of(self, el: Element) -> PolicyFile:
+        """The file of the chain an element was parsed from."""
+        return self._owner[id(el.getroottree().getroot())]
+
+    @property
+    def relying_party(self) -> Element | None:
+        """The leaf-most `RelyingParty` element of the chain."""
+        for f in reversed(self.files):
+            rp = f.root.find(q("RelyingParty"))
+            if rp is not None:
+                return rp
+        return None
+
+    @property
+    def is_relying_party(self) -> bool:
+        """True when the chain ends in a relying-party file."""
+        return self.relying_party is not None
+
+    def elements(self, path: str) -> Iterator[Element]:
+        """Every element at `path` (below the root) in every file of the chain, root→leaf."""
+        for f in self.files:
+            yield from f.root.iterfind(q(path))
+
+    def iter_all(self, tag: str) -> Iterator[Element]:
+        """Every element named `tag` anywhere in the chain."""
+        for f in self.files:
+            yield from f.root.iter(q(tag))
+
+    # -- reachability -----------------------------------------------------------------------
+
+    @cached_property
+    def journeys_in_use(self) -> list[Journey]:
+        """Journeys an RP runs: DefaultUserJourney, endpoint journeys, and the sub-journeys they
+        invoke. For a chain without a RelyingParty, every journey of the chain."""
+        rp = self.relying_party
+        if rp is None:
+            return [*self.user_journeys.values(), *self.sub_journeys.values()]
+        refs = [el.get("ReferenceId", "") for el in rp.iterfind(q("DefaultUserJourney"))]
+        refs += [el.get("UserJourneyReferenceId", "") for el in rp.iterfind(q("Endpoints/Endpoint"))]
+        found: dict[int, Journey] = {}
+        todo = [self.user_journeys[r] for r in refs if r in self.user_journeys]
+        while todo:
+            journey = todo.pop()
+            if id(journey) in found:
+                continue
+            found[id(journey)] = journey
+            for step in journey.steps:
+                for cand in step.iterfind(q("JourneyList/Candidate")):
+                    sub = self.sub_journeys.get(cand.get("SubJourneyReferenceId", ""))
+                    if sub is not None:
+                        todo.append(sub)
+        return list(found.values())
+
+    def step_profiles(self) -> Iterator[tuple[Journey, Element, Element, TechnicalProfile]]:
+        """`(journey, step, ClaimsExchange, profile)` for every exchange of the journeys in use."""
+        for journey in self.journeys_in_use:
+            for step in journey.steps:
+                for exchange in exchanges(step):
+                    tp = self.technical_profiles.get(exchange.get("TechnicalProfileReferenceId", ""))
+                    if tp is not None:
+                        yield journey, step, exchange, tp
+
+    def issuer_ids(self, journey: Journey) -> set[str]:
+        """Ids of the token issuer profiles a journey's SendClaims steps name."""
+        default = journey.definition.get("DefaultCpimIssuerTechnicalProfileReferenceId", "")
+        return {
+            step.get("CpimIssuerTechnicalProfileReferenceId") or default
+            for step in journey.steps
+            if step.get("Type") == "SendClaims"
+        } - {""}
+
+    @cached_property
+    def profiles_in_use(self) -> list[TechnicalProfile]:
+        """Profiles the journeys in use run: from steps, SendClaims, validation profiles and
+        display-control actions, recursively. Without a RelyingParty, every profile."""
+        if not self.is_relying_party:
+            return list(self.technical_profiles.values())
+        todo = [tp.id for _, _, _, tp in self.step_profiles()]
+        for journey in self.journeys_in_use:
+            todo.extend(self.issuer_ids(journey))
+        found: dict[str, TechnicalProfile] = {}
+        while todo:
+            tp = self.technical_profiles.get(todo.pop())
+            if tp is None or tp.id in found:
+                continue
+            found[tp.id] = tp
+            todo.extend(v.get("ReferenceId", "") for v in tp.validation_profiles)
+            for claim in tp.display_claims:
+                control = self.display_controls.get(claim.get("DisplayControlReferenceId", ""))
+                if control is not None:
+                    todo.extend(
+                        el.get("ReferenceId", "") or el.get("TechnicalProfileReferenceId", "")
+                        for el in control.iter(q("ValidationClaimsExchangeTechnicalProfile"))
+                    )
+        return list(found.values())
+
+    def profiles_of_kind(self, kind: str) -> list[TechnicalProfile]:
+        """Profiles in use of one kind (see `TechnicalProfile.kind`)."""
+        return [tp for tp in self.profiles_in_use if tp.kind == kind]
+
+    @cached_property
+    def issuers(self) -> list[TechnicalProfile]:
+        """The token issuer (JwtIssuer) profiles named by SendClaims steps in use."""
+        ids: set[str] = set()
+        for journey in self.journeys_in_use:
+            ids |= self.issuer_ids(journey)
+        return [self.technical_profiles[i] for i in sorted(ids) if i in self.technical_profiles]
+
+
+@dataclass
+class PolicySet:
+    """Every policy file found, linked into chains by `BasePolicy`."""
+
+    files: list[PolicyFile]
+    external_bases: set[str] = field(default_factory=set)  #: casefolded PolicyIds deployed elsewhere
+    #: (file, BasePolicy element, message) for each broken link (INH001)
+    broken_links: list[tuple[PolicyFile, Element, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._by_id: dict[tuple[str, str], list[PolicyFile]] = {}
+        for f in self.files:
+            self._by_id.setdefault((key(f.tenant), key(f.policy_id)), []).append(f)
+        self._owner = {id(f.root): f for f in self.files}
+        self.ambiguous: set[int] = set()  #: ids of files whose base exists in several equally near folders
+        self.parent: dict[int, PolicyFile | None] = {id(f): self._find_parent(f) for f in self.files}
+        self.chains = {id(f): self._chain(f) for f in self.files}
+
+    def owner(self, el: Element) -> PolicyFile:
+        """The file an element was parsed from."""
+        return self._owner[id(el.getroottree().getroot())]
+
+    def _find_parent(self, f: PolicyFile) -> PolicyFile | None:
+        base = f.base
+        if base is None:
+            return None
+        candidates = [c for c in self._by_id.get((key(base[0]), key(base[1])), []) if c is not f]
+        if not candidates:
+            return None
+        # The same (TenantId, PolicyId) may appear in several folders (one set per sample):
+        # the base nearest to the child in the folder tree is the one it extends.
+        # A tie means the link is ambiguous; the chain is then marked incomplete.
+        here = str(f.path.resolve().parent)
+        ranked = sorted(candidates, key=lambda c: -len(os.path.commonpath([here, str(c.path.resolve().parent)])))
+        closeness = [len(os.path.commonpath([here, str(c.path.resolve().parent)])) for c in ranked[:2]]
+        if len(closeness) == 2 and closeness[0] == closeness[1]:
+            self.ambiguous.add(id(f))
+        return ranked[0]
+
+    def _chain(self, f: PolicyFile) -> Chain:
+        files = [f]
+        complete = True
+        current = f
+        while current.base is not None:
+            base_el = current.root.find(q("BasePolicy"))
+            assert base_el is not None
+            parent = self.parent[id(current)]
+            tenant, policy_id = current.base
+            if parent is None:
+                complete = False
+                if key(policy_id) not in self.external_bases:
+                    self._broken(current, base_el, f"base policy {policy_id} (tenant {tenant}) is not in the linted set; lint it too, or declare it in external-bases")
+                break
+            if parent in files:
+                complete = False
+                loop = " → ".join(p.policy_id for p in [*reversed(files[files.index(parent):]), parent])
+                self._broken(current, base_el, f"BasePolicy chain is cyclic: {loop}")
+                break
+            if id(current) in self.ambiguous:
+                complete = False
+            files.append(parent)
+            current = parent
+        return Chain(list(reversed(files)), complete)
+
+    def _broken(self, f: PolicyFile, el: Element, message: str) -> None:
+        entry = (f, el, message)
+        if not any(b[0] is f and b[2] == message for b in self.broken_links):
+            self.broken_links.append(entry)
+
+    def chain(self, f: PolicyFile) -> Chain:
+        """The chain from the root policy down to `f`."""
+        return self.chains[id(f)]
+
+    @property
+    def leaves(self) -> list[PolicyFile]:
+        """Files no other file extends: the ends of chains (normally the relying parties)."""
+        parents = {id(p) for p in self.parent.values() if p is not None}
+        return [f for f in self.files if id(f) not in parents]
+
+    def effective_policies(self) -> Iterable[Effective]:
+        """The effective policy of every leaf."""
+        for leaf in self.leaves:
+            yield Effective(self.chain(leaf))

@@ -1,0 +1,44 @@
+"""The one record every rule, formatter and test speaks: a `Problem` at a place in a file."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.Enum):
+    """How bad a finding is. "off" is configuration, not a severity."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """2 for errors, 1 for warnings, 0 for infos: compare against `--fail-on`."""
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """A finding. Lines and columns start at 1; `policy` names the relying parties it affects."""
+
+    path: str
+    line: int
+    column: int
+    rule: str
+    severity: Severity = field(compare=False)
+    message: str = field(compare=False)
+    policy: str = field(default="", compare=False)
+
+    def as_dict(self) -> dict[str, object]:
+        """The stable JSON shape of one problem."""
+        return {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "policy": self.policy,
+        }

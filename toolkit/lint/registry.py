@@ -1,0 +1,91 @@
+"""The rule contract and the one registry of rules.
+
+A rule is a function decorated with `@rule(...)`. Its docstring is its documentation (why it hurts
+resilience, a bad and a fixed example, the Microsoft doc it rests on); `b2c-toolkit rules ID`
+prints it. A rule only yields `Finding`s (where and what); the engine stamps id, severity, path,
+line and the relying parties affected, and applies configuration and suppressions.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+from toolkit.lint.problem import Severity
+
+LEARN = "https://learn.microsoft.com/azure/active-directory-b2c/"
+
+
+class Scope(enum.Enum):
+    """What a rule's `check` receives."""
+
+    LOAD = "load"  #: produced while reading files (XML001); `check` is never called
+    SET = "set"  #: the whole `PolicySet`
+    FILE = "file"  #: one `PolicyFile`
+    CHAIN = "chain"  #: one `Effective` policy (a chain merged root→leaf)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a rule reports: the element (and optionally attribute) where the value is written."""
+
+    element: etree._Element
+    message: str
+    attr: str | None = None
+    severity: Severity | None = None  #: overrides the rule's default (e.g. REST009 part b)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule."""
+
+    id: str
+    title: str
+    severity: Severity
+    scope: Scope
+    check: Callable[[Any], Iterator[Finding]]
+    help_uri: str
+
+    @property
+    def doc(self) -> str:
+        """The rule's documentation: its check function's docstring."""
+        return inspect.cleandoc(self.check.__doc__ or "")
+
+
+_RULES: dict[str, Rule] = {}
+
+
+def rule(
+    rule_id: str, title: str, severity: Severity, scope: Scope, doc_page: str
+) -> Callable[[Callable[[Any], Iterator[Finding]]], Callable[[Any], Iterator[Finding]]]:
+    """Register a rule. `doc_page` is the Microsoft Learn page (relative to the B2C docs, or absolute)."""
+
+    def register(check: Callable[[Any], Iterator[Finding]]) -> Callable[[Any], Iterator[Finding]]:
+        if rule_id in _RULES:
+            raise ValueError(f'rule "{rule_id}" registered twice')
+        uri = doc_page if doc_page.startswith("https://") else LEARN + doc_page
+        _RULES[rule_id] = Rule(rule_id, title, severity, scope, check, uri)
+        return check
+
+    return register
+
+
+def all_rules() -> list[Rule]:
+    """Every rule, sorted by id."""
+    import toolkit.lint.rules  # noqa: F401  (registers the rules)
+
+    return [_RULES[k] for k in sorted(_RULES)]
+
+
+def get(rule_id: str) -> Rule:
+    """One rule by id; a clear error for an unknown id."""
+    rules = {r.id: r for r in all_rules()}
+    try:
+        return rules[rule_id.upper()]
+    except KeyError:
+        raise ValueError(f'no such rule: "{rule_id}"') from None

@@ -1,0 +1,209 @@
+"""Rules on user journeys and sub-journeys: wiring that the upload or the run would reject."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from toolkit.lint.loader import q
+from toolkit.lint.model import Effective, Journey, exchanges, order_of
+from toolkit.lint.problem import Severity
+from toolkit.lint.registry import Finding, Scope, rule
+
+SELECTION_STEPS = {"ClaimsProviderSelection", "CombinedSignInAndSignUp"}
+
+
+def _all_journeys(policy: Effective) -> list[Journey]:
+    return [*policy.user_journeys.values(), *policy.sub_journeys.values()]
+
+
+@rule("JRN001", "Orchestration steps not numbered 1..N", Severity.ERROR, Scope.CHAIN, "troubleshoot")
+def step_numbering(policy: Effective) -> Iterator[Finding]:
+    """A journey's `OrchestrationStep/@Order` values are not exactly 1..N: a duplicate, a gap, or
+    a value that is not a number (steps merge by Order across the chain).
+
+    The upload fails with "There is a duplicate key sequence"; the fix is to "renumber the steps
+    sequentially without skipping any integers from 1 to N".
+
+    Bad::
+
+        <OrchestrationStep Order="1" .../> <OrchestrationStep Order="3" .../>
+
+    Fixed::
+
+        <OrchestrationStep Order="1" .../> <OrchestrationStep Order="2" .../>
+
+    Source: troubleshoot "There is a duplicate key sequence '{number}'".
+    """
+    for journey in _all_journeys(policy):
+        for decl in journey.decls:
+            seen: Counter[int] = Counter()
+            for step in decl.iterfind(q("OrchestrationSteps/OrchestrationStep")):
+                order = order_of(step)
+                if order is None:
+                    yield Finding(step, f"{journey.tag} {journey.id!r}: Order {step.get('Order')!r} is not a number", attr="Order")
+                    continue
+                seen[order] += 1
+                if seen[order] == 2:
+                    yield Finding(step, f"{journey.tag} {journey.id!r}: duplicate step Order {order}", attr="Order")
+        orders = [order_of(s) for s in journey.steps]
+        expected = list(range(1, len(orders) + 1))
+        if orders != expected:
+            missing = sorted(set(range(1, max(o or 0 for o in orders) + 1)) - set(orders))
+            yield Finding(journey.definition, f"{journey.tag} {journey.id!r}: steps must be numbered 1..N; missing {', '.join(map(str, missing))}")
+
+
+@rule("JRN002", "SendClaims step invalid", Severity.ERROR, Scope.CHAIN, "userjourneys")
+def send_claims(policy: Effective) -> Iterator[Finding]:
+    """A user journey (or `Transfer` sub-journey) has no `SendClaims` step or more than one, steps
+    after it, or a `SendClaims` step that names no token issuer.
+
+    "A user must reach the last orchestration step in the user journey to acquire a token."
+    Errors AADB2C90040 (no SendClaims), AADB2C90049 (several), AADB2C90050 (steps after it),
+    AADB2C90108 (no issuer): no user gets a token.
+
+    Bad::
+
+        <OrchestrationStep Order="5" Type="SendClaims" />
+
+    Fixed::
+
+        <OrchestrationStep Order="5" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />
+
+    Source: error codes; custom policy overview; user journeys "OrchestrationSteps".
+    """
+    for journey in _all_journeys(policy):
+        if journey.tag == "SubJourney" and journey.journey_type != "Transfer":
+            continue
+        steps = journey.steps
+        sends = [s for s in steps if s.get("Type") == "SendClaims"]
+        if not sends:
+            if journey.tag == "UserJourney":
+                yield Finding(journey.definition, f"UserJourney {journey.id!r} has no SendClaims step, so no token is issued")
+            continue
+        for extra in sends[1:]:
+            yield Finding(extra, f"{journey.tag} {journey.id!r} has more than one SendClaims step")
+        last = steps.index(sends[0])
+        if last != len(steps) - 1:
+            yield Finding(steps[last + 1], f"{journey.tag} {journey.id!r} has steps after its SendClaims step")
+        default = journey.definition.get("DefaultCpimIssuerTechnicalProfileReferenceId")
+        for step in sends:
+            if not step.get("CpimIssuerTechnicalProfileReferenceId") and not default:
+                yield Finding(step, f"SendClaims step of {journey.id!r} names no CpimIssuerTechnicalProfileReferenceId")
+
+
+@rule("JRN003", "Claims exchange wiring errors", Severity.ERROR, Scope.CHAIN, "userjourneys#claims-provider-selection")
+def exchange_wiring(policy: Effective) -> Iterator[Finding]:
+    """Selection steps and claims exchanges that do not fit together.
+
+    Reported: a `ClaimsExchange` step with several exchanges not right after a selection step; a
+    `ClaimsProviderSelection` with both or neither of `TargetClaimsExchangeId` and
+    `ValidationClaimsExchangeId`; a target not found in the next step (or a validation exchange
+    not in the current one); a selection step with targets followed by a step that is not a
+    `ClaimsExchange`; a duplicate `ClaimsExchange/@Id` in one journey. "If any step fails, the
+    transaction fails."
+
+    Bad::
+
+        <ClaimsProviderSelection TargetClaimsExchangeId="FacebookExchange" />
+        <!-- next step has no ClaimsExchange Id="FacebookExchange" -->
+
+    Fixed: the next step declares `<ClaimsExchange Id="FacebookExchange" TechnicalProfileReferenceId="Facebook-OAUTH" />`.
+
+    Source: troubleshoot (several headings); user journeys "Claims provider selection".
+    """
+    for journey in _all_journeys(policy):
+        steps = journey.steps
+        ids: Counter[str] = Counter()
+        for i, step in enumerate(steps):
+            kind = step.get("Type", "")
+            here = exchanges(step)
+            nxt = steps[i + 1] if i + 1 < len(steps) else None
+            prev_kind = steps[i - 1].get("Type", "") if i else ""
+            for ex in here:
+                ids[ex.get("Id", "")] += 1
+                if ids[ex.get("Id", "")] == 2:
+                    yield Finding(ex, f"{journey.id!r}: duplicate ClaimsExchange Id {ex.get('Id')!r}", attr="Id")
+            if kind == "ClaimsExchange" and len(here) > 1 and prev_kind not in SELECTION_STEPS:
+                yield Finding(step, f"{journey.id!r} step {step.get('Order')}: several ClaimsExchanges are only allowed right after a selection step")
+            if kind not in SELECTION_STEPS:
+                continue
+            next_ids = {ex.get("Id") for ex in exchanges(nxt)} if nxt is not None else set()
+            here_ids = {ex.get("Id") for ex in here}
+            has_target = False
+            for sel in step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection")):
+                target, validation = sel.get("TargetClaimsExchangeId"), sel.get("ValidationClaimsExchangeId")
+                if bool(target) == bool(validation):
+                    yield Finding(sel, "ClaimsProviderSelection needs exactly one of TargetClaimsExchangeId and ValidationClaimsExchangeId")
+                elif target:
+                    has_target = True
+                    if target not in next_ids:
+                        yield Finding(sel, f"TargetClaimsExchangeId {target!r} is not a ClaimsExchange of the next step", attr="TargetClaimsExchangeId")
+                elif validation not in here_ids:
+                    yield Finding(sel, f"ValidationClaimsExchangeId {validation!r} is not a ClaimsExchange of this step", attr="ValidationClaimsExchangeId")
+            if has_target and (nxt is None or nxt.get("Type") != "ClaimsExchange"):
+                yield Finding(step, f"{journey.id!r} step {step.get('Order')}: a selection step must be followed by a ClaimsExchange step")
+
+
+def _blocks(policy: Effective) -> Iterator[tuple[str, list]]:  # type: ignore[type-arg]
+    for journey in _all_journeys(policy):
+        for step in journey.steps:
+            for block in step.iterfind(q("Preconditions")):
+                yield f"{journey.id!r} step {step.get('Order')}", list(block)
+    for tp in policy.profiles_in_use:
+        for vtp in tp.validation_profiles:
+            for block in vtp.iterfind(q("Preconditions")):
+                yield f"validation profile {vtp.get('ReferenceId')!r} of {tp.id!r}", list(block)
+
+
+@rule("JRN004", "ClaimEquals precondition without ClaimsExist", Severity.INFO, Scope.CHAIN, "userjourneys#preconditions")
+def claim_equals_without_exists(policy: Effective) -> Iterator[Finding]:
+    """A `Preconditions` block tests `ClaimEquals` on a claim without a `ClaimsExist` test on the
+    same claim (in steps and in validation profiles).
+
+    "If the claim is null or uninitialized, the precondition is ignored… As a best practice,
+    check both that the claim exists, and equals to a value." A missing claim silently
+    mis-branches: an MFA step or a directory write runs, or doesn't.
+
+    Bad::
+
+        <Precondition Type="ClaimEquals" ExecuteActionsIf="true">
+          <Value>isActiveMFASession</Value><Value>True</Value><Action>SkipThisOrchestrationStep</Action></Precondition>
+
+    Fixed: add before it::
+
+        <Precondition Type="ClaimsExist" ExecuteActionsIf="false">
+          <Value>isActiveMFASession</Value><Action>SkipThisOrchestrationStep</Action></Precondition>
+
+    Source: user journeys "Preconditions".
+    """
+    for where, block in _blocks(policy):
+        exists = {(p.findtext(q("Value")) or "").strip() for p in block if p.get("Type") == "ClaimsExist"}
+        for p in block:
+            claim = (p.findtext(q("Value")) or "").strip()
+            if p.get("Type") == "ClaimEquals" and claim not in exists:
+                yield Finding(p, f"{where}: ClaimEquals on {claim!r} without ClaimsExist; a missing claim makes the precondition silently ignored")
+
+
+@rule("JRN005", "Sub-journey misuse", Severity.WARNING, Scope.CHAIN, "subjourneys")
+def sub_journey_misuse(policy: Effective) -> Iterator[Finding]:
+    """A sub-journey invokes another sub-journey, or a `Transfer` sub-journey has no `SendClaims`.
+
+    "A sub journey is called only from a user journey, it shouldn't call another sub journey."
+    A Transfer sub-journey never returns: "The sub journey must have a SendClaims step".
+
+    Bad::
+
+        <SubJourney Id="MFA" Type="Transfer"> ... no SendClaims ... </SubJourney>
+
+    Fixed: end it with `<OrchestrationStep Order="N" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />`,
+    or make it `Type="Call"`.
+
+    Source: sub journeys "User journey branching".
+    """
+    for journey in policy.sub_journeys.values():
+        for step in journey.steps:
+            if step.get("Type") == "InvokeSubJourney":
+                yield Finding(step, f"SubJourney {journey.id!r} invokes another sub-journey")
+        if journey.journey_type == "Transfer" and not any(s.get("Type") == "SendClaims" for s in journey.steps):
+            yield Finding(journey.definition, f"Transfer SubJourney {journey.id!r} has no SendClaims step")

@@ -1,0 +1,287 @@
+"""Rules on RESTful technical profiles: contain API failures, keep APIs authenticated."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from urllib.parse import parse_qsl, urlsplit
+
+from toolkit.lint.model import Effective, TechnicalProfile
+from toolkit.lint.problem import Severity
+from toolkit.lint.registry import Finding, Scope, rule
+
+FAILED_MESSAGE = "DefaultUserMessageIfRequestFailed"
+BREAKER_MESSAGES = ("UserMessageIfCircuitOpen", "UserMessageIfRequestTimeout", "UserMessageIfDnsResolutionFailed")
+SECRET_PARAMS = {"code", "key", "apikey", "api_key", "api-key", "sig", "signature", "token", "access_token", "secret", "client_secret", "password", "subscription-key"}
+#: deploy-time placeholders, which are not claims: {Settings:X}, {{ x }}, #{x}#, $(x)
+_SETTING = re.compile(r"\{Settings:[^}]*\}|\{\{[^}]*\}\}|#\{[^}]*\}#|\$\([^)]*\)")
+
+
+def _message_set(policy: Effective, tp: TechnicalProfile, string_id: str) -> bool:
+    return tp.item(string_id) is not None or ("ErrorMessage", string_id) in policy.localized_strings
+
+
+@rule("REST001", "No generic REST failure message", Severity.WARNING, Scope.CHAIN, "restful-technical-profile#error-handling")
+def no_failure_message(policy: Effective) -> Iterator[Finding]:
+    """A REST technical profile in use has no `DefaultUserMessageIfRequestFailed`, in its merged
+    metadata or as an `ErrorMessage` localized string.
+
+    Without it the user sees the built-in "Failed to establish connection to restful service end
+    point. Restful service URL: {0}": the backend URL, and no guidance. "Enable error handling in
+    the technical profile. Ensure users are informed."
+
+    Bad::
+
+        <TechnicalProfile Id="REST-GetLoyalty">
+          <Protocol Name="Proprietary" Handler="Web.TPEngine.Providers.RestfulProvider, ..." />
+          <Metadata><Item Key="ServiceUrl">https://api.contoso.com/loyalty</Item>...</Metadata>
+
+    Fixed::
+
+        <Item Key="DefaultUserMessageIfRequestFailed">Cannot process your request right now, please try again later.</Item>
+
+    Source: RESTful technical profile "Error handling"; localization string IDs "Restful service
+    error messages"; resilient external processes "Handle API errors".
+    """
+    for tp in policy.profiles_of_kind("REST"):
+        if not _message_set(policy, tp, FAILED_MESSAGE):
+            yield Finding(tp.definition, f"REST profile {tp.id!r} has no {FAILED_MESSAGE}: on failure users see the default message with the service URL")
+
+
+@rule("REST002", "No circuit-breaker messages", Severity.INFO, Scope.CHAIN, "restful-technical-profile#error-handling")
+def no_breaker_messages(policy: Effective) -> Iterator[Finding]:
+    """A REST profile has a generic failure message but none of `UserMessageIfCircuitOpen`,
+    `UserMessageIfRequestTimeout` or `UserMessageIfDnsResolutionFailed`.
+
+    Each falls back to the generic message, so a user cannot tell "try again in a minute" (open
+    circuit, timeout) from "this is broken". "Use the RESTful API profile to configure error
+    messages for various circuit breakers."
+
+    Bad: only `DefaultUserMessageIfRequestFailed` set.
+
+    Fixed::
+
+        <Item Key="UserMessageIfCircuitOpen">This service is temporarily unavailable. Please try again later.</Item>
+        <Item Key="UserMessageIfRequestTimeout">The request timed out. Please try again.</Item>
+
+    Source: RESTful technical profile "Error handling"; resilient external processes.
+    """
+    for tp in policy.profiles_of_kind("REST"):
+        if _message_set(policy, tp, FAILED_MESSAGE) and not any(_message_set(policy, tp, m) for m in BREAKER_MESSAGES):
+            yield Finding(tp.definition, f"REST profile {tp.id!r} sets no circuit-breaker message ({', '.join(BREAKER_MESSAGES)})")
+
+
+@rule("REST003", "Anonymous REST API", Severity.ERROR, Scope.CHAIN, "secure-rest-api")
+def anonymous_api(policy: Effective) -> Iterator[Finding]:
+    """A REST profile in use has `AuthenticationType` `None`.
+
+    "The None value indicates that the REST API is anonymous". An anonymous endpoint reachable
+    from the sign-in page is an open door for abuse and denial of service; "ClientCertificate
+    (recommended)".
+
+    Bad::
+
+        <Item Key="AuthenticationType">None</Item>
+
+    Fixed::
+
+        <Item Key="AuthenticationType">ClientCertificate</Item>
+        ...
+        <CryptographicKeys><Key Id="ClientCertificate" StorageReferenceId="B2C_1A_RestApiClientCertificate" /></CryptographicKeys>
+
+    Source: RESTful technical profile "Metadata"; secure REST API; resilient external processes.
+    """
+    for tp in policy.profiles_of_kind("REST"):
+        if tp.meta_is("AuthenticationType", "none"):
+            yield Finding(tp.where("AuthenticationType"), f"REST profile {tp.id!r} calls its API anonymously (AuthenticationType None)")
+
+
+@rule("REST004", "AllowInsecureAuthInProduction enabled", Severity.ERROR, Scope.CHAIN, "secure-rest-api")
+def insecure_auth_in_production(policy: Effective) -> Iterator[Finding]:
+    """A REST profile in use sets `AllowInsecureAuthInProduction` to `true`.
+
+    The key exists only to allow `AuthenticationType` `None` "in production environment". The
+    secure REST API guide: "Change the AllowInsecureAuthInProduction to false."
+
+    Bad::
+
+        <Item Key="AllowInsecureAuthInProduction">true</Item>
+
+    Fixed::
+
+        <Item Key="AllowInsecureAuthInProduction">false</Item>
+
+    Source: RESTful technical profile "Metadata"; secure REST API.
+    """
+    for tp in policy.profiles_of_kind("REST"):
+        if tp.meta_is("AllowInsecureAuthInProduction", "true"):
+            yield Finding(tp.where("AllowInsecureAuthInProduction"), f"REST profile {tp.id!r} allows insecure authentication in production")
+
+
+@rule("REST005", "REST DebugMode on", Severity.WARNING, Scope.CHAIN, "restful-technical-profile#metadata")
+def debug_mode(policy: Effective) -> Iterator[Finding]:
+    """A REST profile in use sets `DebugMode` to `true`.
+
+    In debug mode the API's `developerMessage`, `moreInfo`, `code` and `requestId` are shown to
+    end users. Often switched on in an Extensions file during development and forgotten.
+
+    Bad::
+
+        <Item Key="DebugMode">true</Item>
+
+    Fixed: remove the item (the default is false).
+
+    Source: RESTful technical profile "Metadata", "Returning validation error message".
+    """
+    for tp in policy.profiles_of_kind("REST"):
+        if tp.meta_is("DebugMode", "true"):
+            yield Finding(tp.where("DebugMode"), f"REST profile {tp.id!r} has DebugMode on: API error details reach users")
+
+
+@rule("REST006", "ServiceUrl not HTTPS, or claims in host", Severity.ERROR, Scope.CHAIN, "api-connectors-overview#development-of-your-rest-api")
+def insecure_service_url(policy: Effective) -> Iterator[Finding]:
+    """A REST profile's `ServiceUrl` is not `https`, or a claim is placed in its host name.
+
+    "The REST API service must be published to a publicly accessible HTTPS endpoint" with TLS 1.2;
+    "The host name part of the URL cannot contain claims." Deploy-time placeholders such as
+    `{Settings:ApiHost}` are not claims and are allowed.
+
+    Bad::
+
+        <Item Key="ServiceUrl">http://api.contoso.com/loyalty</Item>
+        <Item Key="ServiceUrl">https://{tenant}.contoso.com/loyalty</Item>
+
+    Fixed::
+
+        <Item Key="ServiceUrl">https://api.contoso.com/{tenant}/loyalty</Item>
+
+    Source: API connectors overview "Development of your REST API"; HTTPS cipher and TLS requirements.
+    """
+    for tp in policy.profiles_of_kind("REST"):
+        item = tp.item("ServiceUrl")
+        url = _SETTING.sub("x", (item.text or "").strip()) if item is not None else ""
+        if item is None or not url or url.startswith("{"):
+            continue
+        if not url.casefold().startswith("https://"):
+            yield Finding(item, f"REST profile {tp.id!r} ServiceUrl is not an https URL")
+        elif "{" in url[len("https://") :].split("/", 1)[0]:
+            yield Finding(item, f"REST profile {tp.id!r} ServiceUrl puts a claim in the host name")
+
+
+@rule("REST007", "Credential embedded in ServiceUrl", Severity.WARNING, Scope.CHAIN, "secure-rest-api#api-key-authentication")
+def credential_in_url(policy: Effective) -> Iterator[Finding]:
+    """A REST profile's `ServiceUrl` carries a secret-like query parameter (`code=`, `key=`, `sig=`,
+    `token=`, …).
+
+    A key in the XML bypasses policy keys, so it cannot be rotated through CI/CD and ends up in
+    every copy of the repository; an API key in the query "is not a mechanism that should be used
+    alone in production". Send it in a header from a policy key instead. (The doc samples
+    themselves use `?code=your-code`: this rule is an inference from the secrets guidance.)
+
+    Bad::
+
+        <Item Key="ServiceUrl">https://fn.azurewebsites.net/api/GetProfile?code=abc123</Item>
+
+    Fixed::
+
+        <Item Key="ServiceUrl">https://fn.azurewebsites.net/api/GetProfile</Item>
+        <Item Key="AuthenticationType">ApiKeyHeader</Item>
+        <CryptographicKeys><Key Id="x-functions-key" StorageReferenceId="B2C_1A_RestApiKey" /></CryptographicKeys>
+
+    Source: secure REST API "API key authentication"; developer best practices "Secrets".
+    """
+    for tp in policy.profiles_of_kind("REST"):
+        item = tp.item("ServiceUrl")
+        if item is None:
+            continue
+        try:
+            query = urlsplit((item.text or "").strip()).query
+        except ValueError:
+            continue
+        names = sorted({name for name, _ in parse_qsl(query, keep_blank_values=True) if name.casefold() in SECRET_PARAMS})
+        if names:
+            yield Finding(item, f"REST profile {tp.id!r} ServiceUrl carries a credential in its query ({', '.join(names)}); use a policy key in a header")
+
+
+#: AuthenticationType → the CryptographicKeys it needs
+REQUIRED_KEYS = {
+    "basic": ("BasicAuthenticationUsername", "BasicAuthenticationPassword"),
+    "clientcertificate": ("ClientCertificate",),
+}
+
+
+@rule("REST008", "AuthenticationType and CryptographicKeys mismatch", Severity.ERROR, Scope.CHAIN, "restful-technical-profile#cryptographic-keys")
+def auth_keys_mismatch(policy: Effective) -> Iterator[Finding]:
+    """A REST profile's `AuthenticationType` lacks the cryptographic keys it needs.
+
+    `Basic` needs keys `BasicAuthenticationUsername` and `BasicAuthenticationPassword`;
+    `ClientCertificate` needs `ClientCertificate`; `Bearer` needs `BearerAuthenticationToken`, or
+    `UseClaimAsBearerToken` naming an input claim; `ApiKeyHeader` needs exactly one key ("Azure AD
+    B2C supports only one HTTP header for authentication"). Otherwise every call fails at run time
+    with AADB2C90025.
+
+    Bad::
+
+        <Item Key="AuthenticationType">ClientCertificate</Item>
+        <!-- no CryptographicKeys -->
+
+    Fixed::
+
+        <CryptographicKeys><Key Id="ClientCertificate" StorageReferenceId="B2C_1A_RestApiClientCertificate" /></CryptographicKeys>
+
+    Source: RESTful technical profile "Cryptographic keys"; secure REST API; error codes.
+    """
+    for tp in policy.profiles_of_kind("REST"):
+        auth = (tp.meta("AuthenticationType") or "").casefold()
+        where = tp.item("AuthenticationType")
+        if where is None:
+            continue
+        keys = tp.crypto_keys
+        missing = [k for k in REQUIRED_KEYS.get(auth, ()) if k not in keys]
+        if missing:
+            yield Finding(where, f"REST profile {tp.id!r} uses {tp.meta('AuthenticationType')} authentication but has no key {', '.join(missing)}")
+        elif auth == "bearer" and "BearerAuthenticationToken" not in keys:
+            claim = tp.meta("UseClaimAsBearerToken")
+            inputs = {c.get("ClaimTypeReferenceId") for c in tp.input_claims} | {c.get("PartnerClaimType") for c in tp.input_claims}
+            if not claim or claim not in inputs:
+                yield Finding(where, f"REST profile {tp.id!r} uses Bearer authentication without a BearerAuthenticationToken key or UseClaimAsBearerToken input claim")
+        elif auth == "apikeyheader" and len(keys) != 1:
+            yield Finding(where, f"REST profile {tp.id!r} uses ApiKeyHeader with {len(keys)} keys; exactly one header key is supported")
+
+
+@rule("REST009", "REST failure not contained in the journey", Severity.WARNING, Scope.CHAIN, "api-connectors-overview")
+def failure_not_contained(policy: Effective) -> Iterator[Finding]:
+    """(a) An orchestration step calls a REST profile directly; (b, info) a REST validation
+    profile lacks `ContinueOnError="true"`.
+
+    "If you reference a REST API technical profile directly from a user journey, the user is
+    redirected back to the relying party application with the relevant error message": one slow
+    or failing API ends the sign-in. Each call has a fixed 30-second timeout and two retries, so
+    an outage costs users up to 90 seconds. Run non-essential calls as validation profiles with
+    `ContinueOnError="true"` and render a reduced experience; (b) asks you to confirm that a call
+    that can block sign-in is essential.
+
+    Bad::
+
+        <OrchestrationStep Order="4" Type="ClaimsExchange">
+          <ClaimsExchanges><ClaimsExchange Id="GetLoyalty" TechnicalProfileReferenceId="REST-GetLoyalty" /></ClaimsExchanges>
+        </OrchestrationStep>
+
+    Fixed::
+
+        <ValidationTechnicalProfiles>
+          <ValidationTechnicalProfile ReferenceId="login-NonInteractive" />
+          <ValidationTechnicalProfile ReferenceId="REST-GetLoyalty" ContinueOnError="true" />
+        </ValidationTechnicalProfiles>
+
+    Source: API connectors overview (custom-policy NOTE, "Handling error messages"); resilient
+    external processes; validation technical profile "Example".
+    """
+    for journey, _, exchange, tp in policy.step_profiles():
+        if tp.kind == "REST":
+            yield Finding(exchange, f"{journey.tag} {journey.id!r} calls REST profile {tp.id!r} directly: any API failure ends the journey; call it as a validation profile with ContinueOnError", attr="TechnicalProfileReferenceId")
+    for tp in policy.profiles_in_use:
+        for vtp in tp.validation_profiles:
+            target = policy.technical_profiles.get(vtp.get("ReferenceId", ""))
+            if target is not None and target.kind == "REST" and vtp.get("ContinueOnError", "").casefold() != "true":
+                yield Finding(vtp, f"REST validation profile {target.id!r} of {tp.id!r} blocks the step when the API fails; confirm it is essential or set ContinueOnError=\"true\"", severity=Severity.INFO)

@@ -1,0 +1,110 @@
+"""Rules on token lifetimes: long enough to ride out an outage, within documented limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from toolkit.lint.model import Effective, TechnicalProfile
+from toolkit.lint.problem import Severity
+from toolkit.lint.registry import Finding, Scope, rule
+
+#: metadata key → (documented minimum, maximum, default) in seconds
+LIFETIMES = {
+    "token_lifetime_secs": (300, 86400, 3600),
+    "id_token_lifetime_secs": (300, 86400, 3600),
+    "refresh_token_lifetime_secs": (86400, 7776000, 1209600),
+    "rolling_refresh_token_lifetime_secs": (86400, 31536000, 7776000),
+}
+
+
+def _seconds(tp: TechnicalProfile, meta_key: str) -> int | None:
+    value = tp.meta(meta_key)
+    try:
+        return None if value is None else int(value)
+    except ValueError:
+        return None
+
+
+@rule("TOK001", "JWT lifetimes outside documented range", Severity.ERROR, Scope.CHAIN, "configure-tokens")
+def lifetime_out_of_range(policy: Effective) -> Iterator[Finding]:
+    """A token issuer sets a lifetime outside the documented range: access and ID tokens
+    300..86400 s, refresh tokens 86400..7776000 s, the rolling window 86400..31536000 s.
+
+    "The minimum (inclusive) is 300 seconds… The maximum (inclusive) is 86,400"; refresh
+    "maximum … 7,776,000 seconds (90 days)"; rolling "maximum … 31,536,000 seconds (365 days)".
+
+    Bad::
+
+        <Item Key="token_lifetime_secs">120</Item>
+
+    Fixed::
+
+        <Item Key="token_lifetime_secs">3600</Item>
+
+    Source: JWT issuer technical profile "Metadata"; configure tokens.
+    """
+    for tp in policy.issuers:
+        for meta_key, (low, high, _) in LIFETIMES.items():
+            item = tp.item(meta_key)
+            value = _seconds(tp, meta_key)
+            if item is not None and (value is None or not low <= value <= high):
+                yield Finding(item, f"{meta_key} {(item.text or '').strip()!r} is outside {low}..{high} seconds")
+
+
+@rule("TOK002", "Refresh lifetime longer than sliding window", Severity.ERROR, Scope.CHAIN, "configure-tokens#token-lifetime-behavior")
+def refresh_beyond_window(policy: Effective) -> Iterator[Finding]:
+    """`rolling_refresh_token_lifetime_secs` is shorter than `refresh_token_lifetime_secs` while
+    `allow_infinite_rolling_refresh_token` is not `true` (absent keys take their defaults,
+    1209600 and 7776000).
+
+    The sliding-window lifetime "must be greater than or equal to the Refresh token lifetime
+    value".
+
+    Bad::
+
+        <Item Key="refresh_token_lifetime_secs">1209600</Item>
+        <Item Key="rolling_refresh_token_lifetime_secs">86400</Item>
+
+    Fixed::
+
+        <Item Key="refresh_token_lifetime_secs">1209600</Item>
+        <Item Key="rolling_refresh_token_lifetime_secs">7776000</Item>
+
+    Source: configure tokens "Token lifetime behavior".
+    """
+    for tp in policy.issuers:
+        if tp.meta_is("allow_infinite_rolling_refresh_token", "true"):
+            continue
+        refresh = _seconds(tp, "refresh_token_lifetime_secs") or LIFETIMES["refresh_token_lifetime_secs"][2]
+        rolling = _seconds(tp, "rolling_refresh_token_lifetime_secs") or LIFETIMES["rolling_refresh_token_lifetime_secs"][2]
+        if rolling < refresh:
+            rolling_item = tp.item("rolling_refresh_token_lifetime_secs")
+            where = tp.where("refresh_token_lifetime_secs") if rolling_item is None else rolling_item
+            yield Finding(where, f"rolling refresh window ({rolling} s) is shorter than the refresh token lifetime ({refresh} s) in {tp.id!r}")
+
+
+@rule("TOK003", "Token lifetimes below defaults", Severity.INFO, Scope.CHAIN, "service-limits#best-practices")
+def lifetime_below_default(policy: Effective) -> Iterator[Finding]:
+    """A token issuer sets a lifetime below B2C's default: access/ID tokens 3600 s, refresh
+    1209600 s, rolling window 7776000 s.
+
+    Shorter tokens mean more `/token` and `/authorize` traffic against the 200 requests/s tenant
+    limit, and less time for signed-in users to keep working while B2C is unavailable. Service
+    limits best practice: "Increasing access and refresh token lifetimes".
+
+    Bad::
+
+        <Item Key="token_lifetime_secs">900</Item>
+
+    Fixed::
+
+        <Item Key="token_lifetime_secs">3600</Item>
+
+    Source: service limits "Best practices"; developer best practices "Token lifetimes".
+    """
+    for tp in policy.issuers:
+        for meta_key, (low, high, default) in LIFETIMES.items():
+            item = tp.item(meta_key)
+            value = _seconds(tp, meta_key)
+            if item is not None and value is not None and low <= value < default:
+                yield Finding(item, f"{meta_key} {value} is below the default {default}: more token traffic and less tolerance of an outage")
