@@ -55,12 +55,13 @@ def step_numbering(policy: Effective) -> Iterator[Finding]:
 
 @rule("JRN002", "SendClaims step invalid", Severity.ERROR, Scope.CHAIN, "userjourneys")
 def send_claims(policy: Effective) -> Iterator[Finding]:
-    """A user journey (or `Transfer` sub-journey) has no `SendClaims` step or more than one, steps
-    after it, or a `SendClaims` step that names no token issuer.
+    """A user journey (or `Transfer` sub-journey) has no `SendClaims` step, or a `SendClaims` step
+    that names no token issuer; warns on more than one `SendClaims` step or steps after it.
 
     "A user must reach the last orchestration step in the user journey to acquire a token."
-    Errors AADB2C90040 (no SendClaims), AADB2C90049 (several), AADB2C90050 (steps after it),
-    AADB2C90108 (no issuer): no user gets a token.
+    Errors AADB2C90040 (no SendClaims) and AADB2C90108 (no issuer): no user gets a token. The 2019
+    error table also listed AADB2C90049 (several) and AADB2C90050 (steps after it); deployed
+    Microsoft samples carry both, so those are reported as warnings.
 
     Bad::
 
@@ -81,11 +82,13 @@ def send_claims(policy: Effective) -> Iterator[Finding]:
             if journey.tag == "UserJourney":
                 yield Finding(journey.definition, f"UserJourney {journey.id!r} has no SendClaims step, so no token is issued")
             continue
+        # Older services rejected these (AADB2C90049/90050); deployed Microsoft samples still
+        # carry them, so they are warnings: the extra steps are fragile, not fatal.
         for extra in sends[1:]:
-            yield Finding(extra, f"{journey.tag} {journey.id!r} has more than one SendClaims step")
+            yield Finding(extra, f"{journey.tag} {journey.id!r} has more than one SendClaims step", severity=Severity.WARNING)
         last = steps.index(sends[0])
         if last != len(steps) - 1:
-            yield Finding(steps[last + 1], f"{journey.tag} {journey.id!r} has steps after its SendClaims step")
+            yield Finding(steps[last + 1], f"{journey.tag} {journey.id!r} has steps after its SendClaims step; they may never run", severity=Severity.WARNING)
         default = journey.definition.get("DefaultCpimIssuerTechnicalProfileReferenceId")
         for step in sends:
             if not step.get("CpimIssuerTechnicalProfileReferenceId") and not default:

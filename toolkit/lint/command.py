@@ -1,0 +1,90 @@
+"""`b2c-toolkit lint` and `b2c-toolkit rules`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from toolkit.lint.config import ConfigError, from_table, load_config
+from toolkit.lint.problem import Severity
+
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register the `lint` and `rules` subcommands."""
+    p = sub.add_parser(
+        "lint",
+        help="lint B2C custom policies for resilience anti-patterns",
+        description="Lint Azure AD B2C custom policy files on their merged inheritance chains.",
+    )
+    p.add_argument("paths", nargs="*", default=["."], help="files or folders to lint, recursively (default: .)")
+    p.add_argument("-f", "--format", choices=("text", "json", "sarif", "github", "junit"), default="text", help="output format (default: text)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
+    p.add_argument("--fail-on", choices=FAIL_ON, default="warning", help="exit 1 when a problem at or above this severity is found (default: warning)")
+    p.add_argument("--select", metavar="RULES", help="comma-separated rule ids or prefixes to run (replaces the configured list)")
+    p.add_argument("--ignore", metavar="RULES", help="comma-separated rule ids or prefixes to skip (added to the configured list)")
+    p.add_argument("--external-base", action="append", default=[], metavar="POLICYID", help="a base policy deployed separately (repeatable)")
+    p.add_argument("--config", metavar="FILE", help="TOML configuration ([tool.b2c-toolkit.lint] table or top-level keys)")
+    p.set_defaults(run=run_lint)
+
+    r = sub.add_parser("rules", help="list the lint rules, or print one rule's documentation")
+    r.add_argument("rule", nargs="?", help="a rule id, e.g. REST001")
+    r.set_defaults(run=run_rules)
+
+
+def run_lint(args: argparse.Namespace) -> int:
+    """Lint, print or write the report, and return the exit code."""
+    from toolkit.lint.formatters import FORMATS
+    from toolkit.lint.linter import lint
+
+    try:
+        config = load_config(args.config)
+        overrides: dict[str, object] = {}
+        if args.select:
+            overrides["select"] = args.select
+        if args.ignore:
+            overrides["ignore"] = config.ignore + [r.strip() for r in args.ignore.split(",") if r.strip()]
+        if args.external_base:
+            overrides["external-bases"] = config.external_bases + args.external_base
+        if overrides:
+            config = from_table(overrides, "command line", config)
+    except ConfigError as exc:
+        print(f"b2c-toolkit lint: {exc}", file=sys.stderr)
+        return 2
+    missing = [p for p in args.paths if not os.path.exists(p)]
+    if missing:
+        print(f"b2c-toolkit lint: no such file or folder: {missing[0]}", file=sys.stderr)
+        return 2
+    report = lint(args.paths, config)
+    output = FORMATS[args.format](report)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(output)
+    else:
+        sys.stdout.write(output)
+    worst = report.worst()
+    if args.fail_on == "never" or worst is None:
+        return 0
+    return 1 if worst.rank >= Severity(args.fail_on).rank else 0
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    """List rules, or print one rule's documentation."""
+    from toolkit.lint.registry import all_rules, get
+
+    if args.rule:
+        try:
+            r = get(args.rule)
+        except ValueError as exc:
+            print(f"b2c-toolkit rules: {exc}", file=sys.stderr)
+            return 2
+        print(f"{r.id} {r.title} ({r.severity.value}, scope: {r.scope.value})\n")
+        print(r.doc)
+        print(f"\nMore: {r.help_uri}")
+        return 0
+    for r in all_rules():
+        print(f"{r.id:<8} {r.severity.value:<8} {r.title}")
+    return 0
+

@@ -1,0 +1,125 @@
+"""Output formats. Each describes a whole run, so JSON and SARIF fit the same shape as text."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from xml.sax.saxutils import quoteattr
+
+from toolkit import __version__
+from toolkit.lint.linter import Report
+from toolkit.lint.problem import Problem, Severity
+from toolkit.lint.registry import all_rules
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def summary_line(report: Report) -> str:
+    """`N files linted: E errors, W warnings, I infos`."""
+    return (
+        f"{report.files} policy files linted: {report.count(Severity.ERROR)} errors, "
+        f"{report.count(Severity.WARNING)} warnings, {report.count(Severity.INFO)} infos"
+    )
+
+
+def text(report: Report) -> str:
+    """`path:line:col: RULE severity message [policy]`, then a summary line."""
+    lines = [f"{p.path}:{p.line}:{p.column}: {p.rule} {p.severity.value} {p.message}" + (f" [{p.policy}]" if p.policy else "") for p in report.problems]
+    return "\n".join([*lines, summary_line(report)]) + "\n"
+
+
+def json_format(report: Report) -> str:
+    """The stable JSON shape: `{"summary": {...}, "problems": [...]}`."""
+    data = {
+        "summary": {
+            "files": report.files,
+            "errors": report.count(Severity.ERROR),
+            "warnings": report.count(Severity.WARNING),
+            "infos": report.count(Severity.INFO),
+        },
+        "problems": [p.as_dict() for p in report.problems],
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def sarif(report: Report) -> str:
+    """SARIF 2.1.0 for GitHub code scanning and other SARIF viewers."""
+    rules = all_rules()
+    index = {r.id: i for i, r in enumerate(rules)}
+    driver = {
+        "name": "b2c-toolkit",
+        "version": __version__,
+        "rules": [
+            {
+                "id": r.id,
+                "name": r.check.__name__,
+                "shortDescription": {"text": r.title},
+                "fullDescription": {"text": r.doc.split("\n\n", 1)[0]},
+                "help": {"text": r.doc},
+                "helpUri": r.help_uri,
+                "defaultConfiguration": {"level": SARIF_LEVEL[r.severity]},
+            }
+            for r in rules
+        ],
+    }
+
+    def result(p: Problem) -> dict[str, object]:
+        return {
+            "ruleId": p.rule,
+            "ruleIndex": index[p.rule],
+            "level": SARIF_LEVEL[p.severity],
+            "message": {"text": p.message + (f" [{p.policy}]" if p.policy else "")},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": p.path},
+                        "region": {"startLine": p.line, "startColumn": p.column},
+                    }
+                }
+            ],
+            "properties": {"policy": p.policy},
+        }
+
+    data = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [{"tool": {"driver": driver}, "results": [result(p) for p in report.problems]}]}
+    return json.dumps(data, indent=2) + "\n"
+
+
+def _escape(value: str, prop: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if prop else value
+
+
+def github(report: Report) -> str:
+    """GitHub Actions workflow commands: one annotation per problem."""
+    lines = [
+        f"::{GITHUB_LEVEL[p.severity]} file={_escape(p.path, True)},line={p.line},col={p.column},title={_escape(p.rule, True)}::"
+        + _escape(p.message + (f" [{p.policy}]" if p.policy else ""))
+        for p in report.problems
+    ]
+    return "\n".join([*lines, summary_line(report)]) + "\n"
+
+
+def junit(report: Report) -> str:
+    """JUnit XML (Azure DevOps test tab): one test case per rule, failures per problem."""
+    by_rule: dict[str, list[Problem]] = {}
+    for p in report.problems:
+        by_rule.setdefault(p.rule, []).append(p)
+    cases = []
+    for r in all_rules():
+        failures = "".join(
+            f"\n      <failure type={quoteattr(p.severity.value)} message={quoteattr(f'{p.path}:{p.line}:{p.column}: {p.message}')}></failure>"
+            for p in by_rule.get(r.id, [])
+        )
+        cases.append(f"    <testcase classname=\"b2c-toolkit.lint\" name={quoteattr(f'{r.id} {r.title}')}>{failures}\n    </testcase>")
+    failed = sum(1 for r in all_rules() if r.id in by_rule)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<testsuites>\n  <testsuite name="b2c-toolkit lint" tests="{len(cases)}" failures="{failed}">\n'
+        + "\n".join(cases)
+        + "\n  </testsuite>\n</testsuites>\n"
+    )
+
+
+FORMATS: dict[str, Callable[[Report], str]] = {"text": text, "json": json_format, "sarif": sarif, "github": github, "junit": junit}
