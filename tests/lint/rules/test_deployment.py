@@ -1,0 +1,51 @@
+"""DEP001–DEP002: development settings, including ones inherited from a parent file."""
+
+from __future__ import annotations
+
+from tests.lint.policies import BASE, HANDLERS, RP, clean_set, provider, rule_ids, rules_of, run
+
+
+def test_development_mode_in_extensions_affects_the_rp(tmp_path):
+    report = run(tmp_path, clean_set(ext_attrs='DeploymentMode="Development"'))
+    assert rules_of(report) == [("DEP001", "Extensions.xml", 3)]
+    assert report.problems[0].policy == "B2C_1A_signup_signin"
+    problem = report.problems[0]
+    line = (tmp_path / "Extensions.xml").read_text().splitlines()[problem.line - 1]
+    assert line[problem.column - 1 :].startswith('DeploymentMode="Development"')
+
+
+def test_production_mode_passes(tmp_path):
+    report = run(tmp_path, clean_set(rp_attrs='DeploymentMode="Production" UserJourneyRecorderEndpoint="urn:journeyrecorder:applicationinsights"'))
+    assert report.problems == []
+
+
+def test_unknown_journey_recorder(tmp_path):
+    assert rule_ids(run(tmp_path, clean_set(rp_attrs='UserJourneyRecorderEndpoint="https://recorder.example"'))) == {"DEP001"}
+
+
+INSIGHTS = '<JourneyInsights TelemetryEngine="ApplicationInsights" InstrumentationKey="k" DeveloperMode="{}" ClientEnabled="false" ServerEnabled="true" TelemetryVersion="1.0.0" />'
+
+
+def test_journey_insights_developer_mode(tmp_path):
+    rp = RP.replace("</SessionExpiryInSeconds>", "</SessionExpiryInSeconds>" + INSIGHTS.format("true"))
+    assert rule_ids(run(tmp_path / "bad", clean_set(rp=rp))) == {"DEP002"}
+    rp = RP.replace("</SessionExpiryInSeconds>", "</SessionExpiryInSeconds>" + INSIGHTS.format("false"))
+    assert run(tmp_path / "good", clean_set(rp=rp)).problems == []
+
+
+def test_app_insights_profile_developer_mode(tmp_path):
+    profile = (
+        f'<TechnicalProfile Id="AppInsights-Start"><Protocol Name="Proprietary" Handler="{HANDLERS["insights"]}" />'
+        '<Metadata><Item Key="InstrumentationKey">k</Item><Item Key="DeveloperMode">{}</Item></Metadata>'
+        '<UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
+    )
+    step = (
+        '<OrchestrationStep Order="2" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="Start" TechnicalProfileReferenceId="AppInsights-Start" />'
+        '</ClaimsExchanges></OrchestrationStep><OrchestrationStep Order="3" Type="SendClaims"'
+    )
+
+    def base(mode: str) -> str:
+        return BASE.replace('<OrchestrationStep Order="2" Type="SendClaims"', step).replace("</BuildingBlocks>", "</BuildingBlocks>" + provider(profile.replace("{}", mode)))
+
+    assert rules_of(run(tmp_path / "bad", clean_set(base=base("true")))) == [("DEP002", "Base.xml", 17)]
+    assert run(tmp_path / "good", clean_set(base=base("false"))).problems == []

@@ -1,0 +1,40 @@
+"""AAD001: directory writes on every sign-in."""
+
+from __future__ import annotations
+
+from tests.lint.policies import BASE, HANDLERS, clean_set, provider, rule_ids, run
+
+WRITER = (
+    f'<TechnicalProfile Id="AAD-UserWrite"><Protocol Name="Proprietary" Handler="{HANDLERS["aad"]}" />'
+    '<Metadata><Item Key="Operation">Write</Item></Metadata>'
+    '<PersistedClaims><PersistedClaim ClaimTypeReferenceId="email" /></PersistedClaims>'
+    '<UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
+)
+PRECONDITION = '<Preconditions><Precondition Type="ClaimsExist" ExecuteActionsIf="true"><Value>objectId</Value><Action>SkipThisOrchestrationStep</Action></Precondition></Preconditions>'
+
+
+def with_write_step(preconditions: str) -> dict[str, str]:
+    step = (
+        f'<OrchestrationStep Order="2" Type="ClaimsExchange">{preconditions}<ClaimsExchanges>'
+        '<ClaimsExchange Id="Write" TechnicalProfileReferenceId="AAD-UserWrite" /></ClaimsExchanges></OrchestrationStep>'
+        '<OrchestrationStep Order="3" Type="SendClaims"'
+    )
+    base = BASE.replace('<OrchestrationStep Order="2" Type="SendClaims"', step).replace("</BuildingBlocks>", "</BuildingBlocks>" + provider(WRITER))
+    return clean_set(base=base)
+
+
+def test_unconditional_write_step(tmp_path):
+    assert rule_ids(run(tmp_path, with_write_step(""))) == {"AAD001"}
+
+
+def test_write_step_with_precondition(tmp_path):
+    assert run(tmp_path, with_write_step(PRECONDITION)).problems == []
+
+
+def test_write_as_validation_of_sign_in_profile(tmp_path):
+    def base(preconditions: str) -> str:
+        vtp = f'<ValidationTechnicalProfile ReferenceId="AAD-UserWrite">{preconditions}</ValidationTechnicalProfile>'
+        return BASE.replace("<ValidationTechnicalProfiles>", "<ValidationTechnicalProfiles>" + vtp).replace("</BuildingBlocks>", "</BuildingBlocks>" + provider(WRITER))
+
+    assert rule_ids(run(tmp_path / "bad", clean_set(base=base("")))) == {"AAD001"}
+    assert run(tmp_path / "good", clean_set(base=base(PRECONDITION))).problems == []

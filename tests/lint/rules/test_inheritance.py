@@ -1,0 +1,113 @@
+"""INH001–INH007: links between files and references across the merged chain."""
+
+from __future__ import annotations
+
+from toolkit.lint import Config
+from tests.lint.policies import BASE, RP, clean_set, policy, provider, rule_ids, rules_of, run
+
+
+def test_missing_base_is_inh001(tmp_path):
+    files = clean_set()
+    del files["Base.xml"]
+    report = run(tmp_path, files)
+    assert rules_of(report) == [("INH001", "Extensions.xml", 4)]
+    assert "B2C_1A_TrustFrameworkBase" in report.problems[0].message
+
+
+def test_external_base_is_not_inh001(tmp_path):
+    files = clean_set()
+    del files["Base.xml"]
+    report = run(tmp_path, files, Config(external_bases=["b2c_1a_trustframeworkbase"]))
+    assert "INH001" not in rule_ids(report)
+    assert "INH007" not in rule_ids(report)  # the references may live in the external base
+
+
+def test_cycle_is_inh001(tmp_path):
+    files = {
+        "A.xml": policy("B2C_1A_A", "", base="B2C_1A_B"),
+        "B.xml": policy("B2C_1A_B", "", base="B2C_1A_A"),
+    }
+    report = run(tmp_path, files)
+    assert rule_ids(report) == {"INH001"}
+    assert "cyclic" in report.problems[0].message
+
+
+def test_links_by_policy_id_not_file_name(tmp_path):
+    files = clean_set()
+    files["zz-renamed-base.xml"] = files.pop("Base.xml")
+    assert run(tmp_path, files).problems == []
+
+
+def test_two_rps_share_one_base(tmp_path):
+    files = clean_set()
+    files["Other.xml"] = policy("B2C_1A_other", RP, base="B2C_1A_TrustFrameworkExtensions")
+    files["Extensions.xml"] = files["Extensions.xml"].replace('PolicyId="B2C_1A_TrustFrameworkExtensions"', 'PolicyId="B2C_1A_TrustFrameworkExtensions" DeploymentMode="Development"')
+    (problem,) = run(tmp_path, files).problems
+    assert problem.rule == "DEP001"
+    assert problem.policy == "B2C_1A_other, B2C_1A_signup_signin"
+
+
+def test_tenant_mismatch(tmp_path):
+    files = clean_set()
+    files["SignUpOrSignin.xml"] = files["SignUpOrSignin.xml"].replace('TenantId="contoso.onmicrosoft.com"', 'TenantId="fabrikam.onmicrosoft.com"', 1)
+    report = run(tmp_path, files)
+    assert rule_ids(report) == {"INH002"}
+    assert any("BasePolicy TenantId" in p.message for p in report.problems)
+
+
+def test_depth_limit(tmp_path):
+    files = {"L0.xml": policy("B2C_1A_L0", BASE)}
+    for i in range(1, 11):
+        files[f"L{i}.xml"] = policy(f"B2C_1A_L{i}", RP if i == 10 else "", base=f"B2C_1A_L{i - 1}")
+    assert rule_ids(run(tmp_path / "deep", files)) == {"INH003"}
+    del files["L10.xml"]
+    files["L9.xml"] = policy("B2C_1A_L9", RP, base="B2C_1A_L8")
+    assert run(tmp_path / "ok", files).problems == []
+
+
+def test_root_attributes(tmp_path):
+    files = clean_set()
+    files["SignUpOrSignin.xml"] = files["SignUpOrSignin.xml"].replace('PolicySchemaVersion="0.3.0.0"', 'PolicySchemaVersion="0.3.0.1"')
+    assert rule_ids(run(tmp_path, files)) == {"INH004"}
+
+
+def test_policy_id_prefix(tmp_path):
+    files = clean_set()
+    files["SignUpOrSignin.xml"] = policy("signup_signin", RP, base="B2C_1A_TrustFrameworkExtensions")
+    assert rule_ids(run(tmp_path, files)) == {"INH004"}
+
+
+def test_file_size_limit(tmp_path):
+    files = clean_set()
+    padding = "<!-- " + "x" * (1024 * 1024) + " -->"
+    files["Extensions.xml"] = files["Extensions.xml"].replace("</TrustFrameworkPolicy>", padding + "</TrustFrameworkPolicy>")
+    assert rules_of(run(tmp_path, files)) == [("INH005", "Extensions.xml", 2)]
+
+
+def test_journey_overridden_in_place(tmp_path):
+    journey = BASE[BASE.index("<UserJourneys>") :]
+    report = run(tmp_path, clean_set(extensions=journey))
+    assert rules_of(report) == [("INH006", "Extensions.xml", 5)]
+
+
+def test_dangling_references(tmp_path):
+    ext = provider('<TechnicalProfile Id="SelfAsserted-SignIn"><ValidationTechnicalProfiles><ValidationTechnicalProfile ReferenceId="REST-Missing" /></ValidationTechnicalProfiles>'
+                   '<OutputClaims><OutputClaim ClaimTypeReferenceId="nosuchclaim" /></OutputClaims></TechnicalProfile>')
+    report = run(tmp_path, clean_set(extensions=ext))
+    assert sorted(p.message.split(" names")[0] for p in report.problems) == ["ClaimTypeReferenceId 'nosuchclaim'", "ReferenceId 'REST-Missing'"]
+    assert rule_ids(report) == {"INH007"}
+
+
+def test_references_match_case_insensitively(tmp_path):
+    ext = provider('<TechnicalProfile Id="SelfAsserted-SignIn"><OutputClaims><OutputClaim ClaimTypeReferenceId="EMAIL" /></OutputClaims></TechnicalProfile>')
+    assert run(tmp_path, clean_set(extensions=ext)).problems == []
+
+
+def test_include_cycle(tmp_path):
+    ext = provider(
+        '<TechnicalProfile Id="A"><IncludeTechnicalProfile ReferenceId="B" /></TechnicalProfile>',
+        '<TechnicalProfile Id="B"><IncludeTechnicalProfile ReferenceId="A" /></TechnicalProfile>',
+    )
+    report = run(tmp_path, clean_set(extensions=ext))
+    assert rule_ids(report) == {"INH007"}
+    assert any("cycle" in p.message for p in report.problems)

@@ -1,0 +1,99 @@
+"""JRN001–JRN005: journey wiring."""
+
+from __future__ import annotations
+
+from tests.lint.policies import BASE, JOURNEY, clean_set, rule_ids, rules_of, run
+
+
+def with_journey(journey: str, subjourneys: str = "") -> dict[str, str]:
+    return clean_set(base=BASE.replace(JOURNEY, journey + subjourneys))
+
+
+def test_clean_journey(tmp_path):
+    assert run(tmp_path, with_journey(JOURNEY)).problems == []
+
+
+def test_gap_in_step_numbers(tmp_path):
+    report = run(tmp_path, with_journey(JOURNEY.replace('Order="2" Type="SendClaims"', 'Order="3" Type="SendClaims"')))
+    assert rule_ids(report) == {"JRN001"}
+    assert "missing 2" in report.problems[0].message
+
+
+def test_duplicate_step_number(tmp_path):
+    journey = JOURNEY.replace('<OrchestrationStep Order="2" Type="SendClaims"', '<OrchestrationStep Order="1" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="X" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep><OrchestrationStep Order="2" Type="SendClaims"')
+    assert "JRN001" in rule_ids(run(tmp_path, with_journey(journey)))
+
+
+def test_child_replaces_and_adds_steps_by_order(tmp_path):
+    # Extensions redeclares the journey: its step 2 replaces Base's, its step 3 is added.
+    ext = (
+        '<UserJourneys><UserJourney Id="SignUpOrSignIn"><OrchestrationSteps>'
+        '<OrchestrationStep Order="2" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="Again" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep>'
+        '<OrchestrationStep Order="3" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />'
+        "</OrchestrationSteps></UserJourney></UserJourneys>"
+    )
+    assert rule_ids(run(tmp_path / "merged", clean_set(extensions=ext))) == {"INH006"}
+    gap = ext.replace('Order="3"', 'Order="4"')
+    assert rule_ids(run(tmp_path / "gap", clean_set(extensions=gap))) == {"INH006", "JRN001"}
+
+
+def test_no_send_claims(tmp_path):
+    journey = JOURNEY.replace('<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />', "")
+    assert rule_ids(run(tmp_path, with_journey(journey))) == {"JRN002"}
+
+
+def test_send_claims_without_issuer(tmp_path):
+    journey = JOURNEY.replace(' CpimIssuerTechnicalProfileReferenceId="JwtIssuer"', "")
+    assert "JRN002" in rule_ids(run(tmp_path, with_journey(journey)))
+
+
+def test_default_issuer_on_journey_is_enough(tmp_path):
+    journey = JOURNEY.replace(' CpimIssuerTechnicalProfileReferenceId="JwtIssuer"', "").replace('<UserJourney Id="SignUpOrSignIn">', '<UserJourney Id="SignUpOrSignIn" DefaultCpimIssuerTechnicalProfileReferenceId="JwtIssuer">')
+    assert run(tmp_path, with_journey(journey)).problems == []
+
+
+def test_step_after_send_claims_is_a_warning(tmp_path):
+    journey = JOURNEY.replace(
+        "</OrchestrationSteps>",
+        '<OrchestrationStep Order="3" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="After" TechnicalProfileReferenceId="REST-GetLoyalty" /></ClaimsExchanges></OrchestrationStep></OrchestrationSteps>',
+    )
+    report = run(tmp_path, with_journey(journey))
+    assert [(p.rule, p.severity.value) for p in report.problems if p.rule == "JRN002"] == [("JRN002", "warning")]
+
+
+def test_target_not_in_next_step(tmp_path):
+    journey = JOURNEY.replace('<ClaimsProviderSelection ValidationClaimsExchangeId="SignInExchange" />', '<ClaimsProviderSelection ValidationClaimsExchangeId="SignInExchange" /><ClaimsProviderSelection TargetClaimsExchangeId="Facebook" />')
+    report = run(tmp_path, with_journey(journey))
+    assert rule_ids(report) == {"JRN003"}
+
+
+def test_selection_with_both_ids(tmp_path):
+    journey = JOURNEY.replace('<ClaimsProviderSelection ValidationClaimsExchangeId="SignInExchange" />', '<ClaimsProviderSelection ValidationClaimsExchangeId="SignInExchange" TargetClaimsExchangeId="SignInExchange" />')
+    assert "JRN003" in rule_ids(run(tmp_path, with_journey(journey)))
+
+
+def test_claim_equals_without_exists(tmp_path):
+    condition = '<Preconditions><Precondition Type="ClaimEquals" ExecuteActionsIf="true"><Value>email</Value><Value>x</Value><Action>SkipThisOrchestrationStep</Action></Precondition></Preconditions>'
+    journey = JOURNEY.replace('<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />', f'<OrchestrationStep Order="2" Type="ClaimsExchange">{condition}<ClaimsExchanges><ClaimsExchange Id="Again" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep><OrchestrationStep Order="3" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />')
+    report = run(tmp_path / "bad", with_journey(journey))
+    assert rule_ids(report) == {"JRN004"}
+    exists = '<Precondition Type="ClaimsExist" ExecuteActionsIf="false"><Value>email</Value><Action>SkipThisOrchestrationStep</Action></Precondition>'
+    assert run(tmp_path / "good", with_journey(journey.replace("<Preconditions>", "<Preconditions>" + exists))).problems == []
+
+
+SUB = """<SubJourneys><SubJourney Id="Sub" Type="{type}"><OrchestrationSteps>
+  <OrchestrationStep Order="1" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="S" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep>
+  {extra}
+</OrchestrationSteps></SubJourney></SubJourneys>"""
+
+
+def test_transfer_sub_journey_without_send_claims(tmp_path):
+    report = run(tmp_path / "bad", with_journey(JOURNEY, SUB.format(type="Transfer", extra="")))
+    assert rules_of(report)[0][0] == "JRN005"
+    ok = SUB.format(type="Transfer", extra='<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />')
+    assert run(tmp_path / "good", with_journey(JOURNEY, ok)).problems == []
+
+
+def test_sub_journey_invoking_sub_journey(tmp_path):
+    extra = '<OrchestrationStep Order="2" Type="InvokeSubJourney"><JourneyList><Candidate SubJourneyReferenceId="Sub" /></JourneyList></OrchestrationStep>'
+    assert rule_ids(run(tmp_path, with_journey(JOURNEY, SUB.format(type="Call", extra=extra)))) == {"JRN005"}

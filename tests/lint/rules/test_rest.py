@@ -1,0 +1,122 @@
+"""REST001–REST009, each with a failing and a passing example, several only visible after merging."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.lint.policies import BASE, provider, rest_profile, rule_ids, rules_of, run, clean_set
+
+RESILIENT = rest_profile()
+
+
+def with_rest(profile: str, extensions: str = "") -> dict[str, str]:
+    """The clean set with its REST profile replaced."""
+    return clean_set(base=BASE.replace(RESILIENT, profile), extensions=extensions)
+
+
+def meta(*items: tuple[str, str]) -> str:
+    return "\n".join(f'<Item Key="{k}">{v}</Item>' for k, v in items)
+
+
+SAFE = (("ServiceUrl", "https://api.contoso.com/x"), ("AuthenticationType", "ClientCertificate"), ("DefaultUserMessageIfRequestFailed", "Try later"), ("UserMessageIfCircuitOpen", "Unavailable"))
+CERT = '<CryptographicKeys><Key Id="ClientCertificate" StorageReferenceId="B2C_1A_Cert" /></CryptographicKeys>'
+
+
+def replace(items: tuple[tuple[str, str], ...], key: str, value: str | None) -> tuple[tuple[str, str], ...]:
+    kept = tuple(i for i in items if i[0] != key)
+    return kept if value is None else (*kept, (key, value))
+
+
+@pytest.mark.parametrize(
+    ("rule", "items", "keys"),
+    [
+        ("REST001", replace(SAFE, "DefaultUserMessageIfRequestFailed", None), CERT),
+        ("REST002", replace(SAFE, "UserMessageIfCircuitOpen", None), CERT),
+        ("REST003", replace(SAFE, "AuthenticationType", "None"), ""),
+        ("REST004", (*SAFE, ("AllowInsecureAuthInProduction", "true")), CERT),
+        ("REST005", (*SAFE, ("DebugMode", "true")), CERT),
+        ("REST006", replace(SAFE, "ServiceUrl", "http://api.contoso.com/x"), CERT),
+        ("REST006", replace(SAFE, "ServiceUrl", "https://{email}.contoso.com/x"), CERT),
+        ("REST007", replace(SAFE, "ServiceUrl", "https://fn.azurewebsites.net/api/x?code=abc123"), CERT),
+        ("REST008", SAFE, ""),
+        ("REST008", replace(SAFE, "AuthenticationType", "Basic"), '<CryptographicKeys><Key Id="BasicAuthenticationUsername" StorageReferenceId="u" /></CryptographicKeys>'),
+        ("REST008", replace(SAFE, "AuthenticationType", "Bearer"), ""),
+        ("REST008", replace(SAFE, "AuthenticationType", "ApiKeyHeader"), ""),
+    ],
+)
+def test_rule_fires(tmp_path, rule, items, keys):
+    report = run(tmp_path, with_rest(rest_profile(metadata=meta(*items), extra=keys)))
+    assert rule_ids(report) == {rule}
+
+
+@pytest.mark.parametrize(
+    ("items", "keys"),
+    [
+        (SAFE, CERT),
+        (replace(SAFE, "ServiceUrl", "https://{Settings:ApiHost}/x"), CERT),
+        (replace(SAFE, "ServiceUrl", "https://api.contoso.com/{email}/x"), CERT),
+        (replace(replace(SAFE, "AuthenticationType", "Bearer"), "UseClaimAsBearerToken", "email"), ""),
+        (replace(SAFE, "AuthenticationType", "ApiKeyHeader"), '<CryptographicKeys><Key Id="x-functions-key" StorageReferenceId="k" /></CryptographicKeys>'),
+        (
+            replace(SAFE, "AuthenticationType", "Basic"),
+            '<CryptographicKeys><Key Id="BasicAuthenticationUsername" StorageReferenceId="u" /><Key Id="BasicAuthenticationPassword" StorageReferenceId="p" /></CryptographicKeys>',
+        ),
+    ],
+)
+def test_rule_passes(tmp_path, items, keys):
+    assert run(tmp_path, with_rest(rest_profile(metadata=meta(*items), extra=keys))).problems == []
+
+
+def test_failure_message_from_localization_counts(tmp_path):
+    localization = (
+        '<BuildingBlocks><Localization Enabled="true"><SupportedLanguages DefaultLanguage="en"><SupportedLanguage>en</SupportedLanguage></SupportedLanguages>'
+        '<LocalizedResources Id="api.en"><LocalizedStrings><LocalizedString ElementType="ErrorMessage" StringId="DefaultUserMessageIfRequestFailed">Try later</LocalizedString>'
+        "</LocalizedStrings></LocalizedResources></Localization></BuildingBlocks>"
+    )
+    items = replace(SAFE, "DefaultUserMessageIfRequestFailed", None)
+    report = run(tmp_path, with_rest(rest_profile(metadata=meta(*items), extra=CERT), extensions=localization))
+    assert "REST001" not in rule_ids(report)
+
+
+def test_debug_mode_set_in_extensions_points_at_extensions(tmp_path):
+    override = provider('<TechnicalProfile Id="REST-GetLoyalty"><Metadata><Item Key="DebugMode">true</Item></Metadata></TechnicalProfile>')
+    report = run(tmp_path, clean_set(extensions=override))
+    assert [(r, f) for r, f, _ in rules_of(report)] == [("REST005", "Extensions.xml")]
+    assert report.problems[0].policy == "B2C_1A_signup_signin"
+
+
+def test_value_fixed_in_child_is_not_reported(tmp_path):
+    fixed = provider('<TechnicalProfile Id="REST-GetLoyalty"><Metadata><Item Key="DebugMode">false</Item></Metadata></TechnicalProfile>')
+    report = run(tmp_path, with_rest(rest_profile(metadata=meta(*SAFE, ("DebugMode", "true")), extra=CERT), extensions=fixed))
+    assert report.problems == []
+
+
+def test_insecure_url_inherited_through_include(tmp_path):
+    common = rest_profile("REST-Common", metadata=meta(*replace(SAFE, "ServiceUrl", "http://api.contoso.com/x")), extra=CERT)
+    including = '<TechnicalProfile Id="REST-GetLoyalty"><IncludeTechnicalProfile ReferenceId="REST-Common" /></TechnicalProfile>'
+    report = run(tmp_path, clean_set(base=BASE.replace(RESILIENT, common + including)))
+    (problem,) = report.problems
+    assert (problem.rule, problem.path.endswith("Base.xml")) == ("REST006", True)
+    assert "REST-GetLoyalty" in problem.message
+
+
+def test_include_overrides_included_value(tmp_path):
+    common = rest_profile("REST-Common", metadata=meta(*replace(SAFE, "ServiceUrl", "http://api.contoso.com/x")), extra=CERT)
+    including = '<TechnicalProfile Id="REST-GetLoyalty"><Metadata><Item Key="ServiceUrl">https://api.contoso.com/y</Item></Metadata><IncludeTechnicalProfile ReferenceId="REST-Common" /></TechnicalProfile>'
+    assert run(tmp_path, clean_set(base=BASE.replace(RESILIENT, common + including))).problems == []
+
+
+def test_unreachable_rest_profile_is_not_checked(tmp_path):
+    unused = rest_profile("REST-Unused", metadata=meta(*replace(SAFE, "AuthenticationType", "None")), extra="")
+    assert run(tmp_path, clean_set(base=BASE.replace(RESILIENT, RESILIENT + unused))).problems == []
+
+
+def test_direct_rest_step_and_blocking_validation(tmp_path):
+    base = BASE.replace('ContinueOnError="true"', "").replace(
+        '<OrchestrationStep Order="2" Type="SendClaims"',
+        '<OrchestrationStep Order="2" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="Loyalty" TechnicalProfileReferenceId="REST-GetLoyalty" /></ClaimsExchanges></OrchestrationStep>\n'
+        '<OrchestrationStep Order="3" Type="SendClaims"',
+    )
+    report = run(tmp_path, clean_set(base=base))
+    severities = sorted((p.rule, p.severity.value) for p in report.problems)
+    assert severities == [("REST009", "info"), ("REST009", "warning")]

@@ -1,0 +1,49 @@
+"""TOK001–TOK003: token lifetimes on the issuer the journey uses."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.lint.policies import BASE, clean_set, provider, rule_ids, run
+
+DEFAULT_ITEM = '<Item Key="token_lifetime_secs">3600</Item>'
+
+
+def issuer(items: str, in_extensions: bool = False) -> dict[str, str]:
+    if in_extensions:
+        ext = provider(f'<TechnicalProfile Id="JwtIssuer"><Metadata>{items}</Metadata></TechnicalProfile>')
+        return clean_set(extensions=ext)
+    return clean_set(base=BASE.replace(DEFAULT_ITEM, items))
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        ('<Item Key="token_lifetime_secs">120</Item>', {"TOK001"}),
+        ('<Item Key="id_token_lifetime_secs">90000</Item>', {"TOK001"}),
+        ('<Item Key="refresh_token_lifetime_secs">3600</Item>', {"TOK001"}),
+        ('<Item Key="token_lifetime_secs">soon</Item>', {"TOK001"}),
+        ('<Item Key="rolling_refresh_token_lifetime_secs">86400</Item>', {"TOK002", "TOK003"}),
+        ('<Item Key="token_lifetime_secs">900</Item>', {"TOK003"}),
+    ],
+)
+def test_lifetimes(tmp_path, items, expected):
+    assert rule_ids(run(tmp_path, issuer(items))) == expected
+
+
+def test_infinite_rolling_allows_short_window(tmp_path):
+    items = '<Item Key="rolling_refresh_token_lifetime_secs">7776000</Item><Item Key="refresh_token_lifetime_secs">7776000</Item><Item Key="allow_infinite_rolling_refresh_token">true</Item>'
+    assert run(tmp_path, issuer(items)).problems == []
+
+
+def test_short_lifetime_set_in_extensions(tmp_path):
+    report = run(tmp_path, issuer('<Item Key="token_lifetime_secs">120</Item>', in_extensions=True))
+    assert [(p.rule, p.path.endswith("Extensions.xml")) for p in report.problems] == [("TOK001", True)]
+
+
+def test_documented_defaults_pass(tmp_path):
+    items = (
+        '<Item Key="token_lifetime_secs">3600</Item><Item Key="id_token_lifetime_secs">3600</Item>'
+        '<Item Key="refresh_token_lifetime_secs">1209600</Item><Item Key="rolling_refresh_token_lifetime_secs">7776000</Item>'
+    )
+    assert run(tmp_path, issuer(items)).problems == []
