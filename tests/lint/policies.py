@@ -32,7 +32,11 @@ def policy(policy_id: str, body: str, base: str | None = None, attrs: str = "", 
 
 def provider(*profiles: str) -> str:
     """A ClaimsProviders block holding the given TechnicalProfile elements."""
-    return "<ClaimsProviders><ClaimsProvider><DisplayName>p</DisplayName><TechnicalProfiles>\n" + "\n".join(profiles) + "\n</TechnicalProfiles></ClaimsProvider></ClaimsProviders>"
+    return (
+        "<ClaimsProviders><ClaimsProvider><DisplayName>p</DisplayName><TechnicalProfiles>\n"
+        + "\n".join(profiles)
+        + "\n</TechnicalProfiles></ClaimsProvider></ClaimsProviders>"
+    )
 
 
 def rest_profile(tp_id: str = "REST-GetLoyalty", metadata: str | None = None, extra: str = "") -> str:
@@ -75,19 +79,21 @@ BASE = f"""<BuildingBlocks>
       <DataUri>urn:com:microsoft:aad:b2c:elements:contract:unifiedssp:2.1.7</DataUri></ContentDefinition>
   </ContentDefinitions>
 </BuildingBlocks>
-{provider(
-    f'<TechnicalProfile Id="SM-Noop"><Protocol Name="Proprietary" Handler="{HANDLERS["noop"]}" /></TechnicalProfile>',
-    f'<TechnicalProfile Id="SM-jwt-issuer"><Protocol Name="Proprietary" Handler="{HANDLERS["oauth"]}" /></TechnicalProfile>',
-    '<TechnicalProfile Id="JwtIssuer"><Protocol Name="None" /><OutputTokenFormat>JWT</OutputTokenFormat>'
-    '<Metadata><Item Key="token_lifetime_secs">3600</Item></Metadata>'
-    '<UseTechnicalProfileForSessionManagement ReferenceId="SM-jwt-issuer" /></TechnicalProfile>',
-    f'<TechnicalProfile Id="SelfAsserted-SignIn"><Protocol Name="Proprietary" Handler="{HANDLERS["self"]}" />'
-    '<Metadata><Item Key="ContentDefinitionReferenceId">api.signuporsignin</Item></Metadata>'
-    '<OutputClaims><OutputClaim ClaimTypeReferenceId="email" /></OutputClaims>'
-    '<ValidationTechnicalProfiles><ValidationTechnicalProfile ReferenceId="REST-GetLoyalty" ContinueOnError="true" /></ValidationTechnicalProfiles>'
-    "</TechnicalProfile>",
-    rest_profile(),
-)}
+{
+    provider(
+        f'<TechnicalProfile Id="SM-Noop"><Protocol Name="Proprietary" Handler="{HANDLERS["noop"]}" /></TechnicalProfile>',
+        f'<TechnicalProfile Id="SM-jwt-issuer"><Protocol Name="Proprietary" Handler="{HANDLERS["oauth"]}" /></TechnicalProfile>',
+        '<TechnicalProfile Id="JwtIssuer"><Protocol Name="None" /><OutputTokenFormat>JWT</OutputTokenFormat>'
+        '<Metadata><Item Key="token_lifetime_secs">3600</Item></Metadata>'
+        '<UseTechnicalProfileForSessionManagement ReferenceId="SM-jwt-issuer" /></TechnicalProfile>',
+        f'<TechnicalProfile Id="SelfAsserted-SignIn"><Protocol Name="Proprietary" Handler="{HANDLERS["self"]}" />'
+        '<Metadata><Item Key="ContentDefinitionReferenceId">api.signuporsignin</Item></Metadata>'
+        '<OutputClaims><OutputClaim ClaimTypeReferenceId="email" /></OutputClaims>'
+        '<ValidationTechnicalProfiles><ValidationTechnicalProfile ReferenceId="REST-GetLoyalty" ContinueOnError="true" /></ValidationTechnicalProfiles>'
+        "</TechnicalProfile>",
+        rest_profile(),
+    )
+}
 {JOURNEY}"""
 
 RP = """<RelyingParty>

@@ -20,12 +20,18 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         description="Lint Azure AD B2C custom policy files on their merged inheritance chains.",
     )
     p.add_argument("paths", nargs="*", default=["."], help="files or folders to lint, recursively (default: .)")
-    p.add_argument("-f", "--format", choices=("text", "json", "sarif", "github", "junit"), default="text", help="output format (default: text)")
+    p.add_argument(
+        "-f", "--format", choices=("text", "json", "sarif", "github", "junit"), default="text", help="output format (default: text)"
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
-    p.add_argument("--fail-on", choices=FAIL_ON, default="warning", help="exit 1 when a problem at or above this severity is found (default: warning)")
+    p.add_argument(
+        "--fail-on", choices=FAIL_ON, default="warning", help="exit 1 when a problem at or above this severity is found (default: warning)"
+    )
     p.add_argument("--select", metavar="RULES", help="comma-separated rule ids or prefixes to run (replaces the configured list)")
     p.add_argument("--ignore", metavar="RULES", help="comma-separated rule ids or prefixes to skip (added to the configured list)")
-    p.add_argument("--external-base", action="append", default=[], metavar="POLICYID", help="a base policy deployed separately (repeatable)")
+    p.add_argument(
+        "--external-base", action="append", default=[], metavar="POLICYID", help="a base policy deployed separately (repeatable)"
+    )
     p.add_argument("--config", metavar="FILE", help="TOML configuration ([tool.b2c-toolkit.lint] table or top-level keys)")
     p.set_defaults(run=run_lint)
 
@@ -87,4 +93,3 @@ def run_rules(args: argparse.Namespace) -> int:
     for r in all_rules():
         print(f"{r.id:<8} {r.severity.value:<8} {r.title}")
     return 0
-

@@ -75,7 +75,7 @@ def from_table(table: dict[str, Any], where: str, base: Config | None = None) ->
     unknown = sorted(set(table) - KEYS)
     if unknown:
         raise ConfigError(f'{where}: unknown option "{unknown[0]}" (known: {", ".join(sorted(KEYS))})')
-    config = Config(**{k: v for k, v in vars(base or Config()).items()})
+    config = Config(**dict(vars(base or Config()).items()))
     config.source = where
     for name in ("select", "ignore", "external-bases", "exclude"):
         if name in table:

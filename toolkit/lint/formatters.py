@@ -26,7 +26,10 @@ def summary_line(report: Report) -> str:
 
 def text(report: Report) -> str:
     """`path:line:col: RULE severity message [policy]`, then a summary line."""
-    lines = [f"{p.path}:{p.line}:{p.column}: {p.rule} {p.severity.value} {p.message}" + (f" [{p.policy}]" if p.policy else "") for p in report.problems]
+    lines = [
+        f"{p.path}:{p.line}:{p.column}: {p.rule} {p.severity.value} {p.message}" + (f" [{p.policy}]" if p.policy else "")
+        for p in report.problems
+    ]
     return "\n".join([*lines, summary_line(report)]) + "\n"
 
 
@@ -82,7 +85,11 @@ def sarif(report: Report) -> str:
             "properties": {"policy": p.policy},
         }
 
-    data = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [{"tool": {"driver": driver}, "results": [result(p) for p in report.problems]}]}
+    data = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": driver}, "results": [result(p) for p in report.problems]}],
+    }
     return json.dumps(data, indent=2) + "\n"
 
 
@@ -112,7 +119,7 @@ def junit(report: Report) -> str:
             f"\n      <failure type={quoteattr(p.severity.value)} message={quoteattr(f'{p.path}:{p.line}:{p.column}: {p.message}')}></failure>"
             for p in by_rule.get(r.id, [])
         )
-        cases.append(f"    <testcase classname=\"b2c-toolkit.lint\" name={quoteattr(f'{r.id} {r.title}')}>{failures}\n    </testcase>")
+        cases.append(f'    <testcase classname="b2c-toolkit.lint" name={quoteattr(f"{r.id} {r.title}")}>{failures}\n    </testcase>')
     failed = sum(1 for r in all_rules() if r.id in by_rule)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'

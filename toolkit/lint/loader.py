@@ -163,7 +163,12 @@ def load(path: Path, explicit: bool = False) -> PolicyFile | LoadError | None:
         if not looks_like_policy:
             return None
         line = _line_of(data, doctype.start())
-        return LoadError(shown, line, 1, "DOCTYPE declarations are not allowed in policies (possible XXE or entity expansion attack); the file was not processed")
+        return LoadError(
+            shown,
+            line,
+            1,
+            "DOCTYPE declarations are not allowed in policies (possible XXE or entity expansion attack); the file was not processed",
+        )
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:

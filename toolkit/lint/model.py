@@ -52,11 +52,11 @@ class IdTable(dict[str, V]):
     def __contains__(self, k: object) -> bool:
         return isinstance(k, str) and super().__contains__(k.casefold())
 
-    def get(self, k: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, k: str, default: Any = None) -> Any:
         """Case-insensitive `dict.get`."""
         return super().get(k.casefold(), default)
 
-    def setdefault(self, k: str, default: V) -> V:  # type: ignore[override]
+    def setdefault(self, k: str, default: V) -> V:
         """Case-insensitive `dict.setdefault`."""
         return super().setdefault(k.casefold(), default)
 
@@ -184,7 +184,7 @@ class TechnicalProfile:
         for tp in reversed(self.lineage):
             for decl in tp.decls:
                 for el in decl.iterfind(q("DisplayClaims/DisplayClaim")):
-                    merged[el.get("ClaimTypeReferenceId") or el.get("DisplayControlReferenceId", "")] = el
+                    merged[el.get("ClaimTypeReferenceId") or el.get("DisplayControlReferenceId") or ""] = el
         return list(merged.values())
 
 
@@ -285,9 +285,9 @@ class Effective:
             ("BuildingBlocks/ContentDefinitions/ContentDefinition", self.content_definitions),
             ("BuildingBlocks/DisplayControls/DisplayControl", self.display_controls),
         )
-        for path, table in blocks:
+        for path, elements in blocks:
             for el in root.iterfind(q(path)):
-                table[el.get("Id", "")] = el
+                elements[el.get("Id", "")] = el
         for el in root.iterfind(q("BuildingBlocks/Localization/LocalizedResources/LocalizedStrings/LocalizedString")):
             self.localized_strings.add((el.get("ElementType", ""), el.get("StringId", "")))
 
@@ -372,9 +372,7 @@ class Effective:
         """Ids of the token issuer profiles a journey's SendClaims steps name."""
         default = journey.definition.get("DefaultCpimIssuerTechnicalProfileReferenceId", "")
         return {
-            step.get("CpimIssuerTechnicalProfileReferenceId") or default
-            for step in journey.steps
-            if step.get("Type") == "SendClaims"
+            step.get("CpimIssuerTechnicalProfileReferenceId") or default for step in journey.steps if step.get("Type") == "SendClaims"
         } - {""}
 
     @cached_property
@@ -466,11 +464,15 @@ class PolicySet:
             if parent is None:
                 complete = False
                 if key(policy_id) not in self.external_bases:
-                    self._broken(current, base_el, f"base policy {policy_id} (tenant {tenant}) is not in the linted set; lint it too, or declare it in external-bases")
+                    self._broken(
+                        current,
+                        base_el,
+                        f"base policy {policy_id} (tenant {tenant}) is not in the linted set; lint it too, or declare it in external-bases",
+                    )
                 break
             if parent in files:
                 complete = False
-                loop = " → ".join(p.policy_id for p in [*reversed(files[files.index(parent):]), parent])
+                loop = " → ".join(p.policy_id for p in [*reversed(files[files.index(parent) :]), parent])
                 self._broken(current, base_el, f"BasePolicy chain is cyclic: {loop}")
                 break
             if id(current) in self.ambiguous:

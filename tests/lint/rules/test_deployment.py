@@ -15,7 +15,9 @@ def test_development_mode_in_extensions_affects_the_rp(tmp_path):
 
 
 def test_production_mode_passes(tmp_path):
-    report = run(tmp_path, clean_set(rp_attrs='DeploymentMode="Production" UserJourneyRecorderEndpoint="urn:journeyrecorder:applicationinsights"'))
+    report = run(
+        tmp_path, clean_set(rp_attrs='DeploymentMode="Production" UserJourneyRecorderEndpoint="urn:journeyrecorder:applicationinsights"')
+    )
     assert report.problems == []
 
 
@@ -45,7 +47,9 @@ def test_app_insights_profile_developer_mode(tmp_path):
     )
 
     def base(mode: str) -> str:
-        return BASE.replace('<OrchestrationStep Order="2" Type="SendClaims"', step).replace("</BuildingBlocks>", "</BuildingBlocks>" + provider(profile.replace("{}", mode)))
+        return BASE.replace('<OrchestrationStep Order="2" Type="SendClaims"', step).replace(
+            "</BuildingBlocks>", "</BuildingBlocks>" + provider(profile.replace("{}", mode))
+        )
 
     assert rules_of(run(tmp_path / "bad", clean_set(base=base("true")))) == [("DEP002", "Base.xml", 17)]
     assert run(tmp_path / "good", clean_set(base=base("false"))).problems == []

@@ -19,7 +19,9 @@ def with_write_step(preconditions: str) -> dict[str, str]:
         '<ClaimsExchange Id="Write" TechnicalProfileReferenceId="AAD-UserWrite" /></ClaimsExchanges></OrchestrationStep>'
         '<OrchestrationStep Order="3" Type="SendClaims"'
     )
-    base = BASE.replace('<OrchestrationStep Order="2" Type="SendClaims"', step).replace("</BuildingBlocks>", "</BuildingBlocks>" + provider(WRITER))
+    base = BASE.replace('<OrchestrationStep Order="2" Type="SendClaims"', step).replace(
+        "</BuildingBlocks>", "</BuildingBlocks>" + provider(WRITER)
+    )
     return clean_set(base=base)
 
 
@@ -34,7 +36,9 @@ def test_write_step_with_precondition(tmp_path):
 def test_write_as_validation_of_sign_in_profile(tmp_path):
     def base(preconditions: str) -> str:
         vtp = f'<ValidationTechnicalProfile ReferenceId="AAD-UserWrite">{preconditions}</ValidationTechnicalProfile>'
-        return BASE.replace("<ValidationTechnicalProfiles>", "<ValidationTechnicalProfiles>" + vtp).replace("</BuildingBlocks>", "</BuildingBlocks>" + provider(WRITER))
+        return BASE.replace("<ValidationTechnicalProfiles>", "<ValidationTechnicalProfiles>" + vtp).replace(
+            "</BuildingBlocks>", "</BuildingBlocks>" + provider(WRITER)
+        )
 
     assert rule_ids(run(tmp_path / "bad", clean_set(base=base("")))) == {"AAD001"}
     assert run(tmp_path / "good", clean_set(base=base(PRECONDITION))).problems == []

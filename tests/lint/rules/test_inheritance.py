@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from toolkit.lint import Config
 from tests.lint.policies import BASE, RP, clean_set, policy, provider, rule_ids, rules_of, run
+from toolkit.lint import Config
 
 
 def test_missing_base_is_inh001(tmp_path):
@@ -41,7 +41,9 @@ def test_links_by_policy_id_not_file_name(tmp_path):
 def test_two_rps_share_one_base(tmp_path):
     files = clean_set()
     files["Other.xml"] = policy("B2C_1A_other", RP, base="B2C_1A_TrustFrameworkExtensions")
-    files["Extensions.xml"] = files["Extensions.xml"].replace('PolicyId="B2C_1A_TrustFrameworkExtensions"', 'PolicyId="B2C_1A_TrustFrameworkExtensions" DeploymentMode="Development"')
+    files["Extensions.xml"] = files["Extensions.xml"].replace(
+        'PolicyId="B2C_1A_TrustFrameworkExtensions"', 'PolicyId="B2C_1A_TrustFrameworkExtensions" DeploymentMode="Development"'
+    )
     (problem,) = run(tmp_path, files).problems
     assert problem.rule == "DEP001"
     assert problem.policy == "B2C_1A_other, B2C_1A_signup_signin"
@@ -49,7 +51,9 @@ def test_two_rps_share_one_base(tmp_path):
 
 def test_tenant_mismatch(tmp_path):
     files = clean_set()
-    files["SignUpOrSignin.xml"] = files["SignUpOrSignin.xml"].replace('TenantId="contoso.onmicrosoft.com"', 'TenantId="fabrikam.onmicrosoft.com"', 1)
+    files["SignUpOrSignin.xml"] = files["SignUpOrSignin.xml"].replace(
+        'TenantId="contoso.onmicrosoft.com"', 'TenantId="fabrikam.onmicrosoft.com"', 1
+    )
     report = run(tmp_path, files)
     assert rule_ids(report) == {"INH002"}
     assert any("BasePolicy TenantId" in p.message for p in report.problems)
@@ -91,15 +95,22 @@ def test_journey_overridden_in_place(tmp_path):
 
 
 def test_dangling_references(tmp_path):
-    ext = provider('<TechnicalProfile Id="SelfAsserted-SignIn"><ValidationTechnicalProfiles><ValidationTechnicalProfile ReferenceId="REST-Missing" /></ValidationTechnicalProfiles>'
-                   '<OutputClaims><OutputClaim ClaimTypeReferenceId="nosuchclaim" /></OutputClaims></TechnicalProfile>')
+    ext = provider(
+        '<TechnicalProfile Id="SelfAsserted-SignIn"><ValidationTechnicalProfiles><ValidationTechnicalProfile ReferenceId="REST-Missing" /></ValidationTechnicalProfiles>'
+        '<OutputClaims><OutputClaim ClaimTypeReferenceId="nosuchclaim" /></OutputClaims></TechnicalProfile>'
+    )
     report = run(tmp_path, clean_set(extensions=ext))
-    assert sorted(p.message.split(" names")[0] for p in report.problems) == ["ClaimTypeReferenceId 'nosuchclaim'", "ReferenceId 'REST-Missing'"]
+    assert sorted(p.message.split(" names")[0] for p in report.problems) == [
+        "ClaimTypeReferenceId 'nosuchclaim'",
+        "ReferenceId 'REST-Missing'",
+    ]
     assert rule_ids(report) == {"INH007"}
 
 
 def test_references_match_case_insensitively(tmp_path):
-    ext = provider('<TechnicalProfile Id="SelfAsserted-SignIn"><OutputClaims><OutputClaim ClaimTypeReferenceId="EMAIL" /></OutputClaims></TechnicalProfile>')
+    ext = provider(
+        '<TechnicalProfile Id="SelfAsserted-SignIn"><OutputClaims><OutputClaim ClaimTypeReferenceId="EMAIL" /></OutputClaims></TechnicalProfile>'
+    )
     assert run(tmp_path, clean_set(extensions=ext)).problems == []
 
 

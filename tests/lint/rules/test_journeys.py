@@ -20,7 +20,10 @@ def test_gap_in_step_numbers(tmp_path):
 
 
 def test_duplicate_step_number(tmp_path):
-    journey = JOURNEY.replace('<OrchestrationStep Order="2" Type="SendClaims"', '<OrchestrationStep Order="1" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="X" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep><OrchestrationStep Order="2" Type="SendClaims"')
+    journey = JOURNEY.replace(
+        '<OrchestrationStep Order="2" Type="SendClaims"',
+        '<OrchestrationStep Order="1" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="X" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep><OrchestrationStep Order="2" Type="SendClaims"',
+    )
     assert "JRN001" in rule_ids(run(tmp_path, with_journey(journey)))
 
 
@@ -48,7 +51,9 @@ def test_send_claims_without_issuer(tmp_path):
 
 
 def test_default_issuer_on_journey_is_enough(tmp_path):
-    journey = JOURNEY.replace(' CpimIssuerTechnicalProfileReferenceId="JwtIssuer"', "").replace('<UserJourney Id="SignUpOrSignIn">', '<UserJourney Id="SignUpOrSignIn" DefaultCpimIssuerTechnicalProfileReferenceId="JwtIssuer">')
+    journey = JOURNEY.replace(' CpimIssuerTechnicalProfileReferenceId="JwtIssuer"', "").replace(
+        '<UserJourney Id="SignUpOrSignIn">', '<UserJourney Id="SignUpOrSignIn" DefaultCpimIssuerTechnicalProfileReferenceId="JwtIssuer">'
+    )
     assert run(tmp_path, with_journey(journey)).problems == []
 
 
@@ -62,19 +67,28 @@ def test_step_after_send_claims_is_a_warning(tmp_path):
 
 
 def test_target_not_in_next_step(tmp_path):
-    journey = JOURNEY.replace('<ClaimsProviderSelection ValidationClaimsExchangeId="SignInExchange" />', '<ClaimsProviderSelection ValidationClaimsExchangeId="SignInExchange" /><ClaimsProviderSelection TargetClaimsExchangeId="Facebook" />')
+    journey = JOURNEY.replace(
+        '<ClaimsProviderSelection ValidationClaimsExchangeId="SignInExchange" />',
+        '<ClaimsProviderSelection ValidationClaimsExchangeId="SignInExchange" /><ClaimsProviderSelection TargetClaimsExchangeId="Facebook" />',
+    )
     report = run(tmp_path, with_journey(journey))
     assert rule_ids(report) == {"JRN003"}
 
 
 def test_selection_with_both_ids(tmp_path):
-    journey = JOURNEY.replace('<ClaimsProviderSelection ValidationClaimsExchangeId="SignInExchange" />', '<ClaimsProviderSelection ValidationClaimsExchangeId="SignInExchange" TargetClaimsExchangeId="SignInExchange" />')
+    journey = JOURNEY.replace(
+        '<ClaimsProviderSelection ValidationClaimsExchangeId="SignInExchange" />',
+        '<ClaimsProviderSelection ValidationClaimsExchangeId="SignInExchange" TargetClaimsExchangeId="SignInExchange" />',
+    )
     assert "JRN003" in rule_ids(run(tmp_path, with_journey(journey)))
 
 
 def test_claim_equals_without_exists(tmp_path):
     condition = '<Preconditions><Precondition Type="ClaimEquals" ExecuteActionsIf="true"><Value>email</Value><Value>x</Value><Action>SkipThisOrchestrationStep</Action></Precondition></Preconditions>'
-    journey = JOURNEY.replace('<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />', f'<OrchestrationStep Order="2" Type="ClaimsExchange">{condition}<ClaimsExchanges><ClaimsExchange Id="Again" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep><OrchestrationStep Order="3" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />')
+    journey = JOURNEY.replace(
+        '<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
+        f'<OrchestrationStep Order="2" Type="ClaimsExchange">{condition}<ClaimsExchanges><ClaimsExchange Id="Again" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep><OrchestrationStep Order="3" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
+    )
     report = run(tmp_path / "bad", with_journey(journey))
     assert rule_ids(report) == {"JRN004"}
     exists = '<Precondition Type="ClaimsExist" ExecuteActionsIf="false"><Value>email</Value><Action>SkipThisOrchestrationStep</Action></Precondition>'
@@ -90,7 +104,9 @@ SUB = """<SubJourneys><SubJourney Id="Sub" Type="{type}"><OrchestrationSteps>
 def test_transfer_sub_journey_without_send_claims(tmp_path):
     report = run(tmp_path / "bad", with_journey(JOURNEY, SUB.format(type="Transfer", extra="")))
     assert rules_of(report)[0][0] == "JRN005"
-    ok = SUB.format(type="Transfer", extra='<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />')
+    ok = SUB.format(
+        type="Transfer", extra='<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />'
+    )
     assert run(tmp_path / "good", with_journey(JOURNEY, ok)).problems == []
 
 

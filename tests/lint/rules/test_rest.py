@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.lint.policies import BASE, provider, rest_profile, rule_ids, rules_of, run, clean_set
+from tests.lint.policies import BASE, clean_set, provider, rest_profile, rule_ids, rules_of, run
 
 RESILIENT = rest_profile()
 
@@ -18,7 +18,12 @@ def meta(*items: tuple[str, str]) -> str:
     return "\n".join(f'<Item Key="{k}">{v}</Item>' for k, v in items)
 
 
-SAFE = (("ServiceUrl", "https://api.contoso.com/x"), ("AuthenticationType", "ClientCertificate"), ("DefaultUserMessageIfRequestFailed", "Try later"), ("UserMessageIfCircuitOpen", "Unavailable"))
+SAFE = (
+    ("ServiceUrl", "https://api.contoso.com/x"),
+    ("AuthenticationType", "ClientCertificate"),
+    ("DefaultUserMessageIfRequestFailed", "Try later"),
+    ("UserMessageIfCircuitOpen", "Unavailable"),
+)
 CERT = '<CryptographicKeys><Key Id="ClientCertificate" StorageReferenceId="B2C_1A_Cert" /></CryptographicKeys>'
 
 
@@ -39,7 +44,11 @@ def replace(items: tuple[tuple[str, str], ...], key: str, value: str | None) -> 
         ("REST006", replace(SAFE, "ServiceUrl", "https://{email}.contoso.com/x"), CERT),
         ("REST007", replace(SAFE, "ServiceUrl", "https://fn.azurewebsites.net/api/x?code=abc123"), CERT),
         ("REST008", SAFE, ""),
-        ("REST008", replace(SAFE, "AuthenticationType", "Basic"), '<CryptographicKeys><Key Id="BasicAuthenticationUsername" StorageReferenceId="u" /></CryptographicKeys>'),
+        (
+            "REST008",
+            replace(SAFE, "AuthenticationType", "Basic"),
+            '<CryptographicKeys><Key Id="BasicAuthenticationUsername" StorageReferenceId="u" /></CryptographicKeys>',
+        ),
         ("REST008", replace(SAFE, "AuthenticationType", "Bearer"), ""),
         ("REST008", replace(SAFE, "AuthenticationType", "ApiKeyHeader"), ""),
     ],
@@ -56,7 +65,10 @@ def test_rule_fires(tmp_path, rule, items, keys):
         (replace(SAFE, "ServiceUrl", "https://{Settings:ApiHost}/x"), CERT),
         (replace(SAFE, "ServiceUrl", "https://api.contoso.com/{email}/x"), CERT),
         (replace(replace(SAFE, "AuthenticationType", "Bearer"), "UseClaimAsBearerToken", "email"), ""),
-        (replace(SAFE, "AuthenticationType", "ApiKeyHeader"), '<CryptographicKeys><Key Id="x-functions-key" StorageReferenceId="k" /></CryptographicKeys>'),
+        (
+            replace(SAFE, "AuthenticationType", "ApiKeyHeader"),
+            '<CryptographicKeys><Key Id="x-functions-key" StorageReferenceId="k" /></CryptographicKeys>',
+        ),
         (
             replace(SAFE, "AuthenticationType", "Basic"),
             '<CryptographicKeys><Key Id="BasicAuthenticationUsername" StorageReferenceId="u" /><Key Id="BasicAuthenticationPassword" StorageReferenceId="p" /></CryptographicKeys>',

@@ -45,5 +45,7 @@ def test_session_values_out_of_range(tmp_path, old, new):
 
 
 def test_session_values_at_the_limits(tmp_path):
-    rp = RP.replace("<SessionExpiryInSeconds>86400<", "<SessionExpiryInSeconds>900<").replace('KeepAliveInDays="30"', 'KeepAliveInDays="90"')
+    rp = RP.replace("<SessionExpiryInSeconds>86400<", "<SessionExpiryInSeconds>900<").replace(
+        'KeepAliveInDays="30"', 'KeepAliveInDays="90"'
+    )
     assert run(tmp_path, clean_set(rp=rp)).problems == []

@@ -37,7 +37,11 @@ def development_mode(policy: Effective) -> Iterator[Finding]:
     """
     for f in policy.files:
         if f.root.get("DeploymentMode", "").casefold() == "development":
-            yield Finding(f.root, "DeploymentMode is Development: claims are logged and the policy cache is bypassed; use Production", attr="DeploymentMode")
+            yield Finding(
+                f.root,
+                "DeploymentMode is Development: claims are logged and the policy cache is bypassed; use Production",
+                attr="DeploymentMode",
+            )
         recorder = f.root.get("UserJourneyRecorderEndpoint")
         if recorder is not None and recorder != RECORDER:
             yield Finding(f.root, f"UserJourneyRecorderEndpoint {recorder!r} is not {RECORDER}", attr="UserJourneyRecorderEndpoint")

@@ -16,7 +16,13 @@ def _is_write(tp: TechnicalProfile | None) -> bool:
     return tp is not None and tp.kind == "AAD" and tp.meta_is("Operation", "write")
 
 
-@rule("AAD001", "Unconditional directory write on sign-in", Severity.WARNING, Scope.CHAIN, "https://learn.microsoft.com/entra/architecture/resilience-b2c-developer-best-practices")
+@rule(
+    "AAD001",
+    "Unconditional directory write on sign-in",
+    Severity.WARNING,
+    Scope.CHAIN,
+    "https://learn.microsoft.com/entra/architecture/resilience-b2c-developer-best-practices",
+)
 def write_on_sign_in(policy: Effective) -> Iterator[Finding]:
     """A directory write (`Operation` `Write`) runs on every sign-in: (a) from an orchestration step
     without preconditions in a journey that signs users in, or (b) as a validation profile without
@@ -51,16 +57,22 @@ def write_on_sign_in(policy: Effective) -> Iterator[Finding]:
             continue
         for step in steps:
             sign_in_ids = {
-                sel.get("ValidationClaimsExchangeId")
-                for sel in step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection"))
+                sel.get("ValidationClaimsExchangeId") for sel in step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection"))
             } - {None}
             for exchange in exchanges(step):
                 tp = tps.get(exchange.get("TechnicalProfileReferenceId", ""))
                 if tp is None:
                     continue
                 if _is_write(tp) and step.find(q("Preconditions")) is None:
-                    yield Finding(exchange, f"{journey.id!r} writes to the directory through {tp.id!r} on every sign-in; add a precondition", attr="TechnicalProfileReferenceId")
+                    yield Finding(
+                        exchange,
+                        f"{journey.id!r} writes to the directory through {tp.id!r} on every sign-in; add a precondition",
+                        attr="TechnicalProfileReferenceId",
+                    )
                 if exchange.get("Id") in sign_in_ids:
                     for vtp in tp.validation_profiles:
                         if _is_write(tps.get(vtp.get("ReferenceId", ""))) and vtp.find(q("Preconditions")) is None:
-                            yield Finding(vtp, f"sign-in profile {tp.id!r} writes to the directory through {vtp.get('ReferenceId')!r} on every sign-in; add a precondition")
+                            yield Finding(
+                                vtp,
+                                f"sign-in profile {tp.id!r} writes to the directory through {vtp.get('ReferenceId')!r} on every sign-in; add a precondition",
+                            )

@@ -195,7 +195,10 @@ def journey_overridden(policy: Effective) -> Iterator[Finding]:
         if len(journey.decls) > 1:
             first = policy.file_of(journey.decls[0])
             for decl in journey.decls[1:]:
-                yield Finding(decl, f"{journey.tag} {journey.id!r} is already declared in {first.display}; copy it under a new Id instead of overriding it in place")
+                yield Finding(
+                    decl,
+                    f"{journey.tag} {journey.id!r} is already declared in {first.display}; copy it under a new Id instead of overriding it in place",
+                )
 
 
 #: (XPath-like path below any element, attribute, what it must name) for INH007

@@ -50,7 +50,9 @@ def step_numbering(policy: Effective) -> Iterator[Finding]:
         expected = list(range(1, len(orders) + 1))
         if orders != expected:
             missing = sorted(set(range(1, max(o or 0 for o in orders) + 1)) - set(orders))
-            yield Finding(journey.definition, f"{journey.tag} {journey.id!r}: steps must be numbered 1..N; missing {', '.join(map(str, missing))}")
+            yield Finding(
+                journey.definition, f"{journey.tag} {journey.id!r}: steps must be numbered 1..N; missing {', '.join(map(str, missing))}"
+            )
 
 
 @rule("JRN002", "SendClaims step invalid", Severity.ERROR, Scope.CHAIN, "userjourneys")
@@ -88,7 +90,11 @@ def send_claims(policy: Effective) -> Iterator[Finding]:
             yield Finding(extra, f"{journey.tag} {journey.id!r} has more than one SendClaims step", severity=Severity.WARNING)
         last = steps.index(sends[0])
         if last != len(steps) - 1:
-            yield Finding(steps[last + 1], f"{journey.tag} {journey.id!r} has steps after its SendClaims step; they may never run", severity=Severity.WARNING)
+            yield Finding(
+                steps[last + 1],
+                f"{journey.tag} {journey.id!r} has steps after its SendClaims step; they may never run",
+                severity=Severity.WARNING,
+            )
         default = journey.definition.get("DefaultCpimIssuerTechnicalProfileReferenceId")
         for step in sends:
             if not step.get("CpimIssuerTechnicalProfileReferenceId") and not default:
@@ -128,7 +134,9 @@ def exchange_wiring(policy: Effective) -> Iterator[Finding]:
                 if ids[ex.get("Id", "")] == 2:
                     yield Finding(ex, f"{journey.id!r}: duplicate ClaimsExchange Id {ex.get('Id')!r}", attr="Id")
             if kind == "ClaimsExchange" and len(here) > 1 and prev_kind not in SELECTION_STEPS:
-                yield Finding(step, f"{journey.id!r} step {step.get('Order')}: several ClaimsExchanges are only allowed right after a selection step")
+                yield Finding(
+                    step, f"{journey.id!r} step {step.get('Order')}: several ClaimsExchanges are only allowed right after a selection step"
+                )
             if kind not in SELECTION_STEPS:
                 continue
             next_ids = {ex.get("Id") for ex in exchanges(nxt)} if nxt is not None else set()
@@ -141,9 +149,17 @@ def exchange_wiring(policy: Effective) -> Iterator[Finding]:
                 elif target:
                     has_target = True
                     if target not in next_ids:
-                        yield Finding(sel, f"TargetClaimsExchangeId {target!r} is not a ClaimsExchange of the next step", attr="TargetClaimsExchangeId")
+                        yield Finding(
+                            sel,
+                            f"TargetClaimsExchangeId {target!r} is not a ClaimsExchange of the next step",
+                            attr="TargetClaimsExchangeId",
+                        )
                 elif validation not in here_ids:
-                    yield Finding(sel, f"ValidationClaimsExchangeId {validation!r} is not a ClaimsExchange of this step", attr="ValidationClaimsExchangeId")
+                    yield Finding(
+                        sel,
+                        f"ValidationClaimsExchangeId {validation!r} is not a ClaimsExchange of this step",
+                        attr="ValidationClaimsExchangeId",
+                    )
             if has_target and (nxt is None or nxt.get("Type") != "ClaimsExchange"):
                 yield Finding(step, f"{journey.id!r} step {step.get('Order')}: a selection step must be followed by a ClaimsExchange step")
 
@@ -185,7 +201,9 @@ def claim_equals_without_exists(policy: Effective) -> Iterator[Finding]:
         for p in block:
             claim = (p.findtext(q("Value")) or "").strip()
             if p.get("Type") == "ClaimEquals" and claim not in exists:
-                yield Finding(p, f"{where}: ClaimEquals on {claim!r} without ClaimsExist; a missing claim makes the precondition silently ignored")
+                yield Finding(
+                    p, f"{where}: ClaimEquals on {claim!r} without ClaimsExist; a missing claim makes the precondition silently ignored"
+                )
 
 
 @rule("JRN005", "Sub-journey misuse", Severity.WARNING, Scope.CHAIN, "subjourneys")

@@ -12,7 +12,21 @@ from toolkit.lint.registry import Finding, Scope, rule
 
 FAILED_MESSAGE = "DefaultUserMessageIfRequestFailed"
 BREAKER_MESSAGES = ("UserMessageIfCircuitOpen", "UserMessageIfRequestTimeout", "UserMessageIfDnsResolutionFailed")
-SECRET_PARAMS = {"code", "key", "apikey", "api_key", "api-key", "sig", "signature", "token", "access_token", "secret", "client_secret", "password", "subscription-key"}
+SECRET_PARAMS = {
+    "code",
+    "key",
+    "apikey",
+    "api_key",
+    "api-key",
+    "sig",
+    "signature",
+    "token",
+    "access_token",
+    "secret",
+    "client_secret",
+    "password",
+    "subscription-key",
+}
 #: deploy-time placeholders, which are not claims: {Settings:X}, {{ x }}, #{x}#, $(x)
 _SETTING = re.compile(r"\{Settings:[^}]*\}|\{\{[^}]*\}\}|#\{[^}]*\}#|\$\([^)]*\)")
 
@@ -45,7 +59,10 @@ def no_failure_message(policy: Effective) -> Iterator[Finding]:
     """
     for tp in policy.profiles_of_kind("REST"):
         if not _message_set(policy, tp, FAILED_MESSAGE):
-            yield Finding(tp.definition, f"REST profile {tp.id!r} has no {FAILED_MESSAGE}: on failure users see the default message with the service URL")
+            yield Finding(
+                tp.definition,
+                f"REST profile {tp.id!r} has no {FAILED_MESSAGE}: on failure users see the default message with the service URL",
+            )
 
 
 @rule("REST002", "No circuit-breaker messages", Severity.INFO, Scope.CHAIN, "restful-technical-profile#error-handling")
@@ -138,7 +155,13 @@ def debug_mode(policy: Effective) -> Iterator[Finding]:
             yield Finding(tp.where("DebugMode"), f"REST profile {tp.id!r} has DebugMode on: API error details reach users")
 
 
-@rule("REST006", "ServiceUrl not HTTPS, or claims in host", Severity.ERROR, Scope.CHAIN, "api-connectors-overview#development-of-your-rest-api")
+@rule(
+    "REST006",
+    "ServiceUrl not HTTPS, or claims in host",
+    Severity.ERROR,
+    Scope.CHAIN,
+    "api-connectors-overview#development-of-your-rest-api",
+)
 def insecure_service_url(policy: Effective) -> Iterator[Finding]:
     """A REST profile's `ServiceUrl` is not `https`, or a claim is placed in its host name.
 
@@ -200,7 +223,10 @@ def credential_in_url(policy: Effective) -> Iterator[Finding]:
             continue
         names = sorted({name for name, _ in parse_qsl(query, keep_blank_values=True) if name.casefold() in SECRET_PARAMS})
         if names:
-            yield Finding(item, f"REST profile {tp.id!r} ServiceUrl carries a credential in its query ({', '.join(names)}); use a policy key in a header")
+            yield Finding(
+                item,
+                f"REST profile {tp.id!r} ServiceUrl carries a credential in its query ({', '.join(names)}); use a policy key in a header",
+            )
 
 
 #: AuthenticationType → the CryptographicKeys it needs
@@ -210,7 +236,13 @@ REQUIRED_KEYS = {
 }
 
 
-@rule("REST008", "AuthenticationType and CryptographicKeys mismatch", Severity.ERROR, Scope.CHAIN, "restful-technical-profile#cryptographic-keys")
+@rule(
+    "REST008",
+    "AuthenticationType and CryptographicKeys mismatch",
+    Severity.ERROR,
+    Scope.CHAIN,
+    "restful-technical-profile#cryptographic-keys",
+)
 def auth_keys_mismatch(policy: Effective) -> Iterator[Finding]:
     """A REST profile's `AuthenticationType` lacks the cryptographic keys it needs.
 
@@ -239,12 +271,17 @@ def auth_keys_mismatch(policy: Effective) -> Iterator[Finding]:
         keys = tp.crypto_keys
         missing = [k for k in REQUIRED_KEYS.get(auth, ()) if k not in keys]
         if missing:
-            yield Finding(where, f"REST profile {tp.id!r} uses {tp.meta('AuthenticationType')} authentication but has no key {', '.join(missing)}")
+            yield Finding(
+                where, f"REST profile {tp.id!r} uses {tp.meta('AuthenticationType')} authentication but has no key {', '.join(missing)}"
+            )
         elif auth == "bearer" and "BearerAuthenticationToken" not in keys:
             claim = tp.meta("UseClaimAsBearerToken")
             inputs = {c.get("ClaimTypeReferenceId") for c in tp.input_claims} | {c.get("PartnerClaimType") for c in tp.input_claims}
             if not claim or claim not in inputs:
-                yield Finding(where, f"REST profile {tp.id!r} uses Bearer authentication without a BearerAuthenticationToken key or UseClaimAsBearerToken input claim")
+                yield Finding(
+                    where,
+                    f"REST profile {tp.id!r} uses Bearer authentication without a BearerAuthenticationToken key or UseClaimAsBearerToken input claim",
+                )
         elif auth == "apikeyheader" and len(keys) != 1:
             yield Finding(where, f"REST profile {tp.id!r} uses ApiKeyHeader with {len(keys)} keys; exactly one header key is supported")
 
@@ -279,9 +316,17 @@ def failure_not_contained(policy: Effective) -> Iterator[Finding]:
     """
     for journey, _, exchange, tp in policy.step_profiles():
         if tp.kind == "REST":
-            yield Finding(exchange, f"{journey.tag} {journey.id!r} calls REST profile {tp.id!r} directly: any API failure ends the journey; call it as a validation profile with ContinueOnError", attr="TechnicalProfileReferenceId")
+            yield Finding(
+                exchange,
+                f"{journey.tag} {journey.id!r} calls REST profile {tp.id!r} directly: any API failure ends the journey; call it as a validation profile with ContinueOnError",
+                attr="TechnicalProfileReferenceId",
+            )
     for tp in policy.profiles_in_use:
         for vtp in tp.validation_profiles:
             target = policy.technical_profiles.get(vtp.get("ReferenceId", ""))
             if target is not None and target.kind == "REST" and vtp.get("ContinueOnError", "").casefold() != "true":
-                yield Finding(vtp, f"REST validation profile {target.id!r} of {tp.id!r} blocks the step when the API fails; confirm it is essential or set ContinueOnError=\"true\"", severity=Severity.INFO)
+                yield Finding(
+                    vtp,
+                    f'REST validation profile {target.id!r} of {tp.id!r} blocks the step when the API fails; confirm it is essential or set ContinueOnError="true"',
+                    severity=Severity.INFO,
+                )

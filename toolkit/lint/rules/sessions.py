@@ -18,7 +18,15 @@ SUGGESTED_PROVIDER = {
     "IdP": "ExternalLoginSSOSessionProvider (SM-SocialLogin)",
     "JwtIssuer": "OAuthSSOSessionProvider (SM-jwt-issuer)",
 }
-BEHAVIOUR_ORDER = ("SingleSignOn", "SessionExpiryType", "SessionExpiryInSeconds", "JourneyInsights", "ContentDefinitionParameters", "JourneyFraming", "ScriptExecution")
+BEHAVIOUR_ORDER = (
+    "SingleSignOn",
+    "SessionExpiryType",
+    "SessionExpiryInSeconds",
+    "JourneyInsights",
+    "ContentDefinitionParameters",
+    "JourneyFraming",
+    "ScriptExecution",
+)
 
 
 @rule("SSO001", "No session provider referenced", Severity.INFO, Scope.CHAIN, "custom-policy-reference-sso#referencing-a-session-provider")
@@ -52,7 +60,10 @@ def no_session_provider(policy: Effective) -> Iterator[Finding]:
         candidates[tp.id] = (tp, "JwtIssuer")
     for tp, kind in candidates.values():
         if tp.session is None:
-            yield Finding(tp.definition, f"{kind} profile {tp.id!r} has no session provider, so DefaultSSOSessionProvider applies; use {SUGGESTED_PROVIDER[kind]}")
+            yield Finding(
+                tp.definition,
+                f"{kind} profile {tp.id!r} has no session provider, so DefaultSSOSessionProvider applies; use {SUGGESTED_PROVIDER[kind]}",
+            )
 
 
 @rule("SSO002", "SSO scope narrower than Tenant", Severity.INFO, Scope.CHAIN, "session-behavior")
@@ -128,7 +139,11 @@ def session_out_of_range(policy: Effective) -> Iterator[Finding]:
         sso = behaviours.find(q("SingleSignOn"))
         days = _int(sso, "KeepAliveInDays")
         if sso is not None and sso.get("KeepAliveInDays") is not None and (days is None or not 0 <= days <= 90):
-            yield Finding(sso, f"KeepAliveInDays {sso.get('KeepAliveInDays')!r} is outside 1..90 (0 disables keep me signed in)", attr="KeepAliveInDays")
+            yield Finding(
+                sso,
+                f"KeepAliveInDays {sso.get('KeepAliveInDays')!r} is outside 1..90 (0 disables keep me signed in)",
+                attr="KeepAliveInDays",
+            )
         names = [etree.QName(c).localname for c in behaviours if isinstance(c.tag, str)]
         known = [n for n in names if n in BEHAVIOUR_ORDER]
         if known != sorted(known, key=BEHAVIOUR_ORDER.index):

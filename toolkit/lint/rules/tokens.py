@@ -80,7 +80,9 @@ def refresh_beyond_window(policy: Effective) -> Iterator[Finding]:
         if rolling < refresh:
             rolling_item = tp.item("rolling_refresh_token_lifetime_secs")
             where = tp.where("refresh_token_lifetime_secs") if rolling_item is None else rolling_item
-            yield Finding(where, f"rolling refresh window ({rolling} s) is shorter than the refresh token lifetime ({refresh} s) in {tp.id!r}")
+            yield Finding(
+                where, f"rolling refresh window ({rolling} s) is shorter than the refresh token lifetime ({refresh} s) in {tp.id!r}"
+            )
 
 
 @rule("TOK003", "Token lifetimes below defaults", Severity.INFO, Scope.CHAIN, "service-limits#best-practices")
@@ -103,8 +105,10 @@ def lifetime_below_default(policy: Effective) -> Iterator[Finding]:
     Source: service limits "Best practices"; developer best practices "Token lifetimes".
     """
     for tp in policy.issuers:
-        for meta_key, (low, high, default) in LIFETIMES.items():
+        for meta_key, (low, _high, default) in LIFETIMES.items():
             item = tp.item(meta_key)
             value = _seconds(tp, meta_key)
             if item is not None and value is not None and low <= value < default:
-                yield Finding(item, f"{meta_key} {value} is below the default {default}: more token traffic and less tolerance of an outage")
+                yield Finding(
+                    item, f"{meta_key} {value} is below the default {default}: more token traffic and less tolerance of an outage"
+                )

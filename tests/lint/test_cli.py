@@ -1,0 +1,119 @@
+"""`b2c-toolkit lint` and `rules`: exit codes, formats and their schemas."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+from lxml import etree
+
+from tests.lint.policies import clean_set, write
+from toolkit.cli import main
+
+
+@pytest.fixture
+def dirty(tmp_path, monkeypatch):
+    """A set with one error (DEP001) and one warning (REST005), linted from its own folder."""
+    files = clean_set(ext_attrs='DeploymentMode="Development"')
+    files["Base.xml"] = files["Base.xml"].replace(
+        '<Item Key="SendClaimsIn">Body</Item>', '<Item Key="SendClaimsIn">Body</Item><Item Key="DebugMode">true</Item>'
+    )
+    write(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("error", 1), ("warning", 1), ("info", 1), ("never", 0)])
+def test_exit_codes(dirty, capsys, fail_on, code):
+    assert main(["lint", "--fail-on", fail_on]) == code
+
+
+def test_warning_only_passes_with_fail_on_error(dirty, capsys):
+    assert main(["lint", "--ignore", "DEP", "--fail-on", "error"]) == 0
+    assert main(["lint", "--ignore", "DEP"]) == 1
+
+
+def test_clean_set_exits_zero(tmp_path, monkeypatch, capsys):
+    write(tmp_path, clean_set())
+    monkeypatch.chdir(tmp_path)
+    assert main(["lint"]) == 0
+    assert capsys.readouterr().out.strip() == "3 policy files linted: 0 errors, 0 warnings, 0 infos"
+
+
+def test_text_format(dirty, capsys):
+    main(["lint"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Base.xml:")
+    assert " REST005 warning " in lines[0] and lines[0].endswith("[B2C_1A_signup_signin]")
+    assert lines[1].startswith("Extensions.xml:3:") and " DEP001 error DeploymentMode is Development" in lines[1]
+    assert lines[-1] == "3 policy files linted: 1 errors, 1 warnings, 0 infos"
+
+
+def test_json_format(dirty, capsys):
+    main(["lint", "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert data["summary"] == {"files": 3, "errors": 1, "warnings": 1, "infos": 0}
+    assert set(data["problems"][0]) == {"rule", "severity", "path", "line", "column", "message", "policy"}
+
+
+def test_sarif_is_valid_and_matches_json(dirty, capsys, shared):
+    main(["lint", "--format", "sarif"])
+    sarif = json.loads(capsys.readouterr().out)
+    jsonschema.validate(sarif, json.loads((shared / "schemas" / "sarif-schema-2.1.0.json").read_text()))
+    main(["lint", "--format", "json"])
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    results = sarif["runs"][0]["results"]
+    assert [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results] == [
+        (p["rule"], p["line"]) for p in problems
+    ]
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert all(r["helpUri"].startswith("https://learn.microsoft.com/") and r["help"]["text"] for r in rules)
+
+
+def test_github_format(dirty, capsys):
+    main(["lint", "--format", "github"])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("::warning file=Base.xml,line=")
+    assert out[1].startswith("::error file=Extensions.xml,line=3,col=") and ",title=DEP001::" in out[1]
+
+
+def test_junit_format(dirty, capsys):
+    main(["lint", "--format", "junit"])
+    suite = etree.fromstring(capsys.readouterr().out.encode()).find("testsuite")
+    assert suite is not None and suite.get("failures") == "2"
+
+
+def test_output_file(dirty, capsys):
+    assert main(["lint", "--format", "json", "--output", "report.json"]) == 1
+    assert capsys.readouterr().out == ""
+    assert json.loads((dirty / "report.json").read_text())["summary"]["errors"] == 1
+
+
+def test_usage_errors_exit_2(dirty, capsys):
+    assert main(["lint", "--select", "NOPE"]) == 2
+    assert 'no such rule: "NOPE"' in capsys.readouterr().err
+    assert main(["lint", "missing-folder"]) == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["lint", "--format", "yaml"])
+    assert exc.value.code == 2
+    (dirty / "pyproject.toml").write_text("[tool.b2c-toolkit.lint]\nbogus = 1\n")
+    assert main(["lint"]) == 2
+    assert 'unknown option "bogus"' in capsys.readouterr().err
+
+
+def test_rules_command(capsys):
+    assert main(["rules"]) == 0
+    listing = capsys.readouterr().out
+    assert "REST001  warning  No generic REST failure message" in listing
+    assert main(["rules", "rest001"]) == 0
+    doc = capsys.readouterr().out
+    assert "Bad::" in doc and "Fixed::" in doc and "learn.microsoft.com" in doc
+    assert main(["rules", "NOPE"]) == 2
+
+
+def test_every_rule_is_documented():
+    from toolkit.lint.registry import all_rules
+
+    for r in all_rules():
+        assert "Bad" in r.doc and "Fixed" in r.doc and "Source:" in r.doc, r.id

@@ -1,0 +1,61 @@
+"""Configuration: pyproject.toml discovery, --config files, strict validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.lint.policies import clean_set, rule_ids, run
+from toolkit.lint import ConfigError, load_config
+from toolkit.lint.problem import Severity
+
+
+def write(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_pyproject_table_found_from_parent(tmp_path):
+    write(tmp_path / "pyproject.toml", '[tool.b2c-toolkit.lint]\nignore = ["SSO"]\n[tool.b2c-toolkit.lint.severity]\nREST001 = "error"\n')
+    (tmp_path / "sub").mkdir()
+    config = load_config(start=tmp_path / "sub")
+    assert config.ignore == ["SSO"]
+    assert not config.enabled("SSO002", "x.xml")
+    assert config.severity_of("REST001", Severity.WARNING) is Severity.ERROR
+
+
+def test_config_file_with_top_level_keys_overrides_pyproject(tmp_path):
+    write(tmp_path / "pyproject.toml", '[tool.b2c-toolkit.lint]\nselect = ["REST"]\n')
+    extra = write(tmp_path / "b2c.toml", 'select = ["DEP"]\nexternal-bases = ["B2C_1A_Base"]\n')
+    config = load_config(str(extra), start=tmp_path)
+    assert (config.select, config.external_bases) == (["DEP"], ["B2C_1A_Base"])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("selekt = []", 'unknown option "selekt"'),
+        ('select = ["NOPE1"]', 'no such rule: "NOPE1"'),
+        ('[severity]\nREST001 = "loud"', 'severity of "REST001"'),
+        ("select = 3", "select must be a list"),
+        ("select = [", "invalid TOML"),
+    ],
+)
+def test_invalid_config(tmp_path, text, message):
+    path = write(tmp_path / "c.toml", text)
+    with pytest.raises(ConfigError, match=message):
+        load_config(str(path), start=tmp_path)
+
+
+def test_per_path_ignores_and_severity_off(tmp_path):
+    path = write(tmp_path / "c.toml", '[per-path-ignores]\n"*Extensions.xml" = ["DEP001"]\n[severity]\nINH004 = "off"\n')
+    config = load_config(str(path), start=tmp_path)
+    files = clean_set(ext_attrs='DeploymentMode="Development"', rp_attrs='DeploymentMode="Development"')
+    assert [p.path.rsplit("/", 1)[-1] for p in run(tmp_path / "p", files, config).problems] == ["SignUpOrSignin.xml"]
+    assert not config.enabled("INH004", "any.xml")
+
+
+def test_severity_override_applies(tmp_path):
+    path = write(tmp_path / "c.toml", '[severity]\nDEP001 = "info"\n')
+    report = run(tmp_path / "p", clean_set(ext_attrs='DeploymentMode="Development"'), load_config(str(path), start=tmp_path))
+    assert [(p.rule, p.severity) for p in report.problems] == [("DEP001", Severity.INFO)]
+    assert rule_ids(report) == {"DEP001"}
