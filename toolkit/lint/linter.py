@@ -64,7 +64,11 @@ def _run(rules: list[Rule], policy_set: PolicySet) -> Iterator[tuple[Rule, Findi
     chain_rules = [r for r in rules if r.scope is Scope.CHAIN]
     for effective in policy_set.effective_policies():
         for r in chain_rules:
-            for finding in r.check(effective):
+            if r.per_content:
+                findings = effective.merged.once(("rule", r.id), lambda r=r, e=effective: list(r.check(e)))  # type: ignore[misc]
+            else:
+                findings = list(r.check(effective))
+            for finding in findings:
                 yield r, finding, effective.name
 
 
@@ -74,18 +78,18 @@ def _to_problems(raw: list[tuple[Rule, Finding, str]], policy_set: PolicySet, co
     A base file shared by several relying parties yields the same finding once per chain: it
     is reported once, naming every policy it affects.
     """
-    merged: dict[tuple[str, int, int, str, str], tuple[Severity, set[str]]] = {}
+    unique: dict[tuple[str, int, str | None, str], tuple[Rule, Finding, set[str]]] = {}
     for r, finding, policy in raw:
+        entry = unique.setdefault((r.id, id(finding.element), finding.attr, finding.message), (r, finding, set()))
+        if policy:
+            entry[2].add(policy)
+    problems = []
+    for r, finding, policies in unique.values():
         f = policy_set.owner(finding.element)
         line, column = f.locate(finding.element, finding.attr)
         if f.suppressions.suppresses(r.id, line) or not config.enabled(r.id, f.display):
             continue
         # configuration wins over a finding's own severity, which wins over the rule default
         severity = config.severity_of(r.id, finding.severity or r.severity)
-        entry = merged.setdefault((f.display, line, column, r.id, finding.message), (severity, set()))
-        if policy:
-            entry[1].add(policy)
-    return [
-        Problem(path, line, column, rule_id, severity, message, ", ".join(sorted(policies)))
-        for (path, line, column, rule_id, message), (severity, policies) in merged.items()
-    ]
+        problems.append(Problem(f.display, line, column, r.id, severity, finding.message, ", ".join(sorted(policies))))
+    return problems

@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache, cached_property
 from pathlib import Path
 
 from lxml import etree
@@ -34,6 +35,7 @@ _PARSER = etree.XMLParser(
 )
 
 
+@cache
 def q(path: str) -> str:
     """Qualify a slash-separated element path with the policy namespace: `q("Metadata/Item")`."""
     return "/".join(part if part in (".", "..", "*") else f"{{{NS}}}{part}" for part in path.split("/"))
@@ -77,13 +79,26 @@ class PolicyFile:
         """True for the task-focused file that carries `RelyingParty`."""
         return self.root.find(q("RelyingParty")) is not None
 
+    @cached_property
+    def lines(self) -> list[bytes]:
+        """The raw lines, for locating columns."""
+        return self.data.split(b"\n")
+
+    @cached_property
+    def by_tag(self) -> dict[str, list[etree._Element]]:
+        """Every element of the file by local name, in document order (one pass over the tree)."""
+        index: dict[str, list[etree._Element]] = {}
+        for el in self.root.iter(etree.Element):
+            index.setdefault(etree.QName(el).localname, []).append(el)
+        return index
+
     def locate(self, el: etree._Element, attr: str | None = None) -> tuple[int, int]:
         """Line and column where an element's start tag (or one of its attributes) is written.
 
         libxml2 records the line where a start tag *ends*; walk back to where it begins.
         """
         end = el.sourceline or 1
-        lines = self.data.split(b"\n", end)[:end]
+        lines = self.lines
         tag = re.compile(b"<" + re.escape(etree.QName(el).localname.encode()) + rb"(?=[\s/>]|$)")
         needle = re.compile(rb"(?<![\w:.-])" + re.escape(attr.encode()) + rb"\s*=") if attr else None
         for n in range(end, max(end - 200, 0), -1):

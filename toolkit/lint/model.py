@@ -8,7 +8,7 @@ override those elements in the Extensions, and Extensions overrides Base." Files
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
@@ -132,7 +132,7 @@ class TechnicalProfile:
         """The effective `Protocol` element."""
         return self._last("Protocol")
 
-    @property
+    @cached_property
     def kind(self) -> str:
         """REST, AAD, SelfAsserted, PhoneFactor, OTP, Captcha, ClaimsTransformation, AppInsights,
         Session, IdP or "" (unknown)."""
@@ -247,13 +247,20 @@ class Chain:
         return self.files[-1]
 
 
-class Effective:
-    """The effective policy of one leaf file (normally a relying party): its chain merged."""
+CONTENT_TAGS = {"ClaimsProviders", "UserJourneys", "SubJourneys", "BuildingBlocks"}
 
-    def __init__(self, chain: Chain) -> None:
-        self.chain = chain
-        self.files = chain.files
-        self.name = chain.leaf.policy_id or chain.leaf.display
+
+def has_content(f: PolicyFile) -> bool:
+    """True when a file declares anything that merges (profiles, journeys, building blocks)."""
+    return any(etree.QName(child).localname in CONTENT_TAGS for child in f.root.iterchildren(etree.Element))
+
+
+class Merged:
+    """The merged content of a chain: what B2C stacks root→leaf. Relying parties whose files add
+    no content of their own share one `Merged`, so its work (and `once` results) is done once."""
+
+    def __init__(self, files: list[PolicyFile]) -> None:
+        self.files = files  #: the files that contribute content, root → leaf
         self.technical_profiles: IdTable[TechnicalProfile] = IdTable()
         self.user_journeys: IdTable[Journey] = IdTable()
         self.sub_journeys: IdTable[Journey] = IdTable()
@@ -266,10 +273,17 @@ class Effective:
         self.localized_strings: set[tuple[str, str]] = set()
         #: include cycles found while resolving IncludeTechnicalProfile: (element, description)
         self.include_cycles: list[tuple[Element, str]] = []
-        self._owner = {id(f.root): f for f in self.files}
-        for f in self.files:
+        self._cache: dict[Any, Any] = {}
+        for f in files:
             self._add(f.root)
         self._resolve_includes()
+
+    def once(self, cache_key: Any, compute: Callable[[], V]) -> V:
+        """Compute a value once per merged content (shared by every relying party on it)."""
+        if cache_key not in self._cache:
+            self._cache[cache_key] = compute()
+        result: V = self._cache[cache_key]
+        return result
 
     def _add(self, root: Element) -> None:
         for el in root.iterfind(q("ClaimsProviders/ClaimsProvider/TechnicalProfiles/TechnicalProfile")):
@@ -306,6 +320,26 @@ class Effective:
                 tp.included.append(target)
                 current = target
 
+
+class Effective:
+    """The effective policy of one leaf file (normally a relying party): its chain merged."""
+
+    def __init__(self, chain: Chain, merged: Merged) -> None:
+        self.chain = chain
+        self.files = chain.files
+        self.merged = merged
+        self.name = chain.leaf.policy_id or chain.leaf.display
+        self.technical_profiles = merged.technical_profiles
+        self.user_journeys = merged.user_journeys
+        self.sub_journeys = merged.sub_journeys
+        self.claim_types = merged.claim_types
+        self.claims_transformations = merged.claims_transformations
+        self.content_definitions = merged.content_definitions
+        self.display_controls = merged.display_controls
+        self.localized_strings = merged.localized_strings
+        self.include_cycles = merged.include_cycles
+        self._owner = {id(f.root): f for f in self.files}
+
     def file_of(self, el: Element) -> PolicyFile:
         """The file of the chain an element was parsed from."""
         return self._owner[id(el.getroottree().getroot())]
@@ -324,27 +358,38 @@ class Effective:
         """True when the chain ends in a relying-party file."""
         return self.relying_party is not None
 
-    def elements(self, path: str) -> Iterator[Element]:
-        """Every element at `path` (below the root) in every file of the chain, root→leaf."""
-        for f in self.files:
-            yield from f.root.iterfind(q(path))
-
-    def iter_all(self, tag: str) -> Iterator[Element]:
-        """Every element named `tag` anywhere in the chain."""
-        for f in self.files:
-            yield from f.root.iter(q(tag))
+    def iter_all(self, tag: str, files: Iterable[PolicyFile] | None = None) -> Iterator[Element]:
+        """Every element named `tag` anywhere in the chain (or in `files`)."""
+        for f in self.files if files is None else files:
+            yield from f.by_tag.get(tag, ())
 
     # -- reachability -----------------------------------------------------------------------
 
     @cached_property
-    def journeys_in_use(self) -> list[Journey]:
-        """Journeys an RP runs: DefaultUserJourney, endpoint journeys, and the sub-journeys they
-        invoke. For a chain without a RelyingParty, every journey of the chain."""
+    def _journey_refs(self) -> tuple[str, ...]:
         rp = self.relying_party
         if rp is None:
-            return [*self.user_journeys.values(), *self.sub_journeys.values()]
+            return ()
         refs = [el.get("ReferenceId", "") for el in rp.iterfind(q("DefaultUserJourney"))]
         refs += [el.get("UserJourneyReferenceId", "") for el in rp.iterfind(q("Endpoints/Endpoint"))]
+        return ("rp", *refs)
+
+    @property
+    def journeys_in_use(self) -> list[Journey]:
+        """Journeys an RP runs (see `_journeys_in_use`), shared by RPs with the same journeys."""
+        return self.merged.once(("journeys", self._journey_refs), self._journeys_in_use)
+
+    @property
+    def profiles_in_use(self) -> list[TechnicalProfile]:
+        """Profiles the journeys in use run (see `_profiles_in_use`)."""
+        return self.merged.once(("profiles", self._journey_refs), self._profiles_in_use)
+
+    def _journeys_in_use(self) -> list[Journey]:
+        """Journeys an RP runs: DefaultUserJourney, endpoint journeys, and the sub-journeys they
+        invoke. For a chain without a RelyingParty, every journey of the chain."""
+        if not self._journey_refs:
+            return [*self.user_journeys.values(), *self.sub_journeys.values()]
+        refs = self._journey_refs[1:]
         found: dict[int, Journey] = {}
         todo = [self.user_journeys[r] for r in refs if r in self.user_journeys]
         while todo:
@@ -375,8 +420,7 @@ class Effective:
             step.get("CpimIssuerTechnicalProfileReferenceId") or default for step in journey.steps if step.get("Type") == "SendClaims"
         } - {""}
 
-    @cached_property
-    def profiles_in_use(self) -> list[TechnicalProfile]:
+    def _profiles_in_use(self) -> list[TechnicalProfile]:
         """Profiles the journeys in use run: from steps, SendClaims, validation profiles and
         display-control actions, recursively. Without a RelyingParty, every profile."""
         if not self.is_relying_party:
@@ -497,6 +541,13 @@ class PolicySet:
         return [f for f in self.files if id(f) not in parents]
 
     def effective_policies(self) -> Iterable[Effective]:
-        """The effective policy of every leaf."""
+        """The effective policy of every leaf; leaves whose chains hold the same content share
+        one `Merged`."""
+        merged: dict[tuple[int, ...], Merged] = {}
         for leaf in self.leaves:
-            yield Effective(self.chain(leaf))
+            chain = self.chain(leaf)
+            content = [f for f in chain.files if has_content(f)]
+            content_key = tuple(id(f) for f in content)
+            if content_key not in merged:
+                merged[content_key] = Merged(content)
+            yield Effective(chain, merged[content_key])

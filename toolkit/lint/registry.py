@@ -50,6 +50,9 @@ class Rule:
     scope: Scope
     check: Callable[[Any], Iterator[Finding]]
     help_uri: str
+    #: a CHAIN rule that reads only merged content (never the relying party or reachability):
+    #: run once per distinct merged content instead of once per relying party
+    per_content: bool = False
 
     @property
     def doc(self) -> str:
@@ -61,7 +64,7 @@ _RULES: dict[str, Rule] = {}
 
 
 def rule(
-    rule_id: str, title: str, severity: Severity, scope: Scope, doc_page: str
+    rule_id: str, title: str, severity: Severity, scope: Scope, doc_page: str, *, per_content: bool = False
 ) -> Callable[[Callable[[Any], Iterator[Finding]]], Callable[[Any], Iterator[Finding]]]:
     """Register a rule. `doc_page` is the Microsoft Learn page (relative to the B2C docs, or absolute)."""
 
@@ -69,7 +72,7 @@ def rule(
         if rule_id in _RULES:
             raise ValueError(f'rule "{rule_id}" registered twice')
         uri = doc_page if doc_page.startswith("https://") else LEARN + doc_page
-        _RULES[rule_id] = Rule(rule_id, title, severity, scope, check, uri)
+        _RULES[rule_id] = Rule(rule_id, title, severity, scope, check, uri, per_content)
         return check
 
     return register

@@ -173,7 +173,14 @@ def size_limits(policy_set: PolicySet) -> Iterator[Finding]:
             )
 
 
-@rule("INH006", "UserJourney or SubJourney overridden in place", Severity.WARNING, Scope.CHAIN, "custom-policy-overview#best-practices")
+@rule(
+    "INH006",
+    "UserJourney or SubJourney overridden in place",
+    Severity.WARNING,
+    Scope.CHAIN,
+    "custom-policy-overview#best-practices",
+    per_content=True,
+)
 def journey_overridden(policy: Effective) -> Iterator[Finding]:
     """The same `UserJourney/@Id` (or `SubJourney/@Id`) is declared in more than one file of a chain.
 
@@ -248,21 +255,30 @@ def dangling_reference(policy: Effective) -> Iterator[Finding]:
         yield Finding(el, f"IncludeTechnicalProfile cycle: {loop}", attr="ReferenceId")
     if not policy.chain.complete:
         return
+    content = policy.merged.files
+    yield from policy.merged.once("INH007", lambda: list(_dangling(policy, content, profiles=True)))
+    # A relying-party file that adds no content of its own still references journeys and claims.
+    yield from _dangling(policy, [f for f in policy.files if f not in content], profiles=False)
+
+
+def _dangling(policy: Effective, files: list[PolicyFile], profiles: bool) -> Iterator[Finding]:
     for tag, attr, table_name in _REFERENCES:
         table: dict[str, object] = getattr(policy, table_name)
-        for el in policy.iter_all(tag):
+        for el in policy.iter_all(tag, files):
             ref = el.get(attr)
             if ref and ref not in table:
                 what = table_name.rstrip("s").replace("_", " ")
                 yield Finding(el, f"{attr} {ref!r} names no {what} in this file or its bases", attr=attr)
+    for tag in _CLAIM_REF_TAGS:
+        for el in policy.iter_all(tag, files):
+            ref = el.get("ClaimTypeReferenceId")
+            if ref and ref not in policy.claim_types:
+                yield Finding(el, f"ClaimTypeReferenceId {ref!r} names no ClaimType in this file or its bases", attr="ClaimTypeReferenceId")
+    if not profiles:
+        return
     for tp in policy.technical_profiles.values():
         for decl in tp.decls:
             for it in decl.iterfind(q("Metadata/Item")):
                 ref = (it.text or "").strip()
                 if it.get("Key") == "ContentDefinitionReferenceId" and ref and ref not in policy.content_definitions:
                     yield Finding(it, f"ContentDefinitionReferenceId {ref!r} names no content definition in this file or its bases")
-    for tag in _CLAIM_REF_TAGS:
-        for el in policy.iter_all(tag):
-            ref = el.get("ClaimTypeReferenceId")
-            if ref and ref not in policy.claim_types:
-                yield Finding(el, f"ClaimTypeReferenceId {ref!r} names no ClaimType in this file or its bases", attr="ClaimTypeReferenceId")

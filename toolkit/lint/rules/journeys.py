@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
+from lxml import etree
+
 from toolkit.lint.loader import q
 from toolkit.lint.model import Effective, Journey, exchanges, order_of
 from toolkit.lint.problem import Severity
@@ -17,7 +19,7 @@ def _all_journeys(policy: Effective) -> list[Journey]:
     return [*policy.user_journeys.values(), *policy.sub_journeys.values()]
 
 
-@rule("JRN001", "Orchestration steps not numbered 1..N", Severity.ERROR, Scope.CHAIN, "troubleshoot")
+@rule("JRN001", "Orchestration steps not numbered 1..N", Severity.ERROR, Scope.CHAIN, "troubleshoot", per_content=True)
 def step_numbering(policy: Effective) -> Iterator[Finding]:
     """A journey's `OrchestrationStep/@Order` values are not exactly 1..N: a duplicate, a gap, or
     a value that is not a number (steps merge by Order across the chain).
@@ -55,7 +57,7 @@ def step_numbering(policy: Effective) -> Iterator[Finding]:
             )
 
 
-@rule("JRN002", "SendClaims step invalid", Severity.ERROR, Scope.CHAIN, "userjourneys")
+@rule("JRN002", "SendClaims step invalid", Severity.ERROR, Scope.CHAIN, "userjourneys", per_content=True)
 def send_claims(policy: Effective) -> Iterator[Finding]:
     """A user journey (or `Transfer` sub-journey) has no `SendClaims` step, or a `SendClaims` step
     that names no token issuer; warns on more than one `SendClaims` step or steps after it.
@@ -101,7 +103,7 @@ def send_claims(policy: Effective) -> Iterator[Finding]:
                 yield Finding(step, f"SendClaims step of {journey.id!r} names no CpimIssuerTechnicalProfileReferenceId")
 
 
-@rule("JRN003", "Claims exchange wiring errors", Severity.ERROR, Scope.CHAIN, "userjourneys#claims-provider-selection")
+@rule("JRN003", "Claims exchange wiring errors", Severity.ERROR, Scope.CHAIN, "userjourneys#claims-provider-selection", per_content=True)
 def exchange_wiring(policy: Effective) -> Iterator[Finding]:
     """Selection steps and claims exchanges that do not fit together.
 
@@ -164,15 +166,29 @@ def exchange_wiring(policy: Effective) -> Iterator[Finding]:
                 yield Finding(step, f"{journey.id!r} step {step.get('Order')}: a selection step must be followed by a ClaimsExchange step")
 
 
-def _blocks(policy: Effective) -> Iterator[tuple[str, list]]:  # type: ignore[type-arg]
+def _step_blocks(policy: Effective) -> Iterator[tuple[str, list[etree._Element]]]:
     for journey in _all_journeys(policy):
         for step in journey.steps:
             for block in step.iterfind(q("Preconditions")):
                 yield f"{journey.id!r} step {step.get('Order')}", list(block)
+
+
+def _validation_blocks(policy: Effective) -> Iterator[tuple[str, list[etree._Element]]]:
     for tp in policy.profiles_in_use:
         for vtp in tp.validation_profiles:
             for block in vtp.iterfind(q("Preconditions")):
                 yield f"validation profile {vtp.get('ReferenceId')!r} of {tp.id!r}", list(block)
+
+
+def _equals_without_exists(blocks: Iterator[tuple[str, list[etree._Element]]]) -> Iterator[Finding]:
+    for where, block in blocks:
+        exists = {(p.findtext(q("Value")) or "").strip() for p in block if p.get("Type") == "ClaimsExist"}
+        for p in block:
+            claim = (p.findtext(q("Value")) or "").strip()
+            if p.get("Type") == "ClaimEquals" and claim not in exists:
+                yield Finding(
+                    p, f"{where}: ClaimEquals on {claim!r} without ClaimsExist; a missing claim makes the precondition silently ignored"
+                )
 
 
 @rule("JRN004", "ClaimEquals precondition without ClaimsExist", Severity.INFO, Scope.CHAIN, "userjourneys#preconditions")
@@ -196,17 +212,11 @@ def claim_equals_without_exists(policy: Effective) -> Iterator[Finding]:
 
     Source: user journeys "Preconditions".
     """
-    for where, block in _blocks(policy):
-        exists = {(p.findtext(q("Value")) or "").strip() for p in block if p.get("Type") == "ClaimsExist"}
-        for p in block:
-            claim = (p.findtext(q("Value")) or "").strip()
-            if p.get("Type") == "ClaimEquals" and claim not in exists:
-                yield Finding(
-                    p, f"{where}: ClaimEquals on {claim!r} without ClaimsExist; a missing claim makes the precondition silently ignored"
-                )
+    yield from policy.merged.once("JRN004", lambda: list(_equals_without_exists(_step_blocks(policy))))
+    yield from _equals_without_exists(_validation_blocks(policy))
 
 
-@rule("JRN005", "Sub-journey misuse", Severity.WARNING, Scope.CHAIN, "subjourneys")
+@rule("JRN005", "Sub-journey misuse", Severity.WARNING, Scope.CHAIN, "subjourneys", per_content=True)
 def sub_journey_misuse(policy: Effective) -> Iterator[Finding]:
     """A sub-journey invokes another sub-journey, or a `Transfer` sub-journey has no `SendClaims`.
 
