@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from xml.sax.saxutils import quoteattr
+from html import escape
 
 from toolkit import __version__
 from toolkit.lint.linter import Report
@@ -127,6 +127,11 @@ def junit(report: Report) -> str:
         + "\n".join(cases)
         + "\n  </testsuite>\n</testsuites>\n"
     )
+
+
+def quoteattr(value: str) -> str:
+    """An XML attribute value, quoted."""
+    return f'"{escape(value, quote=True)}"'
 
 
 FORMATS: dict[str, Callable[[Report], str]] = {"text": text, "json": json_format, "sarif": sarif, "github": github, "junit": junit}

@@ -88,9 +88,15 @@ class PolicyFile:
     def by_tag(self) -> dict[str, list[etree._Element]]:
         """Every element of the file by local name, in document order (one pass over the tree)."""
         index: dict[str, list[etree._Element]] = {}
+        prefix = len(NS) + 2
         for el in self.root.iter(etree.Element):
-            index.setdefault(etree.QName(el).localname, []).append(el)
+            index.setdefault(el.tag[prefix:] if el.tag.startswith("{" + NS) else etree.QName(el).localname, []).append(el)
         return index
+
+    @cached_property
+    def folder(self) -> str:
+        """The absolute folder of the file, for finding the nearest base."""
+        return str(self.path.resolve().parent)
 
     def locate(self, el: etree._Element, attr: str | None = None) -> tuple[int, int]:
         """Line and column where an element's start tag (or one of its attributes) is written.

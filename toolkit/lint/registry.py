@@ -9,7 +9,6 @@ line and the relying parties affected, and applies configuration and suppression
 from __future__ import annotations
 
 import enum
-import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +56,8 @@ class Rule:
     @property
     def doc(self) -> str:
         """The rule's documentation: its check function's docstring."""
+        import inspect  # only needed for documentation; keeps `lint` start-up fast
+
         return inspect.cleandoc(self.check.__doc__ or "")
 
 

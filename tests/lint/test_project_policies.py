@@ -1,0 +1,22 @@
+"""The project's own policies: the resilient set lints clean, the fragile one shows the rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from toolkit.lint import lint
+
+POLICIES = Path(__file__).resolve().parents[2] / "policies"
+
+
+def test_resilient_set_is_clean():
+    report = lint([POLICIES / "resilient"])
+    assert report.files == 3
+    assert report.problems == []
+
+
+def test_fragile_set_shows_the_anti_patterns():
+    report = lint([POLICIES / "antipatterns" / "fragile"])
+    assert {p.rule for p in report.problems} == {
+        "DEP001", "REST001", "REST003", "REST004", "REST005", "REST006", "REST007", "REST009", "SSO002", "SSO003", "TOK002", "TOK003",
+    }  # fmt: skip
