@@ -90,7 +90,8 @@ class PolicyFile:
         index: dict[str, list[etree._Element]] = {}
         prefix = len(NS) + 2
         for el in self.root.iter(etree.Element):
-            index.setdefault(el.tag[prefix:] if el.tag.startswith("{" + NS) else etree.QName(el).localname, []).append(el)
+            tag = str(el.tag)
+            index.setdefault(tag[prefix:] if tag.startswith(ROOT_TAG[:prefix]) else etree.QName(el).localname, []).append(el)
         return index
 
     @cached_property
