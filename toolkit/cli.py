@@ -10,12 +10,14 @@ from toolkit import __version__
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every subcommand."""
+    from toolkit.emulator import command as emulator_command
     from toolkit.lint import command as lint_command
 
     parser = argparse.ArgumentParser(prog="b2c-toolkit", description="Azure AD B2C / CIAM resilience toolkit.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     lint_command.add_parsers(sub)
+    emulator_command.add_parsers(sub)
     return parser
 
 

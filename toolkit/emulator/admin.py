@@ -1,0 +1,102 @@
+"""The admin API under `/_emulator`, answered only to loopback clients.
+
+GET    /_emulator/faults          active faults, timeline, request counts per group and status
+POST   /_emulator/faults          add one fault (a JSON object) or several (a list)
+DELETE /_emulator/faults          clear every fault and stop the timeline
+POST   /_emulator/timeline        {"timeline": [{"at_s", "fault", "duration_s"}, ...]}
+POST   /_emulator/keys/rotate     {"grace_s": 300}: sign with a new key from now on
+GET    /_emulator/config          what `b2c-toolkit emulator --print-config` prints
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from flask import Blueprint, Response, jsonify, request
+
+from toolkit.emulator.faults import Fault, FaultError
+from toolkit.emulator.oidc import emulator
+
+bp = Blueprint("admin", __name__, url_prefix="/_emulator")
+
+
+@bp.before_request
+def loopback_only() -> Response | None:
+    """Refuse every client that is not on this machine's loopback interface."""
+    try:
+        if ipaddress.ip_address(request.remote_addr or "").is_loopback:
+            return None
+    except ValueError:
+        pass
+    response = jsonify(error="forbidden", error_description="the admin API answers loopback clients only")
+    response.status_code = 403
+    return response
+
+
+def _bad(message: str) -> Response:
+    response = jsonify(error="invalid_fault", error_description=message)
+    response.status_code = 400
+    return response
+
+
+@bp.get("/faults")
+def show() -> Response:
+    """Active faults, the timeline and request counters."""
+    return jsonify(emulator().faults.show())
+
+
+@bp.post("/faults")
+def add() -> Response:
+    """Add one fault or a list of them."""
+    data = request.get_json(silent=True)
+    specs = data if isinstance(data, list) else [data]
+    try:
+        if not all(isinstance(s, dict) for s in specs):
+            raise FaultError("send a JSON object (or a list of them) describing the fault")
+        faults = [Fault.from_dict(s) for s in specs if isinstance(s, dict)]
+    except FaultError as exc:
+        return _bad(str(exc))
+    for fault in faults:
+        emulator().faults.add(fault)
+    response = jsonify(faults=[f.public() for f in faults])
+    response.status_code = 201
+    return response
+
+
+@bp.delete("/faults")
+def clear() -> Response:
+    """Back to normal service at once."""
+    emulator().faults.clear()
+    return jsonify(emulator().faults.show())
+
+
+@bp.post("/timeline")
+def timeline() -> Response:
+    """Play a fault timeline from now."""
+    data = request.get_json(silent=True)
+    entries = data.get("timeline") if isinstance(data, dict) else data
+    if not isinstance(entries, list):
+        return _bad('send {"timeline": [{"at_s": 0, "fault": {...}, "duration_s": 10}, ...]}')
+    try:
+        emulator().faults.play(entries)
+    except (FaultError, TypeError, ValueError) as exc:
+        return _bad(str(exc))
+    return jsonify(emulator().faults.show())
+
+
+@bp.post("/keys/rotate")
+def rotate() -> Response:
+    """Rotate the token signing key now; the old key stays in the JWKS for grace_s seconds."""
+    data = request.get_json(silent=True) or {}
+    try:
+        grace = float(data.get("grace_s", 300))
+    except (TypeError, ValueError, AttributeError):
+        return _bad("grace_s must be a number of seconds")
+    key = emulator().state.rotate_keys(grace)
+    return jsonify(kid=key.kid, published=[k.kid for k in emulator().state.published_keys()])
+
+
+@bp.get("/config")
+def config() -> Response:
+    """The connection details an app needs (secrets included: loopback only)."""
+    return jsonify(emulator().state.client_config(f"https://{request.host}"))

@@ -1,0 +1,60 @@
+"""The emulator application: an app factory and the shared `Emulator` object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+
+from toolkit.emulator.faults import FaultBook, FaultMiddleware
+from toolkit.emulator.journeys import Transactions
+from toolkit.emulator.state import POLICIES, State
+from toolkit.emulator.tokens import Lifetimes, TokenService
+
+
+@dataclass
+class Emulator:
+    """Everything one running emulator holds, shared by its blueprints (`app.extensions`)."""
+
+    state: State
+    tokens: TokenService
+    faults: FaultBook
+    #: extra redirect URIs accepted besides loopback ones
+    redirect_uris: list[str] = field(default_factory=list)
+    transactions: Transactions = field(default_factory=lambda: Transactions())
+
+    def policy(self, name: str) -> str | None:
+        """The canonical spelling of a served policy id (B2C matches them case-insensitively)."""
+        return next((p for p in POLICIES.values() if p.casefold() == name.casefold()), None)
+
+    def role(self, policy: str) -> str:
+        """signup_signin, edit_profile, reset_password or ropc."""
+        return next(role for role, p in POLICIES.items() if p == policy)
+
+
+def create_app(state: State, lifetimes: Lifetimes | None = None, seed: int | None = None, redirect_uris: list[str] | None = None) -> Flask:
+    """Create the emulator's Flask app, wrapped in the fault middleware."""
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    emulator = Emulator(state, TokenService(state, lifetimes), FaultBook(seed, rotate_keys=state.rotate_keys), list(redirect_uris or []))
+    app.extensions["b2c_emulator"] = emulator
+
+    from toolkit.emulator import admin, journeys, oidc
+
+    app.register_blueprint(oidc.bp)
+    app.register_blueprint(journeys.bp)
+    app.register_blueprint(admin.bp)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok"}
+
+    app.wsgi_app = FaultMiddleware(app.wsgi_app, emulator.faults)  # type: ignore[method-assign]
+    return app
+
+
+def emulator_of(app: Flask) -> Emulator:
+    """The `Emulator` behind an app."""
+    found: Emulator = app.extensions["b2c_emulator"]
+    return found

@@ -1,0 +1,144 @@
+"""`b2c-toolkit emulator` (serve, or --print-config) and `b2c-toolkit emulator faults ...`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+DEFAULT_STATE_DIR = ".b2c-emulator"
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register `emulator` and its `faults` subcommands."""
+    p = sub.add_parser(
+        "emulator",
+        help="run the local Azure AD B2C emulator (HTTPS, fault injection)",
+        description="Serve a local Azure AD B2C over HTTPS.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8443, help="port (default: 8443; 0 picks a free one)")
+    p.add_argument("--tenant", default="contoso", help="tenant name: NAME.onmicrosoft.com (default: contoso)")
+    p.add_argument("--state-dir", default=DEFAULT_STATE_DIR, help=f"CA, keys, secrets and users (default: {DEFAULT_STATE_DIR})")
+    p.add_argument("--users", type=int, default=5, help="test users to create (default: 5)")
+    p.add_argument("--policies", metavar="DIR", help="take token lifetimes and session length from this policy set")
+    p.add_argument("--seed", type=int, help="seed for fault randomness (deterministic runs)")
+    p.add_argument("--threads", type=int, default=32, help="request threads (default: 32)")
+    p.add_argument("--redirect-uri", action="append", default=[], help="accept this non-loopback redirect URI (repeatable)")
+    p.add_argument("--print-config", action="store_true", help="print the app configuration as JSON and exit")
+    p.set_defaults(run=run_emulator)
+
+    faults = p.add_subparsers(dest="emulator_command", metavar="faults")
+    f = faults.add_parser("faults", help="set, clear or show faults of a running emulator")
+    f.add_argument("action", choices=("set", "clear", "show", "timeline", "rotate-keys"))
+    f.add_argument("--url", help="emulator URL (default: from STATE_DIR/emulator.json)")
+    f.add_argument("--state-dir", dest="faults_state_dir", default=DEFAULT_STATE_DIR)
+    f.add_argument("--kind", choices=("outage", "error", "throttle", "latency", "tenant-limit"))
+    f.add_argument("--group", default="all", choices=("metadata", "jwks", "pages", "token", "all"))
+    f.add_argument("--mode", choices=("503", "reset"), help="outage: an error page (503) or a TCP reset")
+    f.add_argument("--status", type=int, help="error: the HTTP status (default 503)")
+    f.add_argument("--body", choices=("html", "json"))
+    f.add_argument("--ratio", type=float, help="share of requests affected (0..1, default 1)")
+    f.add_argument("--retry-after", type=int, help="seconds in Retry-After (default 5)")
+    f.add_argument("--latency-ms", type=float)
+    f.add_argument("--jitter-ms", type=float)
+    f.add_argument("--limit", type=int, help="tenant-limit: requests per second (default 200)")
+    f.add_argument("--duration", type=float, help="seconds until the fault clears itself")
+    f.add_argument("--grace", type=float, default=300, help="rotate-keys: seconds the old key stays published")
+    f.add_argument("--file", help="timeline: a JSON file with [{at_s, fault, duration_s}, ...]")
+    f.set_defaults(run=run_faults)
+
+
+def _state(args: argparse.Namespace) -> Any:
+    from toolkit.emulator.state import load_state
+
+    return load_state(args.state_dir, tenant=args.tenant, users=args.users)
+
+
+def run_emulator(args: argparse.Namespace) -> int:
+    """Serve (or print the configuration)."""
+    from toolkit.emulator.server import free_port
+
+    if args.users < 1 or not 0 <= args.port <= 65535:
+        print("b2c-toolkit emulator: --users must be >= 1 and --port within 0..65535", file=sys.stderr)
+        return 2
+    state = _state(args)
+    port = args.port or free_port(args.host)
+    if args.print_config:
+        print(json.dumps(state.client_config(f"https://{args.host}:{port}"), indent=2))
+        return 0
+    from toolkit.emulator.app import create_app
+    from toolkit.emulator.policies import PolicyError, lifetimes_from_policies
+    from toolkit.emulator.server import serve
+
+    lifetimes = None
+    if args.policies:
+        try:
+            lifetimes = lifetimes_from_policies(args.policies)
+        except (PolicyError, OSError) as exc:
+            print(f"b2c-toolkit emulator: {exc}", file=sys.stderr)
+            return 2
+    app = create_app(state, lifetimes=lifetimes, seed=args.seed, redirect_uris=args.redirect_uri)
+
+    def ready(url: str) -> None:
+        print(f"B2C emulator on {url}  tenant {state.tenant.domain}  CA {state.ca_bundle}", flush=True)
+        print(
+            f"authority: {url}/{state.tenant.domain}/B2C_1A_signup_signin   (b2c-toolkit emulator --print-config for the rest)", flush=True
+        )
+
+    serve(app, Path(args.state_dir), args.host, port, threads=args.threads, on_ready=ready)
+    return 0
+
+
+def _fault_spec(args: argparse.Namespace) -> dict[str, Any]:
+    fields = {
+        "mode": args.mode,
+        "status": args.status,
+        "body": args.body,
+        "ratio": args.ratio,
+        "retry_after": args.retry_after,
+        "latency_ms": args.latency_ms,
+        "jitter_ms": args.jitter_ms,
+        "limit": args.limit,
+        "duration_s": args.duration,
+    }
+    return {"kind": args.kind, "group": args.group, **{k: v for k, v in fields.items() if v is not None}}
+
+
+def run_faults(args: argparse.Namespace) -> int:
+    """Talk to a running emulator's admin API."""
+    import requests
+
+    from toolkit.emulator.client import admin_session, emulator_url
+
+    try:
+        url = args.url or emulator_url(args.faults_state_dir)
+    except FileNotFoundError:
+        print(f"b2c-toolkit emulator faults: no running emulator found in {args.faults_state_dir}; pass --url", file=sys.stderr)
+        return 2
+    session = admin_session(args.faults_state_dir)
+    base = url.rstrip("/") + "/_emulator"
+    try:
+        if args.action == "show":
+            reply = session.get(f"{base}/faults", timeout=10)
+        elif args.action == "clear":
+            reply = session.delete(f"{base}/faults", timeout=10)
+        elif args.action == "rotate-keys":
+            reply = session.post(f"{base}/keys/rotate", json={"grace_s": args.grace}, timeout=10)
+        elif args.action == "timeline":
+            if not args.file:
+                print("b2c-toolkit emulator faults timeline: --file is required", file=sys.stderr)
+                return 2
+            reply = session.post(f"{base}/timeline", json={"timeline": json.loads(Path(args.file).read_text())}, timeout=10)
+        else:
+            if not args.kind:
+                print("b2c-toolkit emulator faults set: --kind is required", file=sys.stderr)
+                return 2
+            reply = session.post(f"{base}/faults", json=_fault_spec(args), timeout=10)
+    except requests.RequestException as exc:
+        print(f"b2c-toolkit emulator faults: cannot reach {url}: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(reply.json(), indent=2))
+    return 0 if reply.ok else 2

@@ -1,0 +1,295 @@
+"""Fault injection: make the emulator slow, throttled, failing or dead, per endpoint group.
+
+Groups: `metadata` (discovery), `jwks` (signing keys), `pages` (authorize, sign-in pages, logout),
+`token`, and `all`. Kinds:
+
+- `outage`: every request fails; `mode` `503` (an error page) or `reset` (the TCP connection is
+  reset mid-request, as a dead load balancer does).
+- `error`: a share (`ratio`) of requests answer `status` (500/502/503/504) with an `html` or `json` body.
+- `throttle`: a share of requests answer 429 with `Retry-After` and B2C's AADB2C90229.
+- `latency`: requests are delayed `latency_ms`, plus up to `jitter_ms` at random.
+- `tenant-limit`: B2C's tenant limit: more than `limit` requests in one second answer 429.
+- `rotate-keys` (timeline only): start signing with a new key now; the old one stays published for
+  `grace_s` seconds.
+
+Randomness comes from one seeded generator, so a run under `--seed` is deterministic.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import random
+import socket
+import struct
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+GROUPS = ("metadata", "jwks", "pages", "token", "all")
+KINDS = ("outage", "error", "throttle", "latency", "tenant-limit")
+ADMIN_PREFIX = "/_emulator"
+THROTTLED = "AADB2C90229: Azure AD B2C throttled traffic if too many requests are sent from the same source in a short period of time."
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class FaultError(ValueError):
+    """A fault specification that cannot be used."""
+
+
+@dataclass
+class Fault:
+    """One active fault."""
+
+    kind: str
+    group: str = "all"
+    mode: str = "503"
+    status: int = 503
+    body: str = "html"
+    ratio: float = 1.0
+    retry_after: int = 5
+    latency_ms: float = 0.0
+    jitter_ms: float = 0.0
+    limit: int = 200
+    duration_s: float | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    expires: float | None = None  #: monotonic deadline, from duration_s
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Fault:
+        """Build and validate a fault from its JSON form."""
+        known = {f for f in cls.__dataclass_fields__ if f not in ("id", "expires")}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise FaultError(f"unknown fault field {unknown[0]!r}")
+        try:
+            fault = cls(**data)
+        except TypeError as exc:
+            raise FaultError(str(exc)) from None
+        if fault.kind not in KINDS:
+            raise FaultError(f"kind must be one of {', '.join(KINDS)}")
+        if fault.group not in GROUPS:
+            raise FaultError(f"group must be one of {', '.join(GROUPS)}")
+        if fault.mode not in ("503", "reset"):
+            raise FaultError("mode must be 503 or reset")
+        if fault.body not in ("html", "json"):
+            raise FaultError("body must be html or json")
+        if not 0.0 <= float(fault.ratio) <= 1.0:
+            raise FaultError("ratio must be between 0 and 1")
+        if fault.kind == "error" and not 400 <= int(fault.status) <= 599:
+            raise FaultError("status must be an HTTP error status")
+        if fault.duration_s is not None:
+            fault.expires = time.monotonic() + float(fault.duration_s)
+        return fault
+
+    def public(self) -> dict[str, Any]:
+        """The JSON form shown by the admin API."""
+        data = asdict(self)
+        data["remaining_s"] = None if self.expires is None else max(0.0, round(self.expires - time.monotonic(), 3))
+        del data["expires"]
+        return data
+
+
+@dataclass
+class Decision:
+    """What the middleware does with one request."""
+
+    delay_s: float = 0.0
+    reset: bool = False
+    status: int | None = None
+    retry_after: int | None = None
+    body: str = "html"
+    message: str = ""
+
+
+class FaultBook:
+    """Active faults, the timeline that changes them, and request counters."""
+
+    def __init__(self, seed: int | None = None, rotate_keys: Callable[[float], object] | None = None) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self._rng = random.Random(seed)
+        self._rotate_keys = rotate_keys
+        self._timeline: list[dict[str, Any]] = []
+        self._timeline_started: float | None = None
+        self._timeline_thread: threading.Thread | None = None
+        self._generation = 0  #: bumps on clear, so an old timeline thread stops
+        self._window = (0, 0)  #: (second, requests) for tenant-limit
+        self.counts: Counter[str] = Counter()  #: "group status" → requests
+
+    # -- managing faults ---------------------------------------------------------------------
+
+    def add(self, fault: Fault) -> Fault:
+        """Activate a fault."""
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        """Remove every fault and stop the timeline: normal service at once."""
+        with self._lock:
+            self._faults = []
+            self._timeline = []
+            self._timeline_started = None
+            self._generation += 1
+
+    def active(self) -> list[Fault]:
+        """Faults in force now (expired ones are dropped)."""
+        now = time.monotonic()
+        with self._lock:
+            self._faults = [f for f in self._faults if f.expires is None or f.expires > now]
+            return list(self._faults)
+
+    def show(self) -> dict[str, Any]:
+        """Everything the admin API reports."""
+        started = self._timeline_started
+        return {
+            "faults": [f.public() for f in self.active()],
+            "timeline": self._timeline,
+            "timeline_elapsed_s": None if started is None else round(time.monotonic() - started, 3),
+            "requests": dict(sorted(self.counts.items())),
+        }
+
+    def play(self, timeline: list[dict[str, Any]]) -> None:
+        """Play a list of `{at_s, fault, duration_s}` from now, in a background thread."""
+        entries = []
+        for entry in timeline:
+            if not isinstance(entry, dict) or "at_s" not in entry or "fault" not in entry:
+                raise FaultError("each timeline entry needs at_s and fault")
+            spec = entry["fault"]
+            if spec != "rotate-keys" and spec != {"kind": "rotate-keys"}:
+                Fault.from_dict({**spec, "duration_s": entry.get("duration_s")})  # validate now
+            entries.append(dict(entry))
+        entries.sort(key=lambda e: float(e["at_s"]))
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
+            self._timeline = entries
+            self._timeline_started = time.monotonic()
+        thread = threading.Thread(
+            target=self._run_timeline, args=(entries, generation, self._timeline_started), daemon=True, name="fault-timeline"
+        )
+        self._timeline_thread = thread
+        thread.start()
+
+    def _run_timeline(self, entries: list[dict[str, Any]], generation: int, started: float) -> None:
+        for entry in entries:
+            delay = started + float(entry["at_s"]) - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            if self._generation != generation:
+                return
+            spec = entry["fault"]
+            if spec in ("rotate-keys", {"kind": "rotate-keys"}):
+                if self._rotate_keys is not None:
+                    self._rotate_keys(float(entry.get("grace_s", 300)))
+                continue
+            self.add(Fault.from_dict({**spec, "duration_s": entry.get("duration_s")}))
+
+    # -- deciding ----------------------------------------------------------------------------
+
+    def decide(self, group: str) -> Decision:
+        """What the active faults do to one request of `group`."""
+        decision = Decision()
+        for fault in self.active():
+            if fault.group not in (group, "all"):
+                continue
+            if fault.kind == "latency":
+                decision.delay_s += (fault.latency_ms + self._rng.uniform(0, fault.jitter_ms)) / 1000
+            elif decision.status is None and not decision.reset:
+                self._apply(fault, decision)
+        return decision
+
+    def _apply(self, fault: Fault, decision: Decision) -> None:
+        if fault.kind == "tenant-limit":
+            second = int(time.monotonic())
+            with self._lock:
+                count = self._window[1] + 1 if self._window[0] == second else 1
+                self._window = (second, count)
+            if count > fault.limit:
+                decision.status, decision.retry_after, decision.message = 429, 1, THROTTLED
+            return
+        if fault.ratio < 1.0 and self._rng.random() >= fault.ratio:
+            return
+        if fault.kind == "outage":
+            if fault.mode == "reset":
+                decision.reset = True
+            else:
+                decision.status, decision.message = (
+                    503,
+                    "AADB2C90035: The service is temporarily unavailable. Please retry after a few minutes.",
+                )
+                decision.retry_after = fault.retry_after
+        elif fault.kind == "throttle":
+            decision.status, decision.retry_after, decision.message = 429, fault.retry_after, THROTTLED
+        elif fault.kind == "error":
+            decision.status, decision.body = fault.status, fault.body
+            decision.message = "AADB2C90048: An unhandled exception has occurred on the server."
+
+
+def group_of(path: str) -> str | None:
+    """The endpoint group of a request path, or None for paths faults never touch."""
+    if path.startswith(ADMIN_PREFIX) or path == "/healthz":
+        return None
+    if path.endswith("/.well-known/openid-configuration"):
+        return "metadata"
+    if path.endswith("/discovery/v2.0/keys") or path.endswith("/discovery/keys"):
+        return "jwks"
+    if path.endswith("/oauth2/v2.0/token"):
+        return "token"
+    return "pages"
+
+
+def _body(decision: Decision, group: str) -> tuple[bytes, str]:
+    if decision.body == "json" or (group == "token" and decision.status == 429):
+        error = "server_error" if (decision.status or 0) >= 500 else "invalid_request"
+        return json.dumps({"error": error, "error_description": decision.message}).encode(), "application/json"
+    html = f"<!DOCTYPE html><html lang=en><head><title>Service unavailable</title></head><body><h1>{decision.status}</h1><p>{decision.message}</p></body></html>"
+    return html.encode(), "text/html; charset=utf-8"
+
+
+class FaultMiddleware:
+    """WSGI middleware in front of the emulator: counts requests and applies the faults.
+
+    A `reset` needs the raw connection: under gunicorn the socket is set to close with an RST and
+    the request ends with ECONNRESET, which gunicorn treats as a vanished client (no 500 page).
+    """
+
+    def __init__(self, app: WSGIApp, book: FaultBook) -> None:
+        self.app = app
+        self.book = book
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        group = group_of(environ.get("PATH_INFO", ""))
+        if group is None:
+            return self.app(environ, start_response)
+        decision = self.book.decide(group)
+        if decision.delay_s:
+            time.sleep(decision.delay_s)
+        if decision.reset:
+            self.book.counts[f"{group} reset"] += 1
+            sock = environ.get("gunicorn.socket")
+            if isinstance(sock, socket.socket):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                raise ConnectionResetError(errno.ECONNRESET, "connection reset by fault injection")
+            decision.status, decision.message = 503, "connection reset (fault injection)"
+        if decision.status is not None:
+            self.book.counts[f"{group} {decision.status}"] += 1
+            body, content_type = _body(decision, group)
+            headers = [("Content-Type", content_type), ("Content-Length", str(len(body))), ("Cache-Control", "no-store")]
+            if decision.retry_after is not None:
+                headers.append(("Retry-After", str(decision.retry_after)))
+            start_response(f"{decision.status} {HTTPStatus(decision.status).phrase}", headers)
+            return [body]
+
+        def counting_start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            self.book.counts[f"{group} {status.split(' ', 1)[0]}"] += 1
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, counting_start_response)
