@@ -14,6 +14,8 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 _SETTINGS = re.compile(r"var\s+SETTINGS\s*=\s*(\{.*?\});", re.DOTALL)
+_FORM = re.compile(r'<form[^>]*id="auto"[^>]*action="([^"]*)"', re.IGNORECASE)
+_HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*name="([^"]*)"[^>]*value="([^"]*)"', re.IGNORECASE)
 
 
 class FlowError(Exception):
@@ -26,6 +28,33 @@ class Client(Protocol):
     def get(self, url: str, **kwargs: Any) -> Any: ...
 
     def post(self, url: str, **kwargs: Any) -> Any: ...
+
+
+@dataclass
+class Arrival:
+    """The way back to the app: a redirect (query or fragment) or a form_post page."""
+
+    url: str  #: where the browser goes (without the response parameters)
+    params: dict[str, str]  #: `code`/`state` or `error`/`error_description`: msal's auth_response
+    method: str = "GET"
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&amp;", "&").replace("&quot;", '"').replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">")
+
+
+def arrival(location: str) -> Arrival:
+    """An Arrival from a redirect Location."""
+    parts = urlsplit(location)
+    return Arrival(location.split("?", 1)[0].split("#", 1)[0], dict(parse_qsl(parts.query or parts.fragment)))
+
+
+def form_post(html: str) -> Arrival | None:
+    """An Arrival from a `response_mode=form_post` auto-submit page, if that is what `html` is."""
+    m = _FORM.search(html)
+    if m is None:
+        return None
+    return Arrival(_unescape(m.group(1)), {_unescape(k): _unescape(v) for k, v in _HIDDEN.findall(html)}, "POST")
 
 
 @dataclass
@@ -59,14 +88,21 @@ def parse_page(url: str, html: str) -> Page:
     return Page(f"{parts.scheme}://{parts.netloc}", settings, html)
 
 
-def open_page(client: Client, authorize_url: str, **kwargs: Any) -> Page | str:
-    """GET authorize: the page, or (with a live SSO session) the redirect Location straight away."""
-    reply = client.get(authorize_url, allow_redirects=False, **kwargs)
+def _page_or_arrival(url: str, reply: Any, step: str) -> Page | Arrival:
     if reply.status_code in (301, 302, 303):
-        return str(reply.headers["Location"])
-    if reply.status_code != 200:
-        raise FlowError(f"authorize answered {reply.status_code}")
-    return parse_page(authorize_url, reply.text)
+        return arrival(str(reply.headers["Location"]))
+    if reply.status_code == 200:
+        posted = form_post(reply.text)
+        if posted is not None:
+            return posted
+        if "var SETTINGS" in reply.text:
+            return parse_page(url, reply.text)
+    raise FlowError(f"{step} answered {reply.status_code} with neither a page nor a way back to the app")
+
+
+def open_page(client: Client, authorize_url: str, **kwargs: Any) -> Page | Arrival:
+    """GET authorize: the page, or (with a live SSO session) the way back to the app at once."""
+    return _page_or_arrival(authorize_url, client.get(authorize_url, allow_redirects=False, **kwargs), "authorize")
 
 
 def submit(client: Client, page: Page, fields: dict[str, str], **kwargs: Any) -> dict[str, Any]:
@@ -83,15 +119,15 @@ def submit(client: Client, page: Page, fields: dict[str, str], **kwargs: Any) ->
     return result
 
 
-def confirm(client: Client, page: Page, **kwargs: Any) -> Page | str:
-    """GET confirmed: the next page of the journey, or the redirect back to the app (Location)."""
+def confirm(client: Client, page: Page, **kwargs: Any) -> Page | Arrival:
+    """GET confirmed: the next page of the journey, or the way back to the app."""
     url = page.url(f"/api/{page.settings['api']}/confirmed?" + urlencode({"rememberMe": "false", **page.query}))
-    reply = client.get(url, allow_redirects=False, **kwargs)
-    if reply.status_code in (301, 302, 303):
-        return str(reply.headers["Location"])
-    if reply.status_code == 200 and "var SETTINGS" in reply.text:
-        return parse_page(url, reply.text)
-    raise FlowError(f"confirmed answered {reply.status_code} without a redirect")
+    return _page_or_arrival(url, client.get(url, allow_redirects=False, **kwargs), "confirmed")
+
+
+def follow(client: Client, url: str, **kwargs: Any) -> Page | Arrival:
+    """GET a link of a page (sign up, forgot password, cancel): a page or the way back."""
+    return _page_or_arrival(url, client.get(url, allow_redirects=False, **kwargs), "link")
 
 
 def link(page: Page, element_id: str) -> str:
@@ -99,25 +135,18 @@ def link(page: Page, element_id: str) -> str:
     m = re.search(rf'id="{element_id}"\s+href="([^"]+)"', page.html)
     if m is None:
         raise FlowError(f"the page has no link #{element_id}")
-    href: str = m.group(1)
-    return urljoin(page.origin, href.replace("&amp;", "&"))
+    return urljoin(page.origin, _unescape(m.group(1)))
 
 
-def sign_in(client: Client, authorize_url: str, username: str, password: str, username_field: str = "signInName", **kwargs: Any) -> str:
-    """The whole local-account sign-in; returns the redirect URL back to the app (with `code`)."""
+def sign_in(client: Client, authorize_url: str, username: str, password: str, username_field: str = "signInName", **kwargs: Any) -> Arrival:
+    """The whole local-account sign-in; returns the way back to the app (with `code`)."""
     page = open_page(client, authorize_url, **kwargs)
-    if isinstance(page, str):
+    if isinstance(page, Arrival):
         return page
     result = submit(client, page, {username_field: username, "password": password}, **kwargs)
     if result.get("status") != "200":
         raise FlowError(f"sign-in refused: {result.get('errorCode')} {result.get('message')}")
     done = confirm(client, page, **kwargs)
-    if not isinstance(done, str):
+    if not isinstance(done, Arrival):
         raise FlowError("the journey showed another page after sign-in")
     return done
-
-
-def auth_response(redirect_url: str) -> dict[str, str]:
-    """The query (or fragment) of the redirect back to the app, as msal's auth_response."""
-    parts = urlsplit(redirect_url)
-    return dict(parse_qsl(parts.query or parts.fragment))

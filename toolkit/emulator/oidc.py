@@ -124,7 +124,7 @@ def _client_credentials() -> tuple[str, str | None]:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("basic "):
         try:
-            user, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+            user, _, secret = base64.b64decode(header[6:], validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             raise GrantError(
                 "invalid_client", "AADB2C90081: The client credentials in the Authorization header are malformed.", 401

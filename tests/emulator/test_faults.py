@@ -1,0 +1,179 @@
+"""Each fault mode, injected over the admin API and seen by real clients (msal, requests)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import jwt
+import msal
+import pytest
+import requests
+
+from tests.emulator.conftest import REDIRECT_URI, start_emulator, stop_emulator
+from toolkit import flows
+from toolkit.emulator.app import create_app
+from toolkit.emulator.state import load_state
+
+
+def metadata_url(emulator) -> str:
+    return emulator.authority() + "/v2.0/.well-known/openid-configuration"
+
+
+def test_outage_503_is_seen_by_msal(emulator):
+    emulator.fault(kind="outage", group="metadata")
+    with pytest.raises(msal.exceptions.MsalServiceError, match="503"):
+        emulator.cca()
+    emulator.clear()
+    assert emulator.cca() is not None  # clearing restores service at once
+
+
+def test_outage_reset_drops_the_connection(emulator):
+    emulator.fault(kind="outage", group="token", mode="reset")
+    with pytest.raises(requests.ConnectionError):
+        emulator.session().post(emulator.authority() + "/oauth2/v2.0/token", data={"grant_type": "x"}, timeout=5)
+    assert emulator.session().get(metadata_url(emulator), timeout=5).status_code == 200  # other groups unaffected
+
+
+def test_throttle_answers_429_with_retry_after_and_aadb2c90229(emulator):
+    app = emulator.cca()
+    emulator.fault(kind="throttle", group="token", retry_after=7)
+    reply = emulator.session().post(emulator.authority() + "/oauth2/v2.0/token", data={"grant_type": "refresh_token"}, timeout=5)
+    assert (reply.status_code, reply.headers["Retry-After"]) == (429, "7")
+    assert "AADB2C90229" in reply.json()["error_description"]
+    result = app.acquire_token_by_refresh_token("x", scopes=[emulator.config["api_scope"]])
+    assert "AADB2C90229" in result["error_description"]
+
+
+def test_error_ratio_is_deterministic_share(emulator):
+    emulator.fault(kind="error", group="jwks", status=502, ratio=0.5, body="json")
+    keys = emulator.authority() + "/discovery/v2.0/keys"
+    session = emulator.session()
+    statuses = [session.get(keys, timeout=5).status_code for _ in range(60)]
+    assert set(statuses) == {200, 502}
+    assert 15 <= statuses.count(502) <= 45
+    bad = next(r for r in (session.get(keys, timeout=5) for _ in range(30)) if r.status_code == 502)
+    assert bad.json()["error"] == "server_error"
+
+
+def test_latency_slows_only_its_group(emulator):
+    emulator.fault(kind="latency", group="metadata", latency_ms=400)
+    session = emulator.session()
+    session.get(metadata_url(emulator), timeout=5)  # warm the connection
+    start = time.monotonic()
+    session.get(metadata_url(emulator), timeout=5)
+    slow = time.monotonic() - start
+    start = time.monotonic()
+    session.get(emulator.authority() + "/discovery/v2.0/keys", timeout=5)
+    fast = time.monotonic() - start
+    assert slow >= 0.4 > fast
+
+
+def test_tenant_limit_throttles_beyond_the_rate(emulator):
+    emulator.fault(kind="tenant-limit", limit=5)
+    session = emulator.session()
+    statuses = [session.get(metadata_url(emulator), timeout=5).status_code for _ in range(20)]
+    assert 429 in statuses and statuses[0] == 200
+
+
+def test_fault_with_duration_clears_itself(emulator):
+    emulator.fault(kind="outage", group="jwks", duration_s=0.5)
+    keys = emulator.authority() + "/discovery/v2.0/keys"
+    assert emulator.session().get(keys, timeout=5).status_code == 503
+    time.sleep(0.7)
+    assert emulator.session().get(keys, timeout=5).status_code == 200
+
+
+def test_timeline_plays_faults_in_order(emulator):
+    timeline = [{"at_s": 0.3, "fault": {"kind": "outage", "group": "metadata"}, "duration_s": 0.5}]
+    emulator.session().post(emulator.url + "/_emulator/timeline", json={"timeline": timeline}, timeout=5).raise_for_status()
+    seen = []
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline:
+        seen.append(emulator.session().get(metadata_url(emulator), timeout=5).status_code)
+        time.sleep(0.05)
+    first_503 = seen.index(503)
+    assert 200 in seen[:first_503] and 200 in seen[first_503:]
+
+
+def test_key_rotation_keeps_old_key_for_grace(emulator):
+    session = emulator.session()
+    keys_url = emulator.authority() + "/discovery/v2.0/keys"
+    before = {k["kid"] for k in session.get(keys_url, timeout=5).json()["keys"]}
+    app = emulator.cca()
+    flow = app.initiate_auth_code_flow([], redirect_uri=REDIRECT_URI, response_mode="form_post")
+    old_token = app.acquire_token_by_auth_code_flow(
+        flow, flows.sign_in(emulator.session(), flow["auth_uri"], emulator.user["username"], emulator.user["password"]).params
+    )["id_token"]
+    rotated = session.post(emulator.url + "/_emulator/keys/rotate", json={"grace_s": 1}, timeout=5).json()
+    after = {k["kid"] for k in session.get(keys_url, timeout=5).json()["keys"]}
+    assert rotated["kid"] in after and before <= after
+    flow = app.initiate_auth_code_flow([], redirect_uri=REDIRECT_URI, response_mode="form_post")
+    new_token = app.acquire_token_by_auth_code_flow(
+        flow, flows.sign_in(emulator.session(), flow["auth_uri"], emulator.user["username"], emulator.user["password"]).params
+    )["id_token"]
+    assert jwt.get_unverified_header(new_token)["kid"] == rotated["kid"] != jwt.get_unverified_header(old_token)["kid"]
+    time.sleep(1.2)
+    assert {k["kid"] for k in session.get(keys_url, timeout=5).json()["keys"]} == {rotated["kid"]}
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"kind": "meteor"},
+        {"kind": "outage", "group": "moon"},
+        {"kind": "error", "status": 200},
+        {"kind": "throttle", "ratio": 2},
+        {"kind": "outage", "colour": "red"},
+    ],
+)
+def test_invalid_faults_are_refused(emulator, spec):
+    reply = emulator.session().post(emulator.url + "/_emulator/faults", json=spec, timeout=5)
+    assert reply.status_code == 400 and reply.json()["error"] == "invalid_fault"
+
+
+def test_request_counts_per_group(emulator):
+    emulator.session().get(metadata_url(emulator), timeout=5)
+    counts = emulator.session().get(emulator.url + "/_emulator/faults", timeout=5).json()["requests"]
+    assert counts["metadata 200"] >= 1
+
+
+def test_admin_api_refuses_non_loopback(tmp_path):
+    client = create_app(load_state(tmp_path, users=1)).test_client()
+    assert client.get("/_emulator/faults", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 403
+    assert client.get("/_emulator/faults", environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 200
+
+
+def test_cli_sets_shows_and_clears_faults(emulator):
+    base = [sys.executable, "-m", "toolkit", "emulator", "faults"]
+    where = ["--url", emulator.url, "--state-dir", str(emulator.state_dir)]
+    subprocess.run([*base, "set", *where, "--kind", "throttle", "--group", "token", "--retry-after", "3"], check=True, capture_output=True)
+    shown = json.loads(subprocess.run([*base, "show", *where], check=True, capture_output=True, text=True).stdout)
+    assert [(f["kind"], f["group"], f["retry_after"]) for f in shown["faults"]] == [("throttle", "token", 3)]
+    subprocess.run([*base, "clear", *where], check=True, capture_output=True)
+    assert json.loads(subprocess.run([*base, "show", *where], check=True, capture_output=True, text=True).stdout)["faults"] == []
+
+
+def test_restart_keeps_tokens_valid(tmp_path):
+    first = start_emulator(tmp_path)
+    try:
+        app = first.cca()
+        flow = app.initiate_auth_code_flow([first.config["api_scope"]], redirect_uri=REDIRECT_URI, response_mode="form_post")
+        result = app.acquire_token_by_auth_code_flow(
+            flow, flows.sign_in(first.session(), flow["auth_uri"], first.user["username"], first.user["password"]).params
+        )
+    finally:
+        stop_emulator(first)
+    second = start_emulator(tmp_path)
+    try:
+        assert second.config["client_secret"] == first.config["client_secret"]
+        keys = second.session().get(second.authority() + "/discovery/v2.0/keys", timeout=5).json()
+        kid = jwt.get_unverified_header(result["access_token"])["kid"]
+        assert kid in {k["kid"] for k in keys["keys"]}
+        app = second.cca()
+        refreshed = app.acquire_token_by_refresh_token(result["refresh_token"], scopes=[second.config["api_scope"]])
+        assert "access_token" in refreshed, refreshed
+    finally:
+        stop_emulator(second)
