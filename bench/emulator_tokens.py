@@ -73,7 +73,10 @@ def main() -> None:
         }
         url = emulator.authority() + "/oauth2/v2.0/token"
         queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-        procs = [multiprocessing.Process(target=client, args=(url, emulator.config["ca_bundle"], form, args.seconds, args.threads, queue)) for _ in range(args.clients)]
+        procs = [
+            multiprocessing.Process(target=client, args=(url, emulator.config["ca_bundle"], form, args.seconds, args.threads, queue))
+            for _ in range(args.clients)
+        ]
         start = time.monotonic()
         for p in procs:
             p.start()

@@ -1,0 +1,104 @@
+"""The resilient Flask reference app: sign-in through Azure AD B2C that keeps working, or
+degrades gracefully, when B2C is slow, throttling or down, without trading away security.
+
+    flask --app sample_app run            # development, against `b2c-toolkit emulator`
+    gunicorn -c sample_app/gunicorn.conf.py "sample_app:create_app()"
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+def _secret_key(instance: Path) -> str:
+    """A random key kept in the instance folder (never a hard-coded "dev" key)."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        os.chmod(path, 0o600)
+    return path.read_text().strip()
+
+
+def _sessions(app: Flask) -> None:
+    """Server-side sessions (and per-user token caches in them): Redis when REDIS_URL is set,
+    else files in the instance folder."""
+    from cachelib import FileSystemCache
+    from flask_session import Session
+
+    if app.config["REDIS_URL"]:
+        import redis
+
+        client = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2)
+        app.config.update(SESSION_TYPE="redis", SESSION_REDIS=client, SESSION_KEY_PREFIX="refapp:")
+        app.extensions["session_ping"] = client.ping
+    else:
+        folder = app.config["SESSION_DIR"] or os.path.join(app.instance_path, "sessions")
+        # threshold 0: never evict live sessions (the default 500 would sign users out under load)
+        app.config.update(
+            SESSION_TYPE="cachelib", SESSION_CACHELIB=FileSystemCache(folder, threshold=0, default_timeout=app.config["SESSION_LIFETIME_S"])
+        )
+
+        def ping() -> None:
+            if not os.access(folder, os.W_OK):
+                raise OSError(f"{folder} is not writable")
+
+        app.extensions["session_ping"] = ping
+    Session(app)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure an instance of the reference app."""
+    from sample_app.config import load_settings
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_settings())
+    if config:
+        app.config.update(config)
+    instance = Path(app.instance_path)
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_key(instance)
+    app.config["IDP_CACHE_DIR"] = app.config["IDP_CACHE_DIR"] or str(instance / "idp-cache")
+    app.config.update(
+        SESSION_COOKIE_NAME="__Host-refapp",
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_PERMANENT=True,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(seconds=app.config["SESSION_LIFETIME_S"]),
+        PREFERRED_URL_SCHEME="https",
+    )
+    _sessions(app)
+
+    from sample_app import api, auth, logs, ops, pages, security
+    from sample_app.idp import Idp
+
+    logs.init_app(app)
+    security.init_app(app)
+    Idp(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(ops.bp)
+    _error_pages(app)
+    return app
+
+
+def _error_pages(app: Flask) -> None:
+    """Friendly pages for every error: a traceback never reaches a user."""
+    from flask import render_template
+    from werkzeug.exceptions import HTTPException
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[str, int]:
+        return render_template("error.html", message=exc.description, code=str(exc.code)), exc.code or 500
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> tuple[str, int]:
+        app.logger.exception("unexpected error")
+        return render_template("error.html", message="Something went wrong on our side. Please try again.", code="500"), 500

@@ -1,0 +1,36 @@
+"""A protected API: bearer access tokens, validated against cached keys (works while B2C is down)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from werkzeug.wrappers import Response
+
+from sample_app.idp import IDP_ERRORS, idp
+from toolkit.resilience.keys import TokenInvalid, validate
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+SCOPE = "demo.read"
+
+
+def _refuse(status: int, error: str, description: str) -> Response:
+    response = jsonify(error=error, error_description=description)
+    response.status_code = status
+    response.headers["WWW-Authenticate"] = f'Bearer error="{error}", error_description="{description}"'
+    return response
+
+
+@bp.get("/hello")
+def hello() -> Response:
+    """Greets the caller named by a valid access token with the `demo.read` scope."""
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return _refuse(401, "invalid_request", "a bearer token is required")
+    try:
+        claims = validate(
+            header[7:].strip(), idp().keys, issuer=idp().issuer(), audience=idp().config["B2C_API_AUDIENCE"], required_scope=SCOPE
+        )
+    except TokenInvalid as exc:
+        return _refuse(401, "invalid_token", str(exc))
+    except IDP_ERRORS:
+        return _refuse(503, "temporarily_unavailable", "signing keys are not available yet")
+    return jsonify(message=f"Hello, {claims.get('name') or 'user'}", oid=claims.get("oid"), scopes=str(claims.get("scp", "")).split())

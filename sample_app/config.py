@@ -1,0 +1,79 @@
+"""Settings from environment variables, defaulting to a local `b2c-toolkit emulator`.
+
+Every setting is documented in the README ("Reference app settings"). With no environment at
+all, the app reads the emulator's state folder (`B2C_STATE_DIR`, default `.b2c-emulator`):
+its URL from `emulator.json`, client id and secret from `tenant.json`, and trusts its `ca.pem`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+#: name → (default, converter). Defaults of B2C_* come from the emulator state when it exists.
+SETTINGS: dict[str, tuple[Any, Any]] = {
+    "B2C_STATE_DIR": (".b2c-emulator", str),
+    "B2C_BASE_URL": ("", str),  #: https://contoso.b2clogin.com (or the emulator's URL)
+    "B2C_TENANT": ("", str),  #: contoso.onmicrosoft.com
+    "B2C_SIGNUP_SIGNIN_POLICY": ("B2C_1A_signup_signin", str),
+    "B2C_EDIT_PROFILE_POLICY": ("B2C_1A_ProfileEdit", str),
+    "B2C_RESET_PASSWORD_POLICY": ("B2C_1A_PasswordReset", str),
+    "B2C_CLIENT_ID": ("", str),
+    "B2C_CLIENT_SECRET": ("", str),
+    "B2C_API_SCOPE": ("", str),  #: the scope the app asks for, e.g. https://contoso.onmicrosoft.com/api/demo.read
+    "B2C_API_AUDIENCE": ("", str),  #: the API's app id: the `aud` its access tokens carry
+    "B2C_CA_BUNDLE": ("", str),  #: CA file to trust for the IdP ("" = the system's)
+    "REDIS_URL": ("", str),  #: share sessions and token caches across instances
+    "SESSION_DIR": ("", str),  #: sessions on disk when REDIS_URL is unset (default: instance/sessions)
+    "IDP_CACHE_DIR": ("", str),  #: last-known-good metadata and keys (default: instance/idp-cache)
+    "IDP_CONNECT_TIMEOUT_S": (3.05, float),
+    "IDP_READ_TIMEOUT_S": (10.0, float),
+    "IDP_GET_ATTEMPTS": (3, int),
+    "IDP_MAX_RETRY_AFTER_S": (5.0, float),
+    "BREAKER_FAIL_MAX": (5, int),
+    "BREAKER_RESET_S": (5.0, float),
+    "SESSION_LIFETIME_S": (86400, int),
+    "API_BASE_URL": ("", str),  #: where /call-api finds the API (default: this app)
+    "APP_RESILIENCE": ("on", str),  #: "off" = the fragile behaviour of typical samples (for drills)
+    "SECRET_KEY": ("", str),
+}
+
+
+def _emulator_defaults(state_dir: Path) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    tenant_file, running = state_dir / "tenant.json", state_dir / "emulator.json"
+    if tenant_file.exists():
+        tenant = json.loads(tenant_file.read_text())
+        domain = f"{tenant['name']}.onmicrosoft.com"
+        found.update(
+            B2C_TENANT=domain,
+            B2C_CLIENT_ID=tenant["client_id"],
+            B2C_CLIENT_SECRET=tenant["client_secret"],
+            B2C_API_SCOPE=f"https://{domain}/api/demo.read",
+            B2C_API_AUDIENCE=tenant["api_app_id"],
+            B2C_CA_BUNDLE=str((state_dir / "ca.pem").resolve()),
+        )
+    if running.exists():
+        found["B2C_BASE_URL"] = json.loads(running.read_text())["url"]
+    return found
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Settings from `environ` (default: os.environ), then emulator defaults, then built-ins."""
+    env = os.environ if environ is None else environ
+    state_dir = Path(env.get("B2C_STATE_DIR", SETTINGS["B2C_STATE_DIR"][0]))
+    fallback = _emulator_defaults(state_dir)
+    settings: dict[str, Any] = {}
+    for name, (default, convert) in SETTINGS.items():
+        raw = env.get(name)
+        if raw is None or raw == "":
+            settings[name] = fallback.get(name, default)
+        else:
+            try:
+                settings[name] = convert(raw)
+            except ValueError:
+                raise ValueError(f"setting {name}={raw!r} is not a valid {convert.__name__}") from None
+    return settings

@@ -1,0 +1,179 @@
+"""The app's one connection to the identity provider, built the resilient way (or, with
+`APP_RESILIENCE=off`, the fragile way typical samples use, for drills to compare against).
+
+Extension style: `Idp(app)` or `Idp().init_app(app)`; views reach it with `idp()`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import msal
+import requests
+from flask import Flask, current_app
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from toolkit.resilience.http import IdpUnavailable, ResilientHttpClient, breaker_retry_after, new_breaker
+from toolkit.resilience.keys import KeySet
+from toolkit.resilience.lastknown import LastKnownGood
+
+#: errors any call into msal can raise when the IdP misbehaves (see the README)
+IDP_ERRORS = (requests.RequestException, msal.exceptions.MsalServiceError, ValueError, KeyError, RuntimeError)
+PROBE_INTERVAL_S = 2.0
+
+
+class Metrics:
+    """Prometheus metrics of one app (its own registry, so several apps can live in one process)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.calls = Counter("idp_requests", "Calls to the IdP by endpoint and outcome", ["endpoint", "outcome"], registry=self.registry)
+        self.latency = Histogram("idp_request_seconds", "Latency of IdP calls", ["endpoint"], registry=self.registry)
+        self.breaker_open = Gauge("idp_breaker_open", "1 while the IdP circuit breaker is open", registry=self.registry)
+        self.degraded = Counter("degraded_responses", "Responses served in a degraded mode", ["kind"], registry=self.registry)
+
+
+class Idp:
+    """Resilient http client, breaker, last-known-good metadata, key set and msal apps."""
+
+    def __init__(self, app: Flask | None = None) -> None:
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Build everything from the app's configuration."""
+        cfg = app.config
+        self.config = cfg
+        self.resilient = str(cfg["APP_RESILIENCE"]).lower() != "off"
+        self.metrics = Metrics()
+        self.last_success: float | None = None
+        self.last_failure: float | None = None
+        self._probe_lock = threading.Lock()
+        self._last_probe = (0.0, True)
+        self._metadata: dict[str, tuple[float, dict[str, Any]]] = {}
+        self.breaker = new_breaker(cfg["BREAKER_FAIL_MAX"], cfg["BREAKER_RESET_S"])
+        self.metrics.breaker_open.set_function(lambda: 1.0 if self.breaker.current_state == "open" else 0.0)
+        ca = cfg["B2C_CA_BUNDLE"] or None
+        self.last_known_good = LastKnownGood(cfg["IDP_CACHE_DIR"]) if self.resilient else None
+        self.http: Any
+        if self.resilient:
+            self.http = ResilientHttpClient(
+                ca_bundle=ca,
+                connect_timeout_s=cfg["IDP_CONNECT_TIMEOUT_S"],
+                read_timeout_s=cfg["IDP_READ_TIMEOUT_S"],
+                get_attempts=cfg["IDP_GET_ATTEMPTS"],
+                max_retry_after_s=cfg["IDP_MAX_RETRY_AFTER_S"],
+                breaker=self.breaker,
+                last_known_good=self.last_known_good,
+                observer=self._observe,
+            )
+        else:
+            # What public samples do: no timeouts, no retries, no breaker, no cache.
+            self.http = requests.Session()
+            self.http.trust_env = False
+            self.http.verify = ca or True
+        self.http_cache: dict[Any, Any] = {}  # msal's, shared by every msal app of this process
+        self.keys = KeySet(self.http, lambda: str(self.metadata()["jwks_uri"]))
+        app.extensions["idp"] = self
+
+    # -- where things are -------------------------------------------------------------------
+
+    @property
+    def susi(self) -> str:
+        """The sign-up/sign-in policy: the one whose refresh tokens the app uses."""
+        return str(self.config["B2C_SIGNUP_SIGNIN_POLICY"])
+
+    def authority(self, policy: str | None = None) -> str:
+        """`https://HOST/{tenant}/{policy}` (no trailing slash: msal needs it for B2C detection)."""
+        return f"{self.config['B2C_BASE_URL'].rstrip('/')}/{self.config['B2C_TENANT']}/{policy or self.susi}"
+
+    def metadata(self, policy: str | None = None) -> dict[str, Any]:
+        """The discovery document (in memory for an hour; last-known-good on failure)."""
+        url = self.authority(policy) + "/v2.0/.well-known/openid-configuration"
+        cached = self._metadata.get(url)
+        if cached is not None and time.monotonic() - cached[0] < 3600:
+            return cached[1]
+        document: dict[str, Any] = json.loads(self.http.get(url).text)
+        self._metadata[url] = (time.monotonic(), document)
+        return document
+
+    def issuer(self, policy: str | None = None) -> str:
+        """The `iss` tokens of `policy` must carry."""
+        return str(self.metadata(policy)["issuer"])
+
+    def cca(self, policy: str | None = None, cache: msal.TokenCache | None = None) -> msal.ConfidentialClientApplication:
+        """An msal app for one policy and one user's token cache (cheap: discovery is cached)."""
+        return msal.ConfidentialClientApplication(
+            self.config["B2C_CLIENT_ID"],
+            client_credential=self.config["B2C_CLIENT_SECRET"],
+            authority=self.authority(policy),
+            http_client=self.http,
+            http_cache=self.http_cache if self.resilient else None,
+            token_cache=cache,
+            instance_discovery=False,
+        )
+
+    # -- health -----------------------------------------------------------------------------
+
+    def _observe(self, endpoint: str, outcome: str, seconds: float) -> None:
+        self.metrics.calls.labels(endpoint, outcome).inc()
+        if seconds:
+            self.metrics.latency.labels(endpoint).observe(seconds)
+        if outcome == "ok":
+            self.last_success = time.time()
+        elif outcome not in ("stale_cache",) and not outcome.startswith("http_4"):
+            self.last_failure = time.time()
+        if outcome == "stale_cache":
+            self.metrics.degraded.labels("stale_metadata").inc()
+
+    def available(self) -> tuple[bool, float]:
+        """Whether sending a user to the IdP makes sense now, and else a Retry-After in seconds.
+
+        Uses the breaker, recent successes, and at most one cheap probe every two seconds.
+        """
+        if not self.resilient:
+            return True, 0.0
+        wait = breaker_retry_after(self.breaker)
+        if wait is not None:
+            return False, wait
+        if (
+            self.last_success is not None
+            and time.time() - self.last_success < PROBE_INTERVAL_S
+            and (self.last_failure or 0) < self.last_success
+        ):
+            return True, 0.0
+        with self._probe_lock:
+            checked_at, ok = self._last_probe
+            if time.monotonic() - checked_at >= PROBE_INTERVAL_S:
+                ok = self.http.probe(self.authority() + "/v2.0/.well-known/openid-configuration")
+                self._last_probe = (time.monotonic(), ok)
+        return ok, 0.0 if ok else max(1.0, breaker_retry_after(self.breaker) or float(self.config["BREAKER_RESET_S"]))
+
+    def status(self) -> dict[str, Any]:
+        """What /status/idp reports."""
+        url = self.authority() + "/v2.0/.well-known/openid-configuration"
+        age = self.last_known_good.age(url) if self.last_known_good else None
+        return {
+            "resilience": "on" if self.resilient else "off",
+            "breaker": {
+                "state": self.breaker.current_state,
+                "failures": self.breaker.fail_counter,
+                "retry_after_s": breaker_retry_after(self.breaker),
+            },
+            "last_success": self.last_success,
+            "last_failure": self.last_failure,
+            "metadata_age_s": None if age is None else round(age, 1),
+            "signing_keys": len(self.keys.kids),
+        }
+
+
+def idp() -> Idp:
+    """The `Idp` of the current app."""
+    found: Idp = current_app.extensions["idp"]
+    return found
+
+
+__all__ = ["IDP_ERRORS", "Idp", "IdpUnavailable", "idp"]

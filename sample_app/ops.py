@@ -1,0 +1,42 @@
+"""Operations endpoints: none of them calls the IdP."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from sample_app.idp import idp
+
+bp = Blueprint("ops", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """Liveness: the process answers."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    """Readiness: the session store answers (the IdP is deliberately not checked)."""
+    ping = current_app.extensions.get("session_ping")
+    try:
+        if ping is not None:
+            ping()
+    except Exception as exc:  # any store failure means "not ready", never a 500
+        response = jsonify(status="unavailable", reason=f"session store: {exc.__class__.__name__}")
+        response.status_code = 503
+        return response
+    return jsonify(status="ready")
+
+
+@bp.get("/status/idp")
+def status() -> Response:
+    """Breaker state, last success and failure, metadata age (from memory: no IdP call)."""
+    return jsonify(idp().status())
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    """Prometheus metrics."""
+    return Response(generate_latest(idp().metrics.registry), mimetype=CONTENT_TYPE_LATEST)

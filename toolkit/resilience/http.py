@@ -1,0 +1,249 @@
+"""An http client for msal (`ConfidentialClientApplication(http_client=...)`) that keeps an app
+responsive when the IdP is not.
+
+- Explicit connect and read timeouts on every call (msal's default is none: a hung IdP hangs the
+  worker).
+- GETs (discovery, keys) are retried with exponential backoff and jitter (tenacity), honouring
+  `Retry-After` up to a budget; POSTs (token redemption) are never retried, so an authorization
+  code is never redeemed twice.
+- A circuit breaker (pybreaker) around every call: it opens on 5xx, 429, timeouts and connection
+  errors, never on a 4xx such as `invalid_grant`; after `reset_timeout` one probe goes through
+  (half-open) and success closes it. While it is open no request leaves the app.
+- A GET that fails is answered from the last-known-good copy when there is one.
+
+It trusts only the given CA (`trust_env=False`), because `REQUESTS_CA_BUNDLE` silently overrides
+`verify=` in requests.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pybreaker
+import requests
+from requests.adapters import HTTPAdapter
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from toolkit.resilience.lastknown import LastKnownGood
+
+LOG = logging.getLogger(__name__)
+TRANSIENT = frozenset({429, 500, 502, 503, 504})
+#: observer(endpoint, outcome, seconds): metrics and logs hook
+Observer = Callable[[str, str, float], None]
+
+
+class IdpUnavailable(requests.exceptions.ConnectionError):
+    """The IdP cannot be reached now (breaker open, or failed with no cached answer).
+
+    A `requests.ConnectionError`, so msal treats it as a network failure (its silent path then
+    returns a still-valid cached access token).
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TransientResponse(Exception):
+    """A 429 or 5xx answer, raised inside the breaker so that it counts as a failure."""
+
+    def __init__(self, response: requests.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
+def retry_after_s(response: requests.Response | None) -> float | None:
+    """`Retry-After` in seconds (integer or HTTP-date form), or None."""
+    value = response.headers.get("Retry-After") if response is not None else None
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def endpoint_of(url: str) -> str:
+    """metadata, jwks, token, logout or other: the label calls are counted under."""
+    path = urlsplit(url).path
+    if path.endswith("openid-configuration"):
+        return "metadata"
+    if path.endswith("/keys"):
+        return "jwks"
+    if path.endswith("/token"):
+        return "token"
+    if path.endswith("/logout"):
+        return "logout"
+    return "other"
+
+
+def new_breaker(
+    fail_max: int = 5, reset_timeout_s: float = 5.0, storage: pybreaker.CircuitBreakerStorage | None = None
+) -> pybreaker.CircuitBreaker:
+    """The IdP breaker: counts only transient failures (the client raises nothing else inside it)."""
+    return pybreaker.CircuitBreaker(
+        fail_max=fail_max, reset_timeout=reset_timeout_s, state_storage=storage, name="idp", throw_new_error_on_trip=False
+    )
+
+
+def breaker_retry_after(breaker: pybreaker.CircuitBreaker) -> float | None:
+    """Seconds until an open breaker lets a probe through, or None when it is not open."""
+    if breaker.current_state != pybreaker.STATE_OPEN:
+        return None
+    opened = breaker._state_storage.opened_at
+    if opened is None:
+        return float(breaker.reset_timeout)
+    elapsed = time.time() - opened.timestamp()
+    return max(1.0, float(breaker.reset_timeout) - elapsed)
+
+
+class ResilientHttpClient:
+    """The `http_client` msal calls: `get`, `post`, `close`."""
+
+    def __init__(
+        self,
+        *,
+        ca_bundle: str | None = None,
+        connect_timeout_s: float = 3.05,
+        read_timeout_s: float = 10.0,
+        get_attempts: int = 3,
+        backoff_s: float = 0.2,
+        max_backoff_s: float = 2.0,
+        max_retry_after_s: float = 5.0,
+        breaker: pybreaker.CircuitBreaker | None = None,
+        last_known_good: LastKnownGood | None = None,
+        observer: Observer | None = None,
+    ) -> None:
+        self.session = requests.Session()
+        self.session.trust_env = False
+        self.session.verify = ca_bundle or True
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=64, max_retries=0)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self.timeout = (connect_timeout_s, read_timeout_s)
+        self.breaker = breaker or new_breaker()
+        self.last_known_good = last_known_good
+        self.observer = observer
+        self.max_retry_after_s = max_retry_after_s
+        self._retrying = Retrying(
+            stop=self._stop(get_attempts),
+            wait=self._wait(wait_exponential_jitter(initial=backoff_s, max=max_backoff_s)),
+            # an open breaker (CircuitBreakerError) is not retried: fail fast
+            retry=retry_if_exception_type((requests.ConnectionError, requests.Timeout, TransientResponse)),
+            reraise=True,
+        )
+
+    # -- msal's interface --------------------------------------------------------------------
+
+    def get(
+        self, url: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> requests.Response:
+        """GET with retries; on failure, the last-known-good answer if there is one."""
+        key = url + ("?" + urlencode(params) if params else "")
+        try:
+            response: requests.Response = self._retrying.copy()(self._attempt, "GET", url, params=params, headers=headers)
+        except (requests.RequestException, TransientResponse, pybreaker.CircuitBreakerError) as exc:
+            cached = self.last_known_good.get(key) if self.last_known_good else None
+            if cached is not None:
+                self._observe(url, "stale_cache", 0.0)
+                return _cached_response(key, cached[1])
+            retry_after = retry_after_s(exc.response) if isinstance(exc, TransientResponse) else breaker_retry_after(self.breaker)
+            raise IdpUnavailable(f"GET {endpoint_of(url)} failed: {exc}", retry_after) from exc
+        if response.ok and self.last_known_good is not None:
+            self.last_known_good.store(key, response.text)
+        return response
+
+    def post(
+        self, url: str, params: dict[str, Any] | None = None, data: Any = None, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> requests.Response:
+        """One POST, never retried. 429 and 5xx are handed to msal (it reads them itself)."""
+        try:
+            return self._attempt("POST", url, params=params, data=data, headers=headers)
+        except TransientResponse as exc:
+            return exc.response
+        except pybreaker.CircuitBreakerError as exc:
+            raise IdpUnavailable("the IdP circuit breaker is open", breaker_retry_after(self.breaker)) from exc
+
+    def probe(self, url: str) -> bool:
+        """One GET through the breaker, no retry, no cached answer: is the IdP answering now?"""
+        try:
+            self._attempt("GET", url)
+        except (requests.RequestException, TransientResponse, pybreaker.CircuitBreakerError):
+            return False
+        return True
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self.session.close()
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _attempt(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        try:
+            result: requests.Response = self.breaker.call(self._send, method, url, **kwargs)
+        except pybreaker.CircuitBreakerError:
+            self._observe(url, "breaker_open", 0.0)
+            raise
+        return result
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        start = time.perf_counter()
+        try:
+            response = self.session.request(method, url, timeout=self.timeout, allow_redirects=False, **kwargs)
+        except requests.Timeout:
+            self._observe(url, "timeout", time.perf_counter() - start)
+            raise
+        except requests.RequestException:
+            self._observe(url, "connection_error", time.perf_counter() - start)
+            raise
+        elapsed = time.perf_counter() - start
+        correlation = response.headers.get("x-ms-request-id") or response.headers.get("client-request-id")
+        if response.status_code in TRANSIENT:
+            self._observe(url, f"http_{response.status_code}", elapsed)
+            LOG.warning("idp %s %s answered %s (correlation %s)", method, endpoint_of(url), response.status_code, correlation)
+            raise TransientResponse(response)
+        self._observe(url, "ok" if response.status_code < 400 else f"http_{response.status_code}", elapsed)
+        return response
+
+    def _observe(self, url: str, outcome: str, seconds: float) -> None:
+        if self.observer is not None:
+            self.observer(endpoint_of(url), outcome, seconds)
+
+    def _stop(self, attempts: int) -> Callable[[RetryCallState], bool]:
+        base = stop_after_attempt(attempts)
+
+        def stop(state: RetryCallState) -> bool:
+            if base(state):
+                return True
+            exc = state.outcome.exception() if state.outcome else None
+            wait = retry_after_s(exc.response) if isinstance(exc, TransientResponse) else None
+            return wait is not None and wait > self.max_retry_after_s  # too long to wait in a request
+
+        return stop
+
+    def _wait(self, backoff: Callable[[RetryCallState], float]) -> Callable[[RetryCallState], float]:
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            server_says = retry_after_s(exc.response) if isinstance(exc, TransientResponse) else None
+            return server_says if server_says is not None else backoff(state)
+
+        return wait
+
+
+def _cached_response(url: str, body: str) -> requests.Response:
+    response = requests.Response()
+    response.status_code = 200
+    response._content = body.encode()
+    response.headers["Content-Type"] = "application/json"
+    response.headers["X-Served-From"] = "last-known-good"
+    response.url = url
+    response.encoding = "utf-8"
+    return response
