@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.emulator.conftest import REDIRECT_URI, start_emulator, stop_emulator  # noqa: E402
+from tests.support import REDIRECT_URI, start_emulator, stop_emulator  # noqa: E402
 from toolkit import flows  # noqa: E402
 from toolkit.emulator.client import trusting_session  # noqa: E402
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support import RunningEmulator, start_emulator, stop_emulator
 
 #: The project's shared folder (corpus, schemas) sits beside the checkout, as in CI.
 SHARED = Path(os.environ.get("B2C_TOOLKIT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
@@ -17,3 +20,18 @@ def shared() -> Path:
     if not (SHARED / "corpus").is_dir():
         pytest.skip(f"shared folder not found at {SHARED} (set B2C_TOOLKIT_SHARED)")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+    """One emulator for the whole session; faults are cleared after every test."""
+    running = start_emulator(tmp_path_factory.mktemp("emulator-state"))
+    yield running
+    stop_emulator(running)
+
+
+@pytest.fixture(autouse=True)
+def _no_faults_left(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "emulator" in request.fixturenames:
+        request.getfixturevalue("emulator").clear()

@@ -150,3 +150,21 @@ def sign_in(client: Client, authorize_url: str, username: str, password: str, us
     if not isinstance(done, Arrival):
         raise FlowError("the journey showed another page after sign-in")
     return done
+
+
+def back_to_app(client: Client, arrival: Arrival, **kwargs: Any) -> Any:
+    """Deliver the response to the app's callback, as the browser would (GET or form POST)."""
+    if arrival.method == "POST":
+        return client.post(arrival.url, data=arrival.params, allow_redirects=False, **kwargs)
+    return client.get(arrival.url, params=arrival.params, allow_redirects=False, **kwargs)
+
+
+def app_sign_in(client: Client, app_url: str, username: str, password: str, next_path: str = "/profile", **kwargs: Any) -> Any:
+    """Sign in to an app whose `/auth/login` redirects to B2C: login → B2C page → callback.
+
+    Returns the app's answer to the callback (a redirect to `next_path` when all went well).
+    """
+    reply = client.get(f"{app_url}/auth/login", params={"next": next_path}, allow_redirects=False, **kwargs)
+    if reply.status_code != 302:
+        raise FlowError(f"the app's login answered {reply.status_code}")
+    return back_to_app(client, sign_in(client, reply.headers["Location"], username, password, **kwargs), **kwargs)

@@ -12,7 +12,7 @@ import msal
 import pytest
 import requests
 
-from tests.emulator.conftest import REDIRECT_URI, start_emulator, stop_emulator
+from tests.support import REDIRECT_URI, start_emulator, stop_emulator
 from toolkit import flows
 from toolkit.emulator.app import create_app
 from toolkit.emulator.state import load_state

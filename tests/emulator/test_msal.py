@@ -7,7 +7,7 @@ import hashlib
 import jwt
 import pytest
 
-from tests.emulator.conftest import REDIRECT_URI
+from tests.support import REDIRECT_URI
 from toolkit import flows
 
 

@@ -1,0 +1,78 @@
+"""Helpers for tests that run the real parts: the emulator, the app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msal
+import requests
+
+from toolkit.drill import processes
+from toolkit.drill.processes import Service
+from toolkit.emulator.client import clear_faults, set_fault, trusting_session
+
+REDIRECT_URI = "http://127.0.0.1:5000/auth/callback"
+
+
+@dataclass
+class RunningEmulator:
+    """A started `b2c-toolkit emulator` and what tests need to talk to it."""
+
+    service: Service
+    state_dir: Path
+    config: dict[str, Any]
+
+    @property
+    def url(self) -> str:
+        """Base URL."""
+        return self.service.url
+
+    def session(self) -> requests.Session:
+        """A fresh client (its own cookie jar) trusting the emulator's CA."""
+        return trusting_session(self.config["ca_bundle"])
+
+    def authority(self, role: str = "signup_signin") -> str:
+        """The authority URL of one policy."""
+        return f"{self.url}/{self.config['tenant']}/{self.config['policies'][role]}"
+
+    def cca(self, role: str = "signup_signin", **kwargs: Any) -> msal.ConfidentialClientApplication:
+        """Unmodified msal, given a session that trusts the emulator's CA."""
+        return msal.ConfidentialClientApplication(
+            self.config["client_id"],
+            client_credential=self.config["client_secret"],
+            authority=self.authority(role),
+            http_client=self.session(),
+            **kwargs,
+        )
+
+    @property
+    def user(self) -> dict[str, str]:
+        """The first test user."""
+        return dict(self.config["users"][0])
+
+    def fault(self, **spec: Any) -> dict[str, Any]:
+        """Inject a fault through the admin API over HTTPS."""
+        return set_fault(self.session(), self.url, **spec)
+
+    def clear(self) -> None:
+        """Back to normal service."""
+        clear_faults(self.session(), self.url)
+
+    def counts(self) -> dict[str, int]:
+        """Requests served per "group status" since start."""
+        result: dict[str, int] = self.session().get(f"{self.url}/_emulator/faults", timeout=5).json()["requests"]
+        return result
+
+
+def start_emulator(state_dir: Path, *extra: str) -> RunningEmulator:
+    """Start `b2c-toolkit emulator` on a free port and wait until it answers."""
+    service = processes.start_emulator(state_dir, extra=list(extra))
+    config = trusting_session(state_dir / "ca.pem").get(f"{service.url}/_emulator/config", timeout=5).json()
+    return RunningEmulator(service, state_dir, config)
+
+
+def stop_emulator(emulator: RunningEmulator) -> None:
+    """Stop the process and wait for it."""
+    emulator.service.stop()

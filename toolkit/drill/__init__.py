@@ -1,0 +1,1 @@
+"""`b2c-toolkit drill`: emulator + reference app + Locust, a fault timeline, and a scorecard."""
