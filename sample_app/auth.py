@@ -151,13 +151,13 @@ def _sign_in(claims: dict[str, Any], app: msal.ConfidentialClientApplication, ca
     """Start a fresh session for the signed-in user (new session id: no fixation)."""
     accounts = app.get_accounts()
     session.clear()
-    regenerate = getattr(current_app.session_interface, "regenerate", None)
-    if regenerate is not None:
-        regenerate(session)
     session.permanent = True
     session["user"] = {k: claims.get(k) for k in ("sub", "oid", "name", "emails", "tfp", "auth_time", "exp")}
     session["account"] = accounts[0]["home_account_id"] if accounts else None
     session["token_cache"] = cache.serialize()
+    regenerate = getattr(current_app.session_interface, "regenerate", None)
+    if regenerate is not None:
+        regenerate(session)  # after filling it: Flask-Session skips empty sessions
     LOG.info("signed in", extra={"event": "signed_in"})
 
 

@@ -1,0 +1,88 @@
+"""A real stack per test module: the emulator and the reference app under gunicorn, both TLS."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.lint.policies import BASE, RP, policy, write
+from tests.support import RunningEmulator, start_emulator, stop_emulator
+from toolkit import flows
+from toolkit.drill import processes
+from toolkit.drill.processes import Service
+from toolkit.emulator.client import trusting_session
+
+APP_ENV = {"BREAKER_RESET_S": "1", "BREAKER_FAIL_MAX": "3", "IDP_READ_TIMEOUT_S": "1.5", "IDP_CONNECT_TIMEOUT_S": "1", "SECRET_KEY": "test-secret-key-not-for-production"}
+
+
+@dataclass
+class Stack:
+    """A running emulator and app."""
+
+    emulator: RunningEmulator
+    app: Service
+
+    @property
+    def url(self) -> str:
+        """The app's base URL."""
+        return self.app.url
+
+    def client(self) -> requests.Session:
+        """A browser-like client with its own cookie jar."""
+        return trusting_session(self.emulator.config["ca_bundle"])
+
+    def user(self, index: int = 0) -> dict[str, str]:
+        """A test user's credentials."""
+        return dict(self.emulator.config["users"][index])
+
+    def signed_in(self, index: int = 0) -> requests.Session:
+        """A client that has signed in through the app."""
+        client = self.client()
+        user = self.user(index)
+        reply = flows.app_sign_in(client, self.url, user["username"], user["password"])
+        assert reply.status_code == 302, reply.text[:500]
+        return client
+
+    def wait_for_recovery(self) -> None:
+        """After faults are cleared, wait until the app sends users to sign in again."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.client().get(self.url + "/auth/login", allow_redirects=False).status_code == 302:
+                return
+            time.sleep(0.2)
+        raise AssertionError("the app did not recover within 10 s")
+
+
+def start_stack(root: Path, token_lifetime_s: int | None = None, app_env: dict[str, str] | None = None) -> Stack:
+    """Emulator (optionally with a policy set setting the access-token lifetime) and app."""
+    extra: list[str] = []
+    if token_lifetime_s is not None:
+        base = BASE.replace('<Item Key="token_lifetime_secs">3600</Item>', f'<Item Key="token_lifetime_secs">{token_lifetime_s}</Item>')
+        files = {"Base.xml": policy("B2C_1A_Base", base), "RP.xml": policy("B2C_1A_signup_signin", RP, base="B2C_1A_Base")}
+        extra = ["--policies", str(write(root / "policies", files))]
+    emulator = start_emulator(root / "emulator", *extra)
+    app = processes.start_app(root / "emulator", root / "app", env={**APP_ENV, **(app_env or {})})
+    return Stack(emulator, app)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Emulator and app with B2C's default token lifetimes."""
+    running = start_stack(tmp_path_factory.mktemp("stack"))
+    yield running
+    running.app.stop()
+    stop_emulator(running.emulator)
+
+
+@pytest.fixture(autouse=True)
+def _recovered(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "stack" in request.fixturenames:
+        running: Stack = request.getfixturevalue("stack")
+        running.emulator.clear()
+        running.wait_for_recovery()
