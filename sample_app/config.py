@@ -34,7 +34,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "IDP_GET_ATTEMPTS": (3, int),
     "IDP_MAX_RETRY_AFTER_S": (5.0, float),
     "BREAKER_FAIL_MAX": (5, int),
-    "BREAKER_RESET_S": (5.0, float),
+    "BREAKER_RESET_S": (3.0, float),
+    "IDP_PROBE_INTERVAL_S": (1.0, float),  #: how long a success or probe result is trusted before sign-in
     "SESSION_LIFETIME_S": (86400, int),
     "API_BASE_URL": ("", str),  #: where /call-api finds the API (default: this app)
     "APP_RESILIENCE": ("on", str),  #: "off" = the fragile behaviour of typical samples (for drills)

@@ -22,7 +22,6 @@ from toolkit.resilience.lastknown import LastKnownGood
 
 #: errors any call into msal can raise when the IdP misbehaves (see the README)
 IDP_ERRORS = (requests.RequestException, msal.exceptions.MsalServiceError, ValueError, KeyError, RuntimeError)
-PROBE_INTERVAL_S = 2.0
 
 
 class Metrics:
@@ -132,22 +131,23 @@ class Idp:
     def available(self) -> tuple[bool, float]:
         """Whether sending a user to the IdP makes sense now, and else a Retry-After in seconds.
 
-        Uses the breaker, recent successes, and at most one cheap probe every two seconds.
+        Uses the breaker, recent successes, and at most one cheap probe per IDP_PROBE_INTERVAL_S.
         """
         if not self.resilient:
             return True, 0.0
         wait = breaker_retry_after(self.breaker)
         if wait is not None:
             return False, wait
+        interval = float(self.config["IDP_PROBE_INTERVAL_S"])
         if (
             self.last_success is not None
-            and time.time() - self.last_success < PROBE_INTERVAL_S
+            and time.time() - self.last_success < interval
             and (self.last_failure or 0) < self.last_success
         ):
             return True, 0.0
         with self._probe_lock:
             checked_at, ok = self._last_probe
-            if time.monotonic() - checked_at >= PROBE_INTERVAL_S:
+            if time.monotonic() - checked_at >= interval:
                 ok = self.http.probe(self.authority() + "/v2.0/.well-known/openid-configuration")
                 self._last_probe = (time.monotonic(), ok)
         return ok, 0.0 if ok else max(1.0, breaker_retry_after(self.breaker) or float(self.config["BREAKER_RESET_S"]))

@@ -86,7 +86,7 @@ def endpoint_of(url: str) -> str:
 
 
 def new_breaker(
-    fail_max: int = 5, reset_timeout_s: float = 5.0, storage: pybreaker.CircuitBreakerStorage | None = None
+    fail_max: int = 5, reset_timeout_s: float = 3.0, storage: pybreaker.CircuitBreakerStorage | None = None
 ) -> pybreaker.CircuitBreaker:
     """The IdP breaker: counts only transient failures (the client raises nothing else inside it)."""
     return pybreaker.CircuitBreaker(
@@ -95,14 +95,13 @@ def new_breaker(
 
 
 def breaker_retry_after(breaker: pybreaker.CircuitBreaker) -> float | None:
-    """Seconds until an open breaker lets a probe through, or None when it is not open."""
+    """Seconds until an open breaker lets a probe through; None when a call may go now
+    (closed, half-open, or open with its reset timeout over: the next call is the probe)."""
     if breaker.current_state != pybreaker.STATE_OPEN:
         return None
     opened = breaker._state_storage.opened_at
-    if opened is None:
-        return float(breaker.reset_timeout)
-    elapsed = time.time() - opened.timestamp()
-    return max(1.0, float(breaker.reset_timeout) - elapsed)
+    remaining = float(breaker.reset_timeout) - (0.0 if opened is None else time.time() - opened.timestamp())
+    return None if remaining <= 0 else max(1.0, remaining)
 
 
 class ResilientHttpClient:
