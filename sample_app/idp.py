@@ -139,11 +139,7 @@ class Idp:
         if wait is not None:
             return False, wait
         interval = float(self.config["IDP_PROBE_INTERVAL_S"])
-        if (
-            self.last_success is not None
-            and time.time() - self.last_success < interval
-            and (self.last_failure or 0) < self.last_success
-        ):
+        if self.last_success is not None and time.time() - self.last_success < interval and (self.last_failure or 0) < self.last_success:
             return True, 0.0
         with self._probe_lock:
             checked_at, ok = self._last_probe

@@ -17,7 +17,14 @@ from toolkit.drill import processes
 from toolkit.drill.processes import Service
 from toolkit.emulator.client import trusting_session
 
-APP_ENV = {"IDP_PROBE_INTERVAL_S": "0", "BREAKER_RESET_S": "1", "BREAKER_FAIL_MAX": "3", "IDP_READ_TIMEOUT_S": "1.5", "IDP_CONNECT_TIMEOUT_S": "1", "SECRET_KEY": "test-secret-key-not-for-production"}
+APP_ENV = {
+    "IDP_PROBE_INTERVAL_S": "0",
+    "BREAKER_RESET_S": "1",
+    "BREAKER_FAIL_MAX": "3",
+    "IDP_READ_TIMEOUT_S": "1.5",
+    "IDP_CONNECT_TIMEOUT_S": "1",
+    "SECRET_KEY": "test-secret-key-not-for-production",
+}
 
 
 @dataclass

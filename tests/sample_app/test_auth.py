@@ -117,5 +117,7 @@ def test_state_is_checked_and_codes_cannot_be_replayed(stack):
 
 
 def test_b2c_error_is_a_friendly_page(stack):
-    reply = stack.client().get(stack.url + "/auth/callback", params={"error": "server_error", "error_description": "AADB2C90085: internal error"})
+    reply = stack.client().get(
+        stack.url + "/auth/callback", params={"error": "server_error", "error_description": "AADB2C90085: internal error"}
+    )
     assert reply.status_code == 400 and "AADB2C90085" in reply.text and "Traceback" not in reply.text

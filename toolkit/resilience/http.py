@@ -134,7 +134,7 @@ class ResilientHttpClient:
         self.max_retry_after_s = max_retry_after_s
         self._retrying = Retrying(
             stop=self._stop(get_attempts),
-            wait=self._wait(wait_exponential_jitter(initial=backoff_s, max=max_backoff_s)),
+            wait=self._wait(wait_exponential_jitter(multiplier=backoff_s, max=max_backoff_s, jitter=backoff_s)),
             # an open breaker (CircuitBreakerError) is not retried: fail fast
             retry=retry_if_exception_type((requests.ConnectionError, requests.Timeout, TransientResponse)),
             reraise=True,

@@ -1,0 +1,134 @@
+"""The resilient msal http client against the real emulator, faults injected over its admin API."""
+
+from __future__ import annotations
+
+import time
+
+import msal
+import pytest
+
+from toolkit.resilience.http import IdpUnavailable, ResilientHttpClient, new_breaker, retry_after_s
+from toolkit.resilience.lastknown import LastKnownGood
+
+
+def client(emulator, **kwargs) -> ResilientHttpClient:
+    return ResilientHttpClient(ca_bundle=emulator.config["ca_bundle"], backoff_s=0.05, max_backoff_s=0.1, **kwargs)
+
+
+def metadata(emulator) -> str:
+    return emulator.authority() + "/v2.0/.well-known/openid-configuration"
+
+
+def token_url(emulator) -> str:
+    return emulator.authority() + "/oauth2/v2.0/token"
+
+
+def delta(emulator, before: dict[str, int], key: str) -> int:
+    return emulator.counts().get(key, 0) - before.get(key, 0)
+
+
+def test_get_retries_honouring_retry_after(emulator):
+    emulator.fault(kind="throttle", group="metadata", retry_after=1, duration_s=0.5)
+    before = emulator.counts()
+    start = time.monotonic()
+    assert client(emulator).get(metadata(emulator)).status_code == 200
+    assert time.monotonic() - start >= 1.0  # it waited what the server asked, not its own backoff
+    assert (delta(emulator, before, "metadata 429"), delta(emulator, before, "metadata 200")) == (1, 1)
+
+
+def test_get_does_not_wait_longer_than_its_budget(emulator):
+    emulator.fault(kind="throttle", group="metadata", retry_after=30)
+    before = emulator.counts()
+    with pytest.raises(IdpUnavailable) as exc:
+        client(emulator, max_retry_after_s=5).get(metadata(emulator))
+    assert exc.value.retry_after == 30
+    assert delta(emulator, before, "metadata 429") == 1
+
+
+def test_post_is_never_retried(emulator):
+    emulator.fault(kind="error", group="token", status=503, body="json")
+    before = emulator.counts()
+    reply = client(emulator).post(token_url(emulator), data={"grant_type": "authorization_code"})
+    assert reply.status_code == 503
+    assert delta(emulator, before, "token 503") == 1
+
+
+def test_breaker_ignores_invalid_grant(emulator):
+    breaker = new_breaker(fail_max=2, reset_timeout_s=60)
+    http = client(emulator, breaker=breaker)
+    form = {
+        "grant_type": "refresh_token",
+        "client_id": emulator.config["client_id"],
+        "client_secret": emulator.config["client_secret"],
+        "refresh_token": "bad",
+    }
+    for _ in range(5):
+        assert http.post(token_url(emulator), data=form).json()["error"] == "invalid_grant"
+    assert breaker.current_state == "closed"
+
+
+def test_breaker_opens_on_5xx_then_half_open_probe_closes_it(emulator):
+    breaker = new_breaker(fail_max=2, reset_timeout_s=0.5)
+    http = client(emulator, breaker=breaker)
+    emulator.fault(kind="error", group="token", status=502)
+    for _ in range(2):
+        assert http.post(token_url(emulator), data={}).status_code == 502
+    assert breaker.current_state == "open"
+    before = emulator.counts()
+    with pytest.raises(IdpUnavailable):
+        http.post(token_url(emulator), data={})
+    assert emulator.counts() == before  # nothing left the app while open
+    emulator.clear()
+    time.sleep(0.6)
+    assert http.post(token_url(emulator), data={}).status_code == 400  # the probe reaches B2C
+    assert breaker.current_state == "closed"
+
+
+def test_breaker_opens_on_timeouts_and_resets(emulator):
+    breaker = new_breaker(fail_max=2, reset_timeout_s=60)
+    http = client(emulator, breaker=breaker, read_timeout_s=0.3, get_attempts=1)
+    emulator.fault(kind="latency", group="jwks", latency_ms=1500)
+    for _ in range(2):
+        with pytest.raises(IdpUnavailable):
+            http.get(emulator.authority() + "/discovery/v2.0/keys")
+    assert breaker.current_state == "open"
+
+
+def test_last_known_good_serves_metadata_and_lets_msal_start_during_outage(emulator, tmp_path):
+    assert client(emulator, last_known_good=LastKnownGood(tmp_path)).get(metadata(emulator)).status_code == 200
+    emulator.fault(kind="outage", group="all", mode="reset")
+    restarted = client(emulator, last_known_good=LastKnownGood(tmp_path))  # a new process, same disk
+    reply = restarted.get(metadata(emulator))
+    assert reply.status_code == 200 and reply.headers["X-Served-From"] == "last-known-good"
+    app = msal.ConfidentialClientApplication(
+        emulator.config["client_id"],
+        client_credential=emulator.config["client_secret"],
+        authority=emulator.authority(),
+        http_client=restarted,
+    )
+    assert app.authority.token_endpoint.endswith("/oauth2/v2.0/token")
+
+
+def test_without_cache_an_outage_is_idp_unavailable(emulator):
+    emulator.fault(kind="outage", group="all", mode="reset")
+    with pytest.raises(IdpUnavailable):
+        client(emulator, get_attempts=2).get(metadata(emulator))
+
+
+@pytest.mark.parametrize(("value", "expected"), [("7", 7.0), (" 3 ", 3.0), ("soon", None), ("", None)])
+def test_retry_after_parsing(value, expected):
+    import requests
+
+    response = requests.Response()
+    response.headers["Retry-After"] = value
+    assert retry_after_s(response) == expected
+
+
+def test_retry_after_http_date():
+    import email.utils
+
+    import requests
+
+    response = requests.Response()
+    response.headers["Retry-After"] = email.utils.formatdate(time.time() + 30, usegmt=True)
+    assert 25 <= (retry_after_s(response) or 0) <= 31

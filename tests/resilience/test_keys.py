@@ -1,0 +1,92 @@
+"""Token validation with a cached, self-refreshing key set."""
+
+from __future__ import annotations
+
+import time
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from toolkit.emulator.state import load_state
+from toolkit.resilience.http import ResilientHttpClient
+from toolkit.resilience.keys import KeySet, TokenInvalid, validate
+
+OWN_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture
+def keyset(emulator):
+    http = ResilientHttpClient(ca_bundle=emulator.config["ca_bundle"], get_attempts=1)
+    return KeySet(http, lambda: emulator.authority() + "/discovery/v2.0/keys", min_refresh_s=60)
+
+
+def issuer(emulator) -> str:
+    return f"{emulator.url}/{emulator.config['tenant_id']}/v2.0/"
+
+
+def sign(emulator, **claims):
+    """A token signed with the emulator's real active key (the state folder holds it)."""
+    state = load_state(emulator.state_dir)
+    key = state.active_key
+    now = int(time.time())
+    body = {"iss": issuer(emulator), "aud": "client", "sub": "s", "iat": now, "nbf": now, "exp": now + 600, **claims}
+    return jwt.encode(body, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+
+
+def test_genuine_token_passes(emulator, keyset):
+    claims = validate(sign(emulator, nonce="n1"), keyset, issuer=issuer(emulator), audience="client", nonce="n1")
+    assert claims["sub"] == "s"
+
+
+@pytest.mark.parametrize(
+    ("claims", "check", "reason"),
+    [
+        ({"aud": "someone-else"}, {}, "another audience"),
+        ({"iss": "https://evil.example/v2.0/"}, {}, "another issuer"),
+        ({"exp": int(time.time()) - 600}, {}, "expired"),
+        ({"nonce": "replayed"}, {"nonce": "fresh"}, "nonce"),
+        ({"scp": "other"}, {"required_scope": "demo.read"}, "scope"),
+    ],
+)
+def test_genuinely_signed_but_wrong_claims_fail(emulator, keyset, claims, check, reason):
+    with pytest.raises(TokenInvalid, match=reason):
+        validate(sign(emulator, **claims), keyset, issuer=issuer(emulator), audience="client", **check)
+
+
+def test_small_clock_skew_is_tolerated(emulator, keyset):
+    token = sign(emulator, exp=int(time.time()) - 30)
+    assert validate(token, keyset, issuer=issuer(emulator), audience="client", leeway_s=120)
+
+
+def test_unknown_kid_refreshes_once_within_the_interval(emulator, keyset):
+    validate(sign(emulator), keyset, issuer=issuer(emulator), audience="client")
+    emulator.session().post(emulator.url + "/_emulator/keys/rotate", json={"grace_s": 300}, timeout=5).raise_for_status()
+    keyset.min_refresh_s = 0
+    validate(sign(emulator), keyset, issuer=issuer(emulator), audience="client")  # new kid: one refresh
+    keyset.min_refresh_s = 60
+    before = emulator.counts().get("jwks 200", 0)
+    with pytest.raises(TokenInvalid, match="unknown key"):
+        validate(
+            jwt.encode({"sub": "x"}, OWN_KEY, algorithm="RS256", headers={"kid": "nope"}),
+            keyset,
+            issuer=issuer(emulator),
+            audience="client",
+        )
+    assert emulator.counts().get("jwks 200", 0) == before  # rate-limited: no second refresh
+
+
+def test_failed_refresh_keeps_known_keys(emulator, keyset):
+    keyset.refresh(force=True)
+    known = keyset.kids
+    emulator.fault(kind="outage", group="all", mode="reset")
+    assert keyset.refresh(force=True) is False
+    assert keyset.kids == known
+    assert validate(sign(emulator), keyset, issuer=issuer(emulator), audience="client")
+
+
+def test_garbage_is_not_a_token(keyset):
+    with pytest.raises(TokenInvalid):
+        validate("not-a-jwt", keyset, issuer="x", audience="y")
+    with pytest.raises(TokenInvalid, match="no key id"):
+        validate(jwt.encode({"a": 1}, OWN_KEY, algorithm="RS256"), keyset, issuer="x", audience="y")
