@@ -1,10 +1,15 @@
-# Sourced by the other scripts: a virtual environment with the project and its dev tools.
+# Sourced by the other scripts: a virtual environment with the project and its dev tools, and the
+# Debian packages the tests use (redis-server for the shared-session test).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+if ! command -v redis-server >/dev/null 2>&1 && [[ "${B2C_SKIP_APT:-}" != 1 ]]; then
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+fi
 if [[ ! -x .venv/bin/python ]]; then
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import toolkit, pytest, jsonschema" 2>/dev/null || [[ pyproject.toml -nt .venv/.installed ]]; then
+if ! .venv/bin/python -c "import toolkit, sample_app, pytest, jsonschema" 2>/dev/null || [[ pyproject.toml -nt .venv/.installed ]]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e '.[dev]'
   touch .venv/.installed
