@@ -10,6 +10,7 @@ from toolkit import __version__
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every subcommand."""
+    from toolkit.drill import command as drill_command
     from toolkit.emulator import command as emulator_command
     from toolkit.lint import command as lint_command
 
@@ -18,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     lint_command.add_parsers(sub)
     emulator_command.add_parsers(sub)
+    drill_command.add_parsers(sub)
     return parser
 
 

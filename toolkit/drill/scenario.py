@@ -1,0 +1,163 @@
+"""Scenarios: load, persona weights, phases with faults, and objectives, from a TOML file.
+
+Phase lengths are shares of the run, so `--duration` rescales a scenario. A phase's fault is
+applied through the emulator's timeline when the phase starts and lasts the whole phase; the
+`rotate-keys` fault is an instant action.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "loadtests" / "scenarios"
+PERSONAS = ("anonymous", "signed_in", "new_sign_in", "api_caller")
+METRICS = ("success_ratio", "ok_ratio", "failures", "p95_ratio", "p95_ms", "signed_in_users_logged_out", "recovery_s")
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used (usage error, exit 2)."""
+
+
+@dataclass
+class Phase:
+    """One stretch of the run."""
+
+    name: str
+    share: float
+    fault: dict[str, Any] | None = None
+    start_s: float = 0.0
+    end_s: float = 0.0
+
+    @property
+    def fault_name(self) -> str:
+        """`idp-outage` for a full outage, else `kind:group`, or `none`."""
+        if not self.fault:
+            return "none"
+        if self.fault.get("kind") == "outage" and self.fault.get("group", "all") == "all":
+            return "idp-outage"
+        return f"{self.fault['kind']}:{self.fault.get('group', 'all')}"
+
+
+@dataclass
+class Objective:
+    """A pass/fail check on the scorecard."""
+
+    name: str
+    metric: str
+    persona: str | None = None
+    phase: str | None = None
+    baseline: str | None = None
+    min: float | None = None
+    max: float | None = None
+
+    def check(self, observed: float | None) -> bool:
+        """True when `observed` is within bounds (a missing value fails)."""
+        if observed is None:
+            return False
+        return (self.min is None or observed >= self.min) and (self.max is None or observed <= self.max)
+
+    @property
+    def threshold(self) -> str:
+        """`>= 0.999`, `<= 5` or `0.9 .. 1.0`."""
+        if self.min is not None and self.max is not None:
+            return f"{self.min} .. {self.max}"
+        return f">= {self.min}" if self.min is not None else f"<= {self.max}"
+
+
+@dataclass
+class Scenario:
+    """A drill scenario."""
+
+    name: str
+    description: str
+    users: int
+    spawn_rate: float
+    duration_s: float
+    weights: dict[str, int]
+    phases: list[Phase]
+    objectives: list[Objective] = field(default_factory=list)
+    source: str = ""  #: the TOML file it came from
+
+    def timeline(self) -> list[dict[str, Any]]:
+        """The emulator fault timeline of this scenario."""
+        entries: list[dict[str, Any]] = []
+        for phase in self.phases:
+            if not phase.fault:
+                continue
+            if phase.fault.get("kind") == "rotate-keys":
+                entries.append({"at_s": phase.start_s, "fault": "rotate-keys", "grace_s": phase.fault.get("grace_s", 300)})
+            else:
+                entries.append({"at_s": phase.start_s, "fault": phase.fault, "duration_s": phase.end_s - phase.start_s})
+        return entries
+
+    @property
+    def last_fault_end_s(self) -> float | None:
+        """When the last lasting fault ends (for recovery time)."""
+        ends = [p.end_s for p in self.phases if p.fault and p.fault.get("kind") != "rotate-keys"]
+        return max(ends) if ends else None
+
+
+def find(name_or_path: str) -> Path:
+    """A scenario by name (`idp-outage`) or path."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" and path.exists():
+        return path
+    candidate = SCENARIOS / f"{name_or_path}.toml"
+    if candidate.exists():
+        return candidate
+    known = ", ".join(sorted(p.stem for p in SCENARIOS.glob("*.toml")))
+    raise ScenarioError(f"no scenario {name_or_path!r} (known: {known})")
+
+
+def load(name_or_path: str, users: int | None = None, duration_s: float | None = None, weights: dict[str, int] | None = None) -> Scenario:
+    """Read, validate and time a scenario; `users`, `duration_s` and `weights` override it."""
+    path = find(name_or_path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: invalid TOML: {exc}") from None
+    try:
+        phases = [Phase(p["name"], float(p["share"]), p.get("fault")) for p in data["phases"]]
+        objectives = [Objective(**o) for o in data.get("objectives", [])]
+        scenario = Scenario(
+            name=data.get("name", path.stem),
+            description=data.get("description", ""),
+            users=int(users or data.get("users", 20)),
+            spawn_rate=float(data.get("spawn_rate", 10)),
+            duration_s=float(duration_s or data.get("duration_s", 60)),
+            weights={**dict.fromkeys(PERSONAS, 0), **data.get("weights", {}), **(weights or {})},
+            phases=phases,
+            objectives=objectives,
+            source=str(path),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ScenarioError(f"{path}: {exc.__class__.__name__}: {exc}") from None
+    unknown = set(scenario.weights) - set(PERSONAS)
+    if unknown:
+        raise ScenarioError(f"{path}: unknown persona {sorted(unknown)[0]!r} (known: {', '.join(PERSONAS)})")
+    for objective in objectives:
+        if objective.metric not in METRICS:
+            raise ScenarioError(f"{path}: objective {objective.name!r}: unknown metric {objective.metric!r}")
+    if scenario.users < 1 or scenario.duration_s < 5:
+        raise ScenarioError("users must be >= 1 and duration >= 5 s")
+    total = sum(p.share for p in phases) or 1.0
+    clock = 0.0
+    for phase in phases:
+        phase.start_s = round(clock, 3)
+        clock += scenario.duration_s * phase.share / total
+        phase.end_s = round(clock, 3)
+    return scenario
+
+
+def parse_weights(text: str) -> dict[str, int]:
+    """`signed_in=4,new_sign_in=2` → dict (usage errors raise ScenarioError)."""
+    weights: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, value = part.partition("=")
+        if name not in PERSONAS or not value.isdigit():
+            raise ScenarioError(f"bad persona weight {part!r}: use NAME=N with NAME one of {', '.join(PERSONAS)}")
+        weights[name] = int(value)
+    return weights

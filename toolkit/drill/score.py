@@ -1,0 +1,139 @@
+"""Turn the operations a drill recorded into a scorecard: per phase and persona, objectives,
+recovery time, and signed-in users sent back to sign in."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from toolkit.drill.scenario import PERSONAS, Objective, Scenario
+
+RECOVERY_WINDOW_S = 1.0
+RECOVERY_RATIO = 0.99
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """Nearest-rank percentile (None for no values)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def read_ops(path: Path, started_at: float) -> list[tuple[float, str, str, float, str, bool]]:
+    """`(t, persona, outcome, ms, user, logged_out)` with t in seconds since the run started."""
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text().splitlines():
+        at, persona, outcome, ms, user, logged_out = json.loads(line)
+        rows.append((at - started_at, persona, outcome, float(ms), user, bool(logged_out)))
+    return rows
+
+
+def persona_stats(ops: list[tuple[float, str, str, float, str, bool]], seconds: float) -> dict[str, Any]:
+    """requests, failures, success_ratio, ok_ratio, p50_ms, p95_ms, rps of some operations."""
+    times = [o[3] for o in ops]
+    failures = sum(1 for o in ops if o[2] == "failed")
+    ok = sum(1 for o in ops if o[2] == "ok")
+    total = len(ops)
+    p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
+    return {
+        "requests": total,
+        "failures": failures,
+        "success_ratio": None if not total else round((total - failures) / total, 5),
+        "ok_ratio": None if not total else round(ok / total, 5),
+        "p50_ms": None if p50 is None else round(p50, 1),
+        "p95_ms": None if p95 is None else round(p95, 1),
+        "rps": round(total / seconds, 2) if seconds > 0 else 0.0,
+    }
+
+
+def recovery_s(ops: list[tuple[float, str, str, float, str, bool]], fault_end: float | None) -> float | None:
+    """Seconds from the end of the last fault until new sign-ins succeed >= 99 % over one second."""
+    if fault_end is None:
+        return None
+    sign_ins = sorted((o[0], o[2] == "ok") for o in ops if o[1] == "new_sign_in" and o[0] >= fault_end)
+    for i, (start, _) in enumerate(sign_ins):
+        window = [ok for t, ok in sign_ins[i:] if t < start + RECOVERY_WINDOW_S]
+        if window and sum(window) / len(window) >= RECOVERY_RATIO:
+            return round(start - fault_end, 2)
+    return None
+
+
+def observe(objective: Objective, card: dict[str, Any]) -> float | None:
+    """The scorecard value an objective checks."""
+    if objective.metric in ("recovery_s", "signed_in_users_logged_out"):
+        value = card[objective.metric]
+        return None if value is None else float(value)
+    phases = {p["name"]: p for p in card["phases"]}
+
+    def stat(phase: str | None, key: str) -> float | None:
+        if objective.persona is None:
+            return None
+        if phase is None:  # the whole run
+            rows = [p["personas"].get(objective.persona, {}) for p in card["phases"]]
+            if key == "failures":
+                return float(sum(r.get("failures", 0) for r in rows))
+            return None
+        value = phases.get(phase, {}).get("personas", {}).get(objective.persona, {}).get(key)
+        return None if value is None else float(value)
+
+    if objective.metric == "p95_ratio":
+        now, before = stat(objective.phase, "p95_ms"), stat(objective.baseline, "p95_ms")
+        return None if now is None or not before else round(now / before, 3)
+    key = "p95_ms" if objective.metric == "p95_ms" else objective.metric
+    return stat(objective.phase, key)
+
+
+def build(scenario: Scenario, out: Path) -> dict[str, Any]:
+    """The scorecard of a finished run whose files are in `out`."""
+    timing = json.loads((out / "phases.json").read_text())
+    ops = read_ops(out / "ops.jsonl", timing["started_at"])
+    phases = []
+    for phase in scenario.phases:
+        inside = [o for o in ops if phase.start_s <= o[0] < phase.end_s]
+        seconds = phase.end_s - phase.start_s
+        personas = {name: persona_stats([o for o in inside if o[1] == name], seconds) for name in PERSONAS if scenario.weights.get(name)}
+        phases.append({"name": phase.name, "fault": phase.fault_name, "start_s": phase.start_s, "end_s": phase.end_s, "personas": personas})
+    card: dict[str, Any] = {
+        "scenario": scenario.name,
+        "passed": False,
+        "users": scenario.users,
+        "duration_s": scenario.duration_s,
+        "phases": phases,
+        "objectives": [],
+        "recovery_s": recovery_s(ops, scenario.last_fault_end_s),
+        "signed_in_users_logged_out": len({o[4] for o in ops if o[1] == "signed_in" and o[5]}),
+    }
+    for objective in scenario.objectives:
+        observed = observe(objective, card)
+        card["objectives"].append(
+            {"name": objective.name, "threshold": objective.threshold, "observed": observed, "passed": objective.check(observed)}
+        )
+    card["passed"] = bool(ops) and all(o["passed"] for o in card["objectives"])
+    return card
+
+
+def summary(card: dict[str, Any]) -> str:
+    """A readable table of a scorecard."""
+    lines = [
+        f"scenario {card['scenario']}: {'PASSED' if card['passed'] else 'FAILED'}  ({card['users']} users, {card['duration_s']:.0f} s)"
+    ]
+    for phase in card["phases"]:
+        lines.append(f"  {phase['name']:<10} {phase['start_s']:>5.1f}-{phase['end_s']:<5.1f}s  fault: {phase['fault']}")
+        for name, s in phase["personas"].items():
+            ratio = "-" if s["success_ratio"] is None else f"{s['success_ratio']:.4f}"
+            p95 = "-" if s["p95_ms"] is None else f"{s['p95_ms']:.0f}"
+            lines.append(
+                f"      {name:<12} {s['requests']:>6} ops  {s['failures']:>4} failed  success {ratio:>6}  p95 {p95:>6} ms  {s['rps']:>6.1f}/s"
+            )
+    recovery = card["recovery_s"]
+    lines.append(
+        f"  recovery: {'n/a' if recovery is None else f'{recovery} s'}   signed-in users sent back to sign in: {card['signed_in_users_logged_out']}"
+    )
+    for o in card["objectives"]:
+        lines.append(f"  [{'PASS' if o['passed'] else 'FAIL'}] {o['name']}: {o['observed']} (want {o['threshold']})")
+    return "\n".join(lines)
