@@ -134,6 +134,5 @@ def summary(card: dict[str, Any]) -> str:
     lines.append(
         f"  recovery: {'n/a' if recovery is None else f'{recovery} s'}   signed-in users sent back to sign in: {card['signed_in_users_logged_out']}"
     )
-    for o in card["objectives"]:
-        lines.append(f"  [{'PASS' if o['passed'] else 'FAIL'}] {o['name']}: {o['observed']} (want {o['threshold']})")
+    lines.extend(f"  [{'PASS' if o['passed'] else 'FAIL'}] {o['name']}: {o['observed']} (want {o['threshold']})" for o in card["objectives"])
     return "\n".join(lines)
