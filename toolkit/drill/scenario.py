@@ -125,9 +125,9 @@ def load(name_or_path: str, users: int | None = None, duration_s: float | None =
         scenario = Scenario(
             name=data.get("name", path.stem),
             description=data.get("description", ""),
-            users=int(users or data.get("users", 20)),
+            users=int(users if users is not None else data.get("users", 20)),
             spawn_rate=float(data.get("spawn_rate", 10)),
-            duration_s=float(duration_s or data.get("duration_s", 60)),
+            duration_s=float(duration_s if duration_s is not None else data.get("duration_s", 60)),
             weights={**dict.fromkeys(PERSONAS, 0), **data.get("weights", {}), **(weights or {})},
             phases=phases,
             objectives=objectives,

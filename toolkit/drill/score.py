@@ -134,5 +134,7 @@ def summary(card: dict[str, Any]) -> str:
     lines.append(
         f"  recovery: {'n/a' if recovery is None else f'{recovery} s'}   signed-in users sent back to sign in: {card['signed_in_users_logged_out']}"
     )
-    lines.extend(f"  [{'PASS' if o['passed'] else 'FAIL'}] {o['name']}: {o['observed']} (want {o['threshold']})" for o in card["objectives"])
+    lines.extend(
+        f"  [{'PASS' if o['passed'] else 'FAIL'}] {o['name']}: {o['observed']} (want {o['threshold']})" for o in card["objectives"]
+    )
     return "\n".join(lines)

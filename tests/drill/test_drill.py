@@ -1,0 +1,80 @@
+"""Real drills: emulator + app (gunicorn) + Locust, short enough for CI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "toolkit" / "drill" / "scorecard.schema.json").read_text())
+
+
+def drill(out: Path, *args: str) -> tuple[int, dict, str]:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "toolkit",
+            "drill",
+            "--scenario",
+            "idp-outage",
+            "--duration",
+            "20",
+            "--users",
+            "12",
+            "--out",
+            str(out),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    card = json.loads((out / "scorecard.json").read_text()) if (out / "scorecard.json").exists() else {}
+    return proc.returncode, card, proc.stdout + proc.stderr
+
+
+def test_short_drill_passes_with_a_valid_scorecard(tmp_path):
+    code, card, output = drill(tmp_path)
+    assert code == 0, output
+    jsonschema.validate(card, SCHEMA)
+    assert [p["name"] for p in card["phases"]] == ["baseline", "outage", "recovery"]
+    assert card["phases"][1]["fault"] == "idp-outage"
+    assert all(set(p["personas"]) == {"anonymous", "signed_in", "new_sign_in", "api_caller"} for p in card["phases"])
+    assert all(s["requests"] > 0 for p in card["phases"] for s in p["personas"].values())
+    assert len(card["objectives"]) == 6 and all(o["observed"] is not None for o in card["objectives"])
+    for name in ("report.html", "locust_stats.csv", "timeline.png", "ops.jsonl", "phases.json"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    assert "PASSED" in output and "phase outage" in output  # summary and progress
+
+
+def test_fragile_app_fails_its_objectives(tmp_path):
+    code, card, output = drill(tmp_path, "--fragile")
+    assert code == 1, output
+    jsonschema.validate(card, SCHEMA)
+    failed = {o["name"] for o in card["objectives"] if not o["passed"]}
+    assert "no signed-in user sent back to sign in" in failed
+    assert card["signed_in_users_logged_out"] > 0
+
+
+def test_distributed_mode_gives_the_same_scorecard_shape(tmp_path):
+    code, card, output = drill(tmp_path, "--workers", "2")
+    assert code in (0, 1), output
+    jsonschema.validate(card, SCHEMA)
+    assert [p["name"] for p in card["phases"]] == ["baseline", "outage", "recovery"]
+    assert sum(s["requests"] for p in card["phases"] for s in p["personas"].values()) > 50
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--scenario", "nope"], "no scenario"), (["--weights", "x=1"], "bad persona weight"), (["--workers", "-1"], "--workers")],
+)
+def test_usage_errors_exit_2(tmp_path, args, message):
+    proc = subprocess.run(
+        [sys.executable, "-m", "toolkit", "drill", "--out", str(tmp_path), *args], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 2 and message in proc.stderr
