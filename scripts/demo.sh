@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
-# The main job: lint the project's resilient policy set, then show what the linter finds in an
-# anti-pattern set, on its merged inheritance chain.
+# The main job: a drill on the embedded emulator. B2C goes down for the middle third of a
+# one-minute run while Locust drives real sign-ins, signed-in browsing and API calls against the
+# reference app; the scorecard says whether users kept working. Extra arguments go to the drill.
 source "$(dirname "$0")/setup.sh"
-b2c-toolkit lint policies/resilient
-echo
-echo "Anti-patterns, for contrast (expected to fail):"
-b2c-toolkit lint policies/antipatterns --fail-on never
+b2c-toolkit drill --scenario idp-outage --out drill-results/idp-outage "$@"
