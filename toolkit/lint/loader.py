@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -50,6 +51,8 @@ class PolicyFile:
     root: etree._Element
     data: bytes = field(repr=False)
     suppressions: Suppressions = field(default_factory=Suppressions)
+    #: per-file derived data that rules memoize (shared by every chain the file is in)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def size(self) -> int:

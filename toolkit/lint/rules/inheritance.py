@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from toolkit.lint.loader import PolicyFile, q
-from toolkit.lint.model import Effective, PolicySet, key
+from toolkit.lint.model import Effective, Element, PolicySet, key
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 
@@ -256,29 +256,42 @@ def dangling_reference(policy: Effective) -> Iterator[Finding]:
     if not policy.chain.complete:
         return
     content = policy.merged.files
-    yield from policy.merged.once("INH007", lambda: list(_dangling(policy, content, profiles=True)))
+    yield from policy.merged.once("INH007", lambda: list(_dangling(policy, content)))
     # A relying-party file that adds no content of its own still references journeys and claims.
-    yield from _dangling(policy, [f for f in policy.files if f not in content], profiles=False)
+    yield from _dangling(policy, [f for f in policy.files if f not in content])
 
 
-def _dangling(policy: Effective, files: list[PolicyFile], profiles: bool) -> Iterator[Finding]:
-    for tag, attr, table_name in _REFERENCES:
-        table: dict[str, object] = getattr(policy, table_name)
-        for el in policy.iter_all(tag, files):
-            ref = el.get(attr)
-            if ref and ref not in table:
-                what = table_name.rstrip("s").replace("_", " ")
-                yield Finding(el, f"{attr} {ref!r} names no {what} in this file or its bases", attr=attr)
+def _references(f: PolicyFile) -> dict[str, dict[str, list[tuple[Element, str | None, str]]]]:
+    """Every reference a file makes: table → casefolded id → (element, attribute, id as written).
+    Built once per file and shared by every chain the file is in."""
+    index = f.cache.get("INH007")
+    if index is not None:
+        return index  # type: ignore[no-any-return]
+    index = {}
+
+    def add(table: str, el: Element, attr: str | None, ref: str | None) -> None:
+        if ref:
+            index.setdefault(table, {}).setdefault(ref.casefold(), []).append((el, attr, ref))
+
+    for tag, attr, table in _REFERENCES:
+        for el in f.by_tag.get(tag, ()):
+            add(table, el, attr, el.get(attr))
     for tag in _CLAIM_REF_TAGS:
-        for el in policy.iter_all(tag, files):
-            ref = el.get("ClaimTypeReferenceId")
-            if ref and ref not in policy.claim_types:
-                yield Finding(el, f"ClaimTypeReferenceId {ref!r} names no ClaimType in this file or its bases", attr="ClaimTypeReferenceId")
-    if not profiles:
-        return
-    for tp in policy.technical_profiles.values():
-        for decl in tp.decls:
-            for it in decl.iterfind(q("Metadata/Item")):
-                ref = (it.text or "").strip()
-                if it.get("Key") == "ContentDefinitionReferenceId" and ref and ref not in policy.content_definitions:
-                    yield Finding(it, f"ContentDefinitionReferenceId {ref!r} names no content definition in this file or its bases")
+        for el in f.by_tag.get(tag, ()):
+            add("claim_types", el, "ClaimTypeReferenceId", el.get("ClaimTypeReferenceId"))
+    for el in f.by_tag.get("Item", ()):
+        if el.get("Key") == "ContentDefinitionReferenceId":
+            add("content_definitions", el, None, (el.text or "").strip())
+    f.cache["INH007"] = index
+    return index
+
+
+def _dangling(policy: Effective, files: list[PolicyFile]) -> Iterator[Finding]:
+    for f in files:
+        for table_name, refs in _references(f).items():
+            table: dict[str, object] = getattr(policy, table_name)
+            for missing in sorted(refs.keys() - table.keys()):  # IdTable keys are casefolded
+                what = table_name.rstrip("s").replace("_", " ").replace("claim type", "ClaimType")
+                for el, attr, ref in refs[missing]:
+                    name = attr or "ContentDefinitionReferenceId"
+                    yield Finding(el, f"{name} {ref!r} names no {what} in this file or its bases", attr=attr)
