@@ -9,58 +9,32 @@
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
+from typing import Any
+
+import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._load import hammer  # noqa: E402
 from tests.support import start_emulator, stop_emulator  # noqa: E402
 from toolkit import flows  # noqa: E402
 from toolkit.drill import processes  # noqa: E402
 from toolkit.emulator.client import trusting_session  # noqa: E402
 
 
-def client(url: str, ca: str, cookie: str, seconds: float, threads: int, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    ok = bad = 0
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
-
-    def loop() -> None:
-        nonlocal ok, bad
-        session = trusting_session(ca)
-        session.cookies.set("__Host-refapp", cookie)
-        while time.monotonic() < deadline:
-            reply = session.get(url, allow_redirects=False, timeout=30)
-            with lock:
-                if reply.status_code == 200:
-                    ok += 1
-                else:
-                    bad += 1
-
-    workers = [threading.Thread(target=loop) for _ in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    out.put((ok, bad))
+def get(session: requests.Session, state: dict[str, Any]) -> bool:
+    """One GET with the signed-in user's session cookie."""
+    session.cookies.set("__Host-refapp", state["cookie"])
+    return session.get(state["url"], allow_redirects=False, timeout=30).status_code == 200
 
 
 def measure(url: str, ca: str, cookie: str, args: argparse.Namespace) -> tuple[float, int]:
-    queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-    procs = [multiprocessing.Process(target=client, args=(url, ca, cookie, args.seconds, args.threads, queue)) for _ in range(args.clients)]
-    start = time.monotonic()
-    for p in procs:
-        p.start()
-    results = [queue.get() for _ in procs]
-    for p in procs:
-        p.join()
-    elapsed = time.monotonic() - start
-    return sum(r[0] for r in results) / elapsed, sum(r[1] for r in results)
+    ok, failed, elapsed = hammer(get, ca, {"url": url, "cookie": cookie}, args.seconds, args.clients, args.threads)
+    return ok / elapsed, failed
 
 
 def main() -> None:

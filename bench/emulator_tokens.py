@@ -11,45 +11,28 @@ and access token and a rolling refresh token) over keep-alive connections for a 
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
+from typing import Any
+
+import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._load import hammer  # noqa: E402
 from tests.support import REDIRECT_URI, start_emulator, stop_emulator  # noqa: E402
 from toolkit import flows  # noqa: E402
-from toolkit.emulator.client import trusting_session  # noqa: E402
 
 
-def client(url: str, ca: str, form: dict[str, str], seconds: float, threads: int, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    ok = failed = 0
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
-
-    def loop() -> None:
-        nonlocal ok, failed
-        session = trusting_session(ca)
-        data = dict(form)
-        while time.monotonic() < deadline:
-            reply = session.post(url, data=data, timeout=30)
-            with lock:
-                if reply.status_code == 200:
-                    ok += 1
-                    data["refresh_token"] = reply.json()["refresh_token"]
-                else:
-                    failed += 1
-
-    workers = [threading.Thread(target=loop) for _ in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    out.put((ok, failed))
+def redeem(session: requests.Session, state: dict[str, Any]) -> bool:
+    """One refresh-token redemption; keeps the rolling refresh token."""
+    reply = session.post(state["url"], data=state["form"], timeout=30)
+    if reply.status_code != 200:
+        return False
+    state["form"] = {**state["form"], "refresh_token": reply.json()["refresh_token"]}
+    return True
 
 
 def main() -> None:
@@ -71,23 +54,10 @@ def main() -> None:
             "scope": f"{emulator.config['api_scope']} openid offline_access",
             "refresh_token": tokens["refresh_token"],
         }
-        url = emulator.authority() + "/oauth2/v2.0/token"
-        queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-        procs = [
-            multiprocessing.Process(target=client, args=(url, emulator.config["ca_bundle"], form, args.seconds, args.threads, queue))
-            for _ in range(args.clients)
-        ]
-        start = time.monotonic()
-        for p in procs:
-            p.start()
-        results = [queue.get() for _ in procs]
-        for p in procs:
-            p.join()
-        elapsed = time.monotonic() - start
+        state = {"url": emulator.authority() + "/oauth2/v2.0/token", "form": form}
+        ok, failed, elapsed = hammer(redeem, emulator.config["ca_bundle"], state, args.seconds, args.clients, args.threads)
     finally:
         stop_emulator(emulator)
-    ok = sum(r[0] for r in results)
-    failed = sum(r[1] for r in results)
     print(f"{ok} token responses, {failed} failures in {elapsed:.1f} s with {args.clients}x{args.threads} keep-alive clients")
     print(f"token requests per second: {ok / elapsed:.0f} (target >= 200)")
 
