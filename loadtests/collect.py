@@ -69,11 +69,15 @@ def _progress(environment: Any, folder: Path) -> None:
     while True:
         gevent.sleep(2)
         records = _records(environment)
-        now = time.time()
-        recent = [r for r in records if r[0] > now - 2]
-        summary = {"at": now, "users": environment.runner.user_count if environment.runner else 0, "ops": len(records), "recent": {}}
-        for r in recent:
-            counts = summary["recent"].setdefault(r[1], {"ok": 0, "handled": 0, "failed": 0})
+        # Cumulative counts: workers report in batches, so short windows would jump about.
+        summary: dict[str, Any] = {
+            "at": time.time(),
+            "users": environment.runner.user_count if environment.runner else 0,
+            "ops": len(records),
+            "so_far": {},
+        }
+        for r in records:
+            counts = summary["so_far"].setdefault(r[1], {"ok": 0, "handled": 0, "failed": 0})
             counts[r[2]] = counts.get(r[2], 0) + 1
         (folder / "progress.json").write_text(json.dumps(summary))
 

@@ -149,6 +149,9 @@ def load(name_or_path: str, users: int | None = None, duration_s: float | None =
         phase.start_s = round(clock, 3)
         clock += scenario.duration_s * phase.share / total
         phase.end_s = round(clock, 3)
+    # All users are up within the first half of the first phase, whatever --users says.
+    first = phases[0].end_s - phases[0].start_s
+    scenario.spawn_rate = max(scenario.spawn_rate, scenario.users / max(1.0, first / 2))
     return scenario
 
 
