@@ -49,7 +49,7 @@ def test_short_drill_passes_with_a_valid_scorecard(tmp_path):
     assert len(card["objectives"]) == 6 and all(o["observed"] is not None for o in card["objectives"])
     for name in ("report.html", "locust_stats.csv", "timeline.png", "ops.jsonl", "phases.json"):
         assert (tmp_path / name).stat().st_size > 0, name
-    assert "PASSED" in output and "phase outage" in output  # summary and progress
+    assert "PASSED" in output and "phase outage" in output and "handled/failed so far" in output  # summary and progress
 
 
 def test_fragile_app_fails_its_objectives(tmp_path):

@@ -29,12 +29,11 @@ def _progress_line(out: Path, scenario: Scenario, elapsed: float) -> str:
     line = f"  {elapsed:5.0f}/{scenario.duration_s:.0f} s  phase {phase:<10}"
     try:
         progress = json.loads((out / "progress.json").read_text())
-    except (OSError, ValueError):
+        counts = sorted(progress["so_far"].items())
+    except (OSError, ValueError, KeyError):
         return line + "  starting users..."
-    parts = [
-        f"{name} {c.get('ok', 0) + c.get('handled', 0)} ok/{c.get('failed', 0)} failed" for name, c in sorted(progress["recent"].items())
-    ]
-    return line + f"  users {progress['users']:>3}  last 2 s: " + (", ".join(parts) or "-")
+    parts = [f"{name} {c.get('ok', 0) + c.get('handled', 0)}/{c.get('failed', 0)}" for name, c in counts]
+    return line + f"  users {progress['users']:>3}  handled/failed so far: " + (", ".join(parts) or "-")
 
 
 def run(
