@@ -15,9 +15,11 @@ public load-test scripts do against real B2C; see the README):
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -261,6 +263,22 @@ def _transaction(check_header: bool) -> Transaction | Response:
     return tx
 
 
+def in_transaction(check_header: bool) -> Callable[[Callable[[Transaction], Response]], Callable[..., Response]]:
+    """For the page's own calls: resolve the policy and its transaction (with B2C's CSRF checks),
+    then hand the transaction to the view; a missing or forged one is answered here."""
+
+    def wrap(view: Callable[[Transaction], Response]) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def handler(tenant: str, policy: str, api: str = "") -> Response:
+            resolve(tenant, policy)
+            found = _transaction(check_header)
+            return found if isinstance(found, Response) else view(found)
+
+        return handler
+
+    return wrap
+
+
 def _field(*names: str, secret: bool = False) -> str:
     """The first non-empty form field among `names` (passwords are not stripped)."""
     for name in names:
@@ -277,13 +295,10 @@ def _self_asserted_error(code: str, message: str) -> Response:
 
 
 @bp.post("/<tenant>/<policy>/SelfAsserted")
-def self_asserted(tenant: str, policy: str) -> Response:
+@in_transaction(check_header=True)
+def self_asserted(tx: Transaction) -> Response:
     """The page's XHR: always HTTP 200; the outcome is in the JSON body."""
-    resolve(tenant, policy)
-    found = _transaction(check_header=True)
-    if isinstance(found, Response):
-        return found
-    tx, state = found, emulator().state
+    state = emulator().state
     kind = tx.steps[0]
     if kind == "signin":
         user = state.find_user(_field("signInName", "logonIdentifier", "email", "username"))
@@ -324,13 +339,9 @@ def self_asserted(tenant: str, policy: str) -> Response:
 
 
 @bp.get("/<tenant>/<policy>/api/<api>/confirmed")
-def confirmed(tenant: str, policy: str, api: str) -> Response:
+@in_transaction(check_header=False)
+def confirmed(tx: Transaction) -> Response:
     """Finish the current page: show the next one, or issue the code."""
-    resolve(tenant, policy)
-    found = _transaction(check_header=False)
-    if isinstance(found, Response):
-        return found
-    tx = found
     if not tx.done:
         return _render(tx, error="Please fill in the form and submit it first.")
     tx.steps = tx.steps[1:]
@@ -341,13 +352,9 @@ def confirmed(tenant: str, policy: str, api: str) -> Response:
 
 
 @bp.get("/<tenant>/<policy>/api/<api>/unified")
-def unified(tenant: str, policy: str, api: str) -> Response:
+@in_transaction(check_header=False)
+def unified(tx: Transaction) -> Response:
     """Links on the sign-in page: sign up (same transaction) or forgot password (legacy AADB2C90118)."""
-    resolve(tenant, policy)
-    found = _transaction(check_header=False)
-    if isinstance(found, Response):
-        return found
-    tx = found
     exchange = request.args.get("claimsexchange", "")
     if exchange.startswith("ForgotPassword"):
         emulator().transactions.discard(tx)
@@ -360,11 +367,8 @@ def unified(tenant: str, policy: str, api: str) -> Response:
 
 
 @bp.get("/<tenant>/<policy>/api/<api>/cancel")
-def cancel(tenant: str, policy: str, api: str) -> Response:
+@in_transaction(check_header=False)
+def cancel(tx: Transaction) -> Response:
     """The page's cancel link: back to the app with AADB2C90091."""
-    resolve(tenant, policy)
-    found = _transaction(check_header=False)
-    if isinstance(found, Response):
-        return found
-    emulator().transactions.discard(found)
-    return _error_redirect(found, "access_denied", CANCELLED)
+    emulator().transactions.discard(tx)
+    return _error_redirect(tx, "access_denied", CANCELLED)
