@@ -88,19 +88,9 @@ class PolicyFile:
         return self.data.split(b"\n")
 
     @cached_property
-    def by_tag(self) -> dict[str, list[etree._Element]]:
-        """Every element of the file by local name, in document order (one pass over the tree)."""
-        index: dict[str, list[etree._Element]] = {}
-        prefix = len(NS) + 2
-        for el in self.root.iter(etree.Element):
-            tag = str(el.tag)
-            index.setdefault(tag[prefix:] if tag.startswith(ROOT_TAG[:prefix]) else etree.QName(el).localname, []).append(el)
-        return index
-
-    @cached_property
     def folder(self) -> str:
         """The absolute folder of the file, for finding the nearest base."""
-        return str(self.path.resolve().parent)
+        return os.path.dirname(os.path.abspath(self.path))
 
     def locate(self, el: etree._Element, attr: str | None = None) -> tuple[int, int]:
         """Line and column where an element's start tag (or one of its attributes) is written.
@@ -133,11 +123,15 @@ class LoadError:
 
 
 def display_path(path: Path) -> str:
-    """Report paths relative to the working directory when under it, POSIX-style."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """Report paths relative to the working directory when under it, POSIX-style.
+
+    `os.path` string arithmetic, not `Path.resolve()`: no system call per path component.
+    """
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    if absolute == cwd or absolute.startswith(cwd.rstrip(os.sep) + os.sep):
+        return Path(os.path.relpath(absolute, cwd)).as_posix()
+    return path.as_posix()
 
 
 def discover(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, bool]]:

@@ -358,11 +358,6 @@ class Effective:
         """True when the chain ends in a relying-party file."""
         return self.relying_party is not None
 
-    def iter_all(self, tag: str, files: Iterable[PolicyFile] | None = None) -> Iterator[Element]:
-        """Every element named `tag` anywhere in the chain (or in `files`)."""
-        for f in self.files if files is None else files:
-            yield from f.by_tag.get(tag, ())
-
     # -- reachability -----------------------------------------------------------------------
 
     @cached_property

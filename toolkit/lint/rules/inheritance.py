@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from toolkit.lint.loader import PolicyFile, q
+from toolkit.lint.loader import NS, PolicyFile, q
 from toolkit.lint.model import Effective, Element, PolicySet, key
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
@@ -261,6 +261,17 @@ def dangling_reference(policy: Effective) -> Iterator[Finding]:
     yield from _dangling(policy, [f for f in policy.files if f not in content])
 
 
+#: (element, attribute) → the table it must name, for INH007
+_TARGET = {(tag, attr): table for tag, attr, table in _REFERENCES} | {
+    (tag, "ClaimTypeReferenceId"): "claim_types" for tag in _CLAIM_REF_TAGS
+}
+#: element → its (attribute, table) pairs; the tags are filtered by lxml in C
+_BY_TAG: dict[str, list[tuple[str, str]]] = {}
+for (_tag, _attr), _table in _TARGET.items():
+    _BY_TAG.setdefault(f"{{{NS}}}{_tag}", []).append((_attr, _table))
+_ITEM = f"{{{NS}}}Item"
+
+
 def _references(f: PolicyFile) -> dict[str, dict[str, list[tuple[Element, str | None, str]]]]:
     """Every reference a file makes: table → casefolded id → (element, attribute, id as written).
     Built once per file and shared by every chain the file is in."""
@@ -268,20 +279,16 @@ def _references(f: PolicyFile) -> dict[str, dict[str, list[tuple[Element, str | 
     if index is not None:
         return index  # type: ignore[no-any-return]
     index = {}
-
-    def add(table: str, el: Element, attr: str | None, ref: str | None) -> None:
-        if ref:
-            index.setdefault(table, {}).setdefault(ref.casefold(), []).append((el, attr, ref))
-
-    for tag, attr, table in _REFERENCES:
-        for el in f.by_tag.get(tag, ()):
-            add(table, el, attr, el.get(attr))
-    for tag in _CLAIM_REF_TAGS:
-        for el in f.by_tag.get(tag, ()):
-            add("claim_types", el, "ClaimTypeReferenceId", el.get("ClaimTypeReferenceId"))
-    for el in f.by_tag.get("Item", ()):
-        if el.get("Key") == "ContentDefinitionReferenceId":
-            add("content_definitions", el, None, (el.text or "").strip())
+    for el in f.root.iter(*_BY_TAG, _ITEM):
+        if el.tag == _ITEM:
+            text = (el.text or "").strip()
+            if el.get("Key") == "ContentDefinitionReferenceId" and text:
+                index.setdefault("content_definitions", {}).setdefault(text.casefold(), []).append((el, None, text))
+            continue
+        for attr, table in _BY_TAG[str(el.tag)]:
+            value = el.get(attr)
+            if value:
+                index.setdefault(table, {}).setdefault(value.casefold(), []).append((el, attr, value))
     f.cache["INH007"] = index
     return index
 
