@@ -104,14 +104,19 @@ class TechnicalProfile:
                 return found
         return None
 
+    @cached_property
+    def metadata(self) -> dict[str, Element]:
+        """Every merged `Metadata/Item` by Key: included values first, own files root→leaf over them."""
+        merged: dict[str, Element] = {}
+        for tp in reversed(self.lineage):
+            for decl in tp.decls:
+                for it in decl.iterfind(q("Metadata/Item")):
+                    merged[it.get("Key", "")] = it
+        return merged
+
     def item(self, meta_key: str) -> Element | None:
         """The `Metadata/Item` that sets `meta_key` in the merged profile (last writer wins)."""
-        for tp in self.lineage:
-            for decl in reversed(tp.decls):
-                for it in reversed(decl.findall(q("Metadata/Item"))):
-                    if it.get("Key") == meta_key:
-                        return it
-        return None
+        return self.metadata.get(meta_key)
 
     def where(self, meta_key: str) -> Element:
         """The element to report a metadata problem at: the Item, else the definition."""
@@ -127,7 +132,7 @@ class TechnicalProfile:
         """Case-insensitive comparison of a metadata value."""
         return (self.meta(meta_key) or "").casefold() == value.casefold()
 
-    @property
+    @cached_property
     def protocol(self) -> Element | None:
         """The effective `Protocol` element."""
         return self._last("Protocol")
@@ -147,7 +152,7 @@ class TechnicalProfile:
             return "IdP"
         return ""
 
-    @property
+    @cached_property
     def session(self) -> Element | None:
         """The effective `UseTechnicalProfileForSessionManagement` element."""
         return self._last("UseTechnicalProfileForSessionManagement")
@@ -162,22 +167,22 @@ class TechnicalProfile:
                     merged[el.get(key_attr, "")] = el
         return list(merged.values())
 
-    @property
+    @cached_property
     def validation_profiles(self) -> list[Element]:
         """Merged `ValidationTechnicalProfiles/ValidationTechnicalProfile`, in order."""
         return self.collection("ValidationTechnicalProfiles/ValidationTechnicalProfile", "ReferenceId")
 
-    @property
+    @cached_property
     def crypto_keys(self) -> dict[str, Element]:
         """Merged `CryptographicKeys/Key` by Id."""
         return {k.get("Id", ""): k for k in self.collection("CryptographicKeys/Key", "Id")}
 
-    @property
+    @cached_property
     def input_claims(self) -> list[Element]:
         """Merged `InputClaims/InputClaim`."""
         return self.collection("InputClaims/InputClaim", "ClaimTypeReferenceId")
 
-    @property
+    @cached_property
     def display_claims(self) -> list[Element]:
         """Merged `DisplayClaims/DisplayClaim` (keyed by claim or display control)."""
         merged: dict[str, Element] = {}
@@ -399,8 +404,11 @@ class Effective:
                         todo.append(sub)
         return list(found.values())
 
-    def step_profiles(self) -> Iterator[tuple[Journey, Element, Element, TechnicalProfile]]:
+    def step_profiles(self) -> list[tuple[Journey, Element, Element, TechnicalProfile]]:
         """`(journey, step, ClaimsExchange, profile)` for every exchange of the journeys in use."""
+        return self.merged.once(("steps", self._journey_refs), lambda: list(self._step_profiles()))
+
+    def _step_profiles(self) -> Iterator[tuple[Journey, Element, Element, TechnicalProfile]]:
         for journey in self.journeys_in_use:
             for step in journey.steps:
                 for exchange in exchanges(step):
