@@ -69,7 +69,7 @@ class PolicyFile:
         """The `PolicyId` attribute ("" when missing)."""
         return self.root.get("PolicyId", "")
 
-    @property
+    @cached_property
     def base(self) -> tuple[str, str] | None:
         """`(TenantId, PolicyId)` of the `BasePolicy` this file extends, if any."""
         el = self.root.find(q("BasePolicy"))
