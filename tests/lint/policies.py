@@ -54,8 +54,9 @@ def rest_profile(tp_id: str = "REST-GetLoyalty", metadata: str | None = None, ex
         f'<TechnicalProfile Id="{tp_id}"><DisplayName>REST</DisplayName>\n'
         f'<Protocol Name="Proprietary" Handler="{HANDLERS["rest"]}" />\n'
         f"<Metadata>\n{metadata}\n</Metadata>\n"
+        f"{extra}\n"  # CryptographicKeys come before InputClaims in the schema
         '<InputClaims><InputClaim ClaimTypeReferenceId="email" /></InputClaims>\n'
-        f'{extra}\n<UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
+        '<UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
     )
 
 

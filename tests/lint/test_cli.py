@@ -117,3 +117,28 @@ def test_every_rule_is_documented():
 
     for r in all_rules():
         assert "Bad" in r.doc and "Fixed" in r.doc and "Source:" in r.doc, r.id
+
+
+def test_print_upload_order(tmp_path, monkeypatch, capsys):
+    files = clean_set()
+    files["Other.xml"] = files["SignUpOrSignin.xml"].replace("B2C_1A_signup_signin", "B2C_1A_other")
+    write(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    assert main(["lint", "--print-upload-order", "."]) == 0
+    assert capsys.readouterr().out.split() == ["Base.xml", "Extensions.xml", "Other.xml", "SignUpOrSignin.xml"]
+
+
+def test_print_upload_order_fails_on_cycles(tmp_path, monkeypatch, capsys):
+    from tests.lint.policies import policy
+
+    write(tmp_path, {"A.xml": policy("B2C_1A_A", "", base="B2C_1A_B"), "B.xml": policy("B2C_1A_B", "", base="B2C_1A_A")})
+    monkeypatch.chdir(tmp_path)
+    assert main(["lint", "--print-upload-order", "."]) == 1
+    assert "cyclic" in capsys.readouterr().err
+
+
+def test_schema_option_and_bad_schema(dirty, capsys, shared):
+    assert main(["lint", "--schema", str(shared / "corpus" / "xsd" / "TrustFrameworkPolicy_0.3.0.0.xsd"), "--select", "XSD"]) == 0
+    (dirty / "broken.xsd").write_text("<nope")
+    assert main(["lint", "--schema", "broken.xsd"]) == 2
+    assert "cannot use this schema" in capsys.readouterr().err

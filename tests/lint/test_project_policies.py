@@ -20,3 +20,10 @@ def test_fragile_set_shows_the_anti_patterns():
     assert {p.rule for p in report.problems} == {
         "DEP001", "REST001", "REST003", "REST004", "REST005", "REST006", "REST007", "REST009", "SSO002", "SSO003", "TOK002", "TOK003",
     }  # fmt: skip
+
+
+def test_project_policies_are_schema_valid(shared):
+    from toolkit.lint import Config
+
+    config = Config(select=["XSD001"], schema=str(shared / "corpus" / "xsd" / "TrustFrameworkPolicy_0.3.0.0.xsd"))
+    assert lint([POLICIES], config).problems == []

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from toolkit.lint.config import ConfigError, from_table, load_config
+from toolkit.lint.config import Config, ConfigError, from_table, load_config
 from toolkit.lint.problem import Severity
 
 FAIL_ON = ("error", "warning", "info", "never")
@@ -33,6 +33,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "--external-base", action="append", default=[], metavar="POLICYID", help="a base policy deployed separately (repeatable)"
     )
     p.add_argument("--config", metavar="FILE", help="TOML configuration ([tool.b2c-toolkit.lint] table or top-level keys)")
+    p.add_argument("--schema", metavar="FILE", help="TrustFrameworkPolicy_0.3.0.0.xsd for XSD001 (default: found beside the policies)")
+    p.add_argument(
+        "--print-upload-order",
+        action="store_true",
+        help="print each set's files parents first (for deploy pipelines) and exit; 1 on cycles",
+    )
     p.set_defaults(run=run_lint)
 
     r = sub.add_parser("rules", help="list the lint rules, or print one rule's documentation")
@@ -44,6 +50,7 @@ def run_lint(args: argparse.Namespace) -> int:
     """Lint, print or write the report, and return the exit code."""
     from toolkit.lint.formatters import FORMATS
     from toolkit.lint.linter import lint
+    from toolkit.lint.schema import SchemaError
 
     try:
         config = load_config(args.config)
@@ -54,6 +61,8 @@ def run_lint(args: argparse.Namespace) -> int:
             overrides["ignore"] = config.ignore + [r.strip() for r in args.ignore.split(",") if r.strip()]
         if args.external_base:
             overrides["external-bases"] = config.external_bases + args.external_base
+        if args.schema:
+            overrides["schema"] = args.schema
         if overrides:
             config = from_table(overrides, "command line", config)
     except ConfigError as exc:
@@ -63,7 +72,15 @@ def run_lint(args: argparse.Namespace) -> int:
     if missing:
         print(f"b2c-toolkit lint: no such file or folder: {missing[0]}", file=sys.stderr)
         return 2
-    report = lint(args.paths, config)
+    if args.print_upload_order:
+        return print_upload_order(args.paths, config)
+    try:
+        report = lint(args.paths, config)
+    except SchemaError as exc:
+        print(f"b2c-toolkit lint: {exc}", file=sys.stderr)
+        return 2
+    for note in report.notes:
+        print(f"b2c-toolkit lint: note: {note}", file=sys.stderr)
     output = FORMATS[args.format](report)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
@@ -74,6 +91,22 @@ def run_lint(args: argparse.Namespace) -> int:
     if args.fail_on == "never" or worst is None:
         return 0
     return 1 if worst.rank >= Severity(args.fail_on).rank else 0
+
+
+def print_upload_order(paths: list[str], config: Config) -> int:
+    """Each policy set's files, parents first, a blank line between sets; 1 when a chain loops."""
+    from toolkit.lint.linter import load_set
+
+    policy_set = load_set(paths, config)
+    order, cycles = policy_set.upload_order()
+    for i, group in enumerate(order):
+        if i:
+            print()
+        for f in group:
+            print(f.display)
+    for message in cycles:
+        print(f"b2c-toolkit lint: {message}", file=sys.stderr)
+    return 1 if cycles else 0
 
 
 def run_rules(args: argparse.Namespace) -> int:

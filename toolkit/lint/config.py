@@ -15,7 +15,7 @@ from typing import Any
 from toolkit.lint.directives import matches
 from toolkit.lint.problem import Severity
 
-KEYS = {"select", "ignore", "severity", "per-path-ignores", "external-bases", "exclude"}
+KEYS = {"select", "ignore", "severity", "per-path-ignores", "external-bases", "exclude", "schema"}
 SEVERITIES = {"error", "warning", "info", "off"}
 
 
@@ -33,6 +33,7 @@ class Config:
     per_path_ignores: dict[str, list[str]] = field(default_factory=dict)  #: glob → rule ids
     external_bases: list[str] = field(default_factory=list)  #: PolicyIds deployed elsewhere
     exclude: list[str] = field(default_factory=list)  #: globs of files not to lint
+    schema: str = ""  #: TrustFrameworkPolicy_0.3.0.0.xsd for XSD001 ("" = look for one)
     source: str = "defaults"
 
     def enabled(self, rule: str, path: str) -> bool:
@@ -80,6 +81,10 @@ def from_table(table: dict[str, Any], where: str, base: Config | None = None) ->
     for name in ("select", "ignore", "external-bases", "exclude"):
         if name in table:
             setattr(config, name.replace("-", "_"), _strings(name, table[name], where))
+    if "schema" in table:
+        if not isinstance(table["schema"], str):
+            raise ConfigError(f"{where}: schema must be a path")
+        config.schema = table["schema"]
     _check_rule_ids(config.select + config.ignore, where, known)
     severity = table.get("severity", {})
     if not isinstance(severity, dict):

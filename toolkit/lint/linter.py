@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from toolkit.lint.config import Config
 from toolkit.lint.loader import LoadError, PolicyFile, discover, display_path, load
 from toolkit.lint.model import PolicySet, key
 from toolkit.lint.problem import Problem, Severity
 from toolkit.lint.registry import Finding, Rule, Scope, all_rules, get
+from toolkit.lint.schema import SCHEMA_NAME, find_schema, load_schema
 
 
 @dataclass
@@ -19,6 +21,7 @@ class Report:
 
     files: int = 0  #: policy files read, broken ones included
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  #: what the run could not do (printed to stderr)
 
     def count(self, severity: Severity) -> int:
         """How many problems have `severity`."""
@@ -32,6 +35,26 @@ class Report:
 def lint(paths: Iterable[str | os.PathLike[str]], config: Config | None = None) -> Report:
     """Lint every policy file under `paths` and return the problems, sorted."""
     config = config or Config()
+    paths = list(paths)
+    policy_set, errors = _load(paths, config)
+    files = policy_set.files
+    rules = [r for r in all_rules() if config.enabled(r.id, "")]
+    notes: list[str] = []
+    if any(r.id == "XSD001" for r in rules):
+        schema_file = Path(config.schema) if config.schema else find_schema(paths)
+        if schema_file is None:
+            notes.append(f"XSD001 skipped: no {SCHEMA_NAME} found in the linted folders or their parents (use --schema FILE)")
+        else:
+            policy_set.schema = load_schema(str(schema_file))
+    raw = list(_run(rules, policy_set))
+    xml001 = get("XML001")
+    found = [Problem(e.display, e.line, e.column, xml001.id, config.severity_of(xml001.id, xml001.severity), e.message) for e in errors]
+    found = [p for p in found if config.enabled(p.rule, p.path)]
+    found.extend(_to_problems(raw, policy_set, config))
+    return Report(files=len(files) + len(errors), problems=sorted(found), notes=notes)
+
+
+def _load(paths: list[str | os.PathLike[str]], config: Config) -> tuple[PolicySet, list[LoadError]]:
     files: list[PolicyFile] = []
     errors: list[LoadError] = []
     for path, explicit in discover(paths):
@@ -42,14 +65,12 @@ def lint(paths: Iterable[str | os.PathLike[str]], config: Config | None = None) 
             files.append(loaded)
         elif isinstance(loaded, LoadError):
             errors.append(loaded)
-    rules = [r for r in all_rules() if config.enabled(r.id, "")]
-    policy_set = PolicySet(files, {key(b) for b in config.external_bases})
-    raw = list(_run(rules, policy_set))
-    xml001 = get("XML001")
-    found = [Problem(e.display, e.line, e.column, xml001.id, config.severity_of(xml001.id, xml001.severity), e.message) for e in errors]
-    found = [p for p in found if config.enabled(p.rule, p.path)]
-    found.extend(_to_problems(raw, policy_set, config))
-    return Report(files=len(files) + len(errors), problems=sorted(found))
+    return PolicySet(files, {key(b) for b in config.external_bases}), errors
+
+
+def load_set(paths: Iterable[str | os.PathLike[str]], config: Config | None = None) -> PolicySet:
+    """The policy files under `paths`, linked into chains (unreadable files left out)."""
+    return _load(list(paths), config or Config())[0]
 
 
 def _run(rules: list[Rule], policy_set: PolicySet) -> Iterator[tuple[Rule, Finding, str]]:

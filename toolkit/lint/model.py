@@ -466,6 +466,7 @@ class PolicySet:
 
     files: list[PolicyFile]
     external_bases: set[str] = field(default_factory=set)  #: casefolded PolicyIds deployed elsewhere
+    schema: etree.XMLSchema | None = None  #: the official schema, when one was found (XSD001)
     #: (file, BasePolicy element, message) for each broken link (INH001)
     broken_links: list[tuple[PolicyFile, Element, str]] = field(default_factory=list)
 
@@ -541,6 +542,18 @@ class PolicySet:
         """Files no other file extends: the ends of chains (normally the relying parties)."""
         parents = {id(p) for p in self.parent.values() if p is not None}
         return [f for f in self.files if id(f) not in parents]
+
+    def upload_order(self) -> tuple[list[list[PolicyFile]], list[str]]:
+        """Files grouped by set (files linked by BasePolicy), each group parents first; and the
+        cycles that make an order impossible."""
+        groups: dict[int, list[PolicyFile]] = {}
+        for f in self.files:
+            root = self.chain(f).files[0]
+            groups.setdefault(id(root), []).append(f)
+        order = [sorted(group, key=lambda f: (len(self.chain(f).files), f.display)) for group in groups.values()]
+        order.sort(key=lambda group: group[0].display)
+        cycles = [message for _, _, message in self.broken_links if "cyclic" in message]
+        return order, sorted(set(cycles))
 
     def effective_policies(self) -> Iterable[Effective]:
         """The effective policy of every leaf; leaves whose chains hold the same content share

@@ -1,0 +1,51 @@
+"""XSD001, INH008 and INH009: what the upload would reject."""
+
+from __future__ import annotations
+
+from tests.lint.policies import BASE, clean_set, policy, provider, rest_profile, rule_ids, rules_of, run
+from toolkit.lint import Config
+
+
+def test_xsd001_at_the_line_of_the_violation(tmp_path, shared):
+    files = clean_set()
+    files["SignUpOrSignin.xml"] = files["SignUpOrSignin.xml"].replace("<RelyingParty>", "\n<Bogus/>\n<RelyingParty>")
+    config = Config(schema=str(shared / "corpus" / "xsd" / "TrustFrameworkPolicy_0.3.0.0.xsd"))
+    report = run(tmp_path, files, config)
+    assert rules_of(report) == [("XSD001", "SignUpOrSignin.xml", 6)]
+    assert "`Bogus` is not allowed here" in report.problems[0].message
+
+
+def test_clean_set_is_schema_valid(tmp_path, shared):
+    config = Config(schema=str(shared / "corpus" / "xsd" / "TrustFrameworkPolicy_0.3.0.0.xsd"))
+    assert run(tmp_path, clean_set(), config).problems == []
+
+
+def test_no_schema_means_a_note_not_a_finding(tmp_path):
+    report = run(tmp_path, clean_set())
+    assert report.problems == [] and "XSD001 skipped" in report.notes[0]
+
+
+def test_inh008_same_policy_id_twice(tmp_path):
+    files = clean_set()
+    files["copy/SignUpOrSignin.xml"] = files["SignUpOrSignin.xml"]
+    report = run(tmp_path, files)
+    assert rules_of(report) == [("INH008", "SignUpOrSignin.xml", 3)]
+    assert report.problems[0].path.endswith("copy/SignUpOrSignin.xml") or "copy/SignUpOrSignin.xml" in report.problems[0].message
+
+
+def test_inh008_other_tenant_is_fine(tmp_path):
+    files = clean_set()
+    files["other.xml"] = policy("B2C_1A_signup_signin", "", tenant="fabrikam.onmicrosoft.com")
+    assert "INH008" not in rule_ids(run(tmp_path, files))
+
+
+def test_inh009_same_technical_profile_twice_in_one_file(tmp_path):
+    ext = provider(rest_profile("REST-Dup"), rest_profile("REST-Dup"))
+    report = run(tmp_path, clean_set(extensions=ext))
+    assert rule_ids(report) == {"INH009"}
+    assert "already declared on line" in report.problems[0].message
+
+
+def test_inh009_override_in_a_child_file_is_fine(tmp_path):
+    ext = provider('<TechnicalProfile Id="REST-GetLoyalty"><Metadata><Item Key="DebugMode">false</Item></Metadata></TechnicalProfile>')
+    assert run(tmp_path, clean_set(base=BASE, extensions=ext)).problems == []

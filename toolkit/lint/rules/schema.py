@@ -1,0 +1,117 @@
+"""Rules that catch what the B2C service would reject on upload: the official schema, and
+declarations that clash across the set or inside one file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lxml import etree
+
+from toolkit.lint.loader import PolicyFile, q
+from toolkit.lint.model import PolicySet, key
+from toolkit.lint.problem import Severity
+from toolkit.lint.registry import Finding, Scope, rule
+from toolkit.lint.schema import violations
+
+#: element paths whose Id must be unique within one file
+UNIQUE_IN_FILE = (
+    "ClaimsProviders/ClaimsProvider/TechnicalProfiles/TechnicalProfile",
+    "BuildingBlocks/ClaimsSchema/ClaimType",
+    "BuildingBlocks/ClaimsTransformations/ClaimsTransformation",
+    "BuildingBlocks/ContentDefinitions/ContentDefinition",
+    "BuildingBlocks/DisplayControls/DisplayControl",
+    "BuildingBlocks/Localization/LocalizedResources",
+    "UserJourneys/UserJourney",
+    "SubJourneys/SubJourney",
+)
+
+
+def _element_at(f: PolicyFile, line: int) -> etree._Element:
+    for el in f.root.iter(etree.Element):
+        if el.sourceline == line:
+            return el
+    return f.root
+
+
+@rule("XSD001", "Schema violation", Severity.ERROR, Scope.SET, "custom-policy-overview")
+def schema_violation(policy_set: PolicySet) -> Iterator[Finding]:
+    """The file does not validate against the official `TrustFrameworkPolicy_0.3.0.0.xsd`.
+
+    The service validates every upload against this schema and answers one opaque string; this
+    rule says where and what, at the line. The schema is Microsoft's and is not shipped: pass
+    `--schema FILE`, set `schema = "..."` in the configuration, or keep the starter pack's copy
+    beside the policies (it is found in the linted folders or their parents). Without one the rule
+    is skipped, with a note. Its `^…$` pattern anchors, which libxml2 would take literally, are
+    corrected in memory. Deploy-time placeholders in `TenantId`, `TenantObjectId`,
+    `InstrumentationKey` and `DeploymentMode` are left to the placeholder check.
+
+    Bad::
+
+        <TrustFrameworkPolicy ...>
+          <UserJourneys>...</UserJourneys>
+          <ClaimsProviders>...</ClaimsProviders>   <!-- ClaimsProviders must come first -->
+
+    Fixed: elements in the schema's order (BasePolicy, BuildingBlocks, ClaimsProviders,
+    UserJourneys, SubJourneys, RelyingParty), no stray text, no unknown elements.
+
+    Source: custom policy overview; troubleshoot "Upload policies and policy validation".
+    """
+    if policy_set.schema is None:
+        return
+    for f in policy_set.files:
+        for line, message, attribute in violations(policy_set.schema, f.root):
+            yield Finding(_element_at(f, line), message, attr=attribute)
+
+
+@rule("INH008", "PolicyId declared twice in the set", Severity.ERROR, Scope.SET, "custom-policy-overview")
+def duplicate_policy_id(policy_set: PolicySet) -> Iterator[Finding]:
+    """Two files of the linted set declare the same `PolicyId` for the same tenant.
+
+    They would be uploaded to the same policy: the second upload silently replaces the first, and
+    which one users get depends on the order of the pipeline.
+
+    Bad: `SignUpOrSignin.xml` and `SignUpOrSignin-v2.xml` both say `PolicyId="B2C_1A_signup_signin"`.
+
+    Fixed: a new PolicyId for the new version (`B2C_1A_signup_signin_v2`), or one file.
+
+    Source: TrustFrameworkPolicy "PolicyId"; best practices "Deploy custom policy".
+    """
+    seen: dict[tuple[str, str], PolicyFile] = {}
+    for f in sorted(policy_set.files, key=lambda f: f.display):
+        if not f.policy_id:
+            continue
+        first = seen.setdefault((key(f.tenant), key(f.policy_id)), f)
+        if first is not f:
+            yield Finding(
+                f.root,
+                f"PolicyId {f.policy_id} (tenant {f.tenant}) is also declared by {first.display}; one upload replaces the other",
+                attr="PolicyId",
+            )
+
+
+@rule("INH009", "Id declared twice in one file", Severity.ERROR, Scope.FILE, "custom-policy-overview")
+def duplicate_id_in_file(f: PolicyFile) -> Iterator[Finding]:
+    """One file declares two technical profiles, claim types, claims transformations, content
+    definitions, display controls, localized resources, user journeys or sub-journeys with the
+    same Id.
+
+    The upload is rejected. (Redeclaring an Id in a *child* file is the documented way to
+    override; inside one file it is a mistake, often a copy-paste.)
+
+    Bad::
+
+        <TechnicalProfile Id="REST-GetLoyalty">...</TechnicalProfile>
+        <TechnicalProfile Id="REST-GetLoyalty">...</TechnicalProfile>
+
+    Fixed: one declaration, or two Ids.
+
+    Source: custom policy overview "Inheritance model"; troubleshoot "Upload policies and policy validation".
+    """
+    for path in UNIQUE_IN_FILE:
+        seen: dict[str, etree._Element] = {}
+        for el in f.root.iterfind(q(path)):
+            element_id = el.get("Id", "")
+            first = seen.setdefault(element_id.casefold(), el)
+            if first is not el and element_id:
+                kind = etree.QName(el).localname
+                yield Finding(el, f"{kind} Id {element_id!r} is already declared on line {first.sourceline} of this file", attr="Id")

@@ -1,0 +1,123 @@
+"""The official schema, found rather than shipped, corrected in memory for libxml2, and its
+errors told in words a person understands.
+
+Microsoft's `TrustFrameworkPolicy_0.3.0.0.xsd` (the starter pack ships it) writes three
+`xs:pattern` facets as `^…$`. Under XSD regex rules `^` and `$` are literal characters, so
+libxml2 (lxml, xmllint) rejects every `RecoveryUri` and `DataUri`; the anchors are dropped when
+the schema is loaded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from lxml import etree
+
+SCHEMA_NAME = "TrustFrameworkPolicy_0.3.0.0.xsd"
+XS = "http://www.w3.org/2001/XMLSchema"
+#: attributes whose typed values are often deploy-time placeholders (left to SET001)
+PLACEHOLDER_ATTRIBUTES = {"TenantId", "TenantObjectId", "InstrumentationKey", "DeploymentMode"}
+#: `{Settings:X}`, `{{ x }}`, `#{x}#`, `$(x)`, `yourtenant`, `<key>`, `-- key here --`, `...`
+_PLACEHOLDER = re.compile(r"[{}<>…]|\$\(|#\{|\.\.\.|\byour|\s|--", re.IGNORECASE)
+_NS = re.compile(r"\{[^}]*\}")
+
+
+class SchemaError(Exception):
+    """A schema file that cannot be used (exit 2)."""
+
+
+def find_schema(paths: Iterable[str | os.PathLike[str]]) -> Path | None:
+    """`TrustFrameworkPolicy_0.3.0.0.xsd` in the linted folders (recursively) or their parents."""
+    roots = [Path(p) if Path(p).is_dir() else Path(p).parent for p in paths]
+    for root in roots:
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in ("node_modules", "__pycache__"))
+            if SCHEMA_NAME in filenames:
+                return Path(dirpath, SCHEMA_NAME)
+    for root in roots:
+        for parent in root.resolve().parents:
+            if (parent / SCHEMA_NAME).is_file():
+                return parent / SCHEMA_NAME
+    return None
+
+
+def unanchor(document: etree._ElementTree) -> int:
+    """Drop `^`/`$` anchors from pattern facets, in place; returns how many were changed."""
+    changed = 0
+    for facet in document.iter(f"{{{XS}}}pattern"):
+        value = facet.get("value", "")
+        if len(value) > 1 and value.startswith("^") and value.endswith("$"):
+            facet.set("value", value[1:-1])
+            changed += 1
+    return changed
+
+
+@lru_cache(maxsize=4)
+def load_schema(path: str, correct: bool = True) -> etree.XMLSchema:
+    """Parse and compile a schema once per run (securely: no network, no entities)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        document = etree.parse(path, parser)
+        if correct:
+            unanchor(document)
+        return etree.XMLSchema(document)
+    except (OSError, etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
+        raise SchemaError(f"{path}: cannot use this schema: {exc}") from None
+
+
+def _local(text: str) -> str:
+    return _NS.sub("", text)
+
+
+def humanize(message: str) -> tuple[str, str | None, str | None]:
+    """`(message, attribute, value)`: libxml2's schema error said plainly."""
+    m = re.match(r"Element '([^']+)'(?:, attribute '([^']+)')?: (.*)", message, re.DOTALL)
+    if m is None:
+        return _local(message), None, None
+    element, attribute, detail = _local(m.group(1)), m.group(2), m.group(3).strip()
+    value_m = re.search(r"The value '([^']*)'", detail)
+    value = value_m.group(1) if value_m else None
+    where = f"`{element}`" + (f" attribute `{attribute}`" if attribute else "")
+    expected = re.search(r"Expected is(?: one of)? \( ([^)]*) \)", detail)
+    names = ", ".join(f"`{n.strip()}`" for n in _local(expected.group(1)).split(",")) if expected else ""
+    if "This element is not expected" in detail:
+        if names:
+            return f"`{element}` is not allowed here; expected {names} (elements must follow the schema's order)", attribute, value
+        return f"`{element}` is not allowed here (unknown element, or in the wrong place)", attribute, value
+    if "Missing child element" in detail:
+        return f"`{element}` is missing a required child: {names}", attribute, value
+    if "Character content other than whitespace is not allowed" in detail:
+        return f"`{element}` contains stray text; it may only contain elements", attribute, value
+    if "is not allowed" in detail and attribute:
+        return f"attribute `{attribute}` is not allowed on `{element}`", attribute, value
+    if "is required but missing" in detail:
+        missing = re.search(r"attribute '([^']+)'", detail)
+        return f"`{element}` needs the attribute `{missing.group(1) if missing else '?'}`", attribute, value
+    if "[facet 'enumeration']" in detail:
+        allowed = re.search(r"set \{([^}]*)\}", detail)
+        return f"{where} value {value!r} must be one of {allowed.group(1) if allowed else 'the listed values'}", attribute, value
+    if "[facet 'pattern']" in detail:
+        return f"{where} value {value!r} does not match the schema's pattern", attribute, value
+    if "Duplicate key-sequence" in detail:
+        return f"{where}: duplicate value in a set that must be unique ({_local(detail)})", attribute, value
+    return f"{where}: {_local(detail)}", attribute, value
+
+
+def is_placeholder(attribute: str | None, value: str | None) -> bool:
+    """A typed attribute holding a deploy-time placeholder: not a schema problem (see SET001)."""
+    return attribute in PLACEHOLDER_ATTRIBUTES and value is not None and bool(_PLACEHOLDER.search(value))
+
+
+def violations(schema: etree.XMLSchema, root: etree._Element) -> list[tuple[int, str, str | None]]:
+    """`(line, message, attribute)` for every schema violation of one parsed policy."""
+    schema.validate(root.getroottree())
+    found = []
+    for error in schema.error_log:
+        message, attribute, value = humanize(error.message)
+        if not is_placeholder(attribute, value):
+            found.append((error.line or 1, message, attribute))
+    return found
