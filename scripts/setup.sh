@@ -1,10 +1,15 @@
 # Sourced by the other scripts: a virtual environment with the project and its dev tools, and the
-# Debian packages the tests use (redis-server for the shared-session test).
+# Debian packages the tests use: redis-server (shared sessions), chromium and chromium-driver
+# (browser tests). Set B2C_SKIP_APT=1 to skip apt-get.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-if ! command -v redis-server >/dev/null 2>&1 && [[ "${B2C_SKIP_APT:-}" != 1 ]]; then
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+if ((${#missing[@]})) && [[ "${B2C_SKIP_APT:-}" != 1 ]]; then
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 if [[ ! -x .venv/bin/python ]]; then
   python3 -m venv .venv
