@@ -128,6 +128,7 @@ def test_sign_up_sign_in_claims_api_and_sign_out(stack, browser):
     browser.click("continue")
     assert "Browser User" in browser.element("sign-out").text
     browser.click("sign-out")
+    browser.element("sign-in")  # wait for the page after B2C's logout
     assert "You are signed out" in browser.text()
 
     user = stack.user()
