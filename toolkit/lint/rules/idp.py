@@ -1,0 +1,108 @@
+"""Rules on federated identity providers: a fallback, HTTPS endpoints, secrets in policy keys."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from toolkit.lint.loader import q
+from toolkit.lint.model import Effective, exchanges
+from toolkit.lint.problem import Severity
+from toolkit.lint.registry import Finding, Scope, rule
+
+ENDPOINT_KEYS = ("METADATA", "authorization_endpoint", "end_session_endpoint", "AccessTokenEndpoint", "ClaimsEndpoint", "PartnerEntity")
+SECRET_KEYS = {"client_secret", "basicauthenticationpassword", "bearerauthenticationtoken", "issuer_secret", "clientcertificate"}
+#: key names that end like a secret (not messages or UI settings, which mention passwords)
+_SECRETISH = re.compile(r"(secret|password|api_?key)$", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"\{|\}|\$\(|#\{")
+
+
+@rule(
+    "IDP001",
+    "Single federated IdP with no fallback",
+    Severity.INFO,
+    Scope.CHAIN,
+    "https://learn.microsoft.com/entra/architecture/resilient-end-user-experience",
+)
+def single_idp(policy: Effective) -> Iterator[Finding]:
+    """The journey's sign-in choices are exactly one federated identity provider, with no local
+    account or other alternative.
+
+    "Make sure to have a fallback plan in case the external provider becomes unavailable"; "build
+    alternate authentication paths". When that one provider is down, nobody can sign in.
+
+    Bad: one `ClaimsProviderSelection TargetClaimsExchangeId="ContosoOIDC"` and nothing else.
+
+    Fixed: add local accounts (`ValidationClaimsExchangeId="LocalAccountSigninEmailExchange"`) or
+    a second provider.
+
+    Source: resilient end-user experience "Choose multiple IDPs".
+    """
+    for journey in policy.journeys_in_use:
+        steps = journey.steps
+        for i, step in enumerate(steps):
+            selections = list(step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection")))
+            if not selections or i + 1 >= len(steps):
+                continue
+            nxt = {ex.get("Id"): policy.technical_profiles.get(ex.get("TechnicalProfileReferenceId", "")) for ex in exchanges(steps[i + 1])}
+            targets = [nxt.get(s.get("TargetClaimsExchangeId")) for s in selections if s.get("TargetClaimsExchangeId")]
+            local = [s for s in selections if s.get("ValidationClaimsExchangeId")]
+            if len(selections) == 1 and len(targets) == 1 and not local and targets[0] is not None and targets[0].kind == "IdP":
+                yield Finding(selections[0], f"{journey.id!r} offers only {targets[0].id}: no way to sign in when it is down")
+
+
+@rule("IDP002", "IdP endpoint not HTTPS", Severity.ERROR, Scope.CHAIN, "https-cipher-tls-requirements")
+def idp_endpoint_not_https(policy: Effective) -> Iterator[Finding]:
+    """A federated identity provider's metadata, authorization, token, claims or end-session
+    endpoint is not `https`.
+
+    Endpoints "must be published to a publicly-accessible HTTPS URI" with TLS 1.2: the OpenID
+    Connect discovery endpoint, JWKS, token endpoint and SAML metadata are all in scope.
+
+    Bad::
+
+        <Item Key="METADATA">http://idp.contoso.com/.well-known/openid-configuration</Item>
+
+    Fixed::
+
+        <Item Key="METADATA">https://idp.contoso.com/.well-known/openid-configuration</Item>
+
+    Source: HTTPS cipher and TLS requirements "Endpoints in scope"; OpenID Connect technical profile "Metadata".
+    """
+    for tp in policy.profiles_in_use:
+        if tp.kind != "IdP":
+            continue
+        for meta_key in ENDPOINT_KEYS:
+            value = tp.meta(meta_key)
+            if value and value.casefold().startswith("http://"):
+                yield Finding(tp.where(meta_key), f"{tp.id}: {meta_key} is not https")
+
+
+@rule("IDP003", "Secret placed in Metadata", Severity.ERROR, Scope.CHAIN, "technicalprofiles#cryptographic-keys", per_content=True)
+def secret_in_metadata(policy: Effective) -> Iterator[Finding]:
+    """A technical profile's `Metadata` holds a secret: a key such as `client_secret`,
+    `BasicAuthenticationPassword` or `BearerAuthenticationToken` (names that belong in
+    `CryptographicKeys`), or a secret-like key with a literal value.
+
+    Secrets belong in policy keys (`CryptographicKeys/Key/@StorageReferenceId`), so they can be
+    rotated before they expire and never sit in source control.
+
+    Bad::
+
+        <Item Key="client_secret">s3cr3t-value</Item>
+
+    Fixed::
+
+        <CryptographicKeys><Key Id="client_secret" StorageReferenceId="B2C_1A_ContosoSecret" /></CryptographicKeys>
+
+    Source: technical profiles "Cryptographic keys"; OpenID Connect technical profile; developer best practices "Secrets".
+    """
+    for tp in policy.technical_profiles.values():
+        for decl in tp.decls:
+            for item in decl.iterfind(q("Metadata/Item")):
+                name, value = item.get("Key", ""), (item.text or "").strip()
+                if not value or _PLACEHOLDER.search(value):
+                    continue
+                wording = name.startswith(("UserMessage", "setting.")) or "message" in name.casefold()
+                if name.casefold() in SECRET_KEYS or (_SECRETISH.search(name) and not wording):
+                    yield Finding(item, f"{tp.id}: metadata {name!r} holds a secret; use a policy key in CryptographicKeys")

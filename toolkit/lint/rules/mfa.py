@@ -1,0 +1,213 @@
+"""Rules on second factors and bot protection: an alternative to the phone, sane OTP settings,
+verified emails, CAPTCHA where bots knock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from toolkit.lint.loader import q
+from toolkit.lint.model import Effective, TechnicalProfile
+from toolkit.lint.problem import Severity
+from toolkit.lint.registry import Finding, Scope, rule
+
+
+def _is_totp(tp: TechnicalProfile) -> bool:
+    return any(word in tp.id.casefold() for word in ("totp", "authenticator", "authy"))
+
+
+def _verifies_email(tp: TechnicalProfile) -> bool:
+    return any(c.get("PartnerClaimType") == "Verified.Email" for c in tp.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId"))
+
+
+@rule(
+    "MFA001",
+    "Phone is the only second factor",
+    Severity.INFO,
+    Scope.CHAIN,
+    "https://learn.microsoft.com/entra/architecture/resilient-end-user-experience",
+)
+def phone_only(policy: Effective) -> Iterator[Finding]:
+    """The journey reaches a phone-factor profile and no alternative factor (one-time password by
+    email, email verification, an authenticator app).
+
+    "Make sure to consider an alternative service provider. The local Telco or phone service
+    provider may experience disruptions". Offer email OTP or the Authenticator app ("TOTP is the
+    recommended MFA method"), by user choice or as a dynamic switch.
+
+    Bad: the only MFA step is `PhoneFactor-Verify`.
+
+    Fixed: a `ClaimsProviderSelection` between `PhoneFactor-Verify` and an email OTP or TOTP profile.
+
+    Source: resilient end-user experience "How to choose an alternate MFA"; security architecture.
+    """
+    profiles = policy.profiles_in_use
+    phones = [tp for tp in profiles if tp.kind == "PhoneFactor"]
+    alternatives = [tp for tp in profiles if tp.kind == "OTP" or _is_totp(tp) or _verifies_email(tp)]
+    if phones and not alternatives:
+        yield Finding(
+            phones[0].definition,
+            f"the journey's only second factor is the phone ({phones[0].id}); offer email OTP or an authenticator app as well",
+        )
+
+
+@rule("MFA002", "No phone country allow-list in the RP file", Severity.WARNING, Scope.CHAIN, "phone-based-mfa")
+def no_country_list(policy: Effective) -> Iterator[Finding]:
+    """A phone-factor profile is reachable, but the relying-party file itself has no `countryList`
+    localized string.
+
+    The allow-list protects against fraudulent telephony (IRSF) that can "exhaust the allowed
+    sign-up attempts"; "Add this code to the relying party policy… You must not define these
+    elements only in parent policies".
+
+    Bad: `countryList` only in TrustFrameworkLocalization.xml.
+
+    Fixed (in the RP file's BuildingBlocks)::
+
+        <LocalizedString ElementType="UxElement" StringId="countryList">{"DEFAULT":"Country/Region","US":"United States"}</LocalizedString>
+
+    Source: phone-based MFA "Mitigate fraudulent sign-ups for custom policy"; service limits.
+    """
+    if not policy.is_relying_party:
+        return
+    phones = [tp for tp in policy.profiles_in_use if tp.kind == "PhoneFactor"]
+    leaf = policy.chain.leaf
+    strings = leaf.root.iterfind(q("BuildingBlocks/Localization/LocalizedResources/LocalizedStrings/LocalizedString"))
+    if phones and not any(s.get("StringId") == "countryList" for s in strings):
+        rp = policy.relying_party
+        assert rp is not None
+        yield Finding(rp, f"{phones[0].id} sends SMS, but this relying-party file sets no countryList allow-list")
+
+
+def _class_size(character_set: str) -> int:
+    body = character_set.strip().lstrip("^").rstrip("$").rstrip("+*").strip("[]")
+    chars: set[str] = set()
+    i = 0
+    while i < len(body):
+        if i + 2 < len(body) and body[i + 1] == "-":
+            chars.update(chr(c) for c in range(ord(body[i]), ord(body[i + 2]) + 1))
+            i += 3
+        else:
+            chars.add(body[i])
+            i += 1
+    return len(chars)
+
+
+@rule("MFA003", "OTP generation settings out of range", Severity.ERROR, Scope.CHAIN, "one-time-password-technical-profile#metadata")
+def otp_out_of_range(policy: Effective) -> Iterator[Finding]:
+    """A one-time-password profile generating codes sets `CodeExpirationInSeconds` outside 60..1200,
+    or a `CharacterSet` with fewer than 10 distinct characters.
+
+    "Minimum: 60; Maximum: 1200; Default: 600"; "The character set must include a minimum of 10
+    different characters".
+
+    Bad::
+
+        <Item Key="CodeExpirationInSeconds">30</Item>
+        <Item Key="CharacterSet">0-5</Item>
+
+    Fixed::
+
+        <Item Key="CodeExpirationInSeconds">600</Item>
+        <Item Key="CharacterSet">0-9</Item>
+
+    Source: one-time password technical profile "Metadata".
+    """
+    for tp in policy.technical_profiles.values():
+        if tp.kind != "OTP" or not tp.meta_is("Operation", "GenerateCode"):
+            continue
+        expiry = tp.meta("CodeExpirationInSeconds")
+        if expiry is not None and (not expiry.isdigit() or not 60 <= int(expiry) <= 1200):
+            yield Finding(tp.where("CodeExpirationInSeconds"), f"{tp.id}: CodeExpirationInSeconds {expiry!r} is outside 60..1200")
+        charset = tp.meta("CharacterSet")
+        if charset is not None and _class_size(charset) < 10:
+            yield Finding(tp.where("CharacterSet"), f"{tp.id}: CharacterSet {charset!r} has fewer than 10 distinct characters")
+
+
+@rule("MFA004", "Email verification disabled", Severity.WARNING, Scope.CHAIN, "disable-email-verification")
+def email_verification_disabled(policy: Effective) -> Iterator[Finding]:
+    """A self-asserted profile in use sets `EnforceEmailVerification` to `false`.
+
+    "Disabling email verification in the sign-up process may lead to spam"; "Not recommended for
+    production environments."
+
+    Bad::
+
+        <Item Key="EnforceEmailVerification">false</Item>
+
+    Fixed: remove the item (verification is on by default), or verify the email another way.
+
+    Source: disable email verification; custom policy developer notes.
+    """
+    for tp in policy.profiles_in_use:
+        if tp.kind == "SelfAsserted" and tp.meta_is("EnforceEmailVerification", "false"):
+            yield Finding(tp.where("EnforceEmailVerification"), f"{tp.id} turns email verification off")
+
+
+def _sign_in_profiles(policy: Effective) -> set[str]:
+    ids = set()
+    for journey in policy.journeys_in_use:
+        for step in journey.steps:
+            validation_ids = {
+                s.get("ValidationClaimsExchangeId") for s in step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection"))
+            }
+            for exchange in step.iterfind(q("ClaimsExchanges/ClaimsExchange")):
+                if exchange.get("Id") in validation_ids:
+                    ids.add(exchange.get("TechnicalProfileReferenceId", "").casefold())
+    return ids
+
+
+def _rest_before_authentication(validations: list[TechnicalProfile | None]) -> bool:
+    """True when a REST validation profile runs before the credentials are checked (validation
+    profiles run in order, and a failed credential check stops the rest)."""
+    for tp in validations:
+        if tp is None:
+            continue
+        if tp.kind == "IdP":  # login-NonInteractive: the credential check
+            return False
+        if tp.kind == "REST":
+            return True
+    return False
+
+
+def _has_captcha(policy: Effective, tp: TechnicalProfile) -> bool:
+    if not tp.meta_is("setting.enableCaptchaChallenge", "true"):
+        return False
+    for claim in tp.display_claims:
+        control = policy.display_controls.get(claim.get("DisplayControlReferenceId", ""))
+        if control is not None and control.get("UserInterfaceControlType") == "CaptchaControl":
+            return True
+    return False
+
+
+@rule("BOT001", "Bot-exposed step without CAPTCHA", Severity.INFO, Scope.CHAIN, "add-captcha")
+def no_captcha(policy: Effective) -> Iterator[Finding]:
+    """A sign-up page, sign-in page or phone-factor profile has no CAPTCHA
+    (`setting.enableCaptchaChallenge` plus a `CaptchaControl` display control). A warning when
+    the page also calls a REST API before the user is authenticated (a REST validation profile
+    that runs before the credential check).
+
+    "When possible, remove API calls from the preauthenticated path. If you can't, then enable
+    protections… For example, use… CAPTCHA". CAPTCHA is in public preview and needs current page
+    layouts (selfasserted ≥ 2.1.33, unifiedssp ≥ 2.1.21, multifactor ≥ 1.2.19).
+
+    Bad: `LocalAccountSignUpWithLogonEmail` without CAPTCHA, validating with a REST profile.
+
+    Fixed::
+
+        <Item Key="setting.enableCaptchaChallenge">true</Item>
+        ... <DisplayClaim DisplayControlReferenceId="captchaControlChallengeCode" />
+
+    Source: resilient external processes "Manage external systems using APIs"; developer best
+    practices "Protection from bots"; add CAPTCHA.
+    """
+    sign_in = _sign_in_profiles(policy)
+    for tp in policy.profiles_in_use:
+        validations = [policy.technical_profiles.get(v.get("ReferenceId", "")) for v in tp.validation_profiles]
+        signs_up = any(v is not None and v.kind == "AAD" and v.meta_is("Operation", "Write") for v in validations)
+        exposed = (tp.kind == "SelfAsserted" and (signs_up or tp.id.casefold() in sign_in)) or tp.kind == "PhoneFactor"
+        if not exposed or _has_captcha(policy, tp):
+            continue
+        calls_rest = _rest_before_authentication(validations)
+        severity = Severity.WARNING if calls_rest else None
+        extra = " and calls a REST API before the user is authenticated" if calls_rest else ""
+        yield Finding(tp.definition, f"{tp.id} is open to bots without a CAPTCHA{extra}", severity=severity)
