@@ -145,3 +145,13 @@ def test_schema_option_and_bad_schema(dirty, capsys, shared):
     (dirty / "broken.xsd").write_text("<nope")
     assert main(["lint", "--schema", "broken.xsd"]) == 2
     assert "cannot use this schema" in capsys.readouterr().err
+
+
+def test_every_rule_has_tests():
+    from pathlib import Path
+
+    from toolkit.lint.registry import all_rules
+
+    tests = "".join(p.read_text() for p in Path(__file__).parent.rglob("test_*.py"))
+    untested = [r.id for r in all_rules() if f'"{r.id}"' not in tests]
+    assert untested == []

@@ -1,0 +1,44 @@
+"""IDP001–IDP003: federated identity providers."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.lint.policies import BASE, JOURNEY, clean_set, provider, rule_ids, run
+
+OIDC = '<TechnicalProfile Id="Contoso-OIDC"><Protocol Name="OpenIdConnect" /><Metadata><Item Key="METADATA">{metadata}</Item>{extra}</Metadata><OutputClaims><OutputClaim ClaimTypeReferenceId="email" /></OutputClaims><UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
+ONLY_IDP = """<UserJourneys><UserJourney Id="SignUpOrSignIn"><OrchestrationSteps>
+  <OrchestrationStep Order="1" Type="ClaimsProviderSelection" ContentDefinitionReferenceId="api.signuporsignin">
+    <ClaimsProviderSelections><ClaimsProviderSelection TargetClaimsExchangeId="ContosoExchange" /></ClaimsProviderSelections></OrchestrationStep>
+  <OrchestrationStep Order="2" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="ContosoExchange" TechnicalProfileReferenceId="Contoso-OIDC" /></ClaimsExchanges></OrchestrationStep>
+  <OrchestrationStep Order="3" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />
+</OrchestrationSteps></UserJourney></UserJourneys>"""
+
+
+def with_idp(metadata: str = "https://login.contoso.com/.well-known/openid-configuration", extra: str = "") -> dict[str, str]:
+    return clean_set(base=BASE.replace(JOURNEY, provider(OIDC.format(metadata=metadata, extra=extra)) + ONLY_IDP))
+
+
+def test_single_idp_without_fallback(tmp_path):
+    assert rule_ids(run(tmp_path, with_idp())) == {"IDP001"}
+
+
+def test_http_metadata(tmp_path):
+    assert rule_ids(run(tmp_path, with_idp("http://login.contoso.com/.well-known/openid-configuration"))) == {"IDP001", "IDP002"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "bad"),
+    [
+        ('<Item Key="client_secret">s3cr3t</Item>', True),
+        ('<Item Key="ApiPassword">hunter2</Item>', True),
+        ('<Item Key="client_secret">{Settings:Secret}</Item>', False),
+        ('<Item Key="UserMessageIfInvalidPassword">Your password is incorrect</Item>', False),
+    ],
+)
+def test_secrets_in_metadata(tmp_path, extra, bad):
+    assert ("IDP003" in rule_ids(run(tmp_path, with_idp(extra=extra)))) is bad
+
+
+def test_local_accounts_are_a_fallback(tmp_path):
+    assert run(tmp_path, clean_set()).problems == []
