@@ -155,3 +155,47 @@ def test_every_rule_has_tests():
     tests = "".join(p.read_text() for p in Path(__file__).parent.rglob("test_*.py"))
     untested = [r.id for r in all_rules() if f'"{r.id}"' not in tests]
     assert untested == []
+
+
+def test_settings_render_placeholders_with_source_lines(tmp_path, monkeypatch, capsys):
+    files = clean_set()
+    files["SignUpOrSignin.xml"] = files["SignUpOrSignin.xml"].replace(
+        'TenantId="contoso.onmicrosoft.com"', 'TenantId="{Settings:Tenant}"', 1
+    )
+    files["Base.xml"] = files["Base.xml"].replace("https://api.contoso.com/loyalty", "{Settings:LoyaltyUrl}")
+    settings = {
+        "Environments": [
+            {"Name": "Test", "Tenant": "contoso.onmicrosoft.com", "PolicySettings": {"LoyaltyUrl": "http://api.contoso.com/x?a=1&b=2"}}
+        ]
+    }
+    write(tmp_path, {**files, "pyproject.toml": QUIET, "appsettings.json": json.dumps(settings)})
+    monkeypatch.chdir(tmp_path)
+    assert main(["lint", "--format", "json"]) == 1
+    unrendered = {p["rule"] for p in json.loads(capsys.readouterr().out)["problems"]}
+    assert "SET001" in unrendered and "REST006" not in unrendered
+    assert main(["lint", "--format", "json", "--settings", "appsettings.json", "--environment", "Test"]) == 1
+    rendered = json.loads(capsys.readouterr().out)["problems"]
+    assert {p["rule"] for p in rendered} == {"REST006"}  # the rendered URL is http
+    assert rendered[0]["path"] == "Base.xml" and rendered[0]["line"] == 25
+    assert main(["lint", "--settings", "appsettings.json", "--environment", "Prod"]) == 2
+    assert "no environment 'Prod' (known: Test)" in capsys.readouterr().err
+
+
+def test_baseline_survives_moved_lines(dirty, capsys):
+    assert main(["lint", "--write-baseline", "baseline.json"]) == 0
+    assert "wrote 2 findings" in capsys.readouterr().err
+    base = (dirty / "Base.xml").read_text()
+    (dirty / "Base.xml").write_text(base.replace("<ClaimsProviders>", "\n\n\n<ClaimsProviders>", 1))
+    assert main(["lint", "--baseline", "baseline.json"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("(baselined)") == 2 and out.strip().endswith("(2 baselined)")
+    (dirty / "Base.xml").write_text(
+        base.replace(
+            '<Item Key="SendClaimsIn">Body</Item>',
+            '<Item Key="SendClaimsIn">Body</Item><Item Key="AllowInsecureAuthInProduction">true</Item>',
+        )
+    )
+    assert main(["lint", "--baseline", "baseline.json", "--format", "json"]) == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert [p["rule"] for p in problems if not p.get("suppressed")] == ["REST004"]
+    assert main(["lint", "--baseline", "missing.json"]) == 2

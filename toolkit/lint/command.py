@@ -34,6 +34,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     )
     p.add_argument("--config", metavar="FILE", help="TOML configuration ([tool.b2c-toolkit.lint] table or top-level keys)")
     p.add_argument("--schema", metavar="FILE", help="TrustFrameworkPolicy_0.3.0.0.xsd for XSD001 (default: found beside the policies)")
+    p.add_argument("--settings", metavar="FILE", help="appsettings.json whose values render {Settings:X} placeholders before linting")
+    p.add_argument("--environment", metavar="NAME", help="the appsettings.json environment to render (needed when it has several)")
+    p.add_argument("--baseline", metavar="FILE", help="report findings recorded in FILE as suppressed: they do not fail the run")
+    p.add_argument("--write-baseline", metavar="FILE", help="record every current finding in FILE (then adopt it with --baseline)")
     p.add_argument(
         "--print-upload-order",
         action="store_true",
@@ -48,9 +52,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 def run_lint(args: argparse.Namespace) -> int:
     """Lint, print or write the report, and return the exit code."""
+    from toolkit.lint.baseline import BaselineError
+    from toolkit.lint.baseline import load as load_baseline
+    from toolkit.lint.baseline import write as write_baseline
     from toolkit.lint.formatters import FORMATS
     from toolkit.lint.linter import lint
     from toolkit.lint.schema import SchemaError
+    from toolkit.lint.settings import SettingsError, load_settings
 
     try:
         config = load_config(args.config)
@@ -65,7 +73,11 @@ def run_lint(args: argparse.Namespace) -> int:
             overrides["schema"] = args.schema
         if overrides:
             config = from_table(overrides, "command line", config)
-    except ConfigError as exc:
+        if args.settings:
+            config.settings = load_settings(args.settings, args.environment)
+        elif args.environment:
+            raise ConfigError("--environment needs --settings")
+    except (ConfigError, SettingsError) as exc:
         print(f"b2c-toolkit lint: {exc}", file=sys.stderr)
         return 2
     missing = [p for p in args.paths if not os.path.exists(p)]
@@ -75,12 +87,17 @@ def run_lint(args: argparse.Namespace) -> int:
     if args.print_upload_order:
         return print_upload_order(args.paths, config)
     try:
-        report = lint(args.paths, config)
-    except SchemaError as exc:
+        baseline = load_baseline(args.baseline) if args.baseline else None
+        report = lint(args.paths, config, baseline)
+    except (SchemaError, BaselineError) as exc:
         print(f"b2c-toolkit lint: {exc}", file=sys.stderr)
         return 2
     for note in report.notes:
         print(f"b2c-toolkit lint: note: {note}", file=sys.stderr)
+    if args.write_baseline:
+        count = write_baseline(args.write_baseline, report.problems)
+        print(f"b2c-toolkit lint: wrote {count} findings to {args.write_baseline}", file=sys.stderr)
+        return 0
     output = FORMATS[args.format](report)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:

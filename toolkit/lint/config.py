@@ -34,6 +34,7 @@ class Config:
     external_bases: list[str] = field(default_factory=list)  #: PolicyIds deployed elsewhere
     exclude: list[str] = field(default_factory=list)  #: globs of files not to lint
     schema: str = ""  #: TrustFrameworkPolicy_0.3.0.0.xsd for XSD001 ("" = look for one)
+    settings: dict[str, str] | None = None  #: `{Settings:X}` values (from --settings/--environment)
     source: str = "defaults"
 
     def enabled(self, rule: str, path: str) -> bool:

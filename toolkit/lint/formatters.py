@@ -17,17 +17,24 @@ GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.I
 
 
 def summary_line(report: Report) -> str:
-    """`N files linted: E errors, W warnings, I infos`."""
-    return (
+    """`N files linted: E errors, W warnings, I infos` (and how many the baseline suppressed)."""
+    line = (
         f"{report.files} policy files linted: {report.count(Severity.ERROR)} errors, "
         f"{report.count(Severity.WARNING)} warnings, {report.count(Severity.INFO)} infos"
     )
+    return line + (f" ({report.suppressed} baselined)" if report.suppressed else "")
+
+
+def _shown(report: Report) -> list[Problem]:
+    return [p for p in report.problems if not p.suppressed]
 
 
 def text(report: Report) -> str:
     """`path:line:col: RULE severity message [policy]`, then a summary line."""
     lines = [
-        f"{p.path}:{p.line}:{p.column}: {p.rule} {p.severity.value} {p.message}" + (f" [{p.policy}]" if p.policy else "")
+        f"{p.path}:{p.line}:{p.column}: {p.rule} {p.severity.value} {p.message}"
+        + (f" [{p.policy}]" if p.policy else "")
+        + (" (baselined)" if p.suppressed else "")
         for p in report.problems
     ]
     return "\n".join([*lines, summary_line(report)]) + "\n"
@@ -82,7 +89,9 @@ def sarif(report: Report) -> str:
                     }
                 }
             ],
+            "partialFingerprints": {"b2cToolkitIdentity/v1": f"{p.rule}:{p.file_policy}:{p.identity}"},
             "properties": {"policy": p.policy},
+            **({"suppressions": [{"kind": "external", "justification": "recorded in the b2c-toolkit baseline"}]} if p.suppressed else {}),
         }
 
     data = {
@@ -103,7 +112,7 @@ def github(report: Report) -> str:
     lines = [
         f"::{GITHUB_LEVEL[p.severity]} file={_escape(p.path, True)},line={p.line},col={p.column},title={_escape(p.rule, True)}::"
         + _escape(p.message + (f" [{p.policy}]" if p.policy else ""))
-        for p in report.problems
+        for p in _shown(report)
     ]
     return "\n".join([*lines, summary_line(report)]) + "\n"
 
@@ -111,7 +120,7 @@ def github(report: Report) -> str:
 def junit(report: Report) -> str:
     """JUnit XML (Azure DevOps test tab): one test case per rule, failures per problem."""
     by_rule: dict[str, list[Problem]] = {}
-    for p in report.problems:
+    for p in _shown(report):
         by_rule.setdefault(p.rule, []).append(p)
     cases = []
     for r in all_rules():

@@ -7,12 +7,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from toolkit.lint.baseline import identity
 from toolkit.lint.config import Config
 from toolkit.lint.loader import LoadError, PolicyFile, discover, display_path, load
 from toolkit.lint.model import PolicySet, key
 from toolkit.lint.problem import Problem, Severity
 from toolkit.lint.registry import Finding, Rule, Scope, all_rules, get
 from toolkit.lint.schema import SCHEMA_NAME, find_schema, load_schema
+from toolkit.lint.settings import renderer
 
 
 @dataclass
@@ -24,15 +26,22 @@ class Report:
     notes: list[str] = field(default_factory=list)  #: what the run could not do (printed to stderr)
 
     def count(self, severity: Severity) -> int:
-        """How many problems have `severity`."""
-        return sum(1 for p in self.problems if p.severity is severity)
+        """How many problems have `severity` (baselined ones not counted)."""
+        return sum(1 for p in self.problems if p.severity is severity and not p.suppressed)
+
+    @property
+    def suppressed(self) -> int:
+        """How many problems the baseline suppressed."""
+        return sum(1 for p in self.problems if p.suppressed)
 
     def worst(self) -> Severity | None:
-        """The highest severity reported, or None when clean."""
-        return max((p.severity for p in self.problems), key=lambda s: s.rank, default=None)
+        """The highest severity reported outside the baseline, or None when clean."""
+        return max((p.severity for p in self.problems if not p.suppressed), key=lambda s: s.rank, default=None)
 
 
-def lint(paths: Iterable[str | os.PathLike[str]], config: Config | None = None) -> Report:
+def lint(
+    paths: Iterable[str | os.PathLike[str]], config: Config | None = None, baseline: set[tuple[str, str, str]] | None = None
+) -> Report:
     """Lint every policy file under `paths` and return the problems, sorted."""
     config = config or Config()
     paths = list(paths)
@@ -48,19 +57,35 @@ def lint(paths: Iterable[str | os.PathLike[str]], config: Config | None = None) 
             policy_set.schema = load_schema(str(schema_file))
     raw = list(_run(rules, policy_set))
     xml001 = get("XML001")
-    found = [Problem(e.display, e.line, e.column, xml001.id, config.severity_of(xml001.id, xml001.severity), e.message) for e in errors]
+    xml001_severity = config.severity_of(xml001.id, xml001.severity)
+    found = [
+        Problem(
+            e.display,
+            e.line,
+            e.column,
+            xml001.id,
+            xml001_severity,
+            e.message,
+            "",
+            e.display,
+            "",
+            baseline is not None and (xml001.id, "", e.display) in baseline,
+        )
+        for e in errors
+    ]
     found = [p for p in found if config.enabled(p.rule, p.path)]
-    found.extend(_to_problems(raw, policy_set, config))
+    found.extend(_to_problems(raw, policy_set, config, baseline))
     return Report(files=len(files) + len(errors), problems=sorted(found), notes=notes)
 
 
 def _load(paths: list[str | os.PathLike[str]], config: Config) -> tuple[PolicySet, list[LoadError]]:
     files: list[PolicyFile] = []
     errors: list[LoadError] = []
+    render = renderer(config.settings) if config.settings is not None else None
     for path, explicit in discover(paths):
         if config.excluded(display_path(path)):
             continue
-        loaded = load(path, explicit)
+        loaded = load(path, explicit, render)
         if isinstance(loaded, PolicyFile):
             files.append(loaded)
         elif isinstance(loaded, LoadError):
@@ -93,7 +118,9 @@ def _run(rules: list[Rule], policy_set: PolicySet) -> Iterator[tuple[Rule, Findi
                 yield r, finding, effective.name
 
 
-def _to_problems(raw: list[tuple[Rule, Finding, str]], policy_set: PolicySet, config: Config) -> list[Problem]:
+def _to_problems(
+    raw: list[tuple[Rule, Finding, str]], policy_set: PolicySet, config: Config, baseline: set[tuple[str, str, str]] | None
+) -> list[Problem]:
     """Locate findings, apply suppressions and configuration, and merge duplicates.
 
     A base file shared by several relying parties yields the same finding once per chain: it
@@ -112,5 +139,9 @@ def _to_problems(raw: list[tuple[Rule, Finding, str]], policy_set: PolicySet, co
             continue
         # configuration wins over a finding's own severity, which wins over the rule default
         severity = config.severity_of(r.id, finding.severity or r.severity)
-        problems.append(Problem(f.display, line, column, r.id, severity, finding.message, ", ".join(sorted(policies))))
+        where = identity(finding.element, finding.attr)
+        known = baseline is not None and (r.id, f.policy_id, where) in baseline
+        problems.append(
+            Problem(f.display, line, column, r.id, severity, finding.message, ", ".join(sorted(policies)), where, f.policy_id, known)
+        )
     return problems

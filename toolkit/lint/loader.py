@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -164,14 +164,16 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def load(path: Path, explicit: bool = False) -> PolicyFile | LoadError | None:
-    """Parse one file. None means "not a policy" (skipped silently)."""
+def load(path: Path, explicit: bool = False, render: Callable[[bytes], bytes] | None = None) -> PolicyFile | LoadError | None:
+    """Parse one file (after `render`, which fills in settings). None means "not a policy"."""
     shown = display_path(path)
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
             return LoadError(shown, 1, 1, f"file is {size // 1024} KB, too large to be a policy")
         data = path.read_bytes()
+        if render is not None:
+            data = render(data)
     except OSError as exc:
         if not explicit:
             return None

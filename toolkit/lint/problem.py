@@ -30,10 +30,14 @@ class Problem:
     severity: Severity = field(compare=False)
     message: str = field(compare=False)
     policy: str = field(default="", compare=False)
+    #: where the finding is, independent of lines (see `toolkit.lint.baseline`)
+    identity: str = field(default="", compare=False)
+    file_policy: str = field(default="", compare=False)  #: the PolicyId of the file
+    suppressed: bool = field(default=False, compare=False)  #: recorded in the baseline
 
     def as_dict(self) -> dict[str, object]:
-        """The stable JSON shape of one problem."""
-        return {
+        """The stable JSON shape of one problem (`"suppressed": true` added only when baselined)."""
+        data: dict[str, object] = {
             "rule": self.rule,
             "severity": self.severity.value,
             "path": self.path,
@@ -42,3 +46,6 @@ class Problem:
             "message": self.message,
             "policy": self.policy,
         }
+        if self.suppressed:
+            data["suppressed"] = True
+        return data

@@ -1,0 +1,62 @@
+"""Baselines: adopt the linter on a legacy set without fixing everything first.
+
+A finding is matched by rule, the PolicyId of its file, and the identity of the element it points
+at (the chain of Ids from the root, e.g. `TechnicalProfile[REST-X]/Metadata/Item[DebugMode]`), so a
+baselined finding stays baselined when lines move; a new one is reported.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from lxml import etree
+
+from toolkit.lint.problem import Problem
+
+#: attributes that name an element among its siblings, in order of preference
+NAMING = ("Id", "Key", "ReferenceId", "TechnicalProfileReferenceId", "ClaimTypeReferenceId", "Order", "StringId", "Type")
+
+
+class BaselineError(Exception):
+    """A baseline file that cannot be read (exit 2)."""
+
+
+def identity(el: etree._Element, attr: str | None = None) -> str:
+    """`ClaimsProviders/ClaimsProvider/TechnicalProfiles/TechnicalProfile[REST-X]/Metadata/Item[DebugMode]@Key`."""
+    parts = []
+    node: etree._Element | None = el
+    while node is not None and isinstance(node.tag, str):
+        name = etree.QName(node).localname
+        label = next((node.get(a) for a in NAMING if node.get(a)), None)
+        parts.append(f"{name}[{label}]" if label else name)
+        node = node.getparent()
+    return "/".join(reversed(parts)) + (f"@{attr}" if attr else "")
+
+
+def key(problem: Problem) -> tuple[str, str, str]:
+    """What a baseline entry matches on."""
+    return (problem.rule, problem.file_policy, problem.identity)
+
+
+def write(path: str | Path, problems: Iterable[Problem]) -> int:
+    """Record findings; returns how many."""
+    entries = sorted({key(p): p for p in problems}.items())
+    data = {
+        "version": 1,
+        "findings": [{"rule": k[0], "policy": k[1], "identity": k[2], "path": p.path, "message": p.message} for k, p in entries],
+    }
+    Path(path).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    return len(entries)
+
+
+def load(path: str | Path) -> set[tuple[str, str, str]]:
+    """The findings a baseline file records."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return {(e["rule"], e["policy"], e["identity"]) for e in data["findings"]}
+    except OSError as exc:
+        raise BaselineError(f"{path}: cannot read baseline: {exc.strerror or exc}") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BaselineError(f"{path}: not a b2c-toolkit baseline ({exc.__class__.__name__})") from None
