@@ -36,6 +36,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("--schema", metavar="FILE", help="TrustFrameworkPolicy_0.3.0.0.xsd for XSD001 (default: found beside the policies)")
     p.add_argument("--settings", metavar="FILE", help="appsettings.json whose values render {Settings:X} placeholders before linting")
     p.add_argument("--environment", metavar="NAME", help="the appsettings.json environment to render (needed when it has several)")
+    p.add_argument(
+        "--fix", action="store_true", help="apply mechanical fixes (REST001, REST002, SSO001, DEP001, DEP002) in place, then lint"
+    )
     p.add_argument("--baseline", metavar="FILE", help="report findings recorded in FILE as suppressed: they do not fail the run")
     p.add_argument("--write-baseline", metavar="FILE", help="record every current finding in FILE (then adopt it with --baseline)")
     p.add_argument(
@@ -56,7 +59,7 @@ def run_lint(args: argparse.Namespace) -> int:
     from toolkit.lint.baseline import load as load_baseline
     from toolkit.lint.baseline import write as write_baseline
     from toolkit.lint.formatters import FORMATS
-    from toolkit.lint.linter import lint
+    from toolkit.lint.linter import fix, lint
     from toolkit.lint.schema import SchemaError
     from toolkit.lint.settings import SettingsError, load_settings
 
@@ -86,6 +89,12 @@ def run_lint(args: argparse.Namespace) -> int:
         return 2
     if args.print_upload_order:
         return print_upload_order(args.paths, config)
+    if args.fix:
+        if config.settings is not None:
+            print("b2c-toolkit lint: --fix edits the source files; it cannot be combined with --settings", file=sys.stderr)
+            return 2
+        for path, count in sorted(fix(args.paths, config).items()):
+            print(f"b2c-toolkit lint: fixed {path} ({count} edit{'s' if count > 1 else ''})", file=sys.stderr)
     try:
         baseline = load_baseline(args.baseline) if args.baseline else None
         report = lint(args.paths, config, baseline)

@@ -93,6 +93,21 @@ def _load(paths: list[str | os.PathLike[str]], config: Config) -> tuple[PolicySe
     return PolicySet(files, {key(b) for b in config.external_bases}), errors
 
 
+def fix(paths: Iterable[str | os.PathLike[str]], config: Config | None = None) -> dict[str, int]:
+    """Apply the mechanical fixes (see `toolkit.lint.fix`); returns edits per file path."""
+    from toolkit.lint import fix as fixes
+
+    config = config or Config()
+    policy_set, _ = _load(list(paths), config)
+    rules = [r for r in all_rules() if r.id in fixes.FIXERS and config.enabled(r.id, "")]
+    raw = [
+        (r, finding, policy)
+        for r, finding, policy in _run(rules, policy_set)
+        if not policy_set.owner(finding.element).suppressions.suppresses(r.id, finding.element.sourceline or 0)
+    ]
+    return {f.display: n for f, n in fixes.apply(raw, policy_set).items()}
+
+
 def load_set(paths: Iterable[str | os.PathLike[str]], config: Config | None = None) -> PolicySet:
     """The policy files under `paths`, linked into chains (unreadable files left out)."""
     return _load(list(paths), config or Config())[0]

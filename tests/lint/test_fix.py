@@ -1,0 +1,59 @@
+"""--fix: minimal, idempotent edits, proven by linting again."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tests.lint.policies import BASE, RP, clean_set, write
+from toolkit.lint import Config, lint
+from toolkit.lint.linter import fix
+
+FRAGILE = Path(__file__).resolve().parents[2] / "policies" / "antipatterns" / "fragile"
+FIXABLE = {"REST001", "REST002", "DEP001", "DEP002", "SSO001"}
+
+
+def rules(path: Path) -> set[str]:
+    return {p.rule for p in lint([path]).problems}
+
+
+def test_fix_removes_mechanical_findings_and_keeps_the_rest(tmp_path, shared):
+    shutil.copytree(FRAGILE, tmp_path / "fragile")
+    before = (tmp_path / "fragile" / "TrustFrameworkBase.xml").read_text()
+    assert rules(tmp_path) & FIXABLE == {"DEP001", "REST001"}
+    edits = fix([tmp_path])
+    assert sum(edits.values()) == 2  # DeploymentMode, one Metadata insertion
+    after = (tmp_path / "fragile" / "TrustFrameworkBase.xml").read_text()
+    assert rules(tmp_path) & FIXABLE == set()
+    assert "REST003" in rules(tmp_path)  # not mechanical: left for a person
+    # minimal: only the edited lines differ, comments and layout stay
+    changed = [line for line in after.splitlines() if line not in before.splitlines()]
+    assert len(changed) == 4 and all("Production" in c or "<Item Key=" in c for c in changed)
+    assert "A FRAGILE policy set" in after
+    assert fix([tmp_path]) == {}  # idempotent
+    xsd = Config(select=["XSD001"], schema=str(shared / "corpus" / "xsd" / "TrustFrameworkPolicy_0.3.0.0.xsd"))
+    assert lint([tmp_path], xsd).problems == []  # still schema-valid
+
+
+def test_fix_session_provider_and_developer_mode(tmp_path):
+    base = BASE.replace('<UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>', "</TechnicalProfile>")
+    insights = '<JourneyInsights TelemetryEngine="ApplicationInsights" InstrumentationKey="00000000-0000-0000-0000-000000000000" DeveloperMode="true" ClientEnabled="false" ServerEnabled="true" TelemetryVersion="1.0.0" />'
+    rp = RP.replace("</SessionExpiryInSeconds>", "</SessionExpiryInSeconds>" + insights)
+    base = base.replace(
+        '<OrchestrationStep Order="2" Type="SendClaims"',
+        '<OrchestrationStep Order="2" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="L" TechnicalProfileReferenceId="REST-GetLoyalty" /></ClaimsExchanges></OrchestrationStep><OrchestrationStep Order="3" Type="SendClaims"',
+    )
+    write(tmp_path, clean_set(base=base, rp=rp))
+    assert {"SSO001", "DEP002"} <= rules(tmp_path)
+    fix([tmp_path])
+    assert not ({"SSO001", "DEP002"} & rules(tmp_path))
+    assert 'DeveloperMode="false"' in (tmp_path / "SignUpOrSignin.xml").read_text()
+
+
+def test_fix_respects_suppressions(tmp_path):
+    files = clean_set(ext_attrs='DeploymentMode="Development"')
+    files["Extensions.xml"] = files["Extensions.xml"].replace(
+        "<TrustFrameworkPolicy", "<!-- b2c-toolkit: disable-file=DEP001 -->\n<TrustFrameworkPolicy", 1
+    )
+    write(tmp_path, files)
+    assert fix([tmp_path]) == {}
