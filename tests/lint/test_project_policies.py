@@ -11,7 +11,7 @@ POLICIES = Path(__file__).resolve().parents[2] / "policies"
 
 def test_resilient_set_has_no_errors_or_warnings():
     report = lint([POLICIES / "resilient"])
-    assert report.files == 3
+    assert report.files == 7
     assert {p.rule for p in report.problems} <= {"LIM001", "BOT001"}  # advisory infos
     assert all(p.severity.value == "info" for p in report.problems)
 
@@ -28,3 +28,10 @@ def test_project_policies_are_schema_valid(shared):
 
     config = Config(select=["XSD001"], schema=str(shared / "corpus" / "xsd" / "TrustFrameworkPolicy_0.3.0.0.xsd"))
     assert lint([POLICIES], config).problems == []
+
+
+def test_emulator_takes_lifetimes_from_the_resilient_set():
+    from toolkit.emulator.policies import lifetimes_from_policies
+    from toolkit.emulator.tokens import Lifetimes
+
+    assert lifetimes_from_policies(POLICIES / "resilient") == Lifetimes(3600, 3600, 1209600, 7776000, 86400)

@@ -181,7 +181,8 @@ def _has_captcha(policy: Effective, tp: TechnicalProfile) -> bool:
 
 @rule("BOT001", "Bot-exposed step without CAPTCHA", Severity.INFO, Scope.CHAIN, "add-captcha")
 def no_captcha(policy: Effective) -> Iterator[Finding]:
-    """A sign-up page, sign-in page or phone-factor profile has no CAPTCHA
+    """A sign-up page (a validation profile creates directory users), sign-in page or
+    phone-factor profile has no CAPTCHA
     (`setting.enableCaptchaChallenge` plus a `CaptchaControl` display control). A warning when
     the page also calls a REST API before the user is authenticated (a REST validation profile
     that runs before the credential check).
@@ -203,7 +204,8 @@ def no_captcha(policy: Effective) -> Iterator[Finding]:
     sign_in = _sign_in_profiles(policy)
     for tp in policy.profiles_in_use:
         validations = [policy.technical_profiles.get(v.get("ReferenceId", "")) for v in tp.validation_profiles]
-        signs_up = any(v is not None and v.kind == "AAD" and v.meta_is("Operation", "Write") for v in validations)
+        # a write that refuses existing users creates them: a sign-up (profile and password writes don't)
+        signs_up = any(v is not None and v.kind == "AAD" and v.meta_is("Operation", "Write") and v.meta_is("RaiseErrorIfClaimsPrincipalAlreadyExists", "true") for v in validations)
         exposed = (tp.kind == "SelfAsserted" and (signs_up or tp.id.casefold() in sign_in)) or tp.kind == "PhoneFactor"
         if not exposed or _has_captcha(policy, tp):
             continue
