@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from toolkit.lint import lint
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
@@ -23,11 +25,11 @@ def test_fragile_set_shows_the_anti_patterns():
     }  # fmt: skip
 
 
-def test_project_policies_are_schema_valid(shared):
+def test_resilient_and_fragile_sets_are_schema_valid(shared):
     from toolkit.lint import Config
 
     config = Config(select=["XSD001"], schema=str(shared / "corpus" / "xsd" / "TrustFrameworkPolicy_0.3.0.0.xsd"))
-    assert lint([POLICIES], config).problems == []
+    assert lint([POLICIES / "resilient", POLICIES / "antipatterns" / "fragile"], config).problems == []
 
 
 def test_emulator_takes_lifetimes_from_the_resilient_set():
@@ -35,3 +37,29 @@ def test_emulator_takes_lifetimes_from_the_resilient_set():
     from toolkit.emulator.tokens import Lifetimes
 
     assert lifetimes_from_policies(POLICIES / "resilient") == Lifetimes(3600, 3600, 1209600, 7776000, 86400)
+
+
+ANTIPATTERNS = sorted(p.name for p in (POLICIES / "antipatterns").iterdir() if p.is_dir() and p.name != "fragile")
+#: a rule whose example cannot avoid another: JavaScript needs a legacy layout to be wrong
+COMPANIONS = {"ui004": {"UI003"}}
+
+
+def test_every_rule_has_an_antipattern_set():
+    from toolkit.lint.registry import all_rules
+
+    # INH005 would need a 1 MB file or 201 policies in the repository
+    assert {r.id.lower() for r in all_rules()} - set(ANTIPATTERNS) == {"inh005"}
+
+
+@pytest.mark.parametrize("name", ANTIPATTERNS)
+def test_antipattern_set_raises_its_rule_and_no_other_error_or_warning(name, shared):
+    from toolkit.lint import Config
+
+    rule = name.upper()
+    xsd = str(shared / "corpus" / "xsd" / "TrustFrameworkPolicy_0.3.0.0.xsd")
+    config = Config(schema=xsd) if rule == "XSD001" else Config(ignore=["XSD001"])
+    report = lint([POLICIES / "resilient", POLICIES / "antipatterns" / name], config)
+    raised = {p.rule for p in report.problems if f"/{name}/" in p.path or f"B2C_1A_AP_{rule}" in p.policy}
+    assert rule in raised
+    others = {p.rule for p in report.problems if p.severity.value != "info" and p.rule != rule} - COMPANIONS.get(name, set())
+    assert others == set()

@@ -163,8 +163,7 @@ class TechnicalProfile:
         for tp in reversed(self.lineage):
             for decl in tp.decls:
                 for el in decl.iterfind(q(path)):
-                    merged.pop(el.get(key_attr, ""), None)
-                    merged[el.get(key_attr, "")] = el
+                    merged[el.get(key_attr, "")] = el  # a child's entry replaces the parent's, in place
         return list(merged.values())
 
     @cached_property

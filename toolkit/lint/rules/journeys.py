@@ -82,8 +82,14 @@ def send_claims(policy: Effective) -> Iterator[Finding]:
             continue
         steps = journey.steps
         sends = [s for s in steps if s.get("Type") == "SendClaims"]
+        transfers = any(
+            policy.sub_journeys.get(c.get("SubJourneyReferenceId", "")) is not None
+            and policy.sub_journeys[c.get("SubJourneyReferenceId", "")].journey_type == "Transfer"
+            for s in steps
+            for c in s.iterfind(q("JourneyList/Candidate"))
+        )
         if not sends:
-            if journey.tag == "UserJourney":
+            if journey.tag == "UserJourney" and not transfers:  # a Transfer sub-journey sends the claims
                 yield Finding(journey.definition, f"UserJourney {journey.id!r} has no SendClaims step, so no token is issued")
             continue
         # Older services rejected these (AADB2C90049/90050); deployed Microsoft samples still

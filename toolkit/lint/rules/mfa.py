@@ -205,7 +205,13 @@ def no_captcha(policy: Effective) -> Iterator[Finding]:
     for tp in policy.profiles_in_use:
         validations = [policy.technical_profiles.get(v.get("ReferenceId", "")) for v in tp.validation_profiles]
         # a write that refuses existing users creates them: a sign-up (profile and password writes don't)
-        signs_up = any(v is not None and v.kind == "AAD" and v.meta_is("Operation", "Write") and v.meta_is("RaiseErrorIfClaimsPrincipalAlreadyExists", "true") for v in validations)
+        signs_up = any(
+            v is not None
+            and v.kind == "AAD"
+            and v.meta_is("Operation", "Write")
+            and v.meta_is("RaiseErrorIfClaimsPrincipalAlreadyExists", "true")
+            for v in validations
+        )
         exposed = (tp.kind == "SelfAsserted" and (signs_up or tp.id.casefold() in sign_in)) or tp.kind == "PhoneFactor"
         if not exposed or _has_captcha(policy, tp):
             continue
