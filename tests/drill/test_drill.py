@@ -10,7 +10,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "toolkit" / "drill" / "scorecard.schema.json").read_text())
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((ROOT / "toolkit" / "drill" / "scorecard.schema.json").read_text())
 
 
 def drill(out: Path, *args: str) -> tuple[int, dict, str]:
@@ -39,7 +40,7 @@ def drill(out: Path, *args: str) -> tuple[int, dict, str]:
 
 
 def test_short_drill_passes_with_a_valid_scorecard(tmp_path):
-    code, card, output = drill(tmp_path)
+    code, card, output = drill(tmp_path, "--policies", str(ROOT / "policies" / "resilient"))
     assert code == 0, output
     jsonschema.validate(card, SCHEMA)
     assert [p["name"] for p in card["phases"]] == ["baseline", "outage", "recovery"]
@@ -50,6 +51,7 @@ def test_short_drill_passes_with_a_valid_scorecard(tmp_path):
     for name in ("report.html", "locust_stats.csv", "timeline.png", "ops.jsonl", "phases.json"):
         assert (tmp_path / name).stat().st_size > 0, name
     assert "PASSED" in output and "phase outage" in output and "handled/failed so far" in output  # summary and progress
+    assert "lifetimes from" in (tmp_path / "emulator.log").read_text()  # --policies reached the emulator
 
 
 def test_fragile_app_fails_its_objectives(tmp_path):
@@ -71,7 +73,12 @@ def test_distributed_mode_gives_the_same_scorecard_shape(tmp_path):
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["--scenario", "nope"], "no scenario"), (["--weights", "x=1"], "bad persona weight"), (["--workers", "-1"], "--workers")],
+    [
+        (["--scenario", "nope"], "no scenario"),
+        (["--weights", "x=1"], "bad persona weight"),
+        (["--workers", "-1"], "--workers"),
+        (["--policies", "nowhere"], "not a folder"),
+    ],
 )
 def test_usage_errors_exit_2(tmp_path, args, message):
     proc = subprocess.run(

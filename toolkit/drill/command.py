@@ -26,6 +26,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("--out", help="results folder (default: drill-results/SCENARIO)")
     p.add_argument("--workers", type=int, default=0, help="Locust worker processes (master/worker mode); 0 = one local process")
     p.add_argument("--weights", default="", help="persona weights, e.g. signed_in=4,new_sign_in=2,anonymous=1,api_caller=2")
+    p.add_argument("--policies", metavar="DIR", help="the emulator takes token lifetimes and session length from this policy set")
     p.add_argument(
         "--fragile", action="store_true", help="run the app with APP_RESILIENCE=off (what typical samples do), to see the objectives fail"
     )
@@ -42,13 +43,16 @@ def run_drill(args: argparse.Namespace) -> int:
             raise scenarios.ScenarioError("--workers must be >= 0")
         weights = scenarios.parse_weights(args.weights) if args.weights else None
         scenario = scenarios.load(args.scenario, args.users, args.duration, weights)
+        policies = Path(args.policies) if args.policies else None
+        if policies is not None and not policies.is_dir():
+            raise scenarios.ScenarioError(f"--policies {policies}: not a folder")
     except scenarios.ScenarioError as exc:
         print(f"b2c-toolkit drill: {exc}", file=sys.stderr)
         return 2
     out = Path(args.out or f"drill-results/{scenario.name}")
     env = {"APP_RESILIENCE": "off"} if args.fragile else None
     try:
-        card = run(scenario, out, workers=args.workers, app_env=env)
+        card = run(scenario, out, workers=args.workers, app_env=env, policies=policies)
     except (DrillError, RuntimeError, OSError) as exc:
         print(f"b2c-toolkit drill: {exc}", file=sys.stderr)
         return 3

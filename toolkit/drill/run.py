@@ -37,7 +37,12 @@ def _progress_line(out: Path, scenario: Scenario, elapsed: float) -> str:
 
 
 def run(
-    scenario: Scenario, out: Path, workers: int = 0, app_env: dict[str, str] | None = None, say: Callable[[str], None] = print
+    scenario: Scenario,
+    out: Path,
+    workers: int = 0,
+    app_env: dict[str, str] | None = None,
+    say: Callable[[str], None] = print,
+    policies: Path | None = None,
 ) -> dict[str, Any]:
     """Run `scenario`, write everything to `out`, return the scorecard."""
     out.mkdir(parents=True, exist_ok=True)
@@ -45,7 +50,8 @@ def run(
         (out / stale).unlink(missing_ok=True)
     state = out / "emulator-state"
     say(f"drill {scenario.name}: {scenario.users} users for {scenario.duration_s:.0f} s, results in {out}")
-    emulator = processes.start_emulator(state, log=out / "emulator.log")
+    extra = ["--policies", str(policies)] if policies else None
+    emulator = processes.start_emulator(state, extra=extra, log=out / "emulator.log")
     app = None
     try:
         app = processes.start_app(state, out / "app", workers=2, threads=16, env=app_env, log=out / "app.log")

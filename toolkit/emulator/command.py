@@ -84,6 +84,8 @@ def run_emulator(args: argparse.Namespace) -> int:
 
     def ready(url: str) -> None:
         print(f"B2C emulator on {url}  tenant {state.tenant.domain}  CA {state.ca_bundle}", flush=True)
+        if lifetimes is not None:
+            print(f"lifetimes from {args.policies}: {lifetimes}", flush=True)
         print(
             f"authority: {url}/{state.tenant.domain}/B2C_1A_signup_signin   (b2c-toolkit emulator --print-config for the rest)", flush=True
         )
