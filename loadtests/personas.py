@@ -71,16 +71,9 @@ def full_sign_in(user: Persona, username: str, password: str, next_path: str = "
     """app login → B2C page → SelfAsserted → confirmed → app callback. Returns `ok`, or
     `handled` when the app answered its sign-in-unavailable page. Raises FlowError otherwise."""
     name = user.persona
-    with user.client.get(
-        "/auth/login", params={"next": next_path}, allow_redirects=False, name=f"{name} 1 app /auth/login", catch_response=True
-    ) as reply:
-        if reply.status_code == 503:
-            reply.success()
-            return "handled"
-        if reply.status_code != 302:
-            reply.failure(f"HTTP {reply.status_code}")
-            raise flows.FlowError(f"app login answered {reply.status_code}")
-        authorize = reply.headers["Location"]
+    authorize = _app_redirect(user, "/auth/login", {"next": next_path}, f"{name} 1 app /auth/login")
+    if authorize is None:
+        return "handled"
     page = flows.open_page(user.client, authorize, name=f"{name} 2 b2c authorize")
     if isinstance(page, flows.Page):
         result = flows.submit(user.client, page, {"signInName": username, "password": password}, name=f"{name} 3 b2c SelfAsserted")
@@ -89,16 +82,20 @@ def full_sign_in(user: Persona, username: str, password: str, next_path: str = "
         page = flows.confirm(user.client, page, name=f"{name} 4 b2c confirmed")
     if not isinstance(page, flows.Arrival):
         raise flows.FlowError("no way back to the app")
-    with user.client.get(
-        page.url, params=page.params, allow_redirects=False, name=f"{name} 5 app /auth/callback", catch_response=True
-    ) as back:
-        if back.status_code == 503:
-            back.success()
-            return "handled"
-        if back.status_code != 302:
-            back.failure(f"HTTP {back.status_code}")
-            raise flows.FlowError(f"callback answered {back.status_code}")
-    return "ok"
+    landed = _app_redirect(user, page.url, page.params, f"{name} 5 app /auth/callback")
+    return "handled" if landed is None else "ok"
+
+
+def _app_redirect(user: Persona, url: str, params: dict[str, str], name: str) -> str | None:
+    """The app's redirect target, or None when it answered its sign-in-unavailable page (503)."""
+    with user.client.get(url, params=params, allow_redirects=False, name=name, catch_response=True) as reply:
+        if reply.status_code == 503:
+            reply.success()
+            return None
+        if reply.status_code != 302:
+            reply.failure(f"HTTP {reply.status_code}")
+            raise flows.FlowError(f"{name} answered {reply.status_code}")
+        return str(reply.headers["Location"])
 
 
 class SignedIn(Persona):
