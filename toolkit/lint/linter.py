@@ -125,8 +125,9 @@ def _run(rules: list[Rule], policy_set: PolicySet) -> Iterator[tuple[Rule, Findi
     chain_rules = [r for r in rules if r.scope is Scope.CHAIN]
     for effective in policy_set.effective_policies():
         for r in chain_rules:
-            if r.per_content:
-                findings = effective.merged.once(("rule", r.id), lambda r=r, e=effective: list(r.check(e)))  # type: ignore[misc]
+            if r.per_content or r.per_journeys:
+                key = ("rule", r.id, effective.journey_refs if r.per_journeys else None)
+                findings = effective.merged.once(key, lambda r=r, e=effective: list(r.check(e)))  # type: ignore[misc]
             else:
                 findings = list(r.check(effective))
             for finding in findings:

@@ -365,7 +365,8 @@ class Effective:
     # -- reachability -----------------------------------------------------------------------
 
     @cached_property
-    def _journey_refs(self) -> tuple[str, ...]:
+    def journey_refs(self) -> tuple[str, ...]:
+        """What reachability depends on: the journeys the relying party names."""
         rp = self.relying_party
         if rp is None:
             return ()
@@ -376,19 +377,19 @@ class Effective:
     @property
     def journeys_in_use(self) -> list[Journey]:
         """Journeys an RP runs (see `_journeys_in_use`), shared by RPs with the same journeys."""
-        return self.merged.once(("journeys", self._journey_refs), self._journeys_in_use)
+        return self.merged.once(("journeys", self.journey_refs), self._journeys_in_use)
 
     @property
     def profiles_in_use(self) -> list[TechnicalProfile]:
         """Profiles the journeys in use run (see `_profiles_in_use`)."""
-        return self.merged.once(("profiles", self._journey_refs), self._profiles_in_use)
+        return self.merged.once(("profiles", self.journey_refs), self._profiles_in_use)
 
     def _journeys_in_use(self) -> list[Journey]:
         """Journeys an RP runs: DefaultUserJourney, endpoint journeys, and the sub-journeys they
         invoke. For a chain without a RelyingParty, every journey of the chain."""
-        if not self._journey_refs:
+        if not self.journey_refs:
             return [*self.user_journeys.values(), *self.sub_journeys.values()]
-        refs = self._journey_refs[1:]
+        refs = self.journey_refs[1:]
         found: dict[int, Journey] = {}
         todo = [self.user_journeys[r] for r in refs if r in self.user_journeys]
         while todo:
@@ -405,7 +406,7 @@ class Effective:
 
     def step_profiles(self) -> list[tuple[Journey, Element, Element, TechnicalProfile]]:
         """`(journey, step, ClaimsExchange, profile)` for every exchange of the journeys in use."""
-        return self.merged.once(("steps", self._journey_refs), lambda: list(self._step_profiles()))
+        return self.merged.once(("steps", self.journey_refs), lambda: list(self._step_profiles()))
 
     def _step_profiles(self) -> Iterator[tuple[Journey, Element, Element, TechnicalProfile]]:
         for journey in self.journeys_in_use:

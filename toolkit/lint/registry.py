@@ -52,6 +52,9 @@ class Rule:
     #: a CHAIN rule that reads only merged content (never the relying party or reachability):
     #: run once per distinct merged content instead of once per relying party
     per_content: bool = False
+    #: a CHAIN rule that reads merged content and the journeys in use, never the relying party's
+    #: own elements: run once per distinct (merged content, journeys)
+    per_journeys: bool = False
 
     @property
     def doc(self) -> str:
@@ -65,7 +68,14 @@ _RULES: dict[str, Rule] = {}
 
 
 def rule(
-    rule_id: str, title: str, severity: Severity, scope: Scope, doc_page: str, *, per_content: bool = False
+    rule_id: str,
+    title: str,
+    severity: Severity,
+    scope: Scope,
+    doc_page: str,
+    *,
+    per_content: bool = False,
+    per_journeys: bool = False,
 ) -> Callable[[Callable[[Any], Iterator[Finding]]], Callable[[Any], Iterator[Finding]]]:
     """Register a rule. `doc_page` is the Microsoft Learn page (relative to the B2C docs, or absolute)."""
 
@@ -73,7 +83,7 @@ def rule(
         if rule_id in _RULES:
             raise ValueError(f'rule "{rule_id}" registered twice')
         uri = doc_page if doc_page.startswith("https://") else LEARN + doc_page
-        _RULES[rule_id] = Rule(rule_id, title, severity, scope, check, uri, per_content)
+        _RULES[rule_id] = Rule(rule_id, title, severity, scope, check, uri, per_content, per_journeys)
         return check
 
     return register

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.lint.policies import ADVISORY, BASE, clean_set, provider, rest_profile, rule_ids, rules_of, run
+from tests.lint.policies import ADVISORY, BASE, RP, clean_set, policy, provider, rest_profile, rule_ids, rules_of, run
 from toolkit.lint import Config
 
 RESILIENT = rest_profile()
@@ -134,3 +134,12 @@ def test_direct_rest_step_and_blocking_validation(tmp_path):
     report = run(tmp_path, clean_set(base=base))
     severities = sorted((p.rule, p.severity.value) for p in report.problems)
     assert severities == [("REST009", "info"), ("REST009", "warning")]
+
+
+def test_relying_parties_on_one_journey_share_the_finding(tmp_path):
+    # REST rules run once per (merged content, journeys): both relying parties must still be named
+    override = provider('<TechnicalProfile Id="REST-GetLoyalty"><Metadata><Item Key="DebugMode">true</Item></Metadata></TechnicalProfile>')
+    files = clean_set(extensions=override)
+    files["Other.xml"] = policy("B2C_1A_other", RP, base="B2C_1A_TrustFrameworkExtensions")
+    (problem,) = run(tmp_path, files).problems
+    assert (problem.rule, problem.policy) == ("REST005", "B2C_1A_other, B2C_1A_signup_signin")

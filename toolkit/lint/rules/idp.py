@@ -23,6 +23,7 @@ _PLACEHOLDER = re.compile(r"\{|\}|\$\(|#\{")
     Severity.INFO,
     Scope.CHAIN,
     "https://learn.microsoft.com/entra/architecture/resilient-end-user-experience",
+    per_journeys=True,
 )
 def single_idp(policy: Effective) -> Iterator[Finding]:
     """The journey's sign-in choices are exactly one federated identity provider, with no local
@@ -51,7 +52,7 @@ def single_idp(policy: Effective) -> Iterator[Finding]:
                 yield Finding(selections[0], f"{journey.id!r} offers only {targets[0].id}: no way to sign in when it is down")
 
 
-@rule("IDP002", "IdP endpoint not HTTPS", Severity.ERROR, Scope.CHAIN, "https-cipher-tls-requirements")
+@rule("IDP002", "IdP endpoint not HTTPS", Severity.ERROR, Scope.CHAIN, "https-cipher-tls-requirements", per_journeys=True)
 def idp_endpoint_not_https(policy: Effective) -> Iterator[Finding]:
     """A federated identity provider's metadata, authorization, token, claims or end-session
     endpoint is not `https`.

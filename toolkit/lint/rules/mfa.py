@@ -25,6 +25,7 @@ def _verifies_email(tp: TechnicalProfile) -> bool:
     Severity.INFO,
     Scope.CHAIN,
     "https://learn.microsoft.com/entra/architecture/resilient-end-user-experience",
+    per_journeys=True,
 )
 def phone_only(policy: Effective) -> Iterator[Finding]:
     """The journey reaches a phone-factor profile and no alternative factor (one-time password by
@@ -92,7 +93,14 @@ def _class_size(character_set: str) -> int:
     return len(chars)
 
 
-@rule("MFA003", "OTP generation settings out of range", Severity.ERROR, Scope.CHAIN, "one-time-password-technical-profile#metadata")
+@rule(
+    "MFA003",
+    "OTP generation settings out of range",
+    Severity.ERROR,
+    Scope.CHAIN,
+    "one-time-password-technical-profile#metadata",
+    per_journeys=True,
+)
 def otp_out_of_range(policy: Effective) -> Iterator[Finding]:
     """A one-time-password profile generating codes sets `CodeExpirationInSeconds` outside 60..1200,
     or a `CharacterSet` with fewer than 10 distinct characters.
@@ -123,7 +131,7 @@ def otp_out_of_range(policy: Effective) -> Iterator[Finding]:
             yield Finding(tp.where("CharacterSet"), f"{tp.id}: CharacterSet {charset!r} has fewer than 10 distinct characters")
 
 
-@rule("MFA004", "Email verification disabled", Severity.WARNING, Scope.CHAIN, "disable-email-verification")
+@rule("MFA004", "Email verification disabled", Severity.WARNING, Scope.CHAIN, "disable-email-verification", per_journeys=True)
 def email_verification_disabled(policy: Effective) -> Iterator[Finding]:
     """A self-asserted profile in use sets `EnforceEmailVerification` to `false`.
 
@@ -179,7 +187,7 @@ def _has_captcha(policy: Effective, tp: TechnicalProfile) -> bool:
     return False
 
 
-@rule("BOT001", "Bot-exposed step without CAPTCHA", Severity.INFO, Scope.CHAIN, "add-captcha")
+@rule("BOT001", "Bot-exposed step without CAPTCHA", Severity.INFO, Scope.CHAIN, "add-captcha", per_journeys=True)
 def no_captcha(policy: Effective) -> Iterator[Finding]:
     """A sign-up page (a validation profile creates directory users), sign-in page or
     phone-factor profile has no CAPTCHA

@@ -35,7 +35,14 @@ def _message_set(policy: Effective, tp: TechnicalProfile, string_id: str) -> boo
     return tp.item(string_id) is not None or ("ErrorMessage", string_id) in policy.localized_strings
 
 
-@rule("REST001", "No generic REST failure message", Severity.WARNING, Scope.CHAIN, "restful-technical-profile#error-handling")
+@rule(
+    "REST001",
+    "No generic REST failure message",
+    Severity.WARNING,
+    Scope.CHAIN,
+    "restful-technical-profile#error-handling",
+    per_journeys=True,
+)
 def no_failure_message(policy: Effective) -> Iterator[Finding]:
     """A REST technical profile in use has no `DefaultUserMessageIfRequestFailed`, in its merged
     metadata or as an `ErrorMessage` localized string.
@@ -65,7 +72,7 @@ def no_failure_message(policy: Effective) -> Iterator[Finding]:
             )
 
 
-@rule("REST002", "No circuit-breaker messages", Severity.INFO, Scope.CHAIN, "restful-technical-profile#error-handling")
+@rule("REST002", "No circuit-breaker messages", Severity.INFO, Scope.CHAIN, "restful-technical-profile#error-handling", per_journeys=True)
 def no_breaker_messages(policy: Effective) -> Iterator[Finding]:
     """A REST profile has a generic failure message but none of `UserMessageIfCircuitOpen`,
     `UserMessageIfRequestTimeout` or `UserMessageIfDnsResolutionFailed`.
@@ -88,7 +95,7 @@ def no_breaker_messages(policy: Effective) -> Iterator[Finding]:
             yield Finding(tp.definition, f"REST profile {tp.id!r} sets no circuit-breaker message ({', '.join(BREAKER_MESSAGES)})")
 
 
-@rule("REST003", "Anonymous REST API", Severity.ERROR, Scope.CHAIN, "secure-rest-api")
+@rule("REST003", "Anonymous REST API", Severity.ERROR, Scope.CHAIN, "secure-rest-api", per_journeys=True)
 def anonymous_api(policy: Effective) -> Iterator[Finding]:
     """A REST profile in use has `AuthenticationType` `None`.
 
@@ -113,7 +120,7 @@ def anonymous_api(policy: Effective) -> Iterator[Finding]:
             yield Finding(tp.where("AuthenticationType"), f"REST profile {tp.id!r} calls its API anonymously (AuthenticationType None)")
 
 
-@rule("REST004", "AllowInsecureAuthInProduction enabled", Severity.ERROR, Scope.CHAIN, "secure-rest-api")
+@rule("REST004", "AllowInsecureAuthInProduction enabled", Severity.ERROR, Scope.CHAIN, "secure-rest-api", per_journeys=True)
 def insecure_auth_in_production(policy: Effective) -> Iterator[Finding]:
     """A REST profile in use sets `AllowInsecureAuthInProduction` to `true`.
 
@@ -135,7 +142,7 @@ def insecure_auth_in_production(policy: Effective) -> Iterator[Finding]:
             yield Finding(tp.where("AllowInsecureAuthInProduction"), f"REST profile {tp.id!r} allows insecure authentication in production")
 
 
-@rule("REST005", "REST DebugMode on", Severity.WARNING, Scope.CHAIN, "restful-technical-profile#metadata")
+@rule("REST005", "REST DebugMode on", Severity.WARNING, Scope.CHAIN, "restful-technical-profile#metadata", per_journeys=True)
 def debug_mode(policy: Effective) -> Iterator[Finding]:
     """A REST profile in use sets `DebugMode` to `true`.
 
@@ -161,6 +168,7 @@ def debug_mode(policy: Effective) -> Iterator[Finding]:
     Severity.ERROR,
     Scope.CHAIN,
     "api-connectors-overview#development-of-your-rest-api",
+    per_journeys=True,
 )
 def insecure_service_url(policy: Effective) -> Iterator[Finding]:
     """A REST profile's `ServiceUrl` is not `https`, or a claim is placed in its host name.
@@ -192,7 +200,14 @@ def insecure_service_url(policy: Effective) -> Iterator[Finding]:
             yield Finding(item, f"REST profile {tp.id!r} ServiceUrl puts a claim in the host name")
 
 
-@rule("REST007", "Credential embedded in ServiceUrl", Severity.WARNING, Scope.CHAIN, "secure-rest-api#api-key-authentication")
+@rule(
+    "REST007",
+    "Credential embedded in ServiceUrl",
+    Severity.WARNING,
+    Scope.CHAIN,
+    "secure-rest-api#api-key-authentication",
+    per_journeys=True,
+)
 def credential_in_url(policy: Effective) -> Iterator[Finding]:
     """A REST profile's `ServiceUrl` carries a secret-like query parameter (`code=`, `key=`, `sig=`,
     `token=`, …).
@@ -243,6 +258,7 @@ REQUIRED_KEYS = {
     Severity.ERROR,
     Scope.CHAIN,
     "restful-technical-profile#cryptographic-keys",
+    per_journeys=True,
 )
 def auth_keys_mismatch(policy: Effective) -> Iterator[Finding]:
     """A REST profile's `AuthenticationType` lacks the cryptographic keys it needs.
@@ -287,7 +303,7 @@ def auth_keys_mismatch(policy: Effective) -> Iterator[Finding]:
             yield Finding(where, f"REST profile {tp.id!r} uses ApiKeyHeader with {len(keys)} keys; exactly one header key is supported")
 
 
-@rule("REST009", "REST failure not contained in the journey", Severity.WARNING, Scope.CHAIN, "api-connectors-overview")
+@rule("REST009", "REST failure not contained in the journey", Severity.WARNING, Scope.CHAIN, "api-connectors-overview", per_journeys=True)
 def failure_not_contained(policy: Effective) -> Iterator[Finding]:
     """(a) An orchestration step calls a REST profile directly; (b, info) a REST validation
     profile lacks `ContinueOnError="true"`.

@@ -29,7 +29,14 @@ BEHAVIOUR_ORDER = (
 )
 
 
-@rule("SSO001", "No session provider referenced", Severity.INFO, Scope.CHAIN, "custom-policy-reference-sso#referencing-a-session-provider")
+@rule(
+    "SSO001",
+    "No session provider referenced",
+    Severity.INFO,
+    Scope.CHAIN,
+    "custom-policy-reference-sso#referencing-a-session-provider",
+    per_journeys=True,
+)
 def no_session_provider(policy: Effective) -> Iterator[Finding]:
     """A REST, claims-transformation, federated identity provider or token issuer profile run by
     an orchestration step has no `UseTechnicalProfileForSessionManagement` (after merging).

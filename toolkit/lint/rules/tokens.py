@@ -25,7 +25,7 @@ def _seconds(tp: TechnicalProfile, meta_key: str) -> int | None:
         return None
 
 
-@rule("TOK001", "JWT lifetimes outside documented range", Severity.ERROR, Scope.CHAIN, "configure-tokens")
+@rule("TOK001", "JWT lifetimes outside documented range", Severity.ERROR, Scope.CHAIN, "configure-tokens", per_journeys=True)
 def lifetime_out_of_range(policy: Effective) -> Iterator[Finding]:
     """A token issuer sets a lifetime outside the documented range: access and ID tokens
     300..86400 s, refresh tokens 86400..7776000 s, the rolling window 86400..31536000 s.
@@ -51,7 +51,14 @@ def lifetime_out_of_range(policy: Effective) -> Iterator[Finding]:
                 yield Finding(item, f"{meta_key} {(item.text or '').strip()!r} is outside {low}..{high} seconds")
 
 
-@rule("TOK002", "Refresh lifetime longer than sliding window", Severity.ERROR, Scope.CHAIN, "configure-tokens#token-lifetime-behavior")
+@rule(
+    "TOK002",
+    "Refresh lifetime longer than sliding window",
+    Severity.ERROR,
+    Scope.CHAIN,
+    "configure-tokens#token-lifetime-behavior",
+    per_journeys=True,
+)
 def refresh_beyond_window(policy: Effective) -> Iterator[Finding]:
     """`rolling_refresh_token_lifetime_secs` is shorter than `refresh_token_lifetime_secs` while
     `allow_infinite_rolling_refresh_token` is not `true` (absent keys take their defaults,
@@ -85,7 +92,7 @@ def refresh_beyond_window(policy: Effective) -> Iterator[Finding]:
             )
 
 
-@rule("TOK003", "Token lifetimes below defaults", Severity.INFO, Scope.CHAIN, "service-limits#best-practices")
+@rule("TOK003", "Token lifetimes below defaults", Severity.INFO, Scope.CHAIN, "service-limits#best-practices", per_journeys=True)
 def lifetime_below_default(policy: Effective) -> Iterator[Finding]:
     """A token issuer sets a lifetime below B2C's default: access/ID tokens 3600 s, refresh
     1209600 s, rolling window 7776000 s.
