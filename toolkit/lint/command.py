@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 
@@ -45,6 +46,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "--print-upload-order",
         action="store_true",
         help="print each set's files parents first (for deploy pipelines) and exit; 1 on cycles",
+    )
+    p.add_argument(
+        "--print-prerequisites",
+        action="store_true",
+        help="print as JSON what the tenant needs before upload (policy keys, apps, IdP client ids, REST endpoints) and exit",
     )
     p.set_defaults(run=run_lint)
 
@@ -89,6 +95,8 @@ def run_lint(args: argparse.Namespace) -> int:
         return 2
     if args.print_upload_order:
         return print_upload_order(args.paths, config)
+    if args.print_prerequisites:
+        return print_prerequisites(args.paths, config)
     if args.fix:
         if config.settings is not None:
             print("b2c-toolkit lint: --fix edits the source files; it cannot be combined with --settings", file=sys.stderr)
@@ -133,6 +141,15 @@ def print_upload_order(paths: list[str], config: Config) -> int:
     for message in cycles:
         print(f"b2c-toolkit lint: {message}", file=sys.stderr)
     return 1 if cycles else 0
+
+
+def print_prerequisites(paths: list[str], config: Config) -> int:
+    """What the target tenant needs before upload, as JSON (see `toolkit.lint.prerequisites`)."""
+    from toolkit.lint.linter import load_set
+    from toolkit.lint.prerequisites import prerequisites
+
+    print(json.dumps(prerequisites(load_set(paths, config)), indent=2))
+    return 0
 
 
 def run_rules(args: argparse.Namespace) -> int:
