@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from toolkit.emulator.client import trusting_session
+from toolkit.resilience.http import trusting_session
 
 #: step(session, state) -> True when the request succeeded; `state` is the thread's own copy
 Step = Callable[[requests.Session, dict[str, Any]], bool]

@@ -23,7 +23,7 @@ from bench._load import hammer  # noqa: E402
 from tests.support import start_emulator, stop_emulator  # noqa: E402
 from toolkit import flows  # noqa: E402
 from toolkit.drill import processes  # noqa: E402
-from toolkit.emulator.client import trusting_session  # noqa: E402
+from toolkit.resilience.http import trusting_session  # noqa: E402
 
 
 def get(session: requests.Session, state: dict[str, Any]) -> bool:

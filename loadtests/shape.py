@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import gevent
-import requests
 from locust import LoadTestShape
 
 from loadtests.config import b2c_config
 from toolkit.drill import scenario as scenarios
+from toolkit.resilience.http import trusting_session
 
 
 class ScenarioShape(LoadTestShape):
@@ -39,9 +39,7 @@ class ScenarioShape(LoadTestShape):
             (out / "phases.json").write_text(json.dumps({"started_at": started, "scenario": scenario.name, "phases": phases}, indent=1))
 
         def play() -> None:
-            session = requests.Session()
-            session.trust_env = False
-            session.verify = config.get("ca_bundle") or True
+            session = trusting_session(config.get("ca_bundle"))
             session.delete(f"{base}/_emulator/faults", timeout=10)
             if scenario.timeline():
                 session.post(f"{base}/_emulator/timeline", json={"timeline": scenario.timeline()}, timeout=10).raise_for_status()

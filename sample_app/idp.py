@@ -16,7 +16,7 @@ import requests
 from flask import Flask, current_app
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from toolkit.resilience.http import IdpUnavailable, ResilientHttpClient, breaker_retry_after, new_breaker
+from toolkit.resilience.http import IdpUnavailable, ResilientHttpClient, breaker_retry_after, new_breaker, trusting_session
 from toolkit.resilience.keys import KeySet
 from toolkit.resilience.lastknown import LastKnownGood
 
@@ -71,9 +71,7 @@ class Idp:
             )
         else:
             # What public samples do: no timeouts, no retries, no breaker, no cache.
-            self.http = requests.Session()
-            self.http.trust_env = False
-            self.http.verify = ca or True
+            self.http = trusting_session(ca)
         self.http_cache: dict[Any, Any] = {}  # msal's, shared by every msal app of this process
         self.keys = KeySet(self.http, lambda: str(self.metadata()["jwks_uri"]))
         app.extensions["idp"] = self
@@ -89,9 +87,13 @@ class Idp:
         """`https://HOST/{tenant}/{policy}` (no trailing slash: msal needs it for B2C detection)."""
         return f"{self.config['B2C_BASE_URL'].rstrip('/')}/{self.config['B2C_TENANT']}/{policy or self.susi}"
 
+    def discovery_url(self, policy: str | None = None) -> str:
+        """Where `policy`'s OpenID Connect discovery document is."""
+        return self.authority(policy) + "/v2.0/.well-known/openid-configuration"
+
     def metadata(self, policy: str | None = None) -> dict[str, Any]:
         """The discovery document (in memory for an hour; last-known-good on failure)."""
-        url = self.authority(policy) + "/v2.0/.well-known/openid-configuration"
+        url = self.discovery_url(policy)
         cached = self._metadata.get(url)
         if cached is not None and time.monotonic() - cached[0] < 3600:
             return cached[1]
@@ -123,10 +125,10 @@ class Idp:
             self.metrics.latency.labels(endpoint).observe(seconds)
         if outcome == "ok":
             self.last_success = time.time()
-        elif outcome not in ("stale_cache",) and not outcome.startswith("http_4"):
-            self.last_failure = time.time()
-        if outcome == "stale_cache":
+        elif outcome == "stale_cache":
             self.metrics.degraded.labels("stale_metadata").inc()
+        elif not outcome.startswith("http_4"):  # a 4xx is the caller's error, not the IdP failing
+            self.last_failure = time.time()
 
     def available(self) -> tuple[bool, float]:
         """Whether sending a user to the IdP makes sense now, and else a Retry-After in seconds.
@@ -144,14 +146,13 @@ class Idp:
         with self._probe_lock:
             checked_at, ok = self._last_probe
             if time.monotonic() - checked_at >= interval:
-                ok = self.http.probe(self.authority() + "/v2.0/.well-known/openid-configuration")
+                ok = self.http.probe(self.discovery_url())
                 self._last_probe = (time.monotonic(), ok)
         return ok, 0.0 if ok else max(1.0, breaker_retry_after(self.breaker) or float(self.config["BREAKER_RESET_S"]))
 
     def status(self) -> dict[str, Any]:
         """What /status/idp reports."""
-        url = self.authority() + "/v2.0/.well-known/openid-configuration"
-        age = self.last_known_good.age(url) if self.last_known_good else None
+        age = self.last_known_good.age(self.discovery_url()) if self.last_known_good else None
         return {
             "resilience": "on" if self.resilient else "off",
             "breaker": {

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from sample_app.idp import IDP_ERRORS, idp
 from sample_app.security import login_required
+from toolkit.resilience.http import trusting_session
 
 bp = Blueprint("pages", __name__)
 LOG = logging.getLogger(__name__)
@@ -91,9 +92,6 @@ def call_api() -> str | Response:
 
 def _api_session() -> requests.Session:
     if "api_session" not in g:
-        s = requests.Session()
-        s.trust_env = False
-        s.verify = idp().config["B2C_CA_BUNDLE"] or True
-        g.api_session = s
+        g.api_session = trusting_session(idp().config["B2C_CA_BUNDLE"])
     session_: requests.Session = g.api_session
     return session_

@@ -328,7 +328,7 @@ def sets() -> dict[str, dict[str, str]]:
     s["UI002"] = simple(
         "UI002",
         "page content from a single-region storage account, not a CDN",
-        cd.format(load="https://contosob2c.blob.core.windows.net/root/unified.html", data=contract),
+        cd.format(load="https://contosob2c.blob.core.windows.net/b2c/unified.html", data=contract),
     )
     s["UI003"] = simple(
         "UI003",

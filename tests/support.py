@@ -11,7 +11,8 @@ import requests
 
 from toolkit.drill import processes
 from toolkit.drill.processes import Service
-from toolkit.emulator.client import clear_faults, set_fault, trusting_session
+from toolkit.emulator.client import clear_faults, set_fault
+from toolkit.resilience.http import trusting_session
 
 REDIRECT_URI = "http://127.0.0.1:5000/auth/callback"
 

@@ -15,7 +15,7 @@ from tests.support import RunningEmulator, start_emulator, stop_emulator
 from toolkit import flows
 from toolkit.drill import processes
 from toolkit.drill.processes import Service
-from toolkit.emulator.client import trusting_session
+from toolkit.resilience.http import trusting_session
 
 APP_ENV = {
     "IDP_PROBE_INTERVAL_S": "0",

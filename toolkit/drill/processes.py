@@ -14,8 +14,8 @@ from typing import Any
 
 import requests
 
-from toolkit.emulator.client import trusting_session
 from toolkit.emulator.server import free_port
+from toolkit.resilience.http import trusting_session
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from toolkit.drill import processes, score
 from toolkit.drill.scenario import Scenario
-from toolkit.emulator.client import trusting_session
+from toolkit.resilience.http import trusting_session
 
 LOCUSTFILE = processes.ROOT / "loadtests" / "locustfile.py"
 

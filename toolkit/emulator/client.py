@@ -1,5 +1,4 @@
-"""Talking to a running emulator from Python: a `requests.Session` that trusts its CA (and only
-its CA: `trust_env=False`, because `REQUESTS_CA_BUNDLE` would silently override `verify=`)."""
+"""Talking to a running emulator from Python, through sessions that trust its CA only."""
 
 from __future__ import annotations
 
@@ -9,19 +8,13 @@ from typing import Any
 
 import requests
 
+from toolkit.resilience.http import trusting_session
+
 
 def emulator_url(state_dir: str | Path) -> str:
     """The URL of the emulator running on `state_dir` (from its emulator.json)."""
     url: str = json.loads((Path(state_dir) / "emulator.json").read_text())["url"]
     return url
-
-
-def trusting_session(ca_bundle: str | Path) -> requests.Session:
-    """A session that verifies TLS against `ca_bundle` whatever the environment says."""
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = str(ca_bundle)
-    return session
 
 
 def admin_session(state_dir: str | Path) -> requests.Session:

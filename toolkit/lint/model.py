@@ -182,6 +182,12 @@ class TechnicalProfile:
         return self.collection("InputClaims/InputClaim", "ClaimTypeReferenceId")
 
     @cached_property
+    def verifies_email(self) -> bool:
+        """True when the page verifies an email address (an output claim `Verified.Email`)."""
+        outputs = self.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId")
+        return any(c.get("PartnerClaimType") == "Verified.Email" for c in outputs)
+
+    @cached_property
     def display_claims(self) -> list[Element]:
         """Merged `DisplayClaims/DisplayClaim` (keyed by claim or display control)."""
         merged: dict[str, Element] = {}

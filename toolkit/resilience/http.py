@@ -21,6 +21,7 @@ import email.utils
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -104,6 +105,15 @@ def breaker_retry_after(breaker: pybreaker.CircuitBreaker) -> float | None:
     return None if remaining <= 0 else max(1.0, remaining)
 
 
+def trusting_session(ca_bundle: str | Path | None) -> requests.Session:
+    """A session that verifies TLS against `ca_bundle` (None: the system's CAs) whatever the
+    environment says: `trust_env=False`, because `REQUESTS_CA_BUNDLE` overrides `verify=`."""
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = str(ca_bundle) if ca_bundle else True
+    return session
+
+
 class ResilientHttpClient:
     """The `http_client` msal calls: `get`, `post`, `close`."""
 
@@ -121,9 +131,7 @@ class ResilientHttpClient:
         last_known_good: LastKnownGood | None = None,
         observer: Observer | None = None,
     ) -> None:
-        self.session = requests.Session()
-        self.session.trust_env = False
-        self.session.verify = ca_bundle or True
+        self.session = trusting_session(ca_bundle)
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=64, max_retries=0)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)

@@ -24,7 +24,7 @@ def cost(tp: TechnicalProfile | None) -> int:
     if tp.kind != "SelfAsserted":
         return 0
     total = 2
-    if any(c.get("PartnerClaimType") == "Verified.Email" for c in tp.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId")):
+    if tp.verifies_email:
         total += 2
     total += 2 * sum(1 for c in tp.display_claims if c.get("DisplayControlReferenceId"))
     return total

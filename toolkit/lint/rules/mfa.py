@@ -15,10 +15,6 @@ def _is_totp(tp: TechnicalProfile) -> bool:
     return any(word in tp.id.casefold() for word in ("totp", "authenticator", "authy"))
 
 
-def _verifies_email(tp: TechnicalProfile) -> bool:
-    return any(c.get("PartnerClaimType") == "Verified.Email" for c in tp.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId"))
-
-
 @rule(
     "MFA001",
     "Phone is the only second factor",
@@ -43,7 +39,7 @@ def phone_only(policy: Effective) -> Iterator[Finding]:
     """
     profiles = policy.profiles_in_use
     phones = [tp for tp in profiles if tp.kind == "PhoneFactor"]
-    alternatives = [tp for tp in profiles if tp.kind == "OTP" or _is_totp(tp) or _verifies_email(tp)]
+    alternatives = [tp for tp in profiles if tp.kind == "OTP" or _is_totp(tp) or tp.verifies_email]
     if phones and not alternatives:
         yield Finding(
             phones[0].definition,

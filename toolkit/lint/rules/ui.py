@@ -85,11 +85,11 @@ def page_not_on_cdn(policy: Effective) -> Iterator[Finding]:
 
     Bad::
 
-        <LoadUri>https://contosob2c.blob.core.windows.net/root/unified.html</LoadUri>
+        <LoadUri>https://contosob2c.blob.core.windows.net/b2c/unified.html</LoadUri>
 
     Fixed::
 
-        <LoadUri>https://contoso-b2c.azureedge.net/root/unified.html</LoadUri>
+        <LoadUri>https://contoso-b2c.azureedge.net/b2c/unified.html</LoadUri>
 
     Source: resilient end-user experience "Use a content delivery network"; custom policy overview "Best practices".
     """
