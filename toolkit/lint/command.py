@@ -40,6 +40,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument(
         "--fix", action="store_true", help="apply mechanical fixes (REST001, REST002, SSO001, DEP001, DEP002) in place, then lint"
     )
+    p.add_argument(
+        "-j", "--jobs", type=_jobs, default=0, metavar="N", help="processes that check in parallel (default: the CPUs, at most 4)"
+    )
     p.add_argument("--baseline", metavar="FILE", help="report findings recorded in FILE as suppressed: they do not fail the run")
     p.add_argument("--write-baseline", metavar="FILE", help="record every current finding in FILE (then adopt it with --baseline)")
     p.add_argument(
@@ -59,6 +62,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     r.set_defaults(run=run_rules)
 
 
+def _jobs(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of processes, 1 or more, not {value!r}")
+    return int(value)
+
+
 def run_lint(args: argparse.Namespace) -> int:
     """Lint, print or write the report, and return the exit code."""
     from toolkit.lint.baseline import BaselineError
@@ -66,6 +75,7 @@ def run_lint(args: argparse.Namespace) -> int:
     from toolkit.lint.baseline import write as write_baseline
     from toolkit.lint.formatters import FORMATS
     from toolkit.lint.linter import fix, lint
+    from toolkit.lint.parallel import default_jobs
     from toolkit.lint.schema import SchemaError
     from toolkit.lint.settings import SettingsError, load_settings
 
@@ -105,7 +115,7 @@ def run_lint(args: argparse.Namespace) -> int:
             print(f"b2c-toolkit lint: fixed {path} ({count} edit{'s' if count > 1 else ''})", file=sys.stderr)
     try:
         baseline = load_baseline(args.baseline) if args.baseline else None
-        report = lint(args.paths, config, baseline)
+        report = lint(args.paths, config, baseline, args.jobs or default_jobs())
     except (SchemaError, BaselineError) as exc:
         print(f"b2c-toolkit lint: {exc}", file=sys.stderr)
         return 2

@@ -549,26 +549,42 @@ class PolicySet:
         parents = {id(p) for p in self.parent.values() if p is not None}
         return [f for f in self.files if id(f) not in parents]
 
+    def sets(self) -> dict[int, list[PolicyFile]]:
+        """The files of each policy set (files linked by BasePolicy), by the id of their root file."""
+        groups: dict[int, list[PolicyFile]] = {}
+        for f in self.files:
+            groups.setdefault(id(self.chain(f).files[0]), []).append(f)
+        return groups
+
     def upload_order(self) -> tuple[list[list[PolicyFile]], list[str]]:
         """Files grouped by set (files linked by BasePolicy), each group parents first; and the
         cycles that make an order impossible."""
-        groups: dict[int, list[PolicyFile]] = {}
-        for f in self.files:
-            root = self.chain(f).files[0]
-            groups.setdefault(id(root), []).append(f)
-        order = [sorted(group, key=lambda f: (len(self.chain(f).files), f.display)) for group in groups.values()]
+        order = [sorted(group, key=lambda f: (len(self.chain(f).files), f.display)) for group in self.sets().values()]
         order.sort(key=lambda group: group[0].display)
         cycles = [message for _, _, message in self.broken_links if "cyclic" in message]
         return order, sorted(set(cycles))
 
-    def effective_policies(self) -> Iterable[Effective]:
-        """The effective policy of every leaf; leaves whose chains hold the same content share
-        one `Merged`."""
-        merged: dict[tuple[int, ...], Merged] = {}
+    def leaf_groups(self) -> list[LeafGroup]:
+        """The chain of every leaf, grouped by the files that contribute content: the chains of a
+        group share one `Merged` (and every result memoized on it)."""
+        groups: dict[tuple[int, ...], LeafGroup] = {}
         for leaf in self.leaves:
             chain = self.chain(leaf)
             content = [f for f in chain.files if has_content(f)]
-            content_key = tuple(id(f) for f in content)
-            if content_key not in merged:
-                merged[content_key] = Merged(content)
-            yield Effective(chain, merged[content_key])
+            groups.setdefault(tuple(id(f) for f in content), LeafGroup(content, [])).chains.append(chain)
+        return list(groups.values())
+
+    def effective_policies(self, groups: Iterable[LeafGroup] | None = None) -> Iterator[Effective]:
+        """The effective policy of every leaf (or of the leaves of `groups`), merged once per group."""
+        for group in self.leaf_groups() if groups is None else groups:
+            merged = Merged(group.content)
+            for chain in group.chains:
+                yield Effective(chain, merged)
+
+
+@dataclass
+class LeafGroup:
+    """Leaves whose chains hold the same content (see `PolicySet.leaf_groups`)."""
+
+    content: list[PolicyFile]  #: the files that contribute content, root → leaf
+    chains: list[Chain]

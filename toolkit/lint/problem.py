@@ -49,3 +49,12 @@ class Problem:
         if self.suppressed:
             data["suppressed"] = True
         return data
+
+    def to_row(self) -> tuple[object, ...]:
+        """The problem as plain values in field order, to send between processes (see `from_row`)."""
+        return tuple(self.severity.value if name == "severity" else getattr(self, name) for name in self.__dataclass_fields__)
+
+    @classmethod
+    def from_row(cls, row: tuple[object, ...]) -> Problem:
+        """The problem `to_row` made."""
+        return cls(*row[:4], Severity(row[4]), *row[5:])  # type: ignore[arg-type]

@@ -1,0 +1,82 @@
+"""Checks spread over processes give the report one process gives."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from toolkit.lint import lint, parallel
+from toolkit.lint.linter import _shares, load_set
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_forked_run_reports_what_one_process_reports(shared):
+    corpus = shared / "corpus"
+    one = lint([corpus], jobs=1)
+    two = lint([corpus], jobs=2)
+    three = lint([corpus], jobs=3)
+    assert one.problems == two.problems == three.problems
+    assert [p.policy for p in one.problems] == [p.policy for p in two.problems] == [p.policy for p in three.problems]
+    assert one.files == two.files == 109
+
+
+def test_each_process_checks_whole_policy_sets(tmp_path):
+    # Two sets, each a base with two relying parties: a process checks a whole set, so a finding
+    # in a base still names both relying parties on it, once.
+    fragile = ROOT / "policies" / "antipatterns" / "fragile"
+    for name in ("a", "b"):
+        folder = tmp_path / name
+        shutil.copytree(fragile, folder)
+        rp = (folder / "SignUpOrSignin.xml").read_text()
+        (folder / "Second.xml").write_text(rp.replace('PolicyId="B2C_1A_Fragile_signup_signin"', 'PolicyId="B2C_1A_Second"'))
+    shares = _shares(load_set([tmp_path]), 3)
+    assert sorted(len(s.files or []) for s in shares) == [0, 3, 3]  # the set rules, a, b
+    one = lint([tmp_path], jobs=1)
+    two = lint([tmp_path], jobs=3)
+    assert one.problems == two.problems
+    assert [p.policy for p in one.problems] == [p.policy for p in two.problems]
+    dep001 = [p for p in two.problems if p.rule == "DEP001"]
+    assert [p.policy for p in dep001] == ["B2C_1A_Fragile_signup_signin, B2C_1A_Second"] * 2
+
+
+def test_split_balances_by_weight():
+    shares = parallel.split([5, 1, 4, 2, 3, 3], lambda n: n, 2)
+    assert sorted(sum(s) for s in shares) == [9, 9]
+    assert parallel.split([1], lambda n: n, 3) == [[1], [], []]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX only")
+def test_children_run_in_other_processes():
+    rows = parallel.run(lambda i: [(i, os.getpid())], 3)
+    assert [i for i, _ in rows] == [0, 1, 2]
+    assert len({pid for _, pid in rows}) == 3
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX only")
+def test_a_failing_child_share_is_redone_here():
+    parent = os.getpid()
+
+    def work(i: int) -> list[tuple[object, ...]]:
+        if os.getpid() != parent:
+            raise RuntimeError("child failed")
+        return [(i,)]
+
+    assert parallel.run(work, 2) == [(0,), (1,)]
+
+
+def test_no_fork_while_threads_run():
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not parallel.can_fork()
+        rows = parallel.run(lambda i: [(i, os.getpid())], 2)
+        assert {pid for _, pid in rows} == {os.getpid()}
+    finally:
+        stop.set()
+        thread.join()
