@@ -57,4 +57,4 @@ class Problem:
     @classmethod
     def from_row(cls, row: tuple[object, ...]) -> Problem:
         """The problem `to_row` made."""
-        return cls(*row[:4], Severity(row[4]), *row[5:])  # type: ignore[arg-type]
+        return cls(*row[:4], Severity(row[4]), *row[5:])  # type: ignore[arg-type, call-arg]
