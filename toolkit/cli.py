@@ -3,29 +3,36 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import sys
 from collections.abc import Sequence
 
 from toolkit import __version__
 
+#: each subcommand and the module that registers it (imported only when needed: `lint` starts fast)
+COMMANDS = {
+    "lint": "toolkit.lint.command",
+    "rules": "toolkit.lint.command",
+    "emulator": "toolkit.emulator.command",
+    "drill": "toolkit.drill.command",
+}
 
-def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every subcommand."""
-    from toolkit.drill import command as drill_command
-    from toolkit.emulator import command as emulator_command
-    from toolkit.lint import command as lint_command
 
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The top-level parser: with a known `command`, only the module that registers it is imported."""
     parser = argparse.ArgumentParser(prog="b2c-toolkit", description="Azure AD B2C / CIAM resilience toolkit.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    lint_command.add_parsers(sub)
-    emulator_command.add_parsers(sub)
-    drill_command.add_parsers(sub)
+    modules = [COMMANDS[command]] if command in COMMANDS else COMMANDS.values()
+    for name in dict.fromkeys(modules):
+        importlib.import_module(name).add_parsers(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a subcommand; returns the exit code (2 for usage errors, as argparse does)."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()

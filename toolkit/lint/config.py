@@ -6,7 +6,6 @@ Precedence: defaults → pyproject.toml (found from the working directory upward
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
@@ -106,6 +105,8 @@ def from_table(table: dict[str, Any], where: str, base: Config | None = None) ->
 
 
 def _read(path: Path) -> dict[str, Any]:
+    import tomllib  # only when there is configuration to read
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -125,7 +126,7 @@ def load_config(config_file: str | None = None, start: Path | None = None) -> Co
     here = (start or Path.cwd()).resolve()
     for folder in [here, *here.parents]:
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
+        if pyproject.is_file() and b"b2c-toolkit" in pyproject.read_bytes():
             table = _tool_table(_read(pyproject))
             if table is not None:
                 config = from_table(table, str(pyproject), config)

@@ -6,6 +6,7 @@ broken file never stops the rest of the set from being linted.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -50,9 +51,13 @@ class PolicyFile:
     display: str  #: the path as reported (relative to the working directory when possible)
     root: etree._Element
     data: bytes = field(repr=False)
-    suppressions: Suppressions = field(default_factory=Suppressions)
     #: per-file derived data that rules memoize (shared by every chain the file is in)
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def suppressions(self) -> Suppressions:
+        """What this file's `b2c-toolkit:` comments switch off (read when first needed)."""
+        return parse_suppressions(self.root)
 
     @property
     def size(self) -> int:
@@ -91,6 +96,18 @@ class PolicyFile:
     def folder(self) -> str:
         """The absolute folder of the file, for finding the nearest base."""
         return os.path.dirname(os.path.abspath(self.path))
+
+    @cached_property
+    def _elements_by_line(self) -> tuple[list[int], list[etree._Element]]:
+        elements = list(self.root.iter(etree.Element))
+        return [el.sourceline or 0 for el in elements], elements
+
+    def element_at(self, line: int) -> etree._Element:
+        """The first element whose start tag ends on or after `line` (the root when none does):
+        where to report what was found in the text rather than the tree."""
+        lines, elements = self._elements_by_line  # in document order, so lines never decrease
+        i = bisect.bisect_left(lines, line)
+        return elements[i] if i < len(elements) else self.root
 
     def locate(self, el: etree._Element, attr: str | None = None) -> tuple[int, int]:
         """Line and column where an element's start tag (or one of its attributes) is written.
@@ -201,4 +218,4 @@ def load(path: Path, explicit: bool = False, render: Callable[[bytes], bytes] | 
         return None
     if root.tag != ROOT_TAG:
         return LoadError(shown, root.sourceline or 1, 1, f"TrustFrameworkPolicy must be in the namespace {NS}")
-    return PolicyFile(path, shown, root, data, parse_suppressions(root))
+    return PolicyFile(path, shown, root, data)

@@ -296,8 +296,8 @@ def _references(f: PolicyFile) -> dict[str, dict[str, list[tuple[Element, str | 
 def _dangling(policy: Effective, files: list[PolicyFile]) -> Iterator[Finding]:
     for f in files:
         for table_name, refs in _references(f).items():
-            table: dict[str, object] = getattr(policy, table_name)
-            for missing in sorted(refs.keys() - table.keys()):  # IdTable keys are casefolded
+            defined = getattr(policy, table_name).keys()  # IdTable keys are casefolded
+            for missing in sorted(k for k in refs if k not in defined):
                 what = table_name.rstrip("s").replace("_", " ").replace("claim type", "ClaimType")
                 for el, attr, ref in refs[missing]:
                     name = attr or "ContentDefinitionReferenceId"

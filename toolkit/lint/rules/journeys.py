@@ -197,7 +197,7 @@ def _equals_without_exists(blocks: Iterator[tuple[str, list[etree._Element]]]) -
                 )
 
 
-@rule("JRN004", "ClaimEquals precondition without ClaimsExist", Severity.INFO, Scope.CHAIN, "userjourneys#preconditions")
+@rule("JRN004", "ClaimEquals precondition without ClaimsExist", Severity.INFO, Scope.CHAIN, "userjourneys#preconditions", per_journeys=True)
 def claim_equals_without_exists(policy: Effective) -> Iterator[Finding]:
     """A `Preconditions` block tests `ClaimEquals` on a claim without a `ClaimsExist` test on the
     same claim (in steps and in validation profiles).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from toolkit.lint.loader import q
-from toolkit.lint.model import Effective, TechnicalProfile, exchanges
+from toolkit.lint.model import Effective, Journey, TechnicalProfile, exchanges
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 
@@ -59,14 +59,19 @@ def request_cost(policy: Effective) -> Iterator[Finding]:
     journey = policy.user_journeys.get(default.get("ReferenceId", ""))
     if journey is None:
         return
-    journeys = [journey, *(j for j in policy.journeys_in_use if j.tag == "SubJourney")]
-    total = STATIC_ENDPOINTS
-    for j in journeys:
-        for step in j.steps:
-            total += max(
-                (cost(policy.technical_profiles.get(ex.get("TechnicalProfileReferenceId", ""))) for ex in exchanges(step)), default=0
-            )
+    total = policy.merged.once(("LIM001", policy.journey_refs), lambda: _requests(policy, journey))
     yield Finding(
         default,
         f"a sign-in costs about {total} requests: at most {TENANT_LIMIT / total:.0f} sign-ins/s at the tenant's {TENANT_LIMIT} requests/s",
     )
+
+
+def _requests(policy: Effective, journey: Journey) -> int:
+    """Requests a sign-in through `journey` (and the sub-journeys in use) makes, at most."""
+    total = STATIC_ENDPOINTS
+    for j in [journey, *(j for j in policy.journeys_in_use if j.tag == "SubJourney")]:
+        for step in j.steps:
+            total += max(
+                (cost(policy.technical_profiles.get(ex.get("TechnicalProfileReferenceId", ""))) for ex in exchanges(step)), default=0
+            )
+    return total

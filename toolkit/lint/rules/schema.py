@@ -26,13 +26,6 @@ UNIQUE_IN_FILE = (
 )
 
 
-def _element_at(f: PolicyFile, line: int) -> etree._Element:
-    for el in f.root.iter(etree.Element):
-        if el.sourceline == line:
-            return el
-    return f.root
-
-
 @rule("XSD001", "Schema violation", Severity.ERROR, Scope.SET, "custom-policy-overview")
 def schema_violation(policy_set: PolicySet) -> Iterator[Finding]:
     """The file does not validate against the official `TrustFrameworkPolicy_0.3.0.0.xsd`.
@@ -60,7 +53,7 @@ def schema_violation(policy_set: PolicySet) -> Iterator[Finding]:
         return
     for f in policy_set.files:
         for line, message, attribute in violations(policy_set.schema, f.root):
-            yield Finding(_element_at(f, line), message, attr=attribute)
+            yield Finding(f.element_at(line), message, attr=attribute)
 
 
 @rule("INH008", "PolicyId declared twice in the set", Severity.ERROR, Scope.SET, "custom-policy-overview")

@@ -7,8 +7,6 @@ import difflib
 import re
 from collections.abc import Iterator
 
-from lxml import etree
-
 from toolkit.lint.loader import PolicyFile, q
 from toolkit.lint.model import Effective
 from toolkit.lint.problem import Severity
@@ -101,7 +99,7 @@ def unresolved_placeholder(f: PolicyFile) -> Iterator[Finding]:
         count[token] = count.get(token, 0) + 1
     for token, (offset, written) in first.items():
         line = text.count("\n", 0, offset) + 1
-        el = next((e for e in f.root.iter(etree.Element) if (e.sourceline or 0) >= line), f.root)
+        el = f.element_at(line)
         attr = _ATTRIBUTE.search(text, text.rfind("\n", 0, offset) + 1, offset)
         more = count[token] - 1
         yield Finding(
