@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from html import escape
 
 from toolkit import __version__
 from toolkit.lint.linter import Report
+from toolkit.lint.loader import xml_escape
 from toolkit.lint.problem import Problem, Severity
 from toolkit.lint.registry import all_rules
 
@@ -140,7 +140,7 @@ def junit(report: Report) -> str:
 
 def quoteattr(value: str) -> str:
     """An XML attribute value, quoted."""
-    return f'"{escape(value, quote=True)}"'
+    return f'"{xml_escape(value)}"'
 
 
 FORMATS: dict[str, Callable[[Report], str]] = {"text": text, "json": json_format, "sarif": sarif, "github": github, "junit": junit}

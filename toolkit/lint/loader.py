@@ -37,6 +37,14 @@ _PARSER = etree.XMLParser(
 )
 
 
+def xml_escape(value: str) -> str:
+    """`value` safe in XML text and attribute values."""
+    # xml.sax.saxutils would import urllib.request, html.escape html.entities: start-up time
+    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&apos;")):
+        value = value.replace(raw, entity)
+    return value
+
+
 @cache
 def q(path: str) -> str:
     """Qualify a slash-separated element path with the policy namespace: `q("Metadata/Item")`."""

@@ -16,6 +16,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from toolkit.lint.loader import xml_escape
+
 _SETTING = re.compile(rb"\{Settings:([A-Za-z0-9_.-]+)\}")
 
 
@@ -50,16 +52,9 @@ def load_settings(path: str | Path, environment: str | None) -> dict[str, str]:
     return values
 
 
-def _escape(value: str) -> str:
-    # xml.sax.saxutils.escape would import urllib.request: a quarter of the linter's start-up
-    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&apos;")):
-        value = value.replace(raw, entity)
-    return value
-
-
 def renderer(values: dict[str, str]) -> Callable[[bytes], bytes]:
     """A function that renders the placeholders in a file's bytes (XML-escaped, same line)."""
-    encoded = {k: _escape(v).replace("\n", " ").encode() for k, v in values.items()}
+    encoded = {k: xml_escape(v).replace("\n", " ").encode() for k, v in values.items()}
 
     def render(data: bytes) -> bytes:
         return _SETTING.sub(lambda m: encoded.get(m.group(1).decode(), m.group(0)), data)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import difflib
 import re
 from collections.abc import Iterator
 
@@ -136,6 +135,8 @@ def unknown_metadata(policy: Effective) -> Iterator[Finding]:
                 name = item.get("Key", "")
                 if name.casefold() in known:
                     continue
+                import difflib  # only for a misspelt key: keeps start-up fast
+
                 guess = difflib.get_close_matches(name, REST_KEYS, n=1, cutoff=0.75)
                 hint = f"; did you mean {guess[0]!r}?" if guess else ""
                 yield Finding(item, f"{tp.id}: {name!r} is not a RESTful profile metadata key and is ignored{hint}", attr="Key")
