@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support import RunningEmulator, start_emulator, stop_emulator
+
+# The lint cache of a test session starts empty and is its own (subprocesses inherit it).
+os.environ["B2C_TOOLKIT_CACHE_DIR"] = tempfile.mkdtemp(prefix="b2c-toolkit-cache-")
 
 #: The project's shared folder (corpus, schemas) sits beside the checkout, as in CI.
 SHARED = Path(os.environ.get("B2C_TOOLKIT_SHARED", Path(__file__).resolve().parents[2] / "shared"))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from toolkit.lint import lint, parallel
-from toolkit.lint.linter import _shares, load_set
+from toolkit.lint.linter import _units, load_set
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,8 +34,8 @@ def test_each_process_checks_whole_policy_sets(tmp_path):
         shutil.copytree(fragile, folder)
         rp = (folder / "SignUpOrSignin.xml").read_text()
         (folder / "Second.xml").write_text(rp.replace('PolicyId="B2C_1A_Fragile_signup_signin"', 'PolicyId="B2C_1A_Second"'))
-    shares = _shares(load_set([tmp_path]), 3)
-    assert sorted(len(s.files or []) for s in shares) == [0, 3, 3]  # the set rules, a, b
+    units = _units(load_set([tmp_path]))
+    assert [len(u.files or []) for u in units] == [0, 3, 3]  # the set rules, a, b
     one = lint([tmp_path], jobs=1)
     two = lint([tmp_path], jobs=3)
     assert one.problems == two.problems

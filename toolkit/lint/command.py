@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 from toolkit.lint.config import Config, ConfigError, from_table, load_config
 from toolkit.lint.problem import Severity
@@ -43,6 +44,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument(
         "-j", "--jobs", type=_jobs, default=0, metavar="N", help="processes that check in parallel (default: the CPUs, at most 4)"
     )
+    p.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="where unchanged policy sets keep their problems between runs (default: $B2C_TOOLKIT_CACHE_DIR or ~/.cache/b2c-toolkit/lint)",
+    )
+    p.add_argument("--no-cache", action="store_true", help="check every policy set, even unchanged ones")
     p.add_argument("--baseline", metavar="FILE", help="report findings recorded in FILE as suppressed: they do not fail the run")
     p.add_argument("--write-baseline", metavar="FILE", help="record every current finding in FILE (then adopt it with --baseline)")
     p.add_argument(
@@ -73,6 +80,7 @@ def run_lint(args: argparse.Namespace) -> int:
     from toolkit.lint.baseline import BaselineError
     from toolkit.lint.baseline import load as load_baseline
     from toolkit.lint.baseline import write as write_baseline
+    from toolkit.lint.cache import default_folder
     from toolkit.lint.formatters import FORMATS
     from toolkit.lint.linter import fix, lint
     from toolkit.lint.parallel import default_jobs
@@ -115,7 +123,8 @@ def run_lint(args: argparse.Namespace) -> int:
             print(f"b2c-toolkit lint: fixed {path} ({count} edit{'s' if count > 1 else ''})", file=sys.stderr)
     try:
         baseline = load_baseline(args.baseline) if args.baseline else None
-        report = lint(args.paths, config, baseline, args.jobs or default_jobs())
+        cache = None if args.no_cache else Path(args.cache_dir) if args.cache_dir else default_folder()
+        report = lint(args.paths, config, baseline, args.jobs or default_jobs(), cache)
     except (SchemaError, BaselineError) as exc:
         print(f"b2c-toolkit lint: {exc}", file=sys.stderr)
         return 2

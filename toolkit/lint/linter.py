@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from toolkit.lint import parallel
@@ -47,26 +47,29 @@ def lint(
     config: Config | None = None,
     baseline: set[tuple[str, str, str]] | None = None,
     jobs: int = 1,
+    cache: Path | None = None,
 ) -> Report:
     """Lint every policy file under `paths` and return the problems, sorted.
 
     With `jobs` > 1 the checks are spread over that many processes after parsing (see
-    `toolkit.lint.parallel`); the report is the same.
+    `toolkit.lint.parallel`); with a `cache` folder, unchanged policy sets reuse the problems of an
+    earlier run (see `toolkit.lint.cache`). The report is the same either way.
     """
     # A run makes no garbage cycles worth collecting, and the collector walking the parsed set
     # again and again costs a tenth of the run (and, in forked children, copies its memory).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _lint(list(paths), config or Config(), baseline, jobs)
+        return _lint(list(paths), config or Config(), baseline, jobs, cache)
     finally:
         if collecting:
             gc.enable()
 
 
-def _lint(paths: list[str | os.PathLike[str]], config: Config, baseline: set[tuple[str, str, str]] | None, jobs: int) -> Report:
+def _lint(
+    paths: list[str | os.PathLike[str]], config: Config, baseline: set[tuple[str, str, str]] | None, jobs: int, cache_folder: Path | None
+) -> Report:
     policy_set, errors = _load(paths, config)
-    files = policy_set.files
     rules = [r for r in all_rules() if config.enabled(r.id, "")]
     notes: list[str] = []
     if any(r.id == "XSD001" for r in rules):
@@ -75,32 +78,47 @@ def _lint(paths: list[str | os.PathLike[str]], config: Config, baseline: set[tup
             notes.append(f"XSD001 skipped: no {SCHEMA_NAME} found in the linted folders or their parents (use --schema FILE)")
         else:
             policy_set.schema = load_schema(str(schema_file))
-    shares = _shares(policy_set, jobs)
+    units = _units(policy_set)
+    found: dict[int, list[Row]] = {}
+    keys: dict[int, str] = {}
+    cache = None
+    if cache_folder is not None:
+        from toolkit.lint.cache import Cache
 
-    def check(i: int) -> list[Row]:
-        return [p.to_row() for p in _to_problems(list(_run(rules, policy_set, shares[i])), policy_set, config, baseline)]
+        cache = Cache(cache_folder, config, rules)
+        for i, unit in enumerate(units):
+            if not unit.set_rules:
+                keys[i] = cache.key(unit.files or [], policy_set)
+                if (rows := cache.get(keys[i])) is not None:
+                    found[i] = rows
+    todo = [i for i in range(len(units)) if i not in found]
+    shares = [share for share in parallel.split(todo, lambda i: _cost(units[i], policy_set), jobs) if share]
 
-    checked = [Problem.from_row(row) for row in parallel.run(check, len(shares))]
+    def check(share: int) -> list[Row]:
+        return [(i, *p.to_row()) for i in shares[share] for p in _to_problems(list(_run(rules, policy_set, units[i])), policy_set, config)]
+
+    for i in todo:
+        found[i] = []
+    for row in parallel.run(check, len(shares)):
+        index = row[0]
+        assert isinstance(index, int)
+        found[index].append(row[1:])
+    if cache is not None:
+        for i in todo:
+            if i in keys:
+                cache.put(keys[i], found[i])
+        cache.prune()
+    problems = [Problem.from_row(row) for rows in found.values() for row in rows]
     xml001 = get("XML001")
-    xml001_severity = config.severity_of(xml001.id, xml001.severity)
-    found = [
-        Problem(
-            e.display,
-            e.line,
-            e.column,
-            xml001.id,
-            xml001_severity,
-            e.message,
-            "",
-            e.display,
-            "",
-            baseline is not None and (xml001.id, "", e.display) in baseline,
-        )
+    severity = config.severity_of(xml001.id, xml001.severity)
+    problems += [
+        Problem(e.display, e.line, e.column, xml001.id, severity, e.message, "", e.display, "")
         for e in errors
+        if config.enabled(xml001.id, e.display)
     ]
-    found = [p for p in found if config.enabled(p.rule, p.path)]
-    found.extend(checked)
-    return Report(files=len(files) + len(errors), problems=sorted(found), notes=notes)
+    if baseline is not None:
+        problems = [replace(p, suppressed=True) if (p.rule, p.file_policy, p.identity) in baseline else p for p in problems]
+    return Report(files=len(policy_set.files) + len(errors), problems=sorted(problems), notes=notes)
 
 
 def _load(paths: list[str | os.PathLike[str]], config: Config) -> tuple[PolicySet, list[LoadError]]:
@@ -139,54 +157,45 @@ def load_set(paths: Iterable[str | os.PathLike[str]], config: Config | None = No
 
 
 @dataclass
-class Share:
-    """The part of a run one process checks: the set rules or not, files, groups of chains."""
+class Unit:
+    """A piece of a run's checks: the set-wide rules, or one policy set (its files and chains)."""
 
     set_rules: bool = True
     files: list[PolicyFile] | None = None  #: None: every file
     groups: list[LeafGroup] | None = None  #: None: every leaf
 
 
-def _shares(policy_set: PolicySet, jobs: int) -> list[Share]:
-    """The run cut in up to `jobs` shares of similar size, whole policy sets each (so that what the
-    chains of a set share is computed once); the first share also runs the set rules."""
-    if jobs <= 1:
-        return [Share()]
+def _units(policy_set: PolicySet) -> list[Unit]:
+    """The set-wide rules, then each policy set: whole sets, so that what the chains of a set share
+    is computed once, and a set unchanged since an earlier run can reuse its problems."""
     groups: dict[int, list[LeafGroup]] = {}
     for group in policy_set.leaf_groups():
         groups.setdefault(id(group.chains[0].files[0]), []).append(group)
-    units = [Share(False, files, groups.get(root, [])) for root, files in policy_set.sets().items()]
-    set_rules = Share(True, [], [])
-    parts = parallel.split([set_rules, *units], lambda u: _cost(u, policy_set), jobs)
-    return [
-        Share(any(u is set_rules for u in part), [f for u in part for f in u.files or []], [g for u in part for g in u.groups or []])
-        for part in parts
-        if part
-    ]
+    return [Unit(True, [], []), *(Unit(False, files, groups.get(root, [])) for root, files in policy_set.sets().items())]
 
 
-def _cost(share: Share, policy_set: PolicySet) -> int:
-    """A rough cost of checking `share`, in microseconds (fitted on the shared corpus): file
+def _cost(unit: Unit, policy_set: PolicySet) -> int:
+    """A rough cost of checking `unit`, in microseconds (fitted on the shared corpus): file
     rules read every byte, chain rules every merged byte and run once per relying party."""
-    if share.set_rules:
+    if unit.set_rules:
         return 5000 + (15000 if policy_set.schema is not None else 0)
-    files = sum(f.size for f in share.files or []) // 60
-    content = sum(f.size for g in share.groups or [] for f in g.content) // 30
-    return files + content + 1200 * sum(len(g.chains) for g in share.groups or [])
+    files = sum(f.size for f in unit.files or []) // 60
+    content = sum(f.size for g in unit.groups or [] for f in g.content) // 30
+    return files + content + 1200 * sum(len(g.chains) for g in unit.groups or [])
 
 
-def _run(rules: list[Rule], policy_set: PolicySet, share: Share | None = None) -> Iterator[tuple[Rule, Finding, str]]:
-    """Every finding (of `share` only, if given) with its rule and the name of the policy it affects."""
-    share = share or Share()
-    for r in (r for r in rules if r.scope is Scope.SET and share.set_rules):
+def _run(rules: list[Rule], policy_set: PolicySet, unit: Unit | None = None) -> Iterator[tuple[Rule, Finding, str]]:
+    """Every finding (of `unit` only, if given) with its rule and the name of the policy it affects."""
+    unit = unit or Unit()
+    for r in (r for r in rules if r.scope is Scope.SET and unit.set_rules):
         for finding in r.check(policy_set):
             yield r, finding, policy_set.owner(finding.element).policy_id
-    for f in policy_set.files if share.files is None else share.files:
+    for f in policy_set.files if unit.files is None else unit.files:
         for r in (r for r in rules if r.scope is Scope.FILE):
             for finding in r.check(f):
                 yield r, finding, f.policy_id
     chain_rules = [r for r in rules if r.scope is Scope.CHAIN]
-    for effective in policy_set.effective_policies(share.groups):
+    for effective in policy_set.effective_policies(unit.groups):
         for r in chain_rules:
             if r.per_content or r.per_journeys:
                 key = ("rule", r.id, effective.journey_refs if r.per_journeys else None)
@@ -197,9 +206,7 @@ def _run(rules: list[Rule], policy_set: PolicySet, share: Share | None = None) -
                 yield r, finding, effective.name
 
 
-def _to_problems(
-    raw: list[tuple[Rule, Finding, str]], policy_set: PolicySet, config: Config, baseline: set[tuple[str, str, str]] | None
-) -> list[Problem]:
+def _to_problems(raw: list[tuple[Rule, Finding, str]], policy_set: PolicySet, config: Config) -> list[Problem]:
     """Locate findings, apply suppressions and configuration, and merge duplicates.
 
     A base file shared by several relying parties yields the same finding once per chain: it
@@ -219,8 +226,5 @@ def _to_problems(
         # configuration wins over a finding's own severity, which wins over the rule default
         severity = config.severity_of(r.id, finding.severity or r.severity)
         where = identity(finding.element, finding.attr)
-        known = baseline is not None and (r.id, f.policy_id, where) in baseline
-        problems.append(
-            Problem(f.display, line, column, r.id, severity, finding.message, ", ".join(sorted(policies)), where, f.policy_id, known)
-        )
+        problems.append(Problem(f.display, line, column, r.id, severity, finding.message, ", ".join(sorted(policies)), where, f.policy_id))
     return problems

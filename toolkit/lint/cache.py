@@ -1,0 +1,104 @@
+"""Problems of unchanged policy sets, kept between runs (as ruff and ESLint keep theirs).
+
+Every run still reads, parses and links every file, and runs the set-wide rules (INH001, INH005,
+INH008, XSD001); only the checks of a policy set whose content is exactly as in an earlier run are
+skipped, and that run's problems reused. A set's key hashes the toolkit's version and the source of
+its linter, the rules that run and how they are configured, and for each file of the set its path,
+its bytes (after `--settings` rendering) and its chain. A baseline is applied after the cache, so it
+is not part of the key.
+
+Entries are small JSON files in `$B2C_TOOLKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/b2c-toolkit/lint`,
+else `~/.cache/b2c-toolkit/lint` (`--cache-dir DIR`, `--no-cache`). An unreadable entry is a miss;
+a cache that cannot be written is skipped silently: the report never depends on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from toolkit import __version__
+from toolkit.lint.config import Config
+from toolkit.lint.loader import PolicyFile
+from toolkit.lint.model import PolicySet
+from toolkit.lint.parallel import Row
+from toolkit.lint.registry import Rule
+
+#: entries kept; beyond this the oldest half is removed
+MAX_ENTRIES = 2000
+LINT_SOURCE = Path(__file__).resolve().parent
+
+
+def default_folder() -> Path:
+    """Where entries live unless `--cache-dir` says otherwise."""
+    if os.environ.get("B2C_TOOLKIT_CACHE_DIR"):
+        return Path(os.environ["B2C_TOOLKIT_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base, "b2c-toolkit", "lint")
+
+
+class Cache:
+    """The entries of one run's configuration."""
+
+    def __init__(self, folder: Path, config: Config, rules: list[Rule]) -> None:
+        self.folder = folder
+        self.written = 0
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(__version__.encode())
+        # an edited rule (an editable install, a patched release) must not reuse old results
+        for source in sorted(LINT_SOURCE.rglob("*.py")):
+            stat = source.stat()
+            digest.update(f"{source.relative_to(LINT_SOURCE)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        settings = {
+            "rules": [r.id for r in rules],
+            "severity": config.severity,
+            "per-path-ignores": config.per_path_ignores,
+            "external-bases": sorted(config.external_bases),
+        }
+        digest.update(json.dumps(settings, sort_keys=True).encode())
+        self._run_key = digest.digest()
+
+    def key(self, files: list[PolicyFile], policy_set: PolicySet) -> str:
+        """The key of one policy set's problems."""
+        digest = hashlib.blake2b(self._run_key, digest_size=20)
+        for f in sorted(files, key=lambda f: f.display):
+            chain = policy_set.chain(f)
+            digest.update(f"\0{f.display}\0{chain.complete}\0{'|'.join(c.display for c in chain.files)}\0".encode())
+            digest.update(hashlib.blake2b(f.data, digest_size=20).digest())
+        return digest.hexdigest()
+
+    def get(self, key: str) -> list[Row] | None:
+        """The problems stored under `key`, or None."""
+        try:
+            rows = json.loads((self.folder / f"{key}.json").read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(rows, list):
+            return None
+        return [tuple(row) for row in rows]
+
+    def put(self, key: str, rows: list[Row]) -> None:
+        """Store the problems of one set (written whole or not at all)."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            target = self.folder / f"{key}.json"
+            partial = target.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(json.dumps(rows), encoding="utf-8")
+            os.replace(partial, target)
+            self.written += 1
+        except OSError:
+            return
+
+    def prune(self) -> None:
+        """Keep the folder bounded: past `MAX_ENTRIES`, remove the oldest half."""
+        if not self.written:
+            return
+        try:
+            entries = sorted(os.scandir(self.folder), key=lambda e: e.stat().st_mtime_ns)
+            if len(entries) > MAX_ENTRIES:
+                for entry in entries[: len(entries) - MAX_ENTRIES // 2]:
+                    os.unlink(entry.path)
+        except OSError:
+            return
