@@ -106,14 +106,19 @@ class PolicyFile:
         return os.path.dirname(os.path.abspath(self.path))
 
     @cached_property
-    def _elements_by_line(self) -> tuple[list[int], list[etree._Element]]:
-        elements = list(self.root.iter(etree.Element))
-        return [el.sourceline or 0 for el in elements], elements
+    def _walk(self) -> tuple[list[int], list[etree._Element], Iterator[etree._Element]]:
+        return [], [], self.root.iter(etree.Element)
 
     def element_at(self, line: int) -> etree._Element:
         """The first element whose start tag ends on or after `line` (the root when none does):
         where to report what was found in the text rather than the tree."""
-        lines, elements = self._elements_by_line  # in document order, so lines never decrease
+        lines, elements, walk = self._walk  # walked once, only as far as asked; lines never decrease
+        while not lines or lines[-1] < line:
+            el = next(walk, None)
+            if el is None:
+                break
+            lines.append(el.sourceline or 0)
+            elements.append(el)
         i = bisect.bisect_left(lines, line)
         return elements[i] if i < len(elements) else self.root
 
