@@ -28,8 +28,9 @@ def identity(el: etree._Element, attr: str | None = None) -> str:
     parts = []
     node: etree._Element | None = el
     while node is not None and isinstance(node.tag, str):
-        name = etree.QName(node).localname
-        label = next((node.get(a) for a in NAMING if node.get(a)), None)
+        name = node.tag.rpartition("}")[2]
+        get = node.get
+        label = next((value for value in map(get, NAMING) if value), None)
         parts.append(f"{name}[{label}]" if label else name)
         node = node.getparent()
     return "/".join(reversed(parts)) + (f"@{attr}" if attr else "")

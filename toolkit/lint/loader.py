@@ -65,7 +65,7 @@ class PolicyFile:
     @cached_property
     def suppressions(self) -> Suppressions:
         """What this file's `b2c-toolkit:` comments switch off (read when first needed)."""
-        return parse_suppressions(self.root)
+        return parse_suppressions(self.root) if b"b2c-toolkit" in self.data else Suppressions()
 
     @property
     def size(self) -> int:
@@ -129,17 +129,29 @@ class PolicyFile:
         """
         end = el.sourceline or 1
         lines = self.lines
-        tag = re.compile(b"<" + re.escape(etree.QName(el).localname.encode()) + rb"(?=[\s/>]|$)")
-        needle = re.compile(rb"(?<![\w:.-])" + re.escape(attr.encode()) + rb"\s*=") if attr else None
+        tag = _start_tag(str(el.tag))
+        needle = _attribute(attr) if attr else None
         for n in range(end, max(end - 200, 0), -1):
             text = lines[n - 1]
             hit = needle.search(text) if needle is not None else None
-            starts = list(tag.finditer(text))
             if hit is not None:
                 return n, hit.start() + 1
+            starts = list(tag.finditer(text))
             if starts:
                 return n, starts[-1].start() + 1
         return end, 1
+
+
+@cache
+def _start_tag(tag: str) -> re.Pattern[bytes]:
+    """Where `<Name` starts an element with this (qualified) tag."""
+    return re.compile(b"<" + re.escape(tag.rpartition("}")[2].encode()) + rb"(?=[\s/>]|$)")
+
+
+@cache
+def _attribute(name: str) -> re.Pattern[bytes]:
+    """Where `Name=` starts an attribute."""
+    return re.compile(rb"(?<![\w:.-])" + re.escape(name.encode()) + rb"\s*=")
 
 
 @dataclass(frozen=True)

@@ -12,48 +12,48 @@ from toolkit.lint.registry import Finding, Scope, rule
 
 #: deploy-time placeholders that something must replace before upload (claim resolvers such as
 #: {Policy:TenantObjectId} or {OIDC:Nonce} are resolved by B2C itself and are not listed), each
-#: with a literal it contains: a pattern only runs over text that holds its literal, which
-#: `str.find` checks far faster than the regex engine scans.
+#: with a literal it contains: a pattern only runs over a file that holds its literal. The scan
+#: runs over the raw bytes: a file with one non-ASCII character decodes to a string twice as wide.
 PLACEHOLDERS = tuple(
     (literal, re.compile(pattern))
     for literal, pattern in (
-        ("{Settings:", r"\{Settings:[^}]+\}"),  # the VS Code extension and deploy actions
-        ("{{", r"\{\{\s*[\w.-]+\s*\}\}"),  # Jinja/Mustache-style templates
-        ("#{", r"#\{[\w.-]+\}#"),  # Azure DevOps token replacement
-        ("$(", r"\$\([\w.-]+\)"),  # Azure DevOps variables
-        ("IdentityExperienceFrameworkAppId", r"IdentityExperienceFrameworkAppId\b"),  # the starter pack's app ids
-        ("-- ", r"--\s[^-]{3,60}\s--"),  # "-- App Insights Instrumentation Key --"
+        (b"{Settings:", rb"\{Settings:[^}]+\}"),  # the VS Code extension and deploy actions
+        (b"{{", rb"\{\{\s*[\w.-]+\s*\}\}"),  # Jinja/Mustache-style templates
+        (b"#{", rb"#\{[\w.-]+\}#"),  # Azure DevOps token replacement
+        (b"$(", rb"\$\([\w.-]+\)"),  # Azure DevOps variables
+        (b"IdentityExperienceFrameworkAppId", rb"IdentityExperienceFrameworkAppId\b"),  # the starter pack's app ids
+        (b"-- ", rb"--\s[^-]{3,60}\s--"),  # "-- App Insights Instrumentation Key --"
     )
 )
-#: the starter pack's tenant, searched in the lower-cased text
-YOUR_TENANT = re.compile(r"your-?tenant\b")
+#: the starter pack's tenant, searched in the lower-cased bytes
+YOUR_TENANT = re.compile(rb"your-?tenant\b")
 
 
-def placeholders(text: str) -> list[tuple[int, str]]:
-    """`(offset, placeholder)` for every placeholder in `text`, in order."""
-    found = [(m.start(), m.group(0)) for literal, pattern in PLACEHOLDERS if literal in text for m in pattern.finditer(text)]
+def placeholders(data: bytes) -> list[tuple[int, bytes]]:
+    """`(offset, placeholder)` for every placeholder in a file's bytes, in order."""
+    found = [(m.start(), m.group(0)) for literal, pattern in PLACEHOLDERS if literal in data for m in pattern.finditer(data)]
     # the starter pack writes ProxyIdentityExperienceFrameworkAppId too: report the whole name
-    found = [(i - 5, "Proxy" + t) if t.startswith("Identity") and text.startswith("Proxy", i - 5) else (i, t) for i, t in found]
-    lowered = text.lower() if text.isascii() else text  # same offsets only for ASCII
-    if "tenant" in lowered:
+    found = [(i - 5, b"Proxy" + t) if t.startswith(b"Identity") and data.startswith(b"Proxy", i - 5) else (i, t) for i, t in found]
+    lowered = data.lower()  # ASCII only: the offsets stay
+    if b"tenant" in lowered:
         found += [
-            (m.start(), text[m.start() : m.end()])
+            (m.start(), data[m.start() : m.end()])
             for m in YOUR_TENANT.finditer(lowered)
-            if m.start() == 0 or not text[m.start() - 1].isalnum()
+            if m.start() == 0 or not data[m.start() - 1 : m.start()].isalnum()
         ]
     return sorted(found)
 
 
-def _in_comment(text: str, offset: int) -> bool:
-    opening = text.rfind("<!--", 0, offset + 4)  # the last comment that starts at or before offset
+def _in_comment(data: bytes, offset: int) -> bool:
+    opening = data.rfind(b"<!--", 0, offset + 4)  # the last comment that starts at or before offset
     if opening < 0:
         return False
-    closing = text.find("-->", opening + 4)
+    closing = data.find(b"-->", opening + 4)
     return closing < 0 or offset < closing + 3
 
 
 #: the attribute a match sits in: `Name="...` open up to the match
-_ATTRIBUTE = re.compile(r'([\w:.-]+)\s*=\s*"[^"]*$')
+_ATTRIBUTE = re.compile(rb'([\w:.-]+)\s*=\s*"[^"]*$')
 #: RESTful technical profile metadata documented by Microsoft (rule-catalog.md §5)
 REST_KEYS = (
     "ServiceUrl", "AuthenticationType", "AllowInsecureAuthInProduction", "SendClaimsIn", "ClaimsFormat",
@@ -89,28 +89,23 @@ def unresolved_placeholder(f: PolicyFile) -> Iterator[Finding]:
 
     Source: deploy custom policies with Azure Pipelines; B2C VS Code extension (policy settings).
     """
-    # One regex pass over the raw text, not a walk over every element in Python.
-    text = f.data.decode("utf-8", "replace")
-    matches = placeholders(text)
-    if not matches:
-        return
-    first: dict[str, tuple[int, str]] = {}
-    count: dict[str, int] = {}
-    for offset, written in matches:
-        if _in_comment(text, offset):
+    # One regex pass over the raw bytes, not a walk over every element in Python.
+    data = f.data
+    first: dict[bytes, tuple[int, str]] = {}
+    count: dict[bytes, int] = {}
+    for offset, match in placeholders(data):
+        if _in_comment(data, offset):
             continue  # not a value
-        token = written.casefold()
-        first.setdefault(token, (offset, written))
+        token = match.lower()
+        first.setdefault(token, (offset, match.decode("utf-8", "replace")))
         count[token] = count.get(token, 0) + 1
     for token, (offset, written) in first.items():
-        line = text.count("\n", 0, offset) + 1
-        el = f.element_at(line)
-        attr = _ATTRIBUTE.search(text, text.rfind("\n", 0, offset) + 1, offset)
+        attr = _ATTRIBUTE.search(data, data.rfind(b"\n", 0, offset) + 1, offset)
         more = count[token] - 1
         yield Finding(
-            el,
+            f.element_at(data.count(b"\n", 0, offset) + 1),
             f"unresolved placeholder {written!r}" + (f" ({more} more in this file)" if more else ""),
-            attr=attr.group(1) if attr else None,
+            attr=attr.group(1).decode() if attr else None,
         )
 
 
