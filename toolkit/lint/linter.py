@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -55,20 +54,8 @@ def lint(
     `toolkit.lint.parallel`); with a `cache` folder, unchanged policy sets reuse the problems of an
     earlier run (see `toolkit.lint.cache`). The report is the same either way.
     """
-    # A run makes no garbage cycles worth collecting, and the collector walking the parsed set
-    # again and again costs a tenth of the run (and, in forked children, copies its memory).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _lint(list(paths), config or Config(), baseline, jobs, cache)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _lint(
-    paths: list[str | os.PathLike[str]], config: Config, baseline: set[tuple[str, str, str]] | None, jobs: int, cache_folder: Path | None
-) -> Report:
+    config = config or Config()
+    paths = list(paths)
     policy_set, errors = _load(paths, config)
     rules = [r for r in all_rules() if config.enabled(r.id, "")]
     notes: list[str] = []
@@ -81,15 +68,15 @@ def _lint(
     units = _units(policy_set)
     found: dict[int, list[Row]] = {}
     keys: dict[int, str] = {}
-    cache = None
-    if cache_folder is not None:
+    store = None
+    if cache is not None:
         from toolkit.lint.cache import Cache
 
-        cache = Cache(cache_folder, config, rules)
+        store = Cache(cache, config, rules)
         for i, unit in enumerate(units):
             if not unit.set_rules:
-                keys[i] = cache.key(unit.files or [], policy_set)
-                if (rows := cache.get(keys[i])) is not None:
+                keys[i] = store.key(unit.files or [], policy_set)
+                if (rows := store.get(keys[i])) is not None:
                     found[i] = rows
     todo = [i for i in range(len(units)) if i not in found]
     shares = [share for share in parallel.split(todo, lambda i: _cost(units[i], policy_set), jobs) if share]
@@ -103,11 +90,11 @@ def _lint(
         index = row[0]
         assert isinstance(index, int)
         found[index].append(row[1:])
-    if cache is not None:
+    if store is not None:
         for i in todo:
             if i in keys:
-                cache.put(keys[i], found[i])
-        cache.prune()
+                store.put(keys[i], found[i])
+        store.prune()
     problems = [Problem.from_row(row) for rows in found.values() for row in rows]
     xml001 = get("XML001")
     severity = config.severity_of(xml001.id, xml001.severity)
@@ -118,7 +105,7 @@ def _lint(
     ]
     if baseline is not None:
         problems = [replace(p, suppressed=True) if (p.rule, p.file_policy, p.identity) in baseline else p for p in problems]
-    return Report(files=len(policy_set.files) + len(errors), problems=sorted(problems), notes=notes)
+    return Report(files=len(policy_set.files) + len(errors), problems=sorted(problems, key=Problem.order), notes=notes)
 
 
 def _load(paths: list[str | os.PathLike[str]], config: Config) -> tuple[PolicySet, list[LoadError]]:

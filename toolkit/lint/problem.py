@@ -35,6 +35,10 @@ class Problem:
     file_policy: str = field(default="", compare=False)  #: the PolicyId of the file
     suppressed: bool = field(default=False, compare=False)  #: recorded in the baseline
 
+    def order(self) -> tuple[str, int, int, str]:
+        """The report's order: path, line, column, rule (as `<` compares, but faster as a sort key)."""
+        return (self.path, self.line, self.column, self.rule)
+
     def as_dict(self) -> dict[str, object]:
         """The stable JSON shape of one problem (`"suppressed": true` added only when baselined)."""
         data: dict[str, object] = {
