@@ -3,15 +3,19 @@ bare lxml parse of the same files, both as whole processes, alternated, median o
 
     python bench/lint_corpus.py [CORPUS]
 
-Target: ratio <= 2.0.
+Target: ratio <= 2.0 for a cold run (nothing cached). Also printed, for what users see day to day:
+the same run on one process (`--jobs 1`), with the schema (XSD001), and with the cache of
+unchanged policy sets warm: nothing changed, or one relying-party file edited before each run.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,32 +38,52 @@ for f in sorted(Path(sys.argv[1]).rglob("*.xml")):
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def timed(cmd: list[str]) -> float:
+def timed(cmd: list[str], before: object = None) -> float:
+    if callable(before):
+        before()
     start = time.perf_counter()
     subprocess.run(cmd, stdout=subprocess.DEVNULL, check=False, env=ENV)
     return time.perf_counter() - start
 
 
 def main() -> None:
-    lint_cmd = [sys.executable, "-m", "toolkit", "lint", "--format", "json", "--fail-on", "never", str(CORPUS)]
-    commands = {
-        "bare lxml parse": [sys.executable, "-c", BARE, str(CORPUS)],
-        "lint --format json (no schema)": [*lint_cmd, "--ignore", "XSD001"],
-        "lint --format json with the schema (XSD001)": lint_cmd,  # the corpus holds the XSD
+    work = Path(tempfile.mkdtemp(prefix="lint-bench-"))
+    corpus = work / "corpus"
+    shutil.copytree(CORPUS, corpus)  # a copy: one run edits a file
+    edited = sorted(corpus.rglob("SignUpOrSignin.xml"))[0]
+    original = edited.read_bytes()
+    edits = iter(range(1_000_000))
+
+    def edit() -> None:
+        edited.write_bytes(original + f"<!-- edit {next(edits)} -->\n".encode())
+
+    lint = [sys.executable, "-m", "toolkit", "lint", "--format", "json", "--fail-on", "never"]
+    cold = [*lint, "--no-cache", "--ignore", "XSD001", str(corpus)]
+    warm = [*lint, "--cache-dir", str(work / "cache"), "--ignore", "XSD001", str(corpus)]
+    commands: dict[str, tuple[list[str], object]] = {
+        "bare lxml parse": ([sys.executable, "-c", BARE, str(corpus)], None),
+        "lint, cold (no cache)": (cold, None),
+        "lint, cold, --jobs 1": ([*cold, "--jobs", "1"], None),
+        "lint, cold, with the schema (XSD001)": ([*lint, "--no-cache", str(corpus)], None),  # the corpus holds the XSD
+        "lint, cache warm, nothing changed": (warm, None),
+        "lint, cache warm, one file edited": (warm, edit),
     }
-    for cmd in commands.values():
-        timed(cmd)  # warm the file cache and the bytecode
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    for _ in range(RUNS):
-        for name, cmd in commands.items():
-            times[name].append(timed(cmd))
+    try:
+        for cmd, before in commands.values():
+            timed(cmd, before)  # warm the file cache, the bytecode and the lint cache
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(RUNS):
+            for name, (cmd, before) in commands.items():
+                times[name].append(timed(cmd, before))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     median = {name: statistics.median(values) for name, values in times.items()}
     bare = median["bare lxml parse"]
-    print(f"corpus: {len(list(CORPUS.rglob('*.xml')))} xml files under {CORPUS}; whole processes, median of {RUNS}")
+    print(f"corpus: {len(list(CORPUS.rglob('*.xml')))} xml files under {CORPUS}; whole processes, median of {RUNS}, {os.cpu_count()} CPUs")
     for name, seconds in median.items():
         ratio = "" if name == "bare lxml parse" else f"  ratio {seconds / bare:.2f}"
-        print(f"  {name:<46} {seconds * 1000:6.0f} ms{ratio}")
-    print("target: ratio <= 2.0 without the schema")
+        print(f"  {name:<40} {seconds * 1000:6.0f} ms{ratio}")
+    print("target: ratio <= 2.0 for a cold run without the schema")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
+
+from lxml import etree
 
 from toolkit import __version__
 from toolkit.lint.config import Config
@@ -46,7 +49,7 @@ class Cache:
         self.folder = folder
         self.written = 0
         digest = hashlib.blake2b(digest_size=16)
-        digest.update(__version__.encode())
+        digest.update(f"{__version__} {sys.version} {etree.LXML_VERSION} {etree.LIBXML_VERSION}".encode())
         # an edited rule (an editable install, a patched release) must not reuse old results
         for source in sorted(LINT_SOURCE.rglob("*.py")):
             stat = source.stat()
