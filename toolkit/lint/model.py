@@ -279,8 +279,6 @@ class Merged:
         self.claims_transformations: IdTable[Element] = IdTable()
         self.content_definitions: IdTable[Element] = IdTable()
         self.display_controls: IdTable[Element] = IdTable()
-        #: (ElementType, StringId) of every LocalizedString in the chain
-        self.localized_strings: set[tuple[str, str]] = set()
         #: include cycles found while resolving IncludeTechnicalProfile: (element, description)
         self.include_cycles: list[tuple[Element, str]] = []
         self._cache: dict[Any, Any] = {}
@@ -296,9 +294,13 @@ class Merged:
         return result
 
     def _add(self, root: Element) -> None:
+        profiles = self.technical_profiles
         for el in root.iterfind(q("ClaimsProviders/ClaimsProvider/TechnicalProfiles/TechnicalProfile")):
             tp_id = el.get("Id", "")
-            self.technical_profiles.setdefault(tp_id, TechnicalProfile(tp_id)).decls.append(el)
+            tp = profiles.get(tp_id)
+            if tp is None:
+                tp = profiles[tp_id] = TechnicalProfile(tp_id)
+            tp.decls.append(el)
         for tag, table in (("UserJourney", self.user_journeys), ("SubJourney", self.sub_journeys)):
             for el in root.iterfind(q(f"{tag}s/{tag}")):
                 j_id = el.get("Id", "")
@@ -312,8 +314,13 @@ class Merged:
         for path, elements in blocks:
             for el in root.iterfind(q(path)):
                 elements[el.get("Id", "")] = el
-        for el in root.iterfind(q("BuildingBlocks/Localization/LocalizedResources/LocalizedStrings/LocalizedString")):
-            self.localized_strings.add((el.get("ElementType", ""), el.get("StringId", "")))
+
+    @cached_property
+    def localized_strings(self) -> set[tuple[str, str]]:
+        """(ElementType, StringId) of every LocalizedString in the chain (thousands in a localized
+        set: read only when a rule asks)."""
+        path = q("BuildingBlocks/Localization/LocalizedResources/LocalizedStrings/LocalizedString")
+        return {(el.get("ElementType", ""), el.get("StringId", "")) for f in self.files for el in f.root.iterfind(path)}
 
     def _resolve_includes(self) -> None:
         for tp in self.technical_profiles.values():
@@ -346,9 +353,13 @@ class Effective:
         self.claims_transformations = merged.claims_transformations
         self.content_definitions = merged.content_definitions
         self.display_controls = merged.display_controls
-        self.localized_strings = merged.localized_strings
         self.include_cycles = merged.include_cycles
         self._owner = {id(f.root): f for f in self.files}
+
+    @property
+    def localized_strings(self) -> set[tuple[str, str]]:
+        """See `Merged.localized_strings`."""
+        return self.merged.localized_strings
 
     def file_of(self, el: Element) -> PolicyFile:
         """The file of the chain an element was parsed from."""
