@@ -12,17 +12,18 @@ from toolkit.lint.registry import Finding, Scope, rule
 
 #: deploy-time placeholders that something must replace before upload (claim resolvers such as
 #: {Policy:TenantObjectId} or {OIDC:Nonce} are resolved by B2C itself and are not listed), each
-#: with a literal it contains: a pattern only runs over a file that holds its literal. The scan
-#: runs over the raw bytes: a file with one non-ASCII character decodes to a string twice as wide.
+#: with the literals it contains: a pattern only runs over a file that holds them, which `in`
+#: checks far faster than the regex engine scans (a single byte fastest). The scan runs over the
+#: raw bytes: a file with one non-ASCII character decodes to a string twice as wide.
 PLACEHOLDERS = tuple(
-    (literal, re.compile(pattern))
-    for literal, pattern in (
-        (b"{Settings:", rb"\{Settings:[^}]+\}"),  # the VS Code extension and deploy actions
-        (b"{{", rb"\{\{\s*[\w.-]+\s*\}\}"),  # Jinja/Mustache-style templates
-        (b"#{", rb"#\{[\w.-]+\}#"),  # Azure DevOps token replacement
-        (b"$(", rb"\$\([\w.-]+\)"),  # Azure DevOps variables
-        (b"IdentityExperienceFrameworkAppId", rb"IdentityExperienceFrameworkAppId\b"),  # the starter pack's app ids
-        (b"-- ", rb"--\s[^-]{3,60}\s--"),  # "-- App Insights Instrumentation Key --"
+    (literals, re.compile(pattern))
+    for literals, pattern in (
+        ((b"{Settings:",), rb"\{Settings:[^}]+\}"),  # the VS Code extension and deploy actions
+        ((b"{{",), rb"\{\{\s*[\w.-]+\s*\}\}"),  # Jinja/Mustache-style templates
+        ((b"#", b"#{"), rb"#\{[\w.-]+\}#"),  # Azure DevOps token replacement
+        ((b"$", b"$("), rb"\$\([\w.-]+\)"),  # Azure DevOps variables
+        ((b"IdentityExperienceFrameworkAppId",), rb"IdentityExperienceFrameworkAppId\b"),  # the starter pack's app ids
+        ((b"-- ",), rb"--\s[^-]{3,60}\s--"),  # "-- App Insights Instrumentation Key --"
     )
 )
 #: the starter pack's tenant, searched in the lower-cased bytes
@@ -31,15 +32,18 @@ YOUR_TENANT = re.compile(rb"your-?tenant\b")
 
 def placeholders(data: bytes) -> list[tuple[int, bytes]]:
     """`(offset, placeholder)` for every placeholder in a file's bytes, in order."""
-    found = [(m.start(), m.group(0)) for literal, pattern in PLACEHOLDERS if literal in data for m in pattern.finditer(data)]
+    found = [
+        (m.start(), m.group(0))
+        for literals, pattern in PLACEHOLDERS
+        if all(literal in data for literal in literals)
+        for m in pattern.finditer(data)
+    ]
     # the starter pack writes ProxyIdentityExperienceFrameworkAppId too: report the whole name
     found = [(i - 5, b"Proxy" + t) if t.startswith(b"Identity") and data.startswith(b"Proxy", i - 5) else (i, t) for i, t in found]
     lowered = data.lower()  # ASCII only: the offsets stay
-    if b"tenant" in lowered:
+    if b"your" in lowered and b"tenant" in lowered:
         found += [
-            (m.start(), data[m.start() : m.end()])
-            for m in YOUR_TENANT.finditer(lowered)
-            if m.start() == 0 or not data[m.start() - 1 : m.start()].isalnum()
+            (m.start(), data[m.start() : m.end()]) for m in YOUR_TENANT.finditer(lowered) if not data[m.start() - 1 : m.start()].isalnum()
         ]
     return sorted(found)
 
