@@ -125,10 +125,15 @@ def run_lint(args: argparse.Namespace) -> int:
     try:
         baseline = load_baseline(args.baseline) if args.baseline else None
         cache = None if args.no_cache else Path(args.cache_dir) if args.cache_dir else default_folder()
-        # One run, then the process ends: the garbage collector would only walk the parsed set
-        # again and again (a tenth of the run) and make forked children copy its memory.
+        # A run makes no garbage cycles worth collecting: the collector would only walk the parsed
+        # set again and again (a tenth of the run) and make forked children copy its memory.
+        collecting = gc.isenabled()
         gc.disable()
-        report = lint(args.paths, config, baseline, args.jobs or default_jobs(), cache)
+        try:
+            report = lint(args.paths, config, baseline, args.jobs or default_jobs(), cache)
+        finally:
+            if collecting:
+                gc.enable()
     except (SchemaError, BaselineError) as exc:
         print(f"b2c-toolkit lint: {exc}", file=sys.stderr)
         return 2
