@@ -162,6 +162,7 @@ def test_forgot_password_goes_through_the_reset_policy(stack, browser):
     # The reset journey leaves a B2C session, so the sign-in that follows completes at once.
     assert browser.element("sign-out")
     browser.click("sign-out")
+    browser.element("sign-in")  # B2C's logout done: otherwise its session would sign in at once
     browser.open("/auth/login")
     browser.type("signInName", user["username"])
     browser.type("password", "reset-in-browser-1")
