@@ -79,6 +79,8 @@ def lint(
                 if (rows := store.get(keys[i])) is not None:
                     found[i] = rows
     todo = [i for i in range(len(units)) if i not in found]
+    if sum(_cost(units[i], policy_set) for i in todo) < FORK_WORTH:
+        jobs = 1
     shares = [share for share in parallel.split(todo, lambda i: _cost(units[i], policy_set), jobs) if share]
 
     def check(share: int) -> list[Row]:
@@ -159,6 +161,10 @@ def _units(policy_set: PolicySet) -> list[Unit]:
     for group in policy_set.leaf_groups():
         groups.setdefault(id(group.chains[0].files[0]), []).append(group)
     return [Unit(True, [], []), *(Unit(False, files, groups.get(root, [])) for root, files in policy_set.sets().items())]
+
+
+#: estimated checking (µs, see `_cost`) below which forking costs more than it saves
+FORK_WORTH = 30_000
 
 
 def _cost(unit: Unit, policy_set: PolicySet) -> int:
