@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,8 +13,9 @@ import pytest
 
 from tests.support import RunningEmulator, start_emulator, stop_emulator
 
-# The lint cache of a test session starts empty and is its own (subprocesses inherit it).
+# The lint cache of a test session starts empty, is its own (subprocesses inherit it) and goes with it.
 os.environ["B2C_TOOLKIT_CACHE_DIR"] = tempfile.mkdtemp(prefix="b2c-toolkit-cache-")
+atexit.register(shutil.rmtree, os.environ["B2C_TOOLKIT_CACHE_DIR"], ignore_errors=True)
 
 #: The project's shared folder (corpus, schemas) sits beside the checkout, as in CI.
 SHARED = Path(os.environ.get("B2C_TOOLKIT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
