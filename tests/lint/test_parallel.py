@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from toolkit.cli import main
 from toolkit.lint import lint, parallel
 from toolkit.lint.linter import _units, load_set
 
@@ -80,3 +81,19 @@ def test_no_fork_while_threads_run():
     finally:
         stop.set()
         thread.join()
+
+
+def test_a_small_run_is_not_forked(shared, monkeypatch):
+    parts: list[int] = []
+    run = parallel.run
+    monkeypatch.setattr(parallel, "run", lambda work, n: parts.append(n) or run(work, n))
+    lint([ROOT / "policies" / "resilient"], jobs=2)
+    lint([shared / "corpus"], jobs=2)
+    assert parts == [1, 2]
+
+
+def test_jobs_must_be_a_positive_number(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["lint", "--jobs", "0", str(ROOT / "policies")])
+    assert exit_info.value.code == 2
+    assert "--jobs: must be a whole number of processes" in capsys.readouterr().err
