@@ -4,8 +4,7 @@ The parsed set is shared with forked children copy-on-write, so nothing is parse
 process checks its share and children send back their results (plain tuples, through `marshal`)
 over a pipe. `os.fork` is used directly because `multiprocessing` and `concurrent.futures` cost
 more to import (~15 ms) than a lint run of a typical policy set takes to check. Where fork is
-unsafe (not POSIX, or threads running: a child could inherit a held lock) the shares run one after
-another in this process, with the same result.
+unsafe (see `can_fork`) the shares run one after another in this process, with the same result.
 """
 
 from __future__ import annotations
@@ -42,9 +41,10 @@ def split(items: Sequence[T], weight: Callable[[T], int], parts: int) -> list[li
 
 
 def can_fork() -> bool:
-    """True when forking is available and safe: POSIX, and no thread besides this one."""
+    """True when forking is available and safe: Linux (macOS system libraries do not survive a
+    fork without exec), and no thread besides this one (a child could inherit a held lock)."""
     threading = sys.modules.get("threading")  # not imported: no threads were started from Python
-    return hasattr(os, "fork") and (threading is None or threading.active_count() == 1)
+    return sys.platform.startswith("linux") and (threading is None or threading.active_count() == 1)
 
 
 def run(work: Callable[[int], list[Row]], parts: int) -> list[Row]:
