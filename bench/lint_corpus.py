@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,8 +39,8 @@ for f in sorted(Path(sys.argv[1]).rglob("*.xml")):
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def timed(cmd: list[str], before: object = None) -> float:
-    if callable(before):
+def timed(cmd: list[str], before: Callable[[], None] | None = None) -> float:
+    if before is not None:
         before()
     start = time.perf_counter()
     subprocess.run(cmd, stdout=subprocess.DEVNULL, check=False, env=ENV)
@@ -60,7 +61,7 @@ def main() -> None:
     lint = [sys.executable, "-m", "toolkit", "lint", "--format", "json", "--fail-on", "never"]
     cold = [*lint, "--no-cache", "--ignore", "XSD001", str(corpus)]
     warm = [*lint, "--cache-dir", str(work / "cache"), "--ignore", "XSD001", str(corpus)]
-    commands: dict[str, tuple[list[str], object]] = {
+    commands: dict[str, tuple[list[str], Callable[[], None] | None]] = {
         "bare lxml parse": ([sys.executable, "-c", BARE, str(corpus)], None),
         "lint, cold (no cache)": (cold, None),
         "lint, cold, --jobs 1": ([*cold, "--jobs", "1"], None),

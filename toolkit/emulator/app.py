@@ -52,9 +52,3 @@ def create_app(state: State, lifetimes: Lifetimes | None = None, seed: int | Non
 
     app.wsgi_app = FaultMiddleware(app.wsgi_app, emulator.faults)  # type: ignore[method-assign]
     return app
-
-
-def emulator_of(app: Flask) -> Emulator:
-    """The `Emulator` behind an app."""
-    found: Emulator = app.extensions["b2c_emulator"]
-    return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class Severity(enum.Enum):
@@ -19,7 +19,7 @@ class Severity(enum.Enum):
         return {"error": 2, "warning": 1, "info": 0}[self.value]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Problem:
     """A finding. Lines and columns start at 1; `policy` names the relying parties it affects."""
 
@@ -27,16 +27,15 @@ class Problem:
     line: int
     column: int
     rule: str
-    severity: Severity = field(compare=False)
-    message: str = field(compare=False)
-    policy: str = field(default="", compare=False)
-    #: where the finding is, independent of lines (see `toolkit.lint.baseline`)
-    identity: str = field(default="", compare=False)
-    file_policy: str = field(default="", compare=False)  #: the PolicyId of the file
-    suppressed: bool = field(default=False, compare=False)  #: recorded in the baseline
+    severity: Severity
+    message: str
+    policy: str = ""
+    identity: str = ""  #: where the finding is, independent of lines (see `toolkit.lint.baseline`)
+    file_policy: str = ""  #: the PolicyId of the file
+    suppressed: bool = False  #: recorded in the baseline
 
     def order(self) -> tuple[str, int, int, str]:
-        """The report's order: path, line, column, rule (as `<` compares, but faster as a sort key)."""
+        """The report's sort key: path, line, column, rule."""
         return (self.path, self.line, self.column, self.rule)
 
     def as_dict(self) -> dict[str, object]:
