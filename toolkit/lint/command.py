@@ -81,7 +81,6 @@ def run_lint(args: argparse.Namespace) -> int:
     from toolkit.lint.baseline import BaselineError
     from toolkit.lint.baseline import load as load_baseline
     from toolkit.lint.baseline import write as write_baseline
-    from toolkit.lint.cache import default_folder
     from toolkit.lint.formatters import FORMATS
     from toolkit.lint.linter import fix, lint
     from toolkit.lint.parallel import default_jobs
@@ -124,7 +123,11 @@ def run_lint(args: argparse.Namespace) -> int:
             print(f"b2c-toolkit lint: fixed {path} ({count} edit{'s' if count > 1 else ''})", file=sys.stderr)
     try:
         baseline = load_baseline(args.baseline) if args.baseline else None
-        cache = None if args.no_cache else Path(args.cache_dir) if args.cache_dir else default_folder()
+        cache = None
+        if not args.no_cache:
+            from toolkit.lint.cache import default_folder  # hashing costs start-up: only when caching
+
+            cache = Path(args.cache_dir) if args.cache_dir else default_folder()
         # A run makes no garbage cycles worth collecting: the collector would only walk the parsed
         # set again and again (a tenth of the run) and make forked children copy its memory.
         collecting = gc.isenabled()

@@ -6,7 +6,7 @@ Precedence: defaults → pyproject.toml (found from the working directory upward
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
@@ -22,19 +22,30 @@ class ConfigError(Exception):
     """A configuration that cannot be used (exit 2)."""
 
 
-@dataclass
 class Config:
     """What to check and how loud each rule is."""
 
-    select: list[str] = field(default_factory=lambda: ["ALL"])
-    ignore: list[str] = field(default_factory=list)
-    severity: dict[str, str] = field(default_factory=dict)  #: rule id → error|warning|info|off
-    per_path_ignores: dict[str, list[str]] = field(default_factory=dict)  #: glob → rule ids
-    external_bases: list[str] = field(default_factory=list)  #: PolicyIds deployed elsewhere
-    exclude: list[str] = field(default_factory=list)  #: globs of files not to lint
-    schema: str = ""  #: TrustFrameworkPolicy_0.3.0.0.xsd for XSD001 ("" = look for one)
-    settings: dict[str, str] | None = None  #: `{Settings:X}` values (from --settings/--environment)
-    source: str = "defaults"
+    def __init__(
+        self,
+        select: list[str] | None = None,
+        ignore: list[str] | None = None,
+        severity: dict[str, str] | None = None,
+        per_path_ignores: dict[str, list[str]] | None = None,
+        external_bases: list[str] | None = None,
+        exclude: list[str] | None = None,
+        schema: str = "",
+        settings: dict[str, str] | None = None,
+        source: str = "defaults",
+    ) -> None:
+        self.select = ["ALL"] if select is None else select
+        self.ignore = ignore or []
+        self.severity = severity or {}  #: rule id → error|warning|info|off
+        self.per_path_ignores = per_path_ignores or {}  #: glob → rule ids
+        self.external_bases = external_bases or []  #: PolicyIds deployed elsewhere
+        self.exclude = exclude or []  #: globs of files not to lint
+        self.schema = schema  #: TrustFrameworkPolicy_0.3.0.0.xsd for XSD001 ("" = look for one)
+        self.settings = settings  #: `{Settings:X}` values (from --settings/--environment)
+        self.source = source
 
     def enabled(self, rule: str, path: str) -> bool:
         """Whether `rule` runs, and reports on `path`."""
@@ -120,13 +131,18 @@ def _tool_table(data: dict[str, Any]) -> dict[str, Any] | None:
     return table if isinstance(table, dict) else None
 
 
+#: `tool.b2c-toolkit` as a table header or dotted key, in any TOML spelling (a project's scripts
+#: named b2c-toolkit do not match): TOML is parsed only then, as parsing costs start-up time
+_MAY_HAVE_TABLE = re.compile(rb"""b2c-toolkit["']?\s*[.\]]""")
+
+
 def load_config(config_file: str | None = None, start: Path | None = None) -> Config:
     """The configuration for a run: pyproject.toml from `start` upwards, then `config_file`."""
     config = Config()
     here = (start or Path.cwd()).resolve()
     for folder in [here, *here.parents]:
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and b"b2c-toolkit" in pyproject.read_bytes():
+        if pyproject.is_file() and _MAY_HAVE_TABLE.search(pyproject.read_bytes()):
             table = _tool_table(_read(pyproject))
             if table is not None:
                 config = from_table(table, str(pyproject), config)

@@ -10,7 +10,6 @@ Rule ids match by prefix, as in `--select`: `disable=REST` silences every REST r
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from lxml import etree
 
@@ -26,13 +25,13 @@ def matches(rule: str, patterns: frozenset[str] | set[str] | list[str]) -> bool:
     return any(p == "ALL" or rule.startswith(p) for p in patterns)
 
 
-@dataclass
 class Suppressions:
     """What one file's comments switch off."""
 
-    file_rules: frozenset[str] = frozenset()
-    #: (first line, last line, rules) for each element a `disable=` comment precedes
-    ranges: list[tuple[int, int, frozenset[str]]] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.file_rules: frozenset[str] = frozenset()
+        #: (first line, last line, rules) for each element a `disable=` comment precedes
+        self.ranges: list[tuple[int, int, frozenset[str]]] = []
 
     def suppresses(self, rule: str, line: int) -> bool:
         """True when a comment switches `rule` off at `line`."""

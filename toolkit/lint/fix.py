@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -29,8 +29,7 @@ MESSAGES = {
 }
 
 
-@dataclass(frozen=True, order=True)
-class Edit:
+class Edit(NamedTuple):
     """Replace `length` bytes at `offset` with `text`."""
 
     offset: int

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from toolkit.lint import parallel
 from toolkit.lint.baseline import identity
@@ -19,13 +19,13 @@ from toolkit.lint.schema import SCHEMA_NAME, find_schema, load_schema
 from toolkit.lint.settings import renderer
 
 
-@dataclass
 class Report:
     """The result of one run."""
 
-    files: int = 0  #: policy files read, broken ones included
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  #: what the run could not do (printed to stderr)
+    def __init__(self, files: int = 0, problems: list[Problem] | None = None, notes: list[str] | None = None) -> None:
+        self.files = files  #: policy files read, broken ones included
+        self.problems = problems or []
+        self.notes = notes or []  #: what the run could not do (printed to stderr)
 
     def count(self, severity: Severity) -> int:
         """How many problems have `severity` (baselined ones not counted)."""
@@ -106,7 +106,7 @@ def lint(
         if config.enabled(xml001.id, e.display)
     ]
     if baseline is not None:
-        problems = [replace(p, suppressed=True) if (p.rule, p.file_policy, p.identity) in baseline else p for p in problems]
+        problems = [p._replace(suppressed=True) if (p.rule, p.file_policy, p.identity) in baseline else p for p in problems]
     return Report(files=len(policy_set.files) + len(errors), problems=sorted(problems, key=Problem.order), notes=notes)
 
 
@@ -145,8 +145,7 @@ def load_set(paths: Iterable[str | os.PathLike[str]], config: Config | None = No
     return _load(list(paths), config or Config())[0]
 
 
-@dataclass
-class Unit:
+class Unit(NamedTuple):
     """A piece of a run's checks: the set-wide rules, or one policy set (its files and chains)."""
 
     set_rules: bool = True

@@ -10,10 +10,9 @@ import bisect
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 
@@ -51,16 +50,19 @@ def q(path: str) -> str:
     return "/".join(part if part in (".", "..", "*") else f"{{{NS}}}{part}" for part in path.split("/"))
 
 
-@dataclass(eq=False)
 class PolicyFile:
     """One parsed `TrustFrameworkPolicy` file."""
 
-    path: Path
-    display: str  #: the path as reported (relative to the working directory when possible)
-    root: etree._Element
-    data: bytes = field(repr=False)
-    #: per-file derived data that rules memoize (shared by every chain the file is in)
-    cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    def __init__(self, path: Path, display: str, root: etree._Element, data: bytes) -> None:
+        self.path = path
+        self.display = display  #: the path as reported (relative to the working directory when possible)
+        self.root = root
+        self.data = data
+        #: per-file derived data that rules memoize (shared by every chain the file is in)
+        self.cache: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"PolicyFile({self.display!r})"
 
     @cached_property
     def suppressions(self) -> Suppressions:
@@ -154,8 +156,7 @@ def _attribute(name: str) -> re.Pattern[bytes]:
     return re.compile(rb"(?<![\w:.-])" + re.escape(name.encode()) + rb"\s*=")
 
 
-@dataclass(frozen=True)
-class LoadError:
+class LoadError(NamedTuple):
     """A file that looked like a policy but could not be read safely (becomes `XML001`)."""
 
     display: str

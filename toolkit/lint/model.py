@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from lxml import etree
 
@@ -244,8 +243,7 @@ def exchanges(step: Element) -> list[Element]:
     return step.findall(q("ClaimsExchanges/ClaimsExchange"))
 
 
-@dataclass(eq=False)
-class Chain:
+class Chain(NamedTuple):
     """The files from the root policy down to one file, and whether every link was found."""
 
     files: list[PolicyFile]  #: root → leaf
@@ -477,17 +475,15 @@ class Effective:
         return [self.technical_profiles[i] for i in sorted(ids) if i in self.technical_profiles]
 
 
-@dataclass
 class PolicySet:
     """Every policy file found, linked into chains by `BasePolicy`."""
 
-    files: list[PolicyFile]
-    external_bases: set[str] = field(default_factory=set)  #: casefolded PolicyIds deployed elsewhere
-    schema: etree.XMLSchema | None = None  #: the official schema, when one was found (XSD001)
-    #: (file, BasePolicy element, message) for each broken link (INH001)
-    broken_links: list[tuple[PolicyFile, Element, str]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
+    def __init__(self, files: list[PolicyFile], external_bases: set[str] | None = None) -> None:
+        self.files = files
+        self.external_bases = external_bases or set()  #: casefolded PolicyIds deployed elsewhere
+        self.schema: etree.XMLSchema | None = None  #: the official schema, when one was found (XSD001)
+        #: (file, BasePolicy element, message) for each broken link (INH001)
+        self.broken_links: list[tuple[PolicyFile, Element, str]] = []
         self._by_id: dict[tuple[str, str], list[PolicyFile]] = {}
         for f in self.files:
             self._by_id.setdefault((key(f.tenant), key(f.policy_id)), []).append(f)
@@ -593,8 +589,7 @@ class PolicySet:
                 yield Effective(chain, merged)
 
 
-@dataclass
-class LeafGroup:
+class LeafGroup(NamedTuple):
     """Leaves whose chains hold the same content (see `PolicySet.leaf_groups`)."""
 
     content: list[PolicyFile]  #: the files that contribute content, root → leaf

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 
@@ -29,8 +28,7 @@ class Scope(enum.Enum):
     CHAIN = "chain"  #: one `Effective` policy (a chain merged root→leaf)
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """What a rule reports: the element (and optionally attribute) where the value is written."""
 
     element: etree._Element
@@ -39,8 +37,7 @@ class Finding:
     severity: Severity | None = None  #: overrides the rule's default (e.g. REST009 part b)
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """A registered rule."""
 
     id: str
