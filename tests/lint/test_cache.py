@@ -1,5 +1,5 @@
-"""Unchanged policy sets reuse the problems of an earlier run; anything that changes a set's
-result changes its key."""
+"""A run over unchanged files reuses the problems of an earlier run without parsing; otherwise
+unchanged policy sets reuse theirs. Anything that changes a result changes its key."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from toolkit.cli import main
 from toolkit.lint import cache as cache_module
 from toolkit.lint import lint
+from toolkit.lint import linter as linter_module
 from toolkit.lint.config import from_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,11 +27,55 @@ def _two_sets(tmp_path: Path) -> Path:
 
 
 def _tamper(folder: Path) -> int:
-    """Rewrite every stored message, so that a reused entry shows in the report."""
+    """Rewrite every message stored for a policy set, so that a reused entry shows in the report;
+    forget whole runs, so that the next run parses and reuses set entries. Returns how many sets."""
+    for entry in folder.glob("run-*.json"):
+        entry.unlink()
     for entry in folder.glob("*.json"):
         rows = json.loads(entry.read_text())
         entry.write_text(json.dumps([[*row[:5], "FROM CACHE", *row[6:]] for row in rows]))
     return len(list(folder.glob("*.json")))
+
+
+def _tamper_run(folder: Path) -> None:
+    """Rewrite every message of the stored whole run."""
+    (entry,) = folder.glob("run-*.json")
+    run = json.loads(entry.read_text())
+    run["problems"] = [[*row[:5], "FROM CACHE", *row[6:]] for row in run["problems"]]
+    entry.write_text(json.dumps(run))
+
+
+def _no_parsing(*args: object) -> None:
+    raise AssertionError("a file was parsed")
+
+
+def test_an_unchanged_run_reuses_its_problems_without_parsing(tmp_path, monkeypatch):
+    policies, store = _two_sets(tmp_path), tmp_path / "cache"
+    first = lint([policies], cache=store)
+    _tamper_run(store)
+    monkeypatch.setattr(linter_module, "parse", _no_parsing)
+    again = lint([policies], cache=store)
+    assert again.files == first.files == 4
+    assert [p._replace(message="") for p in again.problems] == [p._replace(message="") for p in first.problems]
+    assert {p.message for p in again.problems} == {"FROM CACHE"}  # the set-wide INH008 included
+
+
+@pytest.mark.parametrize("change", ["new file", "settings", "schema"])
+def test_a_run_with_anything_changed_is_checked_again(tmp_path, change):
+    policies, store = _two_sets(tmp_path), tmp_path / "cache"
+    xsd = tmp_path / "TrustFrameworkPolicy_0.3.0.0.xsd"
+    xsd.write_bytes((ROOT.parent / "shared" / "corpus" / "xsd" / xsd.name).read_bytes())
+    config = from_table({"schema": str(xsd)}, "test")
+    first = lint([policies], config, cache=store)
+    _tamper_run(store)
+    if change == "new file":
+        (policies / "notes.xml").write_text("<notes/>")  # not a policy, but it could have become one
+    elif change == "settings":
+        config.settings = {"ApiHost": "api.contoso.com"}
+    else:
+        xsd.write_bytes(xsd.read_bytes() + b"\n")
+    again = lint([policies], config, cache=store)
+    assert again.problems == first.problems
 
 
 def test_an_unchanged_set_reuses_its_problems(tmp_path):
@@ -96,7 +143,7 @@ def test_the_folder_is_pruned(tmp_path, monkeypatch):
     monkeypatch.setattr(cache_module, "MAX_ENTRIES", 8)
     lint([policies], cache=store)
     assert len(list(store.iterdir())) == 4
-    assert len(list(store.glob("old*.json"))) == 2  # the oldest went first
+    assert len(list(store.glob("old*.json"))) == 1  # the oldest went first: 10 old, 2 sets and 1 run
 
 
 def test_command_line_cache_options(tmp_path, capsys):
@@ -105,6 +152,6 @@ def test_command_line_cache_options(tmp_path, capsys):
     assert main([*args, "--no-cache", "--cache-dir", str(store)]) == 0
     assert not store.exists()
     assert main([*args, "--cache-dir", str(store)]) == 0
-    assert len(list(store.glob("*.json"))) == 2
+    assert len(list(store.glob("*.json"))) == 3  # two policy sets and the run
     outputs = capsys.readouterr().out.split("\n{")
     assert len(outputs) == 2 and json.loads(outputs[0])["problems"] == json.loads("{" + outputs[1])["problems"]

@@ -1,11 +1,15 @@
 """Problems of unchanged policy sets, kept between runs (as ruff and ESLint keep theirs).
 
-Every run still reads, parses and links every file, and runs the set-wide rules (INH001, INH005,
-INH008, XSD001); only the checks of a policy set whose content is exactly as in an earlier run are
-skipped, and that run's problems reused. A set's key hashes the toolkit's version and the source of
-its linter, the rules that run and how they are configured, and for each file of the set its path,
-its bytes (after `--settings` rendering) and its chain. A baseline is applied after the cache, so it
-is not part of the key.
+Two levels. When every file a run reads is exactly as in an earlier run with the same settings,
+that run's problems are reused and nothing is parsed: the run costs about what reading the files
+does. Otherwise every file is parsed and linked, and the set-wide rules (INH001, INH005, INH008,
+XSD001) run; only the checks of a policy set whose content is exactly as in an earlier run are
+skipped, and that run's problems reused.
+
+Keys hash the toolkit's version and the source of its linter, the rules that run and how they are
+configured; a run's key adds every file found (path, bytes), the `--settings` values and the
+schema; a set's key adds, for each of its files, its path, its bytes (after `--settings`
+rendering) and its chain. A baseline is applied after the cache, so it is not part of a key.
 
 Entries are small JSON files in `$B2C_TOOLKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/b2c-toolkit/lint`,
 else `~/.cache/b2c-toolkit/lint` (`--cache-dir DIR`, `--no-cache`). An unreadable entry is a miss;
@@ -19,15 +23,19 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from toolkit import __version__
 from toolkit.lint.config import Config
-from toolkit.lint.loader import PolicyFile
+from toolkit.lint.loader import PolicyFile, display_path
 from toolkit.lint.model import PolicySet
 from toolkit.lint.parallel import Row
 from toolkit.lint.registry import Rule
+
+if TYPE_CHECKING:
+    from toolkit.lint.linter import Input
 
 #: entries kept; beyond this the oldest half is removed
 MAX_ENTRIES = 2000
@@ -62,6 +70,28 @@ class Cache:
         }
         digest.update(json.dumps(settings, sort_keys=True).encode())
         self._run_key = digest.digest()
+        self.settings = config.settings
+
+    def run_key(self, inputs: list[Input], schema: Path | None) -> str:
+        """The key of a whole run: every file it reads (path, bytes), settings and schema."""
+        digest = hashlib.blake2b(self._run_key, digest_size=20)
+        digest.update(json.dumps([self.settings, str(schema and os.path.abspath(schema))]).encode())
+        for path, explicit, data in [*inputs, *([(schema, True, _bytes(schema))] if schema else [])]:
+            digest.update(f"\0{os.path.abspath(path)}\0{display_path(path)}\0{explicit}\0".encode())
+            digest.update(data if isinstance(data, bytes) else repr(data).encode())
+        return "run-" + digest.hexdigest()
+
+    def get_run(self, key: str) -> tuple[int, list[Row]] | None:
+        """The file count and problems stored under a run's `key`, or None."""
+        entry = self._read(key)
+        if not (isinstance(entry, dict) and isinstance(entry.get("files"), int)):
+            return None
+        rows = _rows(entry.get("problems"))
+        return None if rows is None else (entry["files"], rows)
+
+    def put_run(self, key: str, files: int, rows: list[Row]) -> None:
+        """Store a whole run's file count and problems."""
+        self._write(key, {"files": files, "problems": rows})
 
     def key(self, files: list[PolicyFile], policy_set: PolicySet) -> str:
         """The key of one policy set's problems."""
@@ -73,22 +103,26 @@ class Cache:
         return digest.hexdigest()
 
     def get(self, key: str) -> list[Row] | None:
-        """The problems stored under `key`, or None."""
-        try:
-            rows = json.loads((self.folder / f"{key}.json").read_bytes())
-        except (OSError, ValueError):
-            return None
-        if not isinstance(rows, list):
-            return None
-        return [tuple(row) for row in rows]
+        """The problems of one set stored under `key`, or None."""
+        return _rows(self._read(key))
 
     def put(self, key: str, rows: list[Row]) -> None:
-        """Store the problems of one set (written whole or not at all)."""
+        """Store the problems of one set."""
+        self._write(key, rows)
+
+    def _read(self, key: str) -> object:
+        try:
+            return json.loads((self.folder / f"{key}.json").read_bytes())
+        except (OSError, ValueError):
+            return None
+
+    def _write(self, key: str, entry: object) -> None:
+        """Write an entry whole or not at all."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             target = self.folder / f"{key}.json"
             partial = target.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_text(json.dumps(rows), encoding="utf-8")
+            partial.write_text(json.dumps(entry), encoding="utf-8")
             os.replace(partial, target)
             self.written += 1
         except OSError:
@@ -105,3 +139,17 @@ class Cache:
                     os.unlink(entry.path)
         except OSError:
             return
+
+
+def _bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _rows(entry: object) -> list[Row] | None:
+    """Stored problems as rows, or None for anything else (a damaged entry is a miss)."""
+    if not (isinstance(entry, list) and all(isinstance(row, list) for row in entry)):
+        return None
+    return [tuple(row) for row in entry]

@@ -5,18 +5,21 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from toolkit.lint import parallel
 from toolkit.lint.baseline import identity
 from toolkit.lint.config import Config
-from toolkit.lint.loader import LoadError, PolicyFile, discover, display_path, load
+from toolkit.lint.loader import LoadError, PolicyFile, discover, display_path, parse, read
 from toolkit.lint.model import LeafGroup, PolicySet, key
 from toolkit.lint.parallel import Row
 from toolkit.lint.problem import Problem, Severity
 from toolkit.lint.registry import Finding, Rule, Scope, all_rules, get
 from toolkit.lint.schema import SCHEMA_NAME, find_schema, load_schema
 from toolkit.lint.settings import renderer
+
+if TYPE_CHECKING:
+    from toolkit.lint.cache import Cache
 
 
 class Report:
@@ -51,33 +54,56 @@ def lint(
     """Lint every policy file under `paths` and return the problems, sorted.
 
     With `jobs` > 1 the checks are spread over that many processes after parsing (see
-    `toolkit.lint.parallel`); with a `cache` folder, unchanged policy sets reuse the problems of an
-    earlier run (see `toolkit.lint.cache`). The report is the same either way.
+    `toolkit.lint.parallel`). With a `cache` folder, a run over files all unchanged since an
+    earlier run reuses its problems without parsing anything, and otherwise each unchanged policy
+    set reuses its own (see `toolkit.lint.cache`). The report is the same either way.
     """
     config = config or Config()
     paths = list(paths)
-    policy_set, errors = _load(paths, config)
     rules = [r for r in all_rules() if config.enabled(r.id, "")]
     notes: list[str] = []
+    schema_file = None
     if any(r.id == "XSD001" for r in rules):
         schema_file = Path(config.schema) if config.schema else find_schema(paths)
         if schema_file is None:
             notes.append(f"XSD001 skipped: no {SCHEMA_NAME} found in the linted folders or their parents (use --schema FILE)")
-        else:
-            policy_set.schema = load_schema(str(schema_file))
-    units = _units(policy_set)
-    found: dict[int, list[Row]] = {}
-    keys: dict[int, str] = {}
+    inputs = _read(paths, config)
     store = None
+    stored = None
     if cache is not None:
         from toolkit.lint.cache import Cache
 
         store = Cache(cache, config, rules)
+        run_key = store.run_key(inputs, schema_file)
+        stored = store.get_run(run_key)
+    if stored is not None:
+        files, rows = stored
+    else:
+        policy_set, errors = _parse(inputs, config)
+        if schema_file is not None:
+            policy_set.schema = load_schema(str(schema_file))
+        files, rows = len(policy_set.files) + len(errors), _check(policy_set, errors, rules, config, jobs, store)
+        if store is not None:
+            store.put_run(run_key, files, rows)
+            store.prune()
+    problems = [Problem.from_row(row) for row in rows]
+    if baseline is not None:
+        problems = [p._replace(suppressed=True) if (p.rule, p.file_policy, p.identity) in baseline else p for p in problems]
+    return Report(files=files, problems=sorted(problems, key=Problem.order), notes=notes)
+
+
+def _check(policy_set: PolicySet, errors: list[LoadError], rules: list[Rule], config: Config, jobs: int, store: Cache | None) -> list[Row]:
+    """The problems of a parsed run as rows (see `Problem.to_row`): each policy set's from the
+    cache when it holds them, the others checked over `jobs` processes."""
+    units = _units(policy_set)
+    found: dict[int, list[Row]] = {}
+    keys: dict[int, str] = {}
+    if store is not None:
         for i, unit in enumerate(units):
             if not unit.set_rules:
                 keys[i] = store.key(unit.files or [], policy_set)
-                if (rows := store.get(keys[i])) is not None:
-                    found[i] = rows
+                if (cached := store.get(keys[i])) is not None:
+                    found[i] = cached
     todo = [i for i in range(len(units)) if i not in found]
     if sum(_cost(units[i], policy_set) for i in todo) < FORK_WORTH:
         jobs = 1
@@ -96,33 +122,40 @@ def lint(
         for i in todo:
             if i in keys:
                 store.put(keys[i], found[i])
-        store.prune()
-    problems = [Problem.from_row(row) for rows in found.values() for row in rows]
+    rows = [row for unit_rows in found.values() for row in unit_rows]
     xml001 = get("XML001")
     severity = config.severity_of(xml001.id, xml001.severity)
-    problems += [
-        Problem(e.display, e.line, e.column, xml001.id, severity, e.message, "", e.display, "")
+    rows += [
+        Problem(e.display, e.line, e.column, xml001.id, severity, e.message, "", e.display, "").to_row()
         for e in errors
         if config.enabled(xml001.id, e.display)
     ]
-    if baseline is not None:
-        problems = [p._replace(suppressed=True) if (p.rule, p.file_policy, p.identity) in baseline else p for p in problems]
-    return Report(files=len(policy_set.files) + len(errors), problems=sorted(problems, key=Problem.order), notes=notes)
+    return rows
 
 
-def _load(paths: list[str | os.PathLike[str]], config: Config) -> tuple[PolicySet, list[LoadError]]:
+#: a discovered file: its path, whether it was named on the command line, and what `read` gave
+Input = tuple[Path, bool, bytes | LoadError | None]
+
+
+def _read(paths: list[str | os.PathLike[str]], config: Config) -> list[Input]:
+    return [(path, explicit, read(path, explicit)) for path, explicit in discover(paths) if not config.excluded(display_path(path))]
+
+
+def _parse(inputs: list[Input], config: Config) -> tuple[PolicySet, list[LoadError]]:
     files: list[PolicyFile] = []
     errors: list[LoadError] = []
     render = renderer(config.settings) if config.settings is not None else None
-    for path, explicit in discover(paths):
-        if config.excluded(display_path(path)):
-            continue
-        loaded = load(path, explicit, render)
+    for path, explicit, data in inputs:
+        loaded = parse(path, data, explicit, render) if isinstance(data, bytes) else data
         if isinstance(loaded, PolicyFile):
             files.append(loaded)
         elif isinstance(loaded, LoadError):
             errors.append(loaded)
     return PolicySet(files, {key(b) for b in config.external_bases}), errors
+
+
+def _load(paths: list[str | os.PathLike[str]], config: Config) -> tuple[PolicySet, list[LoadError]]:
+    return _parse(_read(paths, config), config)
 
 
 def fix(paths: Iterable[str | os.PathLike[str]], config: Config | None = None) -> dict[str, int]:

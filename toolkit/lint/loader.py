@@ -207,20 +207,30 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def load(path: Path, explicit: bool = False, render: Callable[[bytes], bytes] | None = None) -> PolicyFile | LoadError | None:
-    """Parse one file (after `render`, which fills in settings). None means "not a policy"."""
-    shown = display_path(path)
+def read(path: Path, explicit: bool = False) -> bytes | LoadError | None:
+    """The bytes of one file. None means "not a policy" (unreadable and not named explicitly)."""
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            return LoadError(shown, 1, 1, f"file is {size // 1024} KB, too large to be a policy")
-        data = path.read_bytes()
-        if render is not None:
-            data = render(data)
+            return LoadError(display_path(path), 1, 1, f"file is {size // 1024} KB, too large to be a policy")
+        return path.read_bytes()
     except OSError as exc:
         if not explicit:
             return None
-        return LoadError(shown, 1, 1, f"cannot read file: {exc.strerror or exc}")
+        return LoadError(display_path(path), 1, 1, f"cannot read file: {exc.strerror or exc}")
+
+
+def load(path: Path, explicit: bool = False, render: Callable[[bytes], bytes] | None = None) -> PolicyFile | LoadError | None:
+    """Read and parse one file (see `read` and `parse`)."""
+    data = read(path, explicit)
+    return parse(path, data, explicit, render) if isinstance(data, bytes) else data
+
+
+def parse(path: Path, data: bytes, explicit: bool = False, render: Callable[[bytes], bytes] | None = None) -> PolicyFile | LoadError | None:
+    """Parse one file's bytes (after `render`, which fills in settings). None means "not a policy"."""
+    shown = display_path(path)
+    if render is not None:
+        data = render(data)
     looks_like_policy = explicit or b"TrustFrameworkPolicy" in data
     doctype = _DOCTYPE.search(data)
     if doctype is not None:
