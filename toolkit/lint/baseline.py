@@ -28,10 +28,14 @@ def identity(el: etree._Element, attr: str | None = None) -> str:
     parts = []
     node: etree._Element | None = el
     while node is not None and isinstance(node.tag, str):
-        name = node.tag.rpartition("}")[2]
+        part = node.tag.rpartition("}")[2]
         get = node.get
-        label = next((value for value in map(get, NAMING) if value), None)
-        parts.append(f"{name}[{label}]" if label else name)
+        for attribute in NAMING:
+            label = get(attribute)
+            if label:
+                part += f"[{label}]"
+                break
+        parts.append(part)
         node = node.getparent()
     return "/".join(reversed(parts)) + (f"@{attr}" if attr else "")
 

@@ -49,11 +49,9 @@ class Config:
 
     def enabled(self, rule: str, path: str) -> bool:
         """Whether `rule` runs, and reports on `path`."""
-        if not matches(rule, {s.upper() for s in self.select}) or matches(rule, {s.upper() for s in self.ignore}):
+        if not matches(rule, self.select) or matches(rule, self.ignore) or self.severity.get(rule) == "off":
             return False
-        if self.severity.get(rule) == "off":
-            return False
-        return not any(fnmatch(path, glob) and matches(rule, {r.upper() for r in rules}) for glob, rules in self.per_path_ignores.items())
+        return not any(fnmatch(path, glob) and matches(rule, rules) for glob, rules in self.per_path_ignores.items())
 
     def severity_of(self, rule: str, default: Severity) -> Severity:
         """The configured severity of `rule`, or `default`."""

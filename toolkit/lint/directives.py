@@ -21,8 +21,8 @@ def _rules(text: str) -> frozenset[str]:
 
 
 def matches(rule: str, patterns: frozenset[str] | set[str] | list[str]) -> bool:
-    """True when a rule id is named by one of the patterns (`ALL`, an id, or an id prefix)."""
-    return any(p == "ALL" or rule.startswith(p) for p in patterns)
+    """True when a rule id is named by one of the patterns (`ALL`, an id, or an id prefix, in any case)."""
+    return any(p.upper() == "ALL" or rule.startswith(p.upper()) for p in patterns)
 
 
 class Suppressions:
