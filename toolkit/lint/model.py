@@ -505,11 +505,11 @@ class PolicySet:
         # The same (TenantId, PolicyId) may appear in several folders (one set per sample):
         # the base nearest to the child in the folder tree is the one it extends.
         # A tie means the link is ambiguous; the chain is then marked incomplete.
-        ranked = sorted(candidates, key=lambda c: -len(os.path.commonpath([f.folder, c.folder])))
-        closeness = [len(os.path.commonpath([f.folder, c.folder])) for c in ranked[:2]]
-        if len(closeness) == 2 and closeness[0] == closeness[1]:
+        closeness = [len(os.path.commonpath([f.folder, c.folder])) for c in candidates]
+        nearest = max(closeness)
+        if closeness.count(nearest) > 1:
             self.ambiguous.add(id(f))
-        return ranked[0]
+        return candidates[closeness.index(nearest)]
 
     def _chain(self, f: PolicyFile) -> Chain:
         files = [f]
