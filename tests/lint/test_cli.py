@@ -199,3 +199,35 @@ def test_baseline_survives_moved_lines(dirty, capsys):
     problems = json.loads(capsys.readouterr().out)["problems"]
     assert [p["rule"] for p in problems if not p.get("suppressed")] == ["REST004"]
     assert main(["lint", "--baseline", "missing.json"]) == 2
+
+
+def test_a_lint_run_leaves_slow_imports_alone(tmp_path):
+    """Start-up is most of a lint run: modules that cost milliseconds to import and that a plain
+    run does not need stay unimported (dataclasses, shutil via argparse, TOML without a config
+    table, hashing without a cache, multiprocessing)."""
+    import subprocess
+    import sys
+
+    write(tmp_path / "policies", clean_set())
+    (tmp_path / "pyproject.toml").write_text('[project.scripts]\nb2c-toolkit = "toolkit.cli:main"\n')
+    slow = ("dataclasses", "shutil", "tomllib", "hashlib", "multiprocessing", "concurrent.futures")
+    code = (
+        "import sys\nfrom toolkit.cli import main\n"
+        "main(['lint', '--no-cache', '--format', 'json', '--output', 'report.json', 'policies'])\n"
+        f"print(','.join(m for m in {slow!r} if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
+    assert json.loads((tmp_path / "report.json").read_text())["summary"]["files"] == 3
+
+
+def test_help_is_formatted_to_the_terminal_width(capsys, monkeypatch):
+    def help_lines(columns: int) -> list[str]:
+        monkeypatch.setenv("COLUMNS", str(columns))
+        with pytest.raises(SystemExit):
+            main(["lint", "--help"])
+        return capsys.readouterr().out.splitlines()
+
+    narrow, wide = help_lines(60), help_lines(200)
+    assert narrow[0].startswith("usage: b2c-toolkit lint") and len(narrow) > len(wide)
+    assert max(len(line) for line in narrow if "{" not in line) <= 60  # choices cannot wrap
