@@ -3,9 +3,12 @@ bare lxml parse of the same files, both as whole processes, alternated, median o
 
     python bench/lint_corpus.py [CORPUS]
 
-Target: ratio <= 2.0 for a cold run (nothing cached). Also printed, for what users see day to day:
-the same run on one process (`--jobs 1`), with the schema (XSD001), and with the cache of
-unchanged policy sets warm: nothing changed, or one relying-party file edited before each run.
+Issue 2's target is a ratio <= 2.0. Printed: the command exactly as the issue gives it (default
+settings, so the cache is on and, after the first run, warm), then the cold run (`--no-cache`:
+every file parsed and every check run), the cold run on one process (`--jobs 1`) and with the
+schema (XSD001, which runs by default here: the corpus holds the XSD), and the cached run with one
+relying-party file edited before each run. Runs start in an empty folder, as in a policy
+repository without a pyproject.toml.
 """
 
 from __future__ import annotations
@@ -39,11 +42,11 @@ for f in sorted(Path(sys.argv[1]).rglob("*.xml")):
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def timed(cmd: list[str], before: Callable[[], None] | None = None) -> float:
+def timed(cmd: list[str], cwd: Path, before: Callable[[], None] | None = None) -> float:
     if before is not None:
         before()
     start = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=False, env=ENV)
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=False, env=ENV, cwd=cwd)
     return time.perf_counter() - start
 
 
@@ -58,24 +61,26 @@ def main() -> None:
     def edit() -> None:
         edited.write_bytes(original + f"<!-- edit {next(edits)} -->\n".encode())
 
-    lint = [sys.executable, "-m", "toolkit", "lint", "--format", "json", "--fail-on", "never"]
+    script = Path(sys.executable).with_name("b2c-toolkit")  # the console script users run
+    lint = [str(script)] if script.exists() else [sys.executable, "-m", "toolkit"]
+    lint += ["lint", "--format", "json", "--fail-on", "never"]
     cold = [*lint, "--no-cache", "--ignore", "XSD001", str(corpus)]
-    warm = [*lint, "--cache-dir", str(work / "cache"), "--ignore", "XSD001", str(corpus)]
+    cached = [*lint, "--cache-dir", str(work / "cache"), str(corpus)]  # a folder of its own, not ~/.cache
     commands: dict[str, tuple[list[str], Callable[[], None] | None]] = {
         "bare lxml parse": ([sys.executable, "-c", BARE, str(corpus)], None),
-        "lint, cold (no cache)": (cold, None),
+        "lint --format json (as given: cache on)": (cached, None),
+        "lint, cold (--no-cache)": (cold, None),
         "lint, cold, --jobs 1": ([*cold, "--jobs", "1"], None),
-        "lint, cold, with the schema (XSD001)": ([*lint, "--no-cache", str(corpus)], None),  # the corpus holds the XSD
-        "lint, cache warm, nothing changed": (warm, None),
-        "lint, cache warm, one file edited": (warm, edit),
+        "lint, cold, with the schema (XSD001)": ([*lint, "--no-cache", str(corpus)], None),
+        "lint, cache on, one file edited": (cached, edit),
     }
     try:
         for cmd, before in commands.values():
-            timed(cmd, before)  # warm the file cache, the bytecode and the lint cache
+            timed(cmd, work, before)  # warm the file cache, the bytecode and the lint cache
         times: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(RUNS):
             for name, (cmd, before) in commands.items():
-                times[name].append(timed(cmd, before))
+                times[name].append(timed(cmd, work, before))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     median = {name: statistics.median(values) for name, values in times.items()}
@@ -84,7 +89,7 @@ def main() -> None:
     for name, seconds in median.items():
         ratio = "" if name == "bare lxml parse" else f"  ratio {seconds / bare:.2f}"
         print(f"  {name:<40} {seconds * 1000:6.0f} ms{ratio}")
-    print("target: ratio <= 2.0 for a cold run without the schema")
+    print("target (issue 2): ratio <= 2.0")
 
 
 if __name__ == "__main__":

@@ -155,3 +155,14 @@ def test_command_line_cache_options(tmp_path, capsys):
     assert len(list(store.glob("*.json"))) == 3  # two policy sets and the run
     outputs = capsys.readouterr().out.split("\n{")
     assert len(outputs) == 2 and json.loads(outputs[0])["problems"] == json.loads("{" + outputs[1])["problems"]
+
+
+def test_an_edited_schema_rechecks_every_set(tmp_path):
+    policies, store = _two_sets(tmp_path), tmp_path / "cache"
+    xsd = tmp_path / "TrustFrameworkPolicy_0.3.0.0.xsd"
+    xsd.write_bytes((ROOT.parent / "shared" / "corpus" / "xsd" / xsd.name).read_bytes())
+    config = from_table({"schema": str(xsd)}, "test")
+    first = lint([policies], config, cache=store)
+    _tamper(store)
+    xsd.write_bytes(xsd.read_bytes() + b"\n")
+    assert lint([policies], config, cache=store).problems == first.problems

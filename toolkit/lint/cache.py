@@ -2,14 +2,15 @@
 
 Two levels. When every file a run reads is exactly as in an earlier run with the same settings,
 that run's problems are reused and nothing is parsed: the run costs about what reading the files
-does. Otherwise every file is parsed and linked, and the set-wide rules (INH001, INH005, INH008,
-XSD001) run; only the checks of a policy set whose content is exactly as in an earlier run are
-skipped, and that run's problems reused.
+does. Otherwise every file is parsed and linked, and the set-wide rules (INH001, INH005, INH008)
+run; only the checks of a policy set whose content is exactly as in an earlier run are skipped,
+and that run's problems reused.
 
 Keys hash the toolkit's version and the source of its linter, the rules that run and how they are
-configured; a run's key adds every file found (path, bytes), the `--settings` values and the
-schema; a set's key adds, for each of its files, its path, its bytes (after `--settings`
-rendering) and its chain. A baseline is applied after the cache, so it is not part of a key.
+configured, and the schema (path and bytes); a run's key adds every file found (path, bytes) and
+the `--settings` values; a set's key adds, for each of its files, its path, its bytes (after
+`--settings` rendering) and its chain. A baseline is applied after the cache, so it is not part
+of a key.
 
 Entries are small JSON files in `$B2C_TOOLKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/b2c-toolkit/lint`,
 else `~/.cache/b2c-toolkit/lint` (`--cache-dir DIR`, `--no-cache`). An unreadable entry is a miss;
@@ -53,7 +54,7 @@ def default_folder() -> Path:
 class Cache:
     """The entries of one run's configuration."""
 
-    def __init__(self, folder: Path, config: Config, rules: list[Rule]) -> None:
+    def __init__(self, folder: Path, config: Config, rules: list[Rule], schema: Path | None = None) -> None:
         self.folder = folder
         self.written = 0
         digest = hashlib.blake2b(digest_size=16)
@@ -69,14 +70,16 @@ class Cache:
             "external-bases": sorted(config.external_bases),
         }
         digest.update(json.dumps(settings, sort_keys=True).encode())
+        if schema is not None:
+            digest.update(f"\0{os.path.abspath(schema)}\0".encode() + (_bytes(schema) or b""))
         self._run_key = digest.digest()
         self.settings = config.settings
 
-    def run_key(self, inputs: list[Input], schema: Path | None) -> str:
-        """The key of a whole run: every file it reads (path, bytes), settings and schema."""
+    def run_key(self, inputs: list[Input]) -> str:
+        """The key of a whole run: every file it reads (path, bytes) and the settings."""
         digest = hashlib.blake2b(self._run_key, digest_size=20)
-        digest.update(json.dumps([self.settings, str(schema and os.path.abspath(schema))]).encode())
-        for path, explicit, data in [*inputs, *([(schema, True, _bytes(schema))] if schema else [])]:
+        digest.update(json.dumps(self.settings).encode())
+        for path, explicit, data in inputs:
             digest.update(f"\0{os.path.abspath(path)}\0{display_path(path)}\0{explicit}\0".encode())
             digest.update(data if isinstance(data, bytes) else repr(data).encode())
         return "run-" + digest.hexdigest()

@@ -73,15 +73,17 @@ def lint(
     if cache is not None:
         from toolkit.lint.cache import Cache
 
-        store = Cache(cache, config, rules)
-        run_key = store.run_key(inputs, schema_file)
+        store = Cache(cache, config, rules, schema_file)
+        run_key = store.run_key(inputs)
         stored = store.get_run(run_key)
     if stored is not None:
         files, rows = stored
     else:
         policy_set, errors = _parse(inputs, config)
         if schema_file is not None:
-            policy_set.schema = load_schema(str(schema_file))
+            schema = load_schema(str(schema_file))
+            for f in policy_set.files:
+                f.schema = schema
         files, rows = len(policy_set.files) + len(errors), _check(policy_set, errors, rules, config, jobs, store)
         if store is not None:
             store.put_run(run_key, files, rows)
@@ -201,10 +203,11 @@ FORK_WORTH = 30_000
 
 def _cost(unit: Unit, policy_set: PolicySet) -> int:
     """A rough cost of checking `unit`, in microseconds (fitted on the shared corpus): file
-    rules read every byte, chain rules every merged byte and run once per relying party."""
+    rules read every byte (the schema as much again), chain rules every merged byte and run once
+    per relying party."""
     if unit.set_rules:
-        return 5000 + (15000 if policy_set.schema is not None else 0)
-    files = sum(f.size for f in unit.files or []) // 60
+        return 5000
+    files = sum(f.size * (2 if f.schema is not None else 1) for f in unit.files or []) // 60
     content = sum(f.size for g in unit.groups or [] for f in g.content) // 30
     return files + content + 1200 * sum(len(g.chains) for g in unit.groups or [])
 

@@ -90,6 +90,8 @@ class PolicyFile:
         self.data = data
         #: per-file derived data that rules memoize (shared by every chain the file is in)
         self.cache: dict[str, Any] = {}
+        #: the official schema, when the run has one (XSD001)
+        self.schema: etree.XMLSchema | None = None
 
     def __repr__(self) -> str:
         return f"PolicyFile({self.display!r})"

@@ -480,7 +480,6 @@ class PolicySet:
     def __init__(self, files: list[PolicyFile], external_bases: set[str] | None = None) -> None:
         self.files = files
         self.external_bases = external_bases or set()  #: casefolded PolicyIds deployed elsewhere
-        self.schema: etree.XMLSchema | None = None  #: the official schema, when one was found (XSD001)
         #: (file, BasePolicy element, message) for each broken link (INH001)
         self.broken_links: list[tuple[PolicyFile, Element, str]] = []
         self._by_id: dict[tuple[str, str], list[PolicyFile]] = {}

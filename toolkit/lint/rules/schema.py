@@ -26,8 +26,8 @@ UNIQUE_IN_FILE = (
 )
 
 
-@rule("XSD001", "Schema violation", Severity.ERROR, Scope.SET, "custom-policy-overview")
-def schema_violation(policy_set: PolicySet) -> Iterator[Finding]:
+@rule("XSD001", "Schema violation", Severity.ERROR, Scope.FILE, "custom-policy-overview")
+def schema_violation(f: PolicyFile) -> Iterator[Finding]:
     """The file does not validate against the official `TrustFrameworkPolicy_0.3.0.0.xsd`.
 
     The service validates every upload against this schema and answers one opaque string; this
@@ -49,11 +49,10 @@ def schema_violation(policy_set: PolicySet) -> Iterator[Finding]:
 
     Source: custom policy overview; troubleshoot "Upload policies and policy validation".
     """
-    if policy_set.schema is None:
+    if f.schema is None:
         return
-    for f in policy_set.files:
-        for line, message, attribute in violations(policy_set.schema, f.root):
-            yield Finding(f.element_at(line), message, attr=attribute)
+    for line, message, attribute in violations(f.schema, f.root):
+        yield Finding(f.element_at(line), message, attr=attribute)
 
 
 @rule("INH008", "PolicyId declared twice in the set", Severity.ERROR, Scope.SET, "custom-policy-overview")
