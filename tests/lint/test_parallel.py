@@ -1,4 +1,4 @@
-"""Checks spread over processes give the report one process gives."""
+"""Parsing on two threads and checks spread over processes give the report one process gives."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 from toolkit.cli import main
 from toolkit.lint import lint, parallel
+from toolkit.lint import linter as linter_module
 from toolkit.lint.linter import _units, load_set
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,3 +97,22 @@ def test_jobs_must_be_a_positive_number(capsys):
         main(["lint", "--jobs", "0", str(ROOT / "policies")])
     assert exit_info.value.code == 2
     assert "--jobs: must be a whole number of processes" in capsys.readouterr().err
+
+
+def test_a_failure_while_parsing_on_the_second_thread_is_raised(tmp_path, monkeypatch):
+    shutil.copytree(ROOT / "policies" / "antipatterns" / "fragile", tmp_path / "fragile")
+    monkeypatch.setattr(linter_module, "THREAD_WORTH", 0)
+    real_parse = linter_module.parse
+    threads: set[str] = set()
+
+    def parse(path, *args):
+        threads.add(threading.current_thread().name)
+        if threading.current_thread() is not threading.main_thread():
+            raise MemoryError(f"while parsing {path.name}")
+        return real_parse(path, *args)
+
+    monkeypatch.setattr(linter_module, "parse", parse)
+    with pytest.raises(MemoryError, match="while parsing"):
+        lint([tmp_path], jobs=2)
+    assert len(threads) == 2
+    assert threading.active_count() == 1  # the helper was joined

@@ -7,10 +7,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from lxml import etree
+
 from toolkit.lint import parallel
 from toolkit.lint.baseline import identity
 from toolkit.lint.config import Config
-from toolkit.lint.loader import LoadError, PolicyFile, discover, display_path, parse, read
+from toolkit.lint.loader import LoadError, PolicyFile, discover, display_path, parse, read, secure_parser
 from toolkit.lint.model import LeafGroup, PolicySet, key
 from toolkit.lint.parallel import Row
 from toolkit.lint.problem import Problem, Severity
@@ -79,7 +81,7 @@ def lint(
     if stored is not None:
         files, rows = stored
     else:
-        policy_set, errors = _parse(inputs, config)
+        policy_set, errors = _parse(inputs, config, jobs)
         if schema_file is not None:
             schema = load_schema(str(schema_file))
             for f in policy_set.files:
@@ -143,16 +145,52 @@ def _read(paths: list[str | os.PathLike[str]], config: Config) -> list[Input]:
     return [(path, explicit, read(path, explicit)) for path, explicit in discover(paths) if not config.excluded(display_path(path))]
 
 
-def _parse(inputs: list[Input], config: Config) -> tuple[PolicySet, list[LoadError]]:
+#: bytes worth a second parsing thread (starting one costs about what parsing 100 KB does)
+THREAD_WORTH = 500_000
+
+
+def _parse(inputs: list[Input], config: Config, jobs: int = 1) -> tuple[PolicySet, list[LoadError]]:
+    """Parse the files read, on two threads when `jobs` allows and there is enough to parse: lxml
+    lets go of the GIL while it parses. The trees are only read afterwards, never changed."""
+    render = renderer(config.settings) if config.settings is not None else None
+    loaded: list[PolicyFile | LoadError | None] = [data if not isinstance(data, bytes) else None for _, _, data in inputs]
+    sizes = {i: len(data) for i, (_, _, data) in enumerate(inputs) if isinstance(data, bytes)}
+    todo = sorted(sizes, key=sizes.__getitem__, reverse=True)  # largest first: the threads end together
+
+    def work(indexes: list[int], parser: etree.XMLParser | None) -> None:
+        for i in indexes:
+            path, explicit, data = inputs[i]
+            assert isinstance(data, bytes)
+            loaded[i] = parse(path, data, explicit, render, parser)
+
+    if jobs > 1 and sum(sizes.values()) > THREAD_WORTH:
+        import threading
+
+        failed: list[BaseException] = []
+
+        def helper_work() -> None:
+            try:
+                work(todo[1::2], secure_parser())
+            except BaseException as exc:  # raised again below, in this thread
+                failed.append(exc)
+
+        helper = threading.Thread(target=helper_work)
+        helper.start()
+        try:
+            work(todo[0::2], None)
+        finally:
+            helper.join()
+        if failed:
+            raise failed[0]
+    else:
+        work(todo, None)
     files: list[PolicyFile] = []
     errors: list[LoadError] = []
-    render = renderer(config.settings) if config.settings is not None else None
-    for path, explicit, data in inputs:
-        loaded = parse(path, data, explicit, render) if isinstance(data, bytes) else data
-        if isinstance(loaded, PolicyFile):
-            files.append(loaded)
-        elif isinstance(loaded, LoadError):
-            errors.append(loaded)
+    for result in loaded:
+        if isinstance(result, PolicyFile):
+            files.append(result)
+        elif isinstance(result, LoadError):
+            errors.append(result)
     return PolicySet(files, {key(b) for b in config.external_bases}), errors
 
 

@@ -24,16 +24,23 @@ ROOT_TAG = f"{{{NS}}}TrustFrameworkPolicy"
 MAX_BYTES = 16 * 1024 * 1024
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox"}
 
-# resolve_entities=False keeps entity references unexpanded (no billion laughs, no XXE);
-# a DOCTYPE is then refused outright, since B2C policies never carry one.
-_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    dtd_validation=False,
-    huge_tree=False,
-    remove_blank_text=False,
-)
+
+def secure_parser() -> etree.XMLParser:
+    """A parser that fetches nothing and expands no entity (one per thread: lxml parsers are not
+    shared across threads)."""
+    # resolve_entities=False keeps entity references unexpanded (no billion laughs, no XXE);
+    # a DOCTYPE is then refused outright, since B2C policies never carry one.
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_blank_text=False,
+    )
+
+
+_PARSER = secure_parser()
 
 
 def xml_escape(value: str) -> str:
@@ -258,8 +265,16 @@ def load(path: Path, explicit: bool = False, render: Callable[[bytes], bytes] | 
     return parse(path, data, explicit, render) if isinstance(data, bytes) else data
 
 
-def parse(path: Path, data: bytes, explicit: bool = False, render: Callable[[bytes], bytes] | None = None) -> PolicyFile | LoadError | None:
-    """Parse one file's bytes (after `render`, which fills in settings). None means "not a policy"."""
+def parse(
+    path: Path,
+    data: bytes,
+    explicit: bool = False,
+    render: Callable[[bytes], bytes] | None = None,
+    parser: etree.XMLParser | None = None,
+) -> PolicyFile | LoadError | None:
+    """Parse one file's bytes (after `render`, which fills in settings). None means "not a policy".
+
+    `parser` comes from `secure_parser`; the default one is for the main thread only."""
     shown = display_path(path)
     if render is not None:
         data = render(data)
@@ -276,7 +291,7 @@ def parse(path: Path, data: bytes, explicit: bool = False, render: Callable[[byt
             "DOCTYPE declarations are not allowed in policies (possible XXE or entity expansion attack); the file was not processed",
         )
     try:
-        root = etree.fromstring(data, _PARSER)
+        root = etree.fromstring(data, parser or _PARSER)
     except etree.XMLSyntaxError as exc:
         if not looks_like_policy:
             return None
