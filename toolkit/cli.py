@@ -56,6 +56,29 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+#: subcommands that leave the process without tearing the interpreter down (see `run`)
+FAST_EXIT = {"lint", "rules"}
+
+
+def run() -> None:
+    """The console script: `main`, then exit with its code.
+
+    `lint` and `rules` leave at once once their output is flushed, as mypy does: freeing every
+    parsed tree and tearing the interpreter down costs a lint run a tenth of its time (25 ms on the
+    shared corpus), and nothing is left to clean up (files are closed, forked checks waited for).
+    """
+    code = main()
+    if sys.argv[1:2] and sys.argv[1] in FAST_EXIT:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:  # a closed pipe: let the normal exit report it
+            pass
+        else:
+            os._exit(code)
+    sys.exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a subcommand; returns the exit code (2 for usage errors, as argparse does)."""
     argv = sys.argv[1:] if argv is None else list(argv)

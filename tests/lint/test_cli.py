@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -231,3 +232,23 @@ def test_help_is_formatted_to_the_terminal_width(capsys, monkeypatch):
     narrow, wide = help_lines(60), help_lines(200)
     assert narrow[0].startswith("usage: b2c-toolkit lint") and len(narrow) > len(wide)
     assert max(len(line) for line in narrow if "{" not in line) <= 60  # choices cannot wrap
+
+
+def test_the_console_script_exits_at_once_with_its_output_complete(tmp_path):
+    """`run` leaves a lint without tearing the interpreter down: the report must still be whole
+    and the exit code right, through a pipe."""
+    import subprocess
+    import sys
+
+    write(tmp_path / "clean", clean_set())
+    fragile = Path(__file__).resolve().parents[2] / "policies" / "antipatterns" / "fragile"
+
+    def b2c_toolkit(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "toolkit", *args], capture_output=True, text=True, cwd=tmp_path)
+
+    clean = b2c_toolkit("lint", "--no-cache", "--format", "json", "--fail-on", "error", "clean")
+    assert clean.returncode == 0 and json.loads(clean.stdout)["summary"]["files"] == 3
+    failing = b2c_toolkit("lint", "--no-cache", str(fragile))
+    assert failing.returncode == 1 and failing.stdout.splitlines()[-1].startswith("2 policy files linted: 6 errors")
+    rules = b2c_toolkit("rules")
+    assert rules.returncode == 0 and len(rules.stdout.splitlines()) == 50

@@ -27,10 +27,19 @@ if TYPE_CHECKING:
 class Report:
     """The result of one run."""
 
-    def __init__(self, files: int = 0, problems: list[Problem] | None = None, notes: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        files: int = 0,
+        problems: list[Problem] | None = None,
+        notes: list[str] | None = None,
+        policy_set: PolicySet | None = None,
+    ) -> None:
         self.files = files  #: policy files read, broken ones included
         self.problems = problems or []
         self.notes = notes or []  #: what the run could not do (printed to stderr)
+        #: the parsed, linked files (None when the cache answered without parsing); kept with the
+        #: report so that a command exiting at once never spends time freeing them
+        self.policy_set = policy_set
 
     def count(self, severity: Severity) -> int:
         """How many problems have `severity` (baselined ones not counted)."""
@@ -78,6 +87,7 @@ def lint(
         store = Cache(cache, config, rules, schema_file)
         run_key = store.run_key(inputs)
         stored = store.get_run(run_key)
+    policy_set = None
     if stored is not None:
         files, rows = stored
     else:
@@ -93,7 +103,7 @@ def lint(
     problems = [Problem.from_row(row) for row in rows]
     if baseline is not None:
         problems = [p._replace(suppressed=True) if (p.rule, p.file_policy, p.identity) in baseline else p for p in problems]
-    return Report(files=files, problems=sorted(problems, key=Problem.order), notes=notes)
+    return Report(files, sorted(problems, key=Problem.order), notes, policy_set)
 
 
 def _check(policy_set: PolicySet, errors: list[LoadError], rules: list[Rule], config: Config, jobs: int, store: Cache | None) -> list[Row]:
