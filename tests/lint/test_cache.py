@@ -166,3 +166,19 @@ def test_an_edited_schema_rechecks_every_set(tmp_path):
     _tamper(store)
     xsd.write_bytes(xsd.read_bytes() + b"\n")
     assert lint([policies], config, cache=store).problems == first.problems
+
+
+def test_settings_that_change_a_rendered_file_recheck_its_set(tmp_path):
+    policies, store = _two_sets(tmp_path), tmp_path / "cache"
+    rp = policies / "a" / "SignUpOrSignin.xml"
+    rp.write_text(rp.read_text().replace(">300<", ">{Settings:Lifetime}<"))
+    config = from_table({}, "test")
+    config.settings = {"Lifetime": "300"}
+    first = lint([policies], config, cache=store)
+    _tamper(store)
+    config.settings = {"Lifetime": "900"}  # SSO003's finding on set a goes away
+    report = lint([policies], config, cache=store)
+    fresh = {p.path.split("/")[-2] for p in report.problems if p.message != "FROM CACHE" and p.rule != "INH008"}
+    assert fresh == {"a"}
+    assert any(p.rule == "SSO003" and "/a/" in p.path for p in first.problems)
+    assert not any(p.rule == "SSO003" and "/a/" in p.path for p in report.problems)

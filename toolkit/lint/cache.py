@@ -74,6 +74,7 @@ class Cache:
             digest.update(f"\0{os.path.abspath(schema)}\0".encode() + (_bytes(schema) or b""))
         self._run_key = digest.digest()
         self.settings = config.settings
+        self._digests: dict[Path, bytes] = {}  #: each file's bytes as read, hashed
 
     def run_key(self, inputs: list[Input]) -> str:
         """The key of a whole run: every file it reads (path, bytes) and the settings."""
@@ -81,7 +82,11 @@ class Cache:
         digest.update(json.dumps(self.settings).encode())
         for path, explicit, data in inputs:
             digest.update(f"\0{os.path.abspath(path)}\0{display_path(path)}\0{explicit}\0".encode())
-            digest.update(data if isinstance(data, bytes) else repr(data).encode())
+            if isinstance(data, bytes):
+                self._digests[path] = _digest(data)
+                digest.update(self._digests[path])
+            else:
+                digest.update(repr(data).encode())
         return "run-" + digest.hexdigest()
 
     def get_run(self, key: str) -> tuple[int, list[Row]] | None:
@@ -102,7 +107,8 @@ class Cache:
         for f in sorted(files, key=lambda f: f.display):
             chain = policy_set.chain(f)
             digest.update(f"\0{f.display}\0{chain.complete}\0{'|'.join(c.display for c in chain.files)}\0".encode())
-            digest.update(hashlib.blake2b(f.data, digest_size=20).digest())
+            # the bytes were hashed for the run's key, unless settings rendering changed them
+            digest.update(self._digests[f.path] if self.settings is None and f.path in self._digests else _digest(f.data))
         return digest.hexdigest()
 
     def get(self, key: str) -> list[Row] | None:
@@ -142,6 +148,10 @@ class Cache:
                     os.unlink(entry.path)
         except OSError:
             return
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=20).digest()
 
 
 def _bytes(path: Path) -> bytes | None:
