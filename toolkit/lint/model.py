@@ -223,6 +223,11 @@ class Journey:
                     by_order[order] = step
         return [by_order[k] for k in sorted(by_order)]
 
+    @memoized
+    def exchanges(self) -> list[list[Element]]:
+        """The `ClaimsExchange` elements of each step, in the order of `steps` (read by many rules)."""
+        return [step.findall(q("ClaimsExchanges/ClaimsExchange")) for step in self.steps]
+
     @property
     def journey_type(self) -> str:
         """For a SubJourney, `Call` or `Transfer`; "" for a UserJourney."""
@@ -235,11 +240,6 @@ def order_of(step: Element) -> int | None:
         return int(step.get("Order", ""))
     except ValueError:
         return None
-
-
-def exchanges(step: Element) -> list[Element]:
-    """The `ClaimsExchange` elements of a step."""
-    return step.findall(q("ClaimsExchanges/ClaimsExchange"))
 
 
 class Chain(NamedTuple):
@@ -424,8 +424,8 @@ class Effective:
 
     def _step_profiles(self) -> Iterator[tuple[Journey, Element, Element, TechnicalProfile]]:
         for journey in self.journeys_in_use:
-            for step in journey.steps:
-                for exchange in exchanges(step):
+            for step, step_exchanges in zip(journey.steps, journey.exchanges, strict=True):
+                for exchange in step_exchanges:
                     tp = self.technical_profiles.get(exchange.get("TechnicalProfileReferenceId", ""))
                     if tp is not None:
                         yield journey, step, exchange, tp

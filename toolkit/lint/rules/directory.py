@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from toolkit.lint.loader import q
-from toolkit.lint.model import Effective, TechnicalProfile, exchanges
+from toolkit.lint.model import Effective, TechnicalProfile
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 
@@ -56,11 +56,11 @@ def write_on_sign_in(policy: Effective) -> Iterator[Finding]:
         steps = journey.steps
         if not any(s.get("Type") in SIGN_IN_STEPS for s in steps):
             continue
-        for step in steps:
+        for step, step_exchanges in zip(steps, journey.exchanges, strict=True):
             sign_in_ids = {
                 sel.get("ValidationClaimsExchangeId") for sel in step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection"))
             } - {None}
-            for exchange in exchanges(step):
+            for exchange in step_exchanges:
                 tp = tps.get(exchange.get("TechnicalProfileReferenceId", ""))
                 if tp is None:
                     continue

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from toolkit.lint.loader import q
-from toolkit.lint.model import Effective, exchanges
+from toolkit.lint.model import Effective
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 
@@ -45,7 +45,9 @@ def single_idp(policy: Effective) -> Iterator[Finding]:
             selections = list(step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection")))
             if not selections or i + 1 >= len(steps):
                 continue
-            nxt = {ex.get("Id"): policy.technical_profiles.get(ex.get("TechnicalProfileReferenceId", "")) for ex in exchanges(steps[i + 1])}
+            nxt = {
+                ex.get("Id"): policy.technical_profiles.get(ex.get("TechnicalProfileReferenceId", "")) for ex in journey.exchanges[i + 1]
+            }
             targets = [nxt.get(s.get("TargetClaimsExchangeId")) for s in selections if s.get("TargetClaimsExchangeId")]
             local = [s for s in selections if s.get("ValidationClaimsExchangeId")]
             if len(selections) == 1 and len(targets) == 1 and not local and targets[0] is not None and targets[0].kind == "IdP":

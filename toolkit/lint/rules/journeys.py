@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from lxml import etree
 
 from toolkit.lint.loader import q
-from toolkit.lint.model import Effective, Journey, exchanges, order_of
+from toolkit.lint.model import Effective, Journey, order_of
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 
@@ -134,7 +134,7 @@ def exchange_wiring(policy: Effective) -> Iterator[Finding]:
         ids: Counter[str] = Counter()
         for i, step in enumerate(steps):
             kind = step.get("Type", "")
-            here = exchanges(step)
+            here = journey.exchanges[i]
             nxt = steps[i + 1] if i + 1 < len(steps) else None
             prev_kind = steps[i - 1].get("Type", "") if i else ""
             for ex in here:
@@ -147,7 +147,7 @@ def exchange_wiring(policy: Effective) -> Iterator[Finding]:
                 )
             if kind not in SELECTION_STEPS:
                 continue
-            next_ids = {ex.get("Id") for ex in exchanges(nxt)} if nxt is not None else set()
+            next_ids = {ex.get("Id") for ex in journey.exchanges[i + 1]} if nxt is not None else set()
             here_ids = {ex.get("Id") for ex in here}
             has_target = False
             for sel in step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection")):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from toolkit.lint.loader import q
-from toolkit.lint.model import Effective, Journey, TechnicalProfile, exchanges
+from toolkit.lint.model import Effective, Journey, TechnicalProfile
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 
@@ -70,8 +70,8 @@ def _requests(policy: Effective, journey: Journey) -> int:
     """Requests a sign-in through `journey` (and the sub-journeys in use) makes, at most."""
     total = STATIC_ENDPOINTS
     for j in [journey, *(j for j in policy.journeys_in_use if j.tag == "SubJourney")]:
-        for step in j.steps:
+        for step_exchanges in j.exchanges:
             total += max(
-                (cost(policy.technical_profiles.get(ex.get("TechnicalProfileReferenceId", ""))) for ex in exchanges(step)), default=0
+                (cost(policy.technical_profiles.get(ex.get("TechnicalProfileReferenceId", ""))) for ex in step_exchanges), default=0
             )
     return total
