@@ -13,7 +13,7 @@ from toolkit.cli import main
 from toolkit.lint import cache as cache_module
 from toolkit.lint import lint
 from toolkit.lint import linter as linter_module
-from toolkit.lint.config import from_table
+from toolkit.lint.config import Config, from_table
 
 ROOT = Path(__file__).resolve().parents[2]
 FRAGILE = ROOT / "policies" / "antipatterns" / "fragile"
@@ -45,6 +45,13 @@ def _tamper_run(folder: Path) -> None:
     entry.write_text(json.dumps(run))
 
 
+def _with_schema(tmp_path: Path) -> tuple[Path, Config]:
+    """A copy of the official schema, and a configuration that uses it."""
+    xsd = tmp_path / "TrustFrameworkPolicy_0.3.0.0.xsd"
+    xsd.write_bytes((ROOT.parent / "shared" / "corpus" / "xsd" / xsd.name).read_bytes())
+    return xsd, from_table({"schema": str(xsd)}, "test")
+
+
 def _no_parsing(*args: object) -> None:
     raise AssertionError("a file was parsed")
 
@@ -63,9 +70,7 @@ def test_an_unchanged_run_reuses_its_problems_without_parsing(tmp_path, monkeypa
 @pytest.mark.parametrize("change", ["new file", "settings", "schema"])
 def test_a_run_with_anything_changed_is_checked_again(tmp_path, change):
     policies, store = _two_sets(tmp_path), tmp_path / "cache"
-    xsd = tmp_path / "TrustFrameworkPolicy_0.3.0.0.xsd"
-    xsd.write_bytes((ROOT.parent / "shared" / "corpus" / "xsd" / xsd.name).read_bytes())
-    config = from_table({"schema": str(xsd)}, "test")
+    xsd, config = _with_schema(tmp_path)
     first = lint([policies], config, cache=store)
     _tamper_run(store)
     if change == "new file":
@@ -159,9 +164,7 @@ def test_command_line_cache_options(tmp_path, capsys):
 
 def test_an_edited_schema_rechecks_every_set(tmp_path):
     policies, store = _two_sets(tmp_path), tmp_path / "cache"
-    xsd = tmp_path / "TrustFrameworkPolicy_0.3.0.0.xsd"
-    xsd.write_bytes((ROOT.parent / "shared" / "corpus" / "xsd" / xsd.name).read_bytes())
-    config = from_table({"schema": str(xsd)}, "test")
+    xsd, config = _with_schema(tmp_path)
     first = lint([policies], config, cache=store)
     _tamper(store)
     xsd.write_bytes(xsd.read_bytes() + b"\n")

@@ -174,24 +174,7 @@ def _parse(inputs: list[Input], config: Config, jobs: int = 1) -> tuple[PolicySe
             loaded[i] = parse(path, data, explicit, render, parser)
 
     if jobs > 1 and sum(sizes.values()) > THREAD_WORTH:
-        import threading
-
-        failed: list[BaseException] = []
-
-        def helper_work() -> None:
-            try:
-                work(todo[1::2], secure_parser())
-            except BaseException as exc:  # raised again below, in this thread
-                failed.append(exc)
-
-        helper = threading.Thread(target=helper_work)
-        helper.start()
-        try:
-            work(todo[0::2], None)
-        finally:
-            helper.join()
-        if failed:
-            raise failed[0]
+        parallel.on_two_threads(lambda: work(todo[0::2], None), lambda: work(todo[1::2], secure_parser()))
     else:
         work(todo, None)
     files: list[PolicyFile] = []

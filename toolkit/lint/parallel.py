@@ -1,4 +1,5 @@
-"""Spread the checks of one run over several processes, after parsing.
+"""Spread the checks of one run over several processes, after parsing (and the parsing over two
+threads: see `on_two_threads`).
 
 The parsed set is shared with forked children copy-on-write, so nothing is parsed twice; each
 process checks its share and children send back their results (plain tuples, through `marshal`)
@@ -45,6 +46,29 @@ def can_fork() -> bool:
     fork without exec), and no thread besides this one (a child could inherit a held lock)."""
     threading = sys.modules.get("threading")  # not imported: no threads were started from Python
     return sys.platform.startswith("linux") and (threading is None or threading.active_count() == 1)
+
+
+def on_two_threads(here: Callable[[], None], there: Callable[[], None]) -> None:
+    """Run `there` on a second thread while `here` runs on this one (for work that releases the
+    GIL, as lxml's parser does). An exception from either is raised here, once both have ended."""
+    import threading  # only when used: a run that never starts a thread may fork without a check
+
+    failed: list[BaseException] = []
+
+    def guarded() -> None:
+        try:
+            there()
+        except BaseException as exc:  # raised again below, in the calling thread
+            failed.append(exc)
+
+    helper = threading.Thread(target=guarded)
+    helper.start()
+    try:
+        here()
+    finally:
+        helper.join()
+    if failed:
+        raise failed[0]
 
 
 def run(work: Callable[[int], list[Row]], parts: int) -> list[Row]:
