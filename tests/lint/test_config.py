@@ -23,6 +23,21 @@ def test_pyproject_table_found_from_parent(tmp_path):
     assert config.severity_of("REST001", Severity.WARNING) is Severity.ERROR
 
 
+@pytest.mark.parametrize(
+    "toml",
+    [
+        '[tool."b2c-toolkit".lint]\nignore = ["SSO"]\n',
+        '[tool.b2c-toolkit]\nlint.ignore = ["SSO"]\n',
+        '[tool]\nb2c-toolkit.lint = { ignore = ["SSO"] }\n',
+        'tool.b2c-toolkit.lint.ignore = ["SSO"]\n',
+    ],
+)
+def test_every_toml_spelling_of_the_table_is_read(tmp_path, toml):
+    # TOML is parsed only when the file may hold the table (start-up time): no spelling is missed
+    write(tmp_path / "pyproject.toml", toml + '\n[project.scripts]\nb2c-toolkit = "x:main"\n')
+    assert load_config(start=tmp_path).ignore == ["SSO"]
+
+
 def test_config_file_with_top_level_keys_overrides_pyproject(tmp_path):
     write(tmp_path / "pyproject.toml", '[tool.b2c-toolkit.lint]\nselect = ["REST"]\n')
     extra = write(tmp_path / "b2c.toml", 'select = ["DEP"]\nexternal-bases = ["B2C_1A_Base"]\n')

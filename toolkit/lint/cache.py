@@ -1,4 +1,4 @@
-"""Problems of unchanged policy sets, kept between runs (as ruff and ESLint keep theirs).
+"""Problems of unchanged runs and policy sets, kept between runs (as ruff and ESLint keep theirs).
 
 Two levels. When every file a run reads is exactly as in an earlier run with the same settings,
 that run's problems are reused and nothing is parsed: the run costs about what reading the files
