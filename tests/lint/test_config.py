@@ -30,6 +30,7 @@ def test_pyproject_table_found_from_parent(tmp_path):
         '[tool.b2c-toolkit]\nlint.ignore = ["SSO"]\n',
         '[tool]\nb2c-toolkit.lint = { ignore = ["SSO"] }\n',
         'tool.b2c-toolkit.lint.ignore = ["SSO"]\n',
+        'tool = { b2c-toolkit = { lint = { ignore = ["SSO"] } } }\n',
     ],
 )
 def test_every_toml_spelling_of_the_table_is_read(tmp_path, toml):

@@ -129,9 +129,10 @@ def _tool_table(data: dict[str, Any]) -> dict[str, Any] | None:
     return table if isinstance(table, dict) else None
 
 
-#: `tool.b2c-toolkit` as a table header or dotted key, in any TOML spelling (a project's scripts
-#: named b2c-toolkit do not match): TOML is parsed only then, as parsing costs start-up time
-_MAY_HAVE_TABLE = re.compile(rb"""b2c-toolkit["']?\s*[.\]]""")
+#: `tool.b2c-toolkit` as a table header, dotted key or inline table, in any TOML spelling (a
+#: project's script named b2c-toolkit does not match): TOML is parsed only then, as parsing costs
+#: start-up time
+_MAY_HAVE_TABLE = re.compile(rb"""b2c-toolkit["']?\s*(?:[.\]]|=\s*\{)""")
 
 
 def load_config(config_file: str | None = None, start: Path | None = None) -> Config:
