@@ -68,6 +68,7 @@ class Cache:
             "severity": config.severity,
             "per-path-ignores": config.per_path_ignores,
             "external-bases": sorted(config.external_bases),
+            "base-paths": sorted(config.base_paths),
         }
         digest.update(json.dumps(settings, sort_keys=True).encode())
         if schema is not None:

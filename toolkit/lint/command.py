@@ -35,6 +35,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument(
         "--external-base", action="append", default=[], metavar="POLICYID", help="a base policy deployed separately (repeatable)"
     )
+    p.add_argument(
+        "--base-path",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="policies deployed separately (e.g. a pinned starter pack): merged into chains, not reported on (repeatable)",
+    )
     p.add_argument("--config", metavar="FILE", help="TOML configuration ([tool.b2c-toolkit.lint] table or top-level keys)")
     p.add_argument("--schema", metavar="FILE", help="TrustFrameworkPolicy_0.3.0.0.xsd for XSD001 (default: found beside the policies)")
     p.add_argument("--settings", metavar="FILE", help="appsettings.json whose values render {Settings:X} placeholders before linting")
@@ -96,6 +103,8 @@ def run_lint(args: argparse.Namespace) -> int:
             overrides["ignore"] = config.ignore + [r.strip() for r in args.ignore.split(",") if r.strip()]
         if args.external_base:
             overrides["external-bases"] = config.external_bases + args.external_base
+        if args.base_path:
+            overrides["base-paths"] = config.base_paths + args.base_path
         if args.schema:
             overrides["schema"] = args.schema
         if overrides:
@@ -107,7 +116,7 @@ def run_lint(args: argparse.Namespace) -> int:
     except (ConfigError, SettingsError) as exc:
         print(f"b2c-toolkit lint: {exc}", file=sys.stderr)
         return 2
-    missing = [p for p in args.paths if not os.path.exists(p)]
+    missing = [p for p in [*args.paths, *config.base_paths] if not os.path.exists(p)]
     if missing:
         print(f"b2c-toolkit lint: no such file or folder: {missing[0]}", file=sys.stderr)
         return 2
@@ -160,11 +169,13 @@ def run_lint(args: argparse.Namespace) -> int:
 
 def print_upload_order(paths: list[str], config: Config) -> int:
     """Each policy set's files, parents first, a blank line between sets; 1 when a chain loops."""
-    from toolkit.lint.linter import load_set
+    from toolkit.lint.linter import base_files, load_set
 
     policy_set = load_set(paths, config)
     order, cycles = policy_set.upload_order()
-    for i, group in enumerate(order):
+    bases = base_files(config)  # deployed separately: not part of this upload
+    groups = [[f for f in group if f.display not in bases] for group in order]
+    for i, group in enumerate(g for g in groups if g):
         if i:
             print()
         for f in group:

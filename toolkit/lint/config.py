@@ -14,7 +14,7 @@ from typing import Any
 from toolkit.lint.directives import matches
 from toolkit.lint.problem import Severity
 
-KEYS = {"select", "ignore", "severity", "per-path-ignores", "external-bases", "exclude", "schema"}
+KEYS = {"select", "ignore", "severity", "per-path-ignores", "external-bases", "base-paths", "exclude", "schema"}
 SEVERITIES = {"error", "warning", "info", "off"}
 
 
@@ -32,6 +32,7 @@ class Config:
         severity: dict[str, str] | None = None,
         per_path_ignores: dict[str, list[str]] | None = None,
         external_bases: list[str] | None = None,
+        base_paths: list[str] | None = None,
         exclude: list[str] | None = None,
         schema: str = "",
         settings: dict[str, str] | None = None,
@@ -42,6 +43,9 @@ class Config:
         self.severity = severity or {}  #: rule id → error|warning|info|off
         self.per_path_ignores = per_path_ignores or {}  #: glob → rule ids
         self.external_bases = external_bases or []  #: PolicyIds deployed elsewhere
+        #: policy files or folders deployed separately (a pinned starter pack): linked and merged
+        #: into the chains of the linted files, never reported on
+        self.base_paths = base_paths or []
         self.exclude = exclude or []  #: globs of files not to lint
         self.schema = schema  #: TrustFrameworkPolicy_0.3.0.0.xsd for XSD001 ("" = look for one)
         self.settings = settings  #: `{Settings:X}` values (from --settings/--environment)
@@ -87,7 +91,7 @@ def from_table(table: dict[str, Any], where: str, base: Config | None = None) ->
         raise ConfigError(f'{where}: unknown option "{unknown[0]}" (known: {", ".join(sorted(KEYS))})')
     config = Config(**dict(vars(base or Config()).items()))
     config.source = where
-    for name in ("select", "ignore", "external-bases", "exclude"):
+    for name in ("select", "ignore", "external-bases", "base-paths", "exclude"):
         if name in table:
             setattr(config, name.replace("-", "_"), _strings(name, table[name], where))
     if "schema" in table:

@@ -79,6 +79,7 @@ def lint(
         if schema_file is None:
             notes.append(f"XSD001 skipped: no {SCHEMA_NAME} found in the linted folders or their parents (use --schema FILE)")
     inputs = _read(paths, config)
+    bases = base_files(config) if config.base_paths else set()
     store = None
     stored = None
     if cache is not None:
@@ -96,10 +97,19 @@ def lint(
             schema = load_schema(str(schema_file))
             for f in policy_set.files:
                 f.schema = schema
-        files, rows = len(policy_set.files) + len(errors), _check(policy_set, errors, rules, config, jobs, store)
+        files = len([f for f in policy_set.files if f.display not in bases]) + len([e for e in errors if e.display not in bases])
+        rows = _check(policy_set, errors, rules, config, jobs, store)
         if store is not None:
             store.put_run(run_key, files, rows)
             store.prune()
+    if bases:
+        kept = [row for row in rows if row[0] not in bases]
+        if dropped := len(rows) - len(kept):
+            one = dropped == 1
+            notes.append(
+                f"{dropped} finding{'' if one else 's'} in base-path files not reported (lint those files to see {'it' if one else 'them'})"
+            )
+        rows = kept
     problems = [Problem.from_row(row) for row in rows]
     if baseline is not None:
         problems = [p._replace(suppressed=True) if (p.rule, p.file_policy, p.identity) in baseline else p for p in problems]
@@ -152,7 +162,14 @@ Input = tuple[Path, bool, bytes | LoadError | None]
 
 
 def _read(paths: list[str | os.PathLike[str]], config: Config) -> list[Input]:
-    return [(path, explicit, read(path, explicit)) for path, explicit in discover(paths) if not config.excluded(display_path(path))]
+    """Every file under `paths` and the configured base paths, read."""
+    found = discover([*paths, *config.base_paths])
+    return [(path, explicit, read(path, explicit)) for path, explicit in found if not config.excluded(display_path(path))]
+
+
+def base_files(config: Config) -> set[str]:
+    """The reported paths of the files under the configured base paths (linked, never reported)."""
+    return {display_path(path) for path, _ in discover(config.base_paths)}
 
 
 #: bytes worth a second parsing thread (starting one costs about what parsing 100 KB does)
@@ -198,10 +215,12 @@ def fix(paths: Iterable[str | os.PathLike[str]], config: Config | None = None) -
     config = config or Config()
     policy_set, _ = _load(list(paths), config)
     rules = [r for r in all_rules() if r.id in fixes.FIXERS and config.enabled(r.id, "")]
+    bases = base_files(config)
     raw = [
         (r, finding, policy)
         for r, finding, policy in _run(rules, policy_set)
-        if not policy_set.owner(finding.element).suppressions.suppresses(r.id, finding.element.sourceline or 0)
+        if (f := policy_set.owner(finding.element)).display not in bases
+        and not f.suppressions.suppresses(r.id, finding.element.sourceline or 0)
     ]
     return {f.display: n for f, n in fixes.apply(raw, policy_set).items()}
 

@@ -1,0 +1,65 @@
+"""The engine: base paths (a pinned starter pack) are merged into chains and never reported on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.lint.policies import ADVISORY, BASE, clean_set, provider, write
+from toolkit.cli import main
+from toolkit.lint import Config, lint
+from toolkit.lint.linter import fix
+
+#: the base's REST profile lacks its failure message: a REST001 located in the base
+FLAWED_BASE = BASE.replace('<Item Key="DefaultUserMessageIfRequestFailed">Please try again later.</Item>', "")
+TYPO = provider(
+    '<TechnicalProfile Id="SelfAsserted-SignIn"><ValidationTechnicalProfiles>'
+    '<ValidationTechnicalProfile ReferenceId="REST-GetLoyality" ContinueOnError="true" />'
+    "</ValidationTechnicalProfiles></TechnicalProfile>"
+)
+
+
+def _partial_set(tmp_path: Path) -> tuple[Path, Path]:
+    """`mine/` extends a base that lives in `vendor/`, deployed separately."""
+    files = clean_set(base=FLAWED_BASE, extensions=TYPO)
+    write(tmp_path / "vendor", {"Base.xml": files.pop("Base.xml")})
+    write(tmp_path / "mine", files)
+    return tmp_path / "mine", tmp_path / "vendor"
+
+
+def test_a_partial_set_alone_cannot_be_checked_on_its_chain(tmp_path):
+    mine, _ = _partial_set(tmp_path)
+    report = lint([mine], Config(ignore=ADVISORY))
+    assert {p.rule for p in report.problems} == {"INH001"}  # and the typo goes unseen
+
+
+def test_base_paths_complete_the_chain_and_are_not_reported(tmp_path):
+    mine, vendor = _partial_set(tmp_path)
+    report = lint([mine], Config(ignore=ADVISORY, base_paths=[str(vendor)]))
+    assert [(p.rule, Path(p.path).name) for p in report.problems] == [("INH007", "Extensions.xml")]
+    assert "REST-GetLoyality" in report.problems[0].message
+    assert report.files == 2
+    assert report.notes[-1] == "1 finding in base-path files not reported (lint those files to see it)"
+    assert {p.rule for p in lint([vendor, mine], Config(ignore=ADVISORY)).problems} == {"INH007", "REST001"}
+
+
+def test_fixes_never_edit_base_paths(tmp_path):
+    mine, vendor = _partial_set(tmp_path)
+    before = (vendor / "Base.xml").read_bytes()
+    assert fix([mine], Config(base_paths=[str(vendor)])) == {}
+    assert (vendor / "Base.xml").read_bytes() == before
+    assert [Path(path).parent.name for path in fix([mine, vendor])] == ["vendor"]  # linted, it is fixed
+
+
+def test_command_line_base_path(tmp_path, capsys, monkeypatch):
+    _partial_set(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["lint", "--no-cache", "--ignore", "INH007,LIM,BOT", "mine", "--base-path", "vendor"]) == 0
+    assert main(["lint", "--print-upload-order", "mine", "--base-path", "vendor"]) == 0
+    out = capsys.readouterr().out
+    assert "policy files linted: 0 errors" in out and "vendor/" not in out
+    assert out.rstrip().splitlines()[-2:] == ["mine/Extensions.xml", "mine/SignUpOrSignin.xml"]
+    assert main(["lint", "mine", "--base-path", "missing"]) == 2
+    assert "no such file or folder: missing" in capsys.readouterr().err
+    write(tmp_path, {"pyproject.toml": '[tool.b2c-toolkit.lint]\nbase-paths = ["vendor"]\nignore = ["LIM", "BOT"]\n'})
+    assert main(["lint", "--no-cache", "--format", "json", "mine"]) == 1  # INH007 only: the base is linked
+    assert '"INH007"' in capsys.readouterr().out
