@@ -164,7 +164,12 @@ def app_sign_in(client: Client, app_url: str, username: str, password: str, next
 
     Returns the app's answer to the callback (a redirect to `next_path` when all went well).
     """
+    return back_to_app(client, app_sign_in_at_b2c(client, app_url, username, password, next_path, **kwargs), **kwargs)
+
+
+def app_sign_in_at_b2c(client: Client, app_url: str, username: str, password: str, next_path: str = "/profile", **kwargs: Any) -> Arrival:
+    """The app's login and B2C's page, stopping before the callback: the arrival B2C sends back."""
     reply = client.get(f"{app_url}/auth/login", params={"next": next_path}, allow_redirects=False, **kwargs)
     if reply.status_code != 302:
         raise FlowError(f"the app's login answered {reply.status_code}")
-    return back_to_app(client, sign_in(client, reply.headers["Location"], username, password, **kwargs), **kwargs)
+    return sign_in(client, reply.headers["Location"], username, password, **kwargs)

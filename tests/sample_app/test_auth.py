@@ -105,12 +105,10 @@ def test_no_open_redirect_after_sign_in(stack):
 def test_state_is_checked_and_codes_cannot_be_replayed(stack):
     client = stack.client()
     user = stack.user()
-    login = client.get(stack.url + "/auth/login", allow_redirects=False).headers["Location"]
-    arrival = flows.sign_in(client, login, user["username"], user["password"])
+    arrival = flows.app_sign_in_at_b2c(client, stack.url, user["username"], user["password"])
     forged = flows.Arrival(arrival.url, {**arrival.params, "state": "forged"})
     assert flows.back_to_app(client, forged).status_code == 400
-    login = client.get(stack.url + "/auth/login", allow_redirects=False).headers["Location"]
-    arrival = flows.sign_in(client, login, user["username"], user["password"])
+    arrival = flows.app_sign_in_at_b2c(client, stack.url, user["username"], user["password"])
     assert flows.back_to_app(client, arrival).status_code == 302
     replay = flows.back_to_app(client, arrival)
     assert replay.status_code == 400 and "expired or was already used" in replay.text

@@ -41,8 +41,7 @@ def test_sign_in_recovers_without_restart(stack):
 def test_outage_between_page_and_callback_is_503_not_500(stack):
     client = stack.client()
     user = stack.user()
-    login = client.get(stack.url + "/auth/login", allow_redirects=False).headers["Location"]
-    arrival = flows.sign_in(client, login, user["username"], user["password"])
+    arrival = flows.app_sign_in_at_b2c(client, stack.url, user["username"], user["password"])
     stack.emulator.fault(kind="outage", group="token", mode="reset")
     reply = flows.back_to_app(client, arrival)
     assert reply.status_code == 503 and "Retry-After" in reply.headers
@@ -51,8 +50,7 @@ def test_outage_between_page_and_callback_is_503_not_500(stack):
 def test_throttled_token_endpoint_is_503_not_500(stack):
     client = stack.client()
     user = stack.user()
-    login = client.get(stack.url + "/auth/login", allow_redirects=False).headers["Location"]
-    arrival = flows.sign_in(client, login, user["username"], user["password"])
+    arrival = flows.app_sign_in_at_b2c(client, stack.url, user["username"], user["password"])
     stack.emulator.fault(kind="throttle", group="token", retry_after=1)
     reply = flows.back_to_app(client, arrival)
     assert reply.status_code == 503
@@ -64,8 +62,7 @@ def test_slow_idp_is_cut_off_by_timeouts(stack):
     # IDP_READ_TIMEOUT_S is 1.5 in these tests: a token endpoint 4 s slow gives up, it does not hang.
     client = stack.client()
     user = stack.user()
-    login = client.get(stack.url + "/auth/login", allow_redirects=False).headers["Location"]
-    arrival = flows.sign_in(client, login, user["username"], user["password"])
+    arrival = flows.app_sign_in_at_b2c(client, stack.url, user["username"], user["password"])
     stack.emulator.fault(kind="latency", group="token", latency_ms=4000)
     reply = flows.back_to_app(client, arrival, timeout=10)
     assert reply.status_code == 503
