@@ -29,10 +29,9 @@ def identity(el: etree._Element, attr: str | None = None) -> str:
     node: etree._Element | None = el
     while node is not None and isinstance(node.tag, str):
         part = node.tag.rpartition("}")[2]
-        get = node.get
-        for attribute in NAMING:
-            label = get(attribute)
-            if label:
+        written = node.keys()  # one call; most elements have no naming attribute
+        for attribute in NAMING if written else ():
+            if attribute in written and (label := node.get(attribute)):
                 part += f"[{label}]"
                 break
         parts.append(part)

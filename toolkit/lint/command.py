@@ -83,6 +83,10 @@ def _jobs(value: str) -> int:
     return int(value)
 
 
+#: the last report, kept alive (see run_lint)
+_last_report: object = None
+
+
 def run_lint(args: argparse.Namespace) -> int:
     """Lint, print or write the report, and return the exit code."""
     from toolkit.lint.baseline import BaselineError
@@ -149,6 +153,8 @@ def run_lint(args: argparse.Namespace) -> int:
     except (SchemaError, BaselineError) as exc:
         print(f"b2c-toolkit lint: {exc}", file=sys.stderr)
         return 2
+    global _last_report
+    _last_report = report  # freed at exit, which `toolkit.cli.run` makes instant: freeing now costs 5%
     for note in report.notes:
         print(f"b2c-toolkit lint: note: {note}", file=sys.stderr)
     if args.write_baseline:
