@@ -10,12 +10,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.support import RunningEmulator, start_emulator, stop_emulator
 
 # The lint cache of a test session starts empty, is its own (subprocesses inherit it) and goes with it.
 os.environ["B2C_TOOLKIT_CACHE_DIR"] = tempfile.mkdtemp(prefix="b2c-toolkit-cache-")
 atexit.register(shutil.rmtree, os.environ["B2C_TOOLKIT_CACHE_DIR"], ignore_errors=True)
+
+# Property tests run the same examples every time, so that a run fails only when the code changed;
+# HYPOTHESIS_PROFILE=fuzz runs many fresh ones (and keeps failures in .hypothesis/ to replay).
+settings.register_profile(
+    "default", max_examples=50, derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("fuzz", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 #: The project's shared folder (corpus, schemas) sits beside the checkout, as in CI.
 SHARED = Path(os.environ.get("B2C_TOOLKIT_SHARED", Path(__file__).resolve().parents[2] / "shared"))

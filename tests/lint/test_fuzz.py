@@ -1,0 +1,178 @@
+"""The engine against policies broken at random (hypothesis): the project's resilient set and its
+fragile one (every anti-pattern at once), with one file mangled, byte by byte or element by element. Whatever the file holds, a lint run never
+raises, counts every policy file, points every problem inside a file it read, renders in every
+format, gives the cached run's answer again, and still reports what the other files hold.
+
+The examples are the same on every run (see the profiles in tests/conftest.py); set
+`HYPOTHESIS_PROFILE=fuzz` for a long run with fresh ones.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import tempfile
+from functools import cache
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import etree
+
+from toolkit.lint import Config, Problem, Report, lint
+from toolkit.lint.formatters import FORMATS
+from toolkit.lint.registry import get
+
+POLICIES = Path(__file__).resolve().parents[2] / "policies"
+#: relative path → bytes: two policy sets, in folders of their own
+FILES = {
+    f"{f.parent.name}/{f.name}": f.read_bytes()
+    for folder in ("resilient", "antipatterns/fragile")
+    for f in sorted((POLICIES / folder).glob("*.xml"))
+}
+#: relying-party files: nothing inherits from them
+LEAVES = {name for name, data in FILES.items() if b"<RelyingParty" in data}
+#: attributes that link elements: where a random value breaks references, orders and chains
+LINKS = ("Id", "ReferenceId", "TechnicalProfileReferenceId", "ClaimTypeReferenceId", "Order", "Type", "Key", "PolicyId", "TenantId")
+IDS = sorted({value for data in FILES.values() for value in etree.fromstring(data).xpath("//@Id")})
+#: characters an XML attribute may hold (no controls, surrogates or non-characters)
+XML_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Cn")), max_size=12)
+
+
+def _lint(folder: Path, files: dict[str, bytes], cache: Path | None = None) -> Report:
+    for name, data in files.items():
+        (folder / name).parent.mkdir(exist_ok=True)
+        (folder / name).write_bytes(data)
+    return lint([folder], Config(), jobs=1, cache=cache)
+
+
+@cache
+def _original() -> Report:
+    with tempfile.TemporaryDirectory() as folder:
+        return _lint(Path(folder), FILES)
+
+
+def _check_report(folder: Path, files: dict[str, bytes], report: Report) -> None:
+    """What must hold for any input."""
+    for p in report.problems:
+        name = _name(p)
+        assert (folder / name).resolve() == Path(p.path).resolve(), p
+        assert 1 <= p.line <= files[name].count(b"\n") + 1, p
+        assert p.column >= 1, p
+        assert p.message and get(p.rule).id == p.rule, p
+    as_json = json.loads(FORMATS["json"](report))
+    assert len(as_json["problems"]) == len(report.problems)
+    assert as_json["summary"]["files"] == report.files
+    assert len(json.loads(FORMATS["sarif"](report))["runs"][0]["results"]) == len(report.problems)
+    etree.fromstring(FORMATS["junit"](report).encode())
+    assert FORMATS["text"](report).strip()
+
+
+def _name(problem: Problem) -> str:
+    """The key in FILES of the file a problem is in."""
+    path = Path(problem.path)
+    return f"{path.parent.name}/{path.name}"
+
+
+def _others_still_reported(name: str, report: Report) -> None:
+    """A damaged relying party takes nothing from the others: what the original run found in
+    another file for another relying party is still found there."""
+    if name not in LEAVES:
+        return  # a damaged base changes every chain built on it
+    mine = etree.fromstring(FILES[name]).get("PolicyId")
+    after = {(_name(p), p.line, p.rule) for p in report.problems}
+    for p in _original().problems:
+        if _name(p) != name and set(p.policy.split(", ")) - {mine, ""}:
+            assert (_name(p), p.line, p.rule) in after, p
+
+
+@st.composite
+def byte_damage(draw: st.DrawFn) -> tuple[str, bytes]:
+    """One file cut short, with bytes inserted, or with a stretch overwritten."""
+    name = draw(st.sampled_from(sorted(FILES)))
+    data = FILES[name]
+    at = draw(st.integers(0, len(data)))
+    junk = draw(st.binary(max_size=40) | st.sampled_from([b"<", b"&", b"]]>", b"<!DOCTYPE x [<!ENTITY e 'x'>]>", b"\xff\xfe", b"<!--"]))
+    how = draw(st.sampled_from(["cut", "insert", "overwrite"]))
+    if how == "cut":
+        return name, data[:at]
+    if how == "insert":
+        return name, data[:at] + junk + data[at:]
+    return name, data[:at] + junk + data[at + len(junk) :]
+
+
+@st.composite
+def tree_damage(draw: st.DrawFn) -> tuple[str, bytes]:
+    """One file still well-formed, with elements removed, copied or moved, link attributes
+    changed or removed, and texts replaced: what a bad merge or a hurried edit leaves."""
+    name = draw(st.sampled_from(sorted(FILES)))
+    root = etree.fromstring(FILES[name])
+    for _ in range(draw(st.integers(1, 5))):
+        elements = [el for el in root.iter() if isinstance(el.tag, str) and el is not root]
+        if not elements:
+            break
+        el = draw(st.sampled_from(elements))
+        parent = el.getparent()
+        assert parent is not None
+        how = draw(st.sampled_from(["remove", "copy", "move", "attribute", "drop attribute", "text"]))
+        if how == "remove":
+            parent.remove(el)
+        elif how == "copy":
+            parent.append(copy.deepcopy(el))
+        elif how == "move":
+            target = draw(st.sampled_from(elements))
+            if target is not el and el not in target.iterancestors():
+                target.append(el)
+        elif how == "attribute":
+            el.set(draw(st.sampled_from(LINKS)), draw(st.sampled_from(IDS) | st.just("") | XML_TEXT))
+        elif how == "drop attribute" and el.attrib:
+            del el.attrib[draw(st.sampled_from(sorted(el.attrib)))]
+        elif how == "text":
+            el.text = draw(st.sampled_from(["", " ", "true", "false", "0", "-1", "http://x", "{Settings:X}"]) | st.none())
+    return name, etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+@given(byte_damage())
+def test_a_file_damaged_byte_by_byte_is_reported_and_the_rest_still_linted(damage: tuple[str, bytes]) -> None:
+    name, data = damage
+    files = {**FILES, name: data}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        report = _lint(folder, files)
+        _check_report(folder, files, report)
+    looks_like_policy = b"TrustFrameworkPolicy" in data
+    assert report.files == len(FILES) - (not looks_like_policy)
+    xml001 = [p for p in report.problems if p.rule == "XML001"]
+    assert all(_name(p) == name for p in xml001)
+    try:
+        etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+    except etree.XMLSyntaxError:
+        assert xml001 or not looks_like_policy
+    _others_still_reported(name, report)
+
+
+@given(tree_damage())
+def test_a_file_damaged_element_by_element_never_breaks_the_run(damage: tuple[str, bytes]) -> None:
+    name, data = damage
+    files = {**FILES, name: data}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        report = _lint(folder, files)
+        _check_report(folder, files, report)
+    assert report.files == len(FILES)
+    assert not [p for p in report.problems if p.rule == "XML001"]
+    _others_still_reported(name, report)
+
+
+@given(tree_damage())
+def test_the_cache_answers_what_a_cold_run_finds(damage: tuple[str, bytes]) -> None:
+    name, data = damage
+    files = {**FILES, name: data}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, cache_dir = Path(tmp, "set"), Path(tmp, "cache")
+        folder.mkdir()
+        cold = _lint(folder, files).problems
+        assert _lint(folder, files, cache_dir).problems == cold  # checked, then stored
+        assert _lint(folder, files, cache_dir).problems == cold  # the whole run from the cache
+        (folder / "notes.xml").write_bytes(b"<notes/>")  # not a policy: a new run, the same set
+        assert _lint(folder, files, cache_dir).problems == cold  # the set from the cache
