@@ -23,7 +23,7 @@ def csrf_token() -> str:
 def check_csrf() -> None:
     """Abort with 400 unless the form carries the session's token."""
     sent = request.form.get("csrf_token", "")
-    if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
+    if not sent or not secrets.compare_digest(sent.encode(), str(session.get("csrf", "")).encode()):
         abort(400, description="The form has expired. Please go back and try again.")
 
 

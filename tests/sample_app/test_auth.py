@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
+import requests
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.sample_app.conftest import Stack
 from toolkit import flows
 
 
@@ -77,7 +83,8 @@ def _csrf(html: str) -> str:
 
 def test_sign_out_needs_csrf_and_ends_session(stack):
     client = stack.signed_in()
-    assert client.post(stack.url + "/auth/logout", data={}, allow_redirects=False).status_code == 400
+    for forged in ({}, {"csrf_token": "wrong"}, {"csrf_token": "é"}):  # compared as bytes: no 500 on any text
+        assert client.post(stack.url + "/auth/logout", data=forged, allow_redirects=False).status_code == 400
     assert client.get(stack.url + "/profile", allow_redirects=False).status_code == 200
     token = _csrf(client.get(stack.url + "/").text)
     out = client.post(stack.url + "/auth/logout", data={"csrf_token": token}, allow_redirects=False)
@@ -119,3 +126,51 @@ def test_b2c_error_is_a_friendly_page(stack):
         stack.url + "/auth/callback", params={"error": "server_error", "error_description": "AADB2C90085: internal error"}
     )
     assert reply.status_code == 400 and "AADB2C90085" in reply.text and "Traceback" not in reply.text
+
+
+#: the signed-in client of each stack the property test below runs against (signing in per example costs)
+_SIGNED_IN: dict[str, requests.Session] = {}
+JUNK = st.text(max_size=40) | st.sampled_from(
+    ["", "//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "é"]
+)
+B2C_SAYS = (
+    st.sampled_from(
+        [
+            "AADB2C90118: The user has forgotten their password.",
+            "AADB2C90091: The user has cancelled entering self-asserted information.",
+            "AADB2C90229: Request was throttled.",
+            "AADB2C90077: User does not have an existing session.",
+            "AADB2C90006: The redirect URI is not registered.",
+        ]
+    )
+    | JUNK
+)
+
+
+@st.composite
+def junk_request(draw: st.DrawFn) -> tuple[str, str, dict[str, str]]:
+    """What a confused browser or an attacker sends to the auth blueprint."""
+    where = draw(st.sampled_from(["callback GET", "callback POST", "login", "edit-profile", "reset-password", "logout"]))
+    if where.startswith("callback"):
+        fields = {name: draw(JUNK) for name in draw(st.lists(st.sampled_from(["code", "state", "error", "client_info"]), unique=True))}
+        if draw(st.booleans()):
+            fields["error_description"] = draw(B2C_SAYS)
+        return where.split()[1], "/auth/callback", fields
+    if where == "logout":
+        return "POST", "/auth/logout", {"csrf_token": draw(JUNK)}  # a token no page ever showed
+    return "GET", f"/auth/{where}", {"next": draw(JUNK)}
+
+
+@given(junk_request())
+def test_junk_at_the_auth_endpoints_is_answered_and_keeps_users_signed_in(stack: Stack, request: tuple[str, str, dict[str, str]]) -> None:
+    method, path, fields = request
+    client = _SIGNED_IN.get(stack.url) or _SIGNED_IN.setdefault(stack.url, stack.signed_in())
+    if method == "GET":
+        reply = client.get(stack.url + path, params=fields, allow_redirects=False, timeout=10)
+    else:
+        reply = client.post(stack.url + path, data=fields, allow_redirects=False, timeout=10)
+    assert reply.status_code < 500 or (reply.status_code == 503 and "Retry-After" in reply.headers), reply.text[:300]
+    if reply.is_redirect:  # back into the app, or to the emulator (B2C): nowhere else
+        target = urlsplit(reply.headers["Location"])
+        assert not target.netloc or target.netloc == urlsplit(stack.emulator.url).netloc, reply.headers["Location"]
+    assert client.get(stack.url + "/profile", allow_redirects=False, timeout=10).status_code == 200

@@ -122,7 +122,7 @@ class TokenService:
             if not verifier:
                 raise GrantError("invalid_request", "AADB2C90183: The code_verifier is missing.")
             expected = pkce_s256(verifier) if code.code_challenge_method == "S256" else verifier
-            if not secrets.compare_digest(expected, code.code_challenge):
+            if not secrets.compare_digest(expected.encode(), code.code_challenge.encode()):
                 raise GrantError("invalid_grant", "AADB2C90183: The supplied code_verifier is invalid.")
         return code
 
