@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import tempfile
+from pathlib import Path
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.lint.policies import ADVISORY, clean_set, rule_ids, run
 from toolkit.lint import ConfigError, load_config
+from toolkit.lint.config import KEYS
 from toolkit.lint.problem import Severity
 
 
@@ -52,8 +59,10 @@ def test_config_file_with_top_level_keys_overrides_pyproject(tmp_path):
         ("selekt = []", 'unknown option "selekt"'),
         ('select = ["NOPE1"]', 'no such rule: "NOPE1"'),
         ('[severity]\nREST001 = "loud"', 'severity of "REST001"'),
+        ("[severity]\nREST001 = []", 'severity of "REST001"'),
         ("select = 3", "select must be a list"),
         ("select = [", "invalid TOML"),
+        ("tool = { b2c-toolkit = 5 }", 'unknown option "tool"'),  # not our table: the file is read as one
     ],
 )
 def test_invalid_config(tmp_path, text, message):
@@ -78,3 +87,43 @@ def test_severity_override_applies(tmp_path):
     report = run(tmp_path / "p", clean_set(ext_attrs='DeploymentMode="Development"'), load_config(str(path), start=tmp_path))
     assert [(p.rule, p.severity) for p in report.problems] == [("DEP001", Severity.INFO)]
     assert rule_ids(report) == {"DEP001"}
+
+
+def _toml(value: object) -> str:
+    """A value as inline TOML (JSON's string escapes are TOML's; a surrogate makes invalid TOML,
+    which must be reported like any other)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {_toml(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+VALUES = st.recursive(
+    st.booleans() | st.integers() | st.text(max_size=8) | st.sampled_from(["REST001", "SSO", "ALL", "error", "off", "*.xml", ""]),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["REST001", "*.xml", "x"]) | st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+TABLES = st.dictionaries(st.sampled_from(sorted(KEYS)) | st.text(max_size=6), VALUES, max_size=4)
+
+
+@given(
+    tool=TABLES.map(lambda t: {"b2c-toolkit": {"lint": t}}) | VALUES.map(lambda v: {"b2c-toolkit": v}) | VALUES,
+    whole_file=TABLES,
+)
+def test_any_configuration_loads_or_is_refused_with_a_message(tool, whole_file):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write(folder / "pyproject.toml", f"tool = {_toml(tool)}\n")
+        write(folder / "lint.toml", "\n".join(f"{json.dumps(k)} = {_toml(v)}" for k, v in whole_file.items()))
+        for config_file in (None, str(folder / "lint.toml")):
+            try:
+                config = load_config(config_file, start=folder)
+            except ConfigError as exc:
+                assert str(exc).startswith(str(folder)), exc  # names the file
+            else:
+                assert all(r.isupper() or r == "ALL" for r in config.severity)

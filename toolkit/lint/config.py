@@ -104,7 +104,7 @@ def from_table(table: dict[str, Any], where: str, base: Config | None = None) ->
         raise ConfigError(f"{where}: severity must be a table of rule = level")
     for rule_id, level in severity.items():
         _check_rule_ids([rule_id], where, known)
-        if level not in SEVERITIES:
+        if not isinstance(level, str) or level not in SEVERITIES:
             raise ConfigError(f'{where}: severity of "{rule_id}" must be one of {", ".join(sorted(SEVERITIES))}, not "{level}"')
         config.severity = {**config.severity, rule_id.upper(): level}
     per_path = table.get("per-path-ignores", {})
@@ -129,7 +129,9 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _tool_table(data: dict[str, Any]) -> dict[str, Any] | None:
-    table = data.get("tool", {}).get("b2c-toolkit", {}).get("lint")
+    table: Any = data
+    for name in ("tool", "b2c-toolkit", "lint"):  # any of them may be some other TOML value
+        table = table.get(name) if isinstance(table, dict) else None
     return table if isinstance(table, dict) else None
 
 
