@@ -36,17 +36,22 @@ def load_settings(path: str | Path, environment: str | None) -> dict[str, str]:
     environments = data.get("Environments") if isinstance(data, dict) else None
     if not isinstance(environments, list) or not environments:
         raise SettingsError(f'{path}: no "Environments" list')
-    names = [str(e.get("Name", "")) for e in environments if isinstance(e, dict)]
+    if not all(isinstance(e, dict) for e in environments):
+        raise SettingsError(f'{path}: every entry of "Environments" must be an object')
+    names = [str(e.get("Name", "")) for e in environments]
     if environment is None:
         if len(names) > 1:
             raise SettingsError(f"{path}: several environments ({', '.join(names)}); choose one with --environment")
         chosen = environments[0]
     else:
-        matches = [e for e in environments if isinstance(e, dict) and e.get("Name") == environment]
+        matches = [e for e in environments if e.get("Name") == environment]
         if not matches:
             raise SettingsError(f"{path}: no environment {environment!r} (known: {', '.join(names)})")
         chosen = matches[0]
-    values = {k: str(v) for k, v in (chosen.get("PolicySettings") or {}).items()}
+    settings = chosen.get("PolicySettings") or {}
+    if not isinstance(settings, dict):
+        raise SettingsError(f'{path}: "PolicySettings" must be an object of name: value')
+    values = {k: str(v) for k, v in settings.items()}
     if "Tenant" in chosen:
         values["Tenant"] = str(chosen["Tenant"])
     return values
