@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from toolkit.emulator.state import load_state
 from toolkit.resilience.http import ResilientHttpClient
@@ -90,3 +93,53 @@ def test_garbage_is_not_a_token(keyset):
         validate("not-a-jwt", keyset, issuer="x", audience="y")
     with pytest.raises(TokenInvalid, match="no key id"):
         validate(jwt.encode({"a": 1}, OWN_KEY, algorithm="RS256"), keyset, issuer="x", audience="y")
+
+
+#: one key set per emulator for the property test below (its fixture would be made per test, not per example)
+_KEYSETS: dict[str, KeySet] = {}
+JUNK = st.text(max_size=10) | st.integers() | st.none() | st.lists(st.integers(), max_size=2)
+
+
+@given(data=st.data())
+def test_no_crafted_token_gets_through_or_breaks_validation(emulator, data):
+    state = load_state(emulator.state_dir)
+    keyset = _KEYSETS.get(emulator.url) or _KEYSETS.setdefault(
+        emulator.url,
+        KeySet(
+            ResilientHttpClient(ca_bundle=emulator.config["ca_bundle"], get_attempts=1),
+            lambda: emulator.authority() + "/discovery/v2.0/keys",
+            min_refresh_s=60,
+        ),
+    )
+    now = int(time.time())
+    claims = {
+        name: data.draw(st.sampled_from(good) | JUNK)
+        for name, good in {
+            "iss": [issuer(emulator)],
+            "aud": ["client", ["client", "other"]],
+            "sub": ["s"],
+            "iat": [now],
+            "nbf": [now, now + 3600],
+            "exp": [now + 600, now - 3600],
+            "nonce": ["n"],
+            "scp": ["demo.read"],
+        }.items()
+        if data.draw(st.integers(0, 5))  # most claims present
+    }
+    signer = data.draw(st.sampled_from(["real key", "own key", "no signature", "junk"]))
+    headers = {"kid": data.draw(st.sampled_from([state.active_key.kid, "other"]) | st.text(max_size=5))}
+    body = json.dumps(claims).encode()  # signed as bytes: PyJWT would refuse to encode odd claims
+    if signer == "real key":
+        token = jwt.api_jws.encode(body, state.active_key.private_key, algorithm="RS256", headers=headers)
+    elif signer == "own key":
+        token = jwt.api_jws.encode(body, OWN_KEY, algorithm="RS256", headers=headers)
+    elif signer == "no signature":
+        token = jwt.api_jws.encode(body, None, algorithm="none", headers=headers)
+    else:
+        token = data.draw(st.text(max_size=60) | st.just("a.b.c"))
+    try:
+        got = validate(token, keyset, issuer=issuer(emulator), audience="client", nonce="n", required_scope="demo.read")
+    except TokenInvalid:
+        return
+    # accepted: only a genuine token, meant for this client, in date, for this sign-in and scope
+    assert signer == "real key" and got["iss"] == issuer(emulator) and got["nonce"] == "n" and got["exp"] > now - 120
