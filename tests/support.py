@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,18 @@ from toolkit.emulator.client import clear_faults, set_fault
 from toolkit.resilience.http import trusting_session
 
 REDIRECT_URI = "http://127.0.0.1:5000/auth/callback"
+
+
+def toml_value(value: object) -> str:
+    """A value as inline TOML, for property tests that write random configuration (JSON's string
+    escapes are TOML's; a surrogate or non-finite float makes invalid TOML, to be reported too)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return json.dumps(value)
 
 
 @dataclass

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
+import tempfile
+from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from tests.support import toml_value
 from toolkit.drill import scenario as scenarios
 from toolkit.drill import score
 
@@ -13,7 +20,7 @@ from toolkit.drill import score
 @pytest.mark.parametrize("name", ["baseline", "idp-outage", "throttling", "latency", "key-rotation"])
 def test_shipped_scenarios_load(name):
     s = scenarios.load(name)
-    assert s.phases[0].start_s == 0 and s.phases[-1].end_s == pytest.approx(s.duration_s)
+    assert s.phases[0].start_s == 0 and s.phases[-1].end_s == pytest.approx(s.duration_s, abs=0.001)  # to the ms
     assert s.objectives and all(p in scenarios.PERSONAS for p in s.weights)
 
 
@@ -45,10 +52,30 @@ def test_usage_errors(call, message):
         call()
 
 
-def test_bad_scenario_file(tmp_path):
+GOOD = 'name = "x"\n[weights]\nsigned_in = 1\n[[phases]]\nname = "a"\nshare = 1\n'
+OBJECTIVE = '[[objectives]]\nname = "o"\nmetric = "failures"\nmax = 0\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (GOOD + OBJECTIVE.replace("failures", "vibes"), "unknown metric 'vibes'"),
+        (GOOD + OBJECTIVE + 'phase = "b"\n', "no phase 'b'"),
+        (GOOD + OBJECTIVE.replace("max = 0", 'max = "0"'), "must be numbers"),
+        (GOOD.replace("share = 1", "share = -1"), "share must be a positive number"),
+        (GOOD + 'fault = { kind = "outage", ratio = "half" }\n', "phase 'a': ratio must be a number"),
+        (GOOD + 'fault = { kind = "latency", latency_ms = -5 }\n', "latency_ms must be a number >= 0"),
+        (GOOD + 'fault = "outage"\n', "phase 'a': a fault is a table"),
+        (GOOD.replace("signed_in = 1", "signed_in = 0"), "at least one of them above 0"),
+        ("phases = []\n[weights]\nsigned_in = 1\n", "at least one [[phases]]"),
+    ],
+)
+def test_bad_scenario_files_are_refused_before_anything_starts(tmp_path, text, message):
     path = tmp_path / "x.toml"
-    path.write_text('name = "x"\n[[phases]]\nname = "a"\nshare = 1\n[[objectives]]\nname = "o"\nmetric = "vibes"\nmax = 1\n')
-    with pytest.raises(scenarios.ScenarioError, match="unknown metric 'vibes'"):
+    path.write_text(text)
+    (tmp_path / "ok.toml").write_text(GOOD + OBJECTIVE)
+    scenarios.load(str(tmp_path / "ok.toml"))  # the same file, without the fault, is fine
+    with pytest.raises(scenarios.ScenarioError, match=re.escape(message)):
         scenarios.load(str(path))
 
 
@@ -92,3 +119,78 @@ def test_build_evaluates_every_objective(tmp_path):
     assert card["recovery_s"] == pytest.approx(0.2)
     assert [p["fault"] for p in card["phases"]] == ["none", "idp-outage", "none"]
     assert "PASSED" in score.summary(card)
+
+
+VALUES = st.recursive(
+    st.booleans()
+    | st.integers(-5, 100)
+    | st.floats(allow_nan=False)
+    | st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=6)
+    | st.sampled_from(["outage", "throttle", "rotate-keys", "all", "token", "signed_in", "failures", "a"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["kind", "group", "ratio", "latency_ms", "retry_after", "grace_s", "name", "share", "x"]), inner, max_size=3
+        )
+    ),
+    max_leaves=8,
+)
+
+
+FAULT = st.fixed_dictionaries(
+    {"kind": st.sampled_from(["outage", "error", "throttle", "latency", "tenant-limit", "rotate-keys"])},
+    optional={
+        "ratio": st.floats(0, 1),
+        "status": st.integers(400, 599),
+        "retry_after": st.integers(0, 60),
+        "latency_ms": st.floats(0, 500),
+        "grace_s": st.floats(0, 600),
+    },
+)
+
+
+@st.composite
+def scenario_tables(draw: st.DrawFn) -> dict[str, object]:
+    """A valid scenario, then up to three of its values (or new keys) replaced by anything."""
+    names = draw(st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=3, unique=True))
+    phases = [{"name": name, "share": draw(st.floats(0.05, 2))} for name in names]
+    for phase in phases:
+        if draw(st.booleans()):
+            phase["fault"] = draw(FAULT)
+    objectives = [
+        {
+            "name": "o",
+            "metric": draw(st.sampled_from(scenarios.METRICS)),
+            "phase": draw(st.sampled_from(names)),
+            "max": draw(st.floats(0, 5)),
+        }
+        for _ in range(draw(st.integers(0, 2)))
+    ]
+    weights = draw(st.dictionaries(st.sampled_from(scenarios.PERSONAS), st.integers(1, 5), min_size=1))
+    data: dict[str, object] = {"phases": phases, "weights": weights, "objectives": objectives, "duration_s": draw(st.floats(5, 120))}
+    for _ in range(draw(st.integers(0, 3))):
+        tables = [data, weights, *phases, *(p.get("fault") for p in phases), *objectives]
+        table = draw(st.sampled_from([t for t in tables if isinstance(t, dict)]))  # a fault may be junk by now
+        table[draw(st.sampled_from([*table, "users", "spawn_rate", "share", "x"]))] = draw(VALUES)
+    return data
+
+
+@given(scenario_tables())
+def test_any_scenario_file_loads_into_a_runnable_drill_or_is_refused(data):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "random.toml")
+        path.write_text("\n".join(f"{key} = {toml_value(value)}" for key, value in data.items()))
+        try:
+            s = scenarios.load(str(path))
+        except scenarios.ScenarioError as exc:
+            assert str(exc).startswith(str(path)), exc
+            return
+    # what the drill relies on: phases tile the run, faults are ones the emulator takes
+    assert s.phases[0].start_s == 0 and s.phases[-1].end_s == pytest.approx(s.duration_s, abs=0.001)  # to the ms
+    assert all(a.end_s == b.start_s for a, b in itertools.pairwise(s.phases))
+    assert sum(s.weights.values()) > 0 and s.spawn_rate > 0
+    for entry in s.timeline():
+        assert entry["fault"] == "rotate-keys" or isinstance(entry["fault"], dict)
+    for objective in s.objectives:
+        objective.check(0.5)
+        assert objective.threshold

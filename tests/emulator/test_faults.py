@@ -11,10 +11,13 @@ import jwt
 import msal
 import pytest
 import requests
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.support import REDIRECT_URI, start_emulator, stop_emulator
 from toolkit import flows
 from toolkit.emulator.app import create_app
+from toolkit.emulator.faults import Fault, FaultBook, FaultError
 from toolkit.emulator.state import load_state
 
 
@@ -127,6 +130,10 @@ def test_key_rotation_keeps_old_key_for_grace(emulator):
         {"kind": "error", "status": 200},
         {"kind": "throttle", "ratio": 2},
         {"kind": "outage", "colour": "red"},
+        {"kind": "latency", "latency_ms": -1},  # would break every request later, not now
+        {"kind": "throttle", "retry_after": "soon"},
+        {"kind": "error", "ratio": [1]},
+        {"kind": "tenant-limit", "limit": 0},
     ],
 )
 def test_invalid_faults_are_refused(emulator, spec):
@@ -177,3 +184,25 @@ def test_restart_keeps_tokens_valid(tmp_path):
         assert "access_token" in refreshed, refreshed
     finally:
         stop_emulator(second)
+
+
+FIELDS = st.sampled_from(
+    ["kind", "group", "mode", "status", "body", "ratio", "retry_after", "latency_ms", "jitter_ms", "limit", "duration_s"]
+)
+ANY = st.none() | st.booleans() | st.integers(-10, 1000) | st.floats() | st.text(max_size=6) | st.lists(st.integers(), max_size=2)
+KNOWN = st.sampled_from(["outage", "error", "throttle", "latency", "tenant-limit", "all", "token", "reset", "503", "json"])
+
+
+@given(st.dictionaries(FIELDS, KNOWN | ANY, max_size=6), st.sampled_from(["metadata", "jwks", "pages", "token"]))
+def test_a_fault_is_refused_when_set_or_works_on_every_request(spec, group):
+    try:
+        fault = Fault.from_dict(spec)
+    except FaultError:
+        return
+    book = FaultBook(seed=1)
+    book.add(fault)
+    for _ in range(3):
+        decision = book.decide(group)
+        assert 0 <= decision.delay_s < float("inf")
+        assert decision.status is None or (type(decision.status) is int and 400 <= decision.status <= 599)
+        assert decision.retry_after is None or decision.retry_after >= 0

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.lint.policies import ADVISORY, clean_set, rule_ids, run
+from tests.support import toml_value
 from toolkit.lint import ConfigError, load_config
 from toolkit.lint.config import KEYS
 from toolkit.lint.problem import Severity
@@ -89,18 +90,6 @@ def test_severity_override_applies(tmp_path):
     assert rule_ids(report) == {"DEP001"}
 
 
-def _toml(value: object) -> str:
-    """A value as inline TOML (JSON's string escapes are TOML's; a surrogate makes invalid TOML,
-    which must be reported like any other)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(k)} = {_toml(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    return json.dumps(value)
-
-
 VALUES = st.recursive(
     st.booleans() | st.integers() | st.text(max_size=8) | st.sampled_from(["REST001", "SSO", "ALL", "error", "off", "*.xml", ""]),
     lambda inner: (
@@ -118,8 +107,8 @@ TABLES = st.dictionaries(st.sampled_from(sorted(KEYS)) | st.text(max_size=6), VA
 def test_any_configuration_loads_or_is_refused_with_a_message(tool, whole_file):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        write(folder / "pyproject.toml", f"tool = {_toml(tool)}\n")
-        write(folder / "lint.toml", "\n".join(f"{json.dumps(k)} = {_toml(v)}" for k, v in whole_file.items()))
+        write(folder / "pyproject.toml", f"tool = {toml_value(tool)}\n")
+        write(folder / "lint.toml", "\n".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in whole_file.items()))
         for config_file in (None, str(folder / "lint.toml")):
             try:
                 config = load_config(config_file, start=folder)

@@ -7,10 +7,13 @@ applied through the emulator's timeline when the phase starts and lasts the whol
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from toolkit.emulator.faults import Fault, FaultError, number
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "loadtests" / "scenarios"
 PERSONAS = ("anonymous", "signed_in", "new_sign_in", "api_caller")
@@ -135,14 +138,9 @@ def load(name_or_path: str, users: int | None = None, duration_s: float | None =
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ScenarioError(f"{path}: {exc.__class__.__name__}: {exc}") from None
-    unknown = set(scenario.weights) - set(PERSONAS)
-    if unknown:
-        raise ScenarioError(f"{path}: unknown persona {sorted(unknown)[0]!r} (known: {', '.join(PERSONAS)})")
-    for objective in objectives:
-        if objective.metric not in METRICS:
-            raise ScenarioError(f"{path}: objective {objective.name!r}: unknown metric {objective.metric!r}")
-    if scenario.users < 1 or scenario.duration_s < 5:
-        raise ScenarioError("users must be >= 1 and duration >= 5 s")
+    problem = _problem(scenario)
+    if problem:
+        raise ScenarioError(f"{path}: {problem}")
     total = sum(p.share for p in phases) or 1.0
     clock = 0.0
     for phase in phases:
@@ -153,6 +151,50 @@ def load(name_or_path: str, users: int | None = None, duration_s: float | None =
     first = phases[0].end_s - phases[0].start_s
     scenario.spawn_rate = max(scenario.spawn_rate, scenario.users / max(1.0, first / 2))
     return scenario
+
+
+def _problem(scenario: Scenario) -> str | None:
+    """What makes a loaded scenario unusable, checked before anything starts."""
+    if scenario.users < 1 or not 5 <= scenario.duration_s < math.inf:
+        return "users must be >= 1 and duration >= 5 s"
+    if not 0 < scenario.spawn_rate < math.inf:
+        return "spawn_rate must be a positive number"
+    unknown = set(scenario.weights) - set(PERSONAS)
+    if unknown:
+        return f"unknown persona {sorted(unknown)[0]!r} (known: {', '.join(PERSONAS)})"
+    if any(isinstance(w, bool) or not isinstance(w, int) or w < 0 for w in scenario.weights.values()) or not sum(scenario.weights.values()):
+        return "weights must be whole numbers >= 0, at least one of them above 0"
+    if not scenario.phases:
+        return "a scenario needs at least one [[phases]] entry"
+    names = [p.name for p in scenario.phases]
+    for phase in scenario.phases:
+        if not isinstance(phase.name, str) or names.count(phase.name) > 1:
+            return f"phase names must be distinct strings ({phase.name!r})"
+        if not 0 < phase.share < math.inf:
+            return f"phase {phase.name!r}: share must be a positive number"
+        if phase.fault is None:
+            continue
+        try:
+            if not isinstance(phase.fault, dict):
+                raise FaultError("a fault is a table such as { kind = \"outage\" }")
+            if phase.fault.get("kind") == "rotate-keys":
+                number(phase.fault.get("grace_s", 300), "grace_s")
+            else:
+                Fault.from_dict({**phase.fault, "duration_s": 1.0})
+        except FaultError as exc:
+            return f"phase {phase.name!r}: {exc}"
+    for objective in scenario.objectives:
+        if objective.metric not in METRICS:
+            return f"objective {objective.name!r}: unknown metric {objective.metric!r}"
+        if objective.persona is not None and objective.persona not in PERSONAS:
+            return f"objective {objective.name!r}: unknown persona {objective.persona!r}"
+        for phase_name in (objective.phase, objective.baseline):
+            if phase_name is not None and phase_name not in names:
+                return f"objective {objective.name!r}: no phase {phase_name!r}"
+        bounds = [b for b in (objective.min, objective.max) if b is not None]
+        if not bounds or any(isinstance(b, bool) or not isinstance(b, int | float) for b in bounds):
+            return f"objective {objective.name!r}: min and/or max must be numbers"
+    return None
 
 
 def parse_weights(text: str) -> dict[str, int]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import random
 import socket
 import struct
@@ -41,6 +42,28 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 class FaultError(ValueError):
     """A fault specification that cannot be used."""
+
+
+def number(value: Any, name: str, low: float = 0.0, integer: bool = False) -> float:
+    """`value` if it is a finite number of at least `low` (a whole one if `integer`), else FaultError:
+    checked when a fault is set, so that a bad one is refused instead of breaking requests later."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < low:
+        raise FaultError(f"{name} must be a number >= {low:g}")
+    if integer and value != int(value):
+        raise FaultError(f"{name} must be a whole number")
+    return float(value)
+
+
+#: numeric fields of a fault: (lowest value, whole numbers only)
+NUMBERS = {
+    "status": (100, True),
+    "ratio": (0.0, False),
+    "retry_after": (0, True),
+    "latency_ms": (0.0, False),
+    "jitter_ms": (0.0, False),
+    "limit": (1, True),
+    "duration_s": (0.0, False),
+}
 
 
 @dataclass
@@ -80,12 +103,17 @@ class Fault:
             raise FaultError("mode must be 503 or reset")
         if fault.body not in ("html", "json"):
             raise FaultError("body must be html or json")
-        if not 0.0 <= float(fault.ratio) <= 1.0:
+        for name, (low, integer) in NUMBERS.items():
+            if name != "duration_s" or fault.duration_s is not None:
+                value = number(getattr(fault, name), name, low, integer)
+                if integer:
+                    setattr(fault, name, int(value))  # 503.0 from JSON is written as 503
+        if fault.ratio > 1.0:
             raise FaultError("ratio must be between 0 and 1")
-        if fault.kind == "error" and not 400 <= int(fault.status) <= 599:
+        if fault.kind == "error" and not 400 <= fault.status <= 599:
             raise FaultError("status must be an HTTP error status")
         if fault.duration_s is not None:
-            fault.expires = time.monotonic() + float(fault.duration_s)
+            fault.expires = time.monotonic() + fault.duration_s
         return fault
 
     def public(self) -> dict[str, Any]:
@@ -162,9 +190,14 @@ class FaultBook:
         for entry in timeline:
             if not isinstance(entry, dict) or "at_s" not in entry or "fault" not in entry:
                 raise FaultError("each timeline entry needs at_s and fault")
+            number(entry["at_s"], "at_s")
             spec = entry["fault"]
-            if spec != "rotate-keys" and spec != {"kind": "rotate-keys"}:
+            if spec in ("rotate-keys", {"kind": "rotate-keys"}):
+                number(entry.get("grace_s", 300), "grace_s")
+            elif isinstance(spec, dict):
                 Fault.from_dict({**spec, "duration_s": entry.get("duration_s")})  # validate now
+            else:
+                raise FaultError('a timeline fault is an object, or "rotate-keys"')
             entries.append(dict(entry))
         entries.sort(key=lambda e: float(e["at_s"]))
         with self._lock:
