@@ -176,7 +176,7 @@ def _problem(scenario: Scenario) -> str | None:
             continue
         try:
             if not isinstance(phase.fault, dict):
-                raise FaultError("a fault is a table such as { kind = \"outage\" }")
+                raise FaultError('a fault is a table such as { kind = "outage" }')
             if phase.fault.get("kind") == "rotate-keys":
                 number(phase.fault.get("grace_s", 300), "grace_s")
             else:
