@@ -1,5 +1,6 @@
 """The engine against policies broken at random (hypothesis): the project's resilient set and its
-fragile one (every anti-pattern at once), with one file mangled, byte by byte or element by element. Whatever the file holds, a lint run never
+fragile one (every anti-pattern at once), and real sets of the shared corpus, with one file
+mangled, byte by byte or element by element. Whatever the file holds, a lint run never
 raises, counts every policy file, points every problem inside a file it read, renders in every
 format, gives the cached run's answer again, and still reports what the other files hold.
 
@@ -30,18 +31,24 @@ FILES = {
     for folder in ("resilient", "antipatterns/fragile")
     for f in sorted((POLICIES / folder).glob("*.xml"))
 }
+#: real sets of the shared corpus, of every shape (display controls, sub-journeys, 22 relying parties)
+CORPUS_SETS = (
+    "Azure-Samples__active-directory-b2c-custom-policy-starterpack/SocialAndLocalAccountsWithMfa",
+    "Azure-Samples__active-directory-b2c-custom-policy-starterpack/Display Controls Starterpack/SocialAndLocalAccountsWithMfa",
+    "Azure-Samples__active-directory-b2c-advanced-policies/wingtipgamesb2c",
+    "azure-ad-b2c__woodgrove-groceries-demo/Policies",
+)
 #: relying-party files: nothing inherits from them
 LEAVES = {name for name, data in FILES.items() if b"<RelyingParty" in data}
 #: attributes that link elements: where a random value breaks references, orders and chains
 LINKS = ("Id", "ReferenceId", "TechnicalProfileReferenceId", "ClaimTypeReferenceId", "Order", "Type", "Key", "PolicyId", "TenantId")
-IDS = sorted({value for data in FILES.values() for value in etree.fromstring(data).xpath("//@Id")})
 #: characters an XML attribute may hold (no controls, surrogates or non-characters)
 XML_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Cn")), max_size=12)
 
 
 def _lint(folder: Path, files: dict[str, bytes], cache: Path | None = None) -> Report:
     for name, data in files.items():
-        (folder / name).parent.mkdir(exist_ok=True)
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(data)
     return lint([folder], Config(), jobs=1, cache=cache)
 
@@ -55,8 +62,7 @@ def _original() -> Report:
 def _check_report(folder: Path, files: dict[str, bytes], report: Report) -> None:
     """What must hold for any input."""
     for p in report.problems:
-        name = _name(p)
-        assert (folder / name).resolve() == Path(p.path).resolve(), p
+        name = Path(p.path).resolve().relative_to(folder.resolve()).as_posix()
         assert 1 <= p.line <= files[name].count(b"\n") + 1, p
         assert p.column >= 1, p
         assert p.message and get(p.rule).id == p.rule, p
@@ -101,12 +107,23 @@ def byte_damage(draw: st.DrawFn) -> tuple[str, bytes]:
     return name, data[:at] + junk + data[at + len(junk) :]
 
 
+@cache
+def _ids(files: tuple[bytes, ...]) -> list[str]:
+    return sorted({value for data in files for value in etree.fromstring(data).xpath("//@Id")})
+
+
+@cache
+def _corpus_set(folder: Path) -> dict[str, bytes]:
+    return {f.relative_to(folder).as_posix(): f.read_bytes() for f in sorted(folder.rglob("*.xml"))}
+
+
 @st.composite
-def tree_damage(draw: st.DrawFn) -> tuple[str, bytes]:
+def tree_damage(draw: st.DrawFn, files: dict[str, bytes] = FILES) -> tuple[str, bytes]:
     """One file still well-formed, with elements removed, copied or moved, link attributes
     changed or removed, and texts replaced: what a bad merge or a hurried edit leaves."""
-    name = draw(st.sampled_from(sorted(FILES)))
-    root = etree.fromstring(FILES[name])
+    name = draw(st.sampled_from(sorted(files)))
+    root = etree.fromstring(files[name])
+    ids = _ids(tuple(files.values()))
     for _ in range(draw(st.integers(1, 5))):
         elements = [el for el in root.iter() if isinstance(el.tag, str) and el is not root]
         if not elements:
@@ -124,7 +141,7 @@ def tree_damage(draw: st.DrawFn) -> tuple[str, bytes]:
             if target is not el and el not in target.iterancestors():
                 target.append(el)
         elif how == "attribute":
-            el.set(draw(st.sampled_from(LINKS)), draw(st.sampled_from(IDS) | st.just("") | XML_TEXT))
+            el.set(draw(st.sampled_from(LINKS)), draw(st.sampled_from(ids) | st.just("") | XML_TEXT))
         elif how == "drop attribute" and el.attrib:
             del el.attrib[draw(st.sampled_from(sorted(el.attrib)))]
         elif how == "text":
@@ -176,3 +193,15 @@ def test_the_cache_answers_what_a_cold_run_finds(damage: tuple[str, bytes]) -> N
         assert _lint(folder, files, cache_dir).problems == cold  # the whole run from the cache
         (folder / "notes.xml").write_bytes(b"<notes/>")  # not a policy: a new run, the same set
         assert _lint(folder, files, cache_dir).problems == cold  # the set from the cache
+
+
+@given(data=st.data())
+def test_real_sets_damaged_element_by_element_never_break_the_run(shared: Path, data: st.DataObject) -> None:
+    files = _corpus_set(shared / "corpus" / data.draw(st.sampled_from(CORPUS_SETS)))
+    name, damaged = data.draw(tree_damage(files))
+    files = {**files, name: damaged}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        report = _lint(folder, files)
+        _check_report(folder, files, report)
+    assert report.files == len(files)
