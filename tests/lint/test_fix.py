@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
-from tests.lint.policies import BASE, RP, clean_set, write
+from hypothesis import given
+
+from tests.lint.damage import FILES, tree_damage, write_set
+from tests.lint.policies import BASE, RP, clean_set, rest_profile, write
 from toolkit.lint import Config, lint
 from toolkit.lint.linter import fix
 
@@ -57,3 +61,32 @@ def test_fix_respects_suppressions(tmp_path):
     )
     write(tmp_path, files)
     assert fix([tmp_path]) == {}
+
+
+def test_fix_opens_an_empty_metadata_element(tmp_path):
+    # `<Metadata />` has no closing tag: the next `</Metadata>` in the file is another profile's
+    empty = rest_profile(metadata="").replace("<Metadata>\n\n</Metadata>", "<Metadata />")
+    write(
+        tmp_path,
+        clean_set(
+            base=BASE.replace(rest_profile(), "").replace('<TechnicalProfile Id="SM-Noop">', empty + '<TechnicalProfile Id="SM-Noop">')
+        ),
+    )
+    assert "REST001" in rules(tmp_path)
+    assert fix([tmp_path]) == {str(tmp_path / "Base.xml"): 1}
+    assert "REST001" not in rules(tmp_path)
+    text = (tmp_path / "Base.xml").read_text()
+    assert '<Metadata><Item Key="DefaultUserMessageIfRequestFailed">' in text and text.count("DefaultUserMessageIfRequestFailed") == 1
+    assert fix([tmp_path]) == {}
+
+
+@given(tree_damage())
+def test_fix_never_breaks_a_damaged_file_and_is_idempotent(damage):
+    name, data = damage
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_set(Path(tmp), {**FILES, name: data})
+        before = {(p.rule, Path(p.path).name) for p in lint([folder]).problems}
+        fix([folder])
+        after = {(p.rule, Path(p.path).name) for p in lint([folder]).problems}
+        assert after <= before  # still well-formed, nothing new (XML001, INH009 for a double insertion...)
+        assert fix([folder]) == {}  # idempotent

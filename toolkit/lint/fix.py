@@ -50,9 +50,18 @@ def _indent_before(f: PolicyFile, offset: int) -> bytes:
     return re.match(rb"[ \t]*", f.data[line_start:]).group(0)  # type: ignore[union-attr]
 
 
-def _insert_before_close(f: PolicyFile, el: etree._Element, close: bytes, snippets: list[bytes]) -> Edit | None:
-    """Insert `snippets`, a line each, before `el`'s closing tag `close`, indented as children."""
-    end = f.data.find(close, _start(f, el))
+def _insert_before_close(f: PolicyFile, el: etree._Element, snippets: list[bytes]) -> Edit | None:
+    """Insert `snippets`, a line each, before `el`'s closing tag, indented as children; an empty
+    element written `<Metadata />` is opened (its closing tag is not the next one in the file)."""
+    start = _start(f, el)
+    name = re.match(rb"<([^\s/>]+)", f.data[start:])
+    tag_end = f.data.find(b">", start)
+    if name is None or tag_end < 0:
+        return None
+    if f.data[tag_end - 1 : tag_end] == b"/":
+        open_end = start + len(f.data[start : tag_end - 1].rstrip())  # `<Metadata />` → `<Metadata>…</Metadata>`
+        return Edit(open_end, tag_end + 1 - open_end, b">" + b"".join(snippets) + b"</" + name.group(1) + b">")
+    end = f.data.find(b"</" + name.group(1), tag_end)
     if end < 0:
         return None
     line_start = f.data.rfind(b"\n", 0, end) + 1
@@ -81,7 +90,7 @@ def _add_messages(keys: tuple[str, ...]) -> Callable[[PolicySet, PolicyFile, Fin
             return
         present = {it.get("Key") for it in metadata.iterfind(q("Item"))}
         items = [f'<Item Key="{k}">{MESSAGES[k]}</Item>'.encode() for k in keys if k not in present]
-        edit = _insert_before_close(f, metadata, b"</Metadata>", items) if items else None
+        edit = _insert_before_close(f, metadata, items) if items else None
         if edit is not None:
             yield edit
 
@@ -100,7 +109,7 @@ def _session_noop(policy_set: PolicySet, f: PolicyFile, finding: Finding) -> Ite
         start = _start(f, enabled)
         yield Edit(start, 0, snippet + b"\n" + _indent_before(f, start))
         return
-    edit = _insert_before_close(f, finding.element, b"</TechnicalProfile>", [snippet])
+    edit = _insert_before_close(f, finding.element, [snippet])
     if edit is not None:
         yield edit
 
