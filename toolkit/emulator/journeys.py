@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response
 
 from toolkit.emulator.oidc import SSO_COOKIE, emulator, loopback_or_registered, resolve
 from toolkit.emulator.state import User
-from toolkit.emulator.tokens import Code, b64url, b64url_decode
+from toolkit.emulator.tokens import Code, b64url, b64url_decode, same
 
 bp = Blueprint("journeys", __name__)
 TRANSACTION_LIFETIME_S = 1800
@@ -252,7 +252,7 @@ def _transaction(check_header: bool) -> Transaction | Response:
         )
     token = request.headers.get("X-CSRF-TOKEN") if check_header else request.args.get("csrf_token")
     cookie = request.cookies.get(CSRF_COOKIE)
-    if not token or not secrets.compare_digest(token.encode(), tx.csrf.encode()) or (cookie is not None and cookie != tx.csrf):
+    if not token or not same(token, tx.csrf) or (cookie is not None and cookie != tx.csrf):
         response = (
             jsonify(status="403", errorCode="AADB2C90210", message="The request is not valid: anti-forgery token mismatch.")
             if check_header
@@ -304,7 +304,7 @@ def self_asserted(tx: Transaction) -> Response:
         user = state.find_user(_field("signInName", "logonIdentifier", "email", "username"))
         if user is None:
             return _self_asserted_error("AADB2C90053", "We can't seem to find your account.")
-        if not secrets.compare_digest(user.password.encode(), _field("password", secret=True).encode()):
+        if not same(_field("password", secret=True), user.password):
             return _self_asserted_error("AADB2C90054", "Your password is incorrect.")
         tx.user, tx.auth_time = user, int(time.time())
     elif kind == "signup":

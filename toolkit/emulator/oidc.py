@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 from flask import Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request
 from werkzeug.wrappers import Response
 
-from toolkit.emulator.tokens import GrantError
+from toolkit.emulator.tokens import GrantError, same
 
 if TYPE_CHECKING:
     from toolkit.emulator.app import Emulator
@@ -149,7 +149,7 @@ def token(tenant: str, policy: str) -> Response:
                 f"AADB2C90018: The client id '{client_id}' specified in the request is not registered in tenant '{emu.state.tenant.domain}'.",
             )
         ropc = grant == "password" and emu.role(policy) == "ropc"
-        if not ropc and (secret is None or not secrets.compare_digest(secret.encode(), emu.state.tenant.client_secret.encode())):
+        if not ropc and (secret is None or not same(secret, emu.state.tenant.client_secret)):
             raise GrantError(
                 "invalid_client", "AADB2C90081: The specified client_secret does not match the expected value for this client.", 401
             )
@@ -195,7 +195,7 @@ def _refresh(policy: str, client_id: str) -> dict[str, Any]:
 def _ropc(policy: str, client_id: str) -> dict[str, Any]:
     emu = emulator()
     user = emu.state.find_user(_required("username"))
-    if user is None or not secrets.compare_digest(user.password.encode(), _required("password").encode()):
+    if user is None or not same(_required("password"), user.password):
         raise GrantError("invalid_grant", "AADB2C90225: The username or password provided in the request are invalid.")
     scope = request.form.get("scope", "openid")
     return dict(emu.tokens.token_response(request.host, user, policy, client_id, scope, None, int(time.time())))

@@ -49,6 +49,12 @@ def b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def same(sent: str, expected: str) -> bool:
+    """Constant-time comparison of a secret someone sent; any text (compare_digest refuses non-ASCII
+    strings with an exception, which would be a 500)."""
+    return secrets.compare_digest(sent.encode(), expected.encode())
+
+
 def pkce_s256(verifier: str) -> str:
     """The S256 code challenge for a verifier."""
     return b64url(hashlib.sha256(verifier.encode()).digest())
@@ -122,7 +128,7 @@ class TokenService:
             if not verifier:
                 raise GrantError("invalid_request", "AADB2C90183: The code_verifier is missing.")
             expected = pkce_s256(verifier) if code.code_challenge_method == "S256" else verifier
-            if not secrets.compare_digest(expected.encode(), code.code_challenge.encode()):
+            if not same(expected, code.code_challenge):
                 raise GrantError("invalid_grant", "AADB2C90183: The supplied code_verifier is invalid.")
         return code
 
