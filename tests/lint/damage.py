@@ -92,5 +92,5 @@ def tree_damage(draw: st.DrawFn, files: dict[str, bytes] = FILES) -> tuple[str, 
         elif how == "drop attribute" and el.attrib:
             del el.attrib[draw(st.sampled_from(sorted(el.attrib)))]
         elif how == "text":
-            el.text = draw(st.sampled_from(["", " ", "true", "false", "0", "-1", "http://x", "{Settings:X}"]) | st.none())
+            el.text = draw(st.sampled_from(["", " ", "true", "false", "0", "-1", "²", "http://x", "{Settings:X}"]) | st.none() | XML_TEXT)
     return name, etree.tostring(root, xml_declaration=True, encoding="utf-8")

@@ -115,7 +115,9 @@ def test_without_cache_an_outage_is_idp_unavailable(emulator):
         client(emulator, get_attempts=2).get(metadata(emulator))
 
 
-@pytest.mark.parametrize(("value", "expected"), [("7", 7.0), (" 3 ", 3.0), ("soon", None), ("", None)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("7", 7.0), (" 3 ", 3.0), ("soon", None), ("", None), ("\u00b2", None)]
+)  # ² is a digit int() refuses
 def test_retry_after_parsing(value, expected):
     import requests
 

@@ -202,7 +202,7 @@ def parse_weights(text: str) -> dict[str, int]:
     weights: dict[str, int] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, _, value = part.partition("=")
-        if name not in PERSONAS or not value.isdigit():
+        if name not in PERSONAS or not value.isdecimal():
             raise ScenarioError(f"bad persona weight {part!r}: use NAME=N with NAME one of {', '.join(PERSONAS)}")
         weights[name] = int(value)
     return weights

@@ -34,10 +34,10 @@ def lifetimes_from_policies(folder: str | Path, policy_id: str | None = None) ->
     for issuer in chosen.issuers[:1]:
         for key, field in KEYS.items():
             value = issuer.meta(key)
-            if value is not None and value.isdigit():
+            if value is not None and value.isdecimal():
                 values[field] = int(value)
     rp = chosen.relying_party
     session = rp.findtext(q("UserJourneyBehaviors/SessionExpiryInSeconds")) if rp is not None else None
-    if session and session.strip().isdigit():
+    if session and session.strip().isdecimal():
         values["session"] = int(session.strip())
     return Lifetimes(**values)

@@ -63,7 +63,7 @@ def retry_after_s(response: requests.Response | None) -> float | None:
     value = response.headers.get("Retry-After") if response is not None else None
     if not value:
         return None
-    if value.strip().isdigit():
+    if value.strip().isdecimal():
         return float(value.strip())
     try:
         when = email.utils.parsedate_to_datetime(value)

@@ -38,6 +38,7 @@ def test_country_list_must_be_in_the_rp_file(tmp_path):
         ('<Item Key="CodeExpirationInSeconds">600</Item><Item Key="CharacterSet">0-9</Item>', False),
         ('<Item Key="CodeExpirationInSeconds">30</Item>', True),
         ('<Item Key="CodeExpirationInSeconds">3600</Item>', True),
+        ('<Item Key="CodeExpirationInSeconds">²</Item>', True),  # a digit to str.isdigit, not to int()
         ('<Item Key="CharacterSet">0-5</Item>', True),
         ('<Item Key="CharacterSet">^[0-9A-F]+$</Item>', False),
     ],

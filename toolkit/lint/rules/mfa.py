@@ -120,7 +120,7 @@ def otp_out_of_range(policy: Effective) -> Iterator[Finding]:
         if tp.kind != "OTP" or not tp.meta_is("Operation", "GenerateCode"):
             continue
         expiry = tp.meta("CodeExpirationInSeconds")
-        if expiry is not None and (not expiry.isdigit() or not 60 <= int(expiry) <= 1200):
+        if expiry is not None and (not expiry.isdecimal() or not 60 <= int(expiry) <= 1200):
             yield Finding(tp.where("CodeExpirationInSeconds"), f"{tp.id}: CodeExpirationInSeconds {expiry!r} is outside 60..1200")
         charset = tp.meta("CharacterSet")
         if charset is not None and _class_size(charset) < 10:
