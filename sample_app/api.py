@@ -15,7 +15,10 @@ SCOPE = "demo.read"
 def _refuse(status: int, error: str, description: str) -> Response:
     response = jsonify(error=error, error_description=description)
     response.status_code = status
-    response.headers["WWW-Authenticate"] = f'Bearer error="{error}", error_description="{description}"'
+    # the description may quote the token (its alg): RFC 6750 allows printable ASCII without " and \
+    # there, and anything else would not even encode (a 500)
+    quoted = "".join(c if " " <= c <= "~" and c not in '"\\' else "?" for c in description)
+    response.headers["WWW-Authenticate"] = f'Bearer error="{error}", error_description="{quoted}"'
     return response
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from hypothesis import example, given
+from hypothesis import strategies as st
 from jwt.algorithms import RSAAlgorithm
 
 from tests.support import REDIRECT_URI
@@ -97,3 +100,22 @@ def test_api_keeps_validating_while_b2c_is_down(stack, genuine):
     assert call(stack, genuine[0]).status_code == 200  # keys cached
     stack.emulator.fault(kind="outage", group="all", mode="reset")
     assert call(stack, genuine[0]).status_code == 200
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@given(
+    header=st.dictionaries(st.sampled_from(["alg", "kid", "typ", "x"]), st.text(max_size=8) | st.integers() | st.none(), max_size=3),
+    claims=st.dictionaries(st.sampled_from(["iss", "aud", "exp", "scp", "name"]), st.text(max_size=8) | st.integers(), max_size=3),
+    signature=st.binary(max_size=8),
+    raw=st.none() | st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=40),
+)
+@example(header={"alg": "\u0100"}, claims={}, signature=b"", raw=None)  # echoed in WWW-Authenticate: was a 500
+def test_any_bearer_token_is_refused_with_a_readable_401(stack, header, claims, signature, raw):
+    token = raw if raw is not None else ".".join(_b64(json.dumps(part).encode()) for part in (header, claims)) + "." + _b64(signature)
+    reply = stack.client().get(stack.url + "/api/hello", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert reply.status_code == 401, reply.text[:200]
+    assert reply.json()["error"] in ("invalid_token", "invalid_request")
+    assert reply.headers["WWW-Authenticate"].startswith("Bearer error=")
