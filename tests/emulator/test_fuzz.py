@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
-import msal
 import requests
 from hypothesis import given
 from hypothesis import strategies as st
@@ -42,9 +41,9 @@ def _answered(reply: requests.Response) -> None:
         assert "AADB2C" in (body.get("error_description") or body.get("errorCode") or ""), body
 
 
-def _flow(emulator: RunningEmulator) -> tuple[msal.ConfidentialClientApplication, dict[str, Any]]:
-    app = emulator.cca()
-    return app, app.initiate_auth_code_flow([], redirect_uri=REDIRECT_URI, response_mode="form_post")
+def _auth_flow(emulator: RunningEmulator) -> dict[str, Any]:
+    """A sign-in as msal starts it (its authorize URL and PKCE verifier)."""
+    return emulator.cca().initiate_auth_code_flow([], redirect_uri=REDIRECT_URI, response_mode="form_post")
 
 
 @given(data=st.data())
@@ -52,7 +51,7 @@ def test_endpoints_answer_damaged_requests(emulator: RunningEmulator, data: st.D
     tenant, policy = emulator.config["tenant"], emulator.config["policies"]["signup_signin"]
     where = data.draw(st.sampled_from([(tenant, policy), (tenant, "B2C_1A_nope"), ("nobody", policy)]) | st.tuples(JUNK, JUNK))
     base = f"{emulator.url}/{quote(where[0], safe='') or '-'}/{quote(where[1], safe='') or '-'}"
-    _, flow = _flow(emulator)
+    flow = _auth_flow(emulator)
     authorize = dict(parse_qsl(urlsplit(flow["auth_uri"]).query))  # as msal builds it
     client = emulator.session()
     endpoint = data.draw(st.sampled_from(["discovery", "keys", "authorize", "token", "logout"]))
@@ -82,7 +81,7 @@ def test_endpoints_answer_damaged_requests(emulator: RunningEmulator, data: st.D
 
 @given(data=st.data())
 def test_a_page_answers_damaged_posts_and_links(emulator: RunningEmulator, data: st.DataObject) -> None:
-    _, flow = _flow(emulator)
+    flow = _auth_flow(emulator)
     client = emulator.session()
     page = flows.open_page(client, flow["auth_uri"], timeout=5)
     assert isinstance(page, flows.Page)
@@ -103,7 +102,7 @@ def test_a_page_answers_damaged_posts_and_links(emulator: RunningEmulator, data:
 
 @given(data=st.data())
 def test_the_token_endpoint_answers_damaged_redemptions(emulator: RunningEmulator, data: st.DataObject) -> None:
-    _, flow = _flow(emulator)
+    flow = _auth_flow(emulator)
     user = emulator.user
     arrival = flows.sign_in(emulator.session(), flow["auth_uri"], user["username"], user["password"], timeout=5)
     form = {
