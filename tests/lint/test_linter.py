@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from tests.lint.policies import ADVISORY, BASE, clean_set, provider, write
@@ -63,3 +64,20 @@ def test_command_line_base_path(tmp_path, capsys, monkeypatch):
     write(tmp_path, {"pyproject.toml": '[tool.b2c-toolkit.lint]\nbase-paths = ["vendor"]\nignore = ["LIM", "BOT"]\n'})
     assert main(["lint", "--no-cache", "--format", "json", "mine"]) == 1  # INH007 only: the base is linked
     assert '"INH007"' in capsys.readouterr().out
+
+
+def test_hostile_text_cannot_stall_a_run(tmp_path):
+    """Patterns that backtrack quadratically would take minutes here (a fork's pull request could
+    stall CI): a long run of name characters before a placeholder, a REST URL of `#{#{…`, a
+    suppression comment of spaces. Each takes milliseconds; the bound is a hundred times that."""
+    word = "a" * 200_000
+    url = "http://api/" + "#{" * 100_000  # not https: REST006 reads (and cleans) the whole URL
+    base = BASE.replace("https://api.contoso.com/loyalty", url).replace("<BuildingBlocks>", f"<BuildingBlocks><!-- {word}yourtenant -->", 1)
+    rp = "<!-- b2c-toolkit: disable=REST" + " " * 200_000 + "! -->\n" + clean_set()["SignUpOrSignin.xml"].split("\n", 1)[1]
+    files = clean_set(base=base)
+    files["Base.xml"] = files["Base.xml"].replace("<ClaimsSchema>", f"<ClaimsSchema><!--x-->{word}{{Settings:X}}", 1)
+    write(tmp_path, {**files, "SignUpOrSignin.xml": rp})
+    started = time.monotonic()
+    report = lint([tmp_path])
+    assert time.monotonic() - started < 10
+    assert {"SET001", "REST006"} <= {p.rule for p in report.problems}

@@ -13,7 +13,10 @@ import re
 
 from lxml import etree
 
-_DIRECTIVE = re.compile(r"^\s*b2c-toolkit:\s*(?P<kind>disable-file|disable)\s*=\s*(?P<rules>[A-Za-z0-9_,\s]+?)\s*$")
+# Two linear steps, not one pattern: `[...\s]+?\s*$` backtracks quadratically on a long run of
+# spaces, and a hostile pull request could make CI's linter hang on one comment.
+_DIRECTIVE = re.compile(r"\s*b2c-toolkit:\s*(?P<kind>disable-file|disable)\s*=(?P<rules>.*)", re.DOTALL)
+_RULE_LIST = re.compile(r"[A-Za-z0-9_,\s]+")
 
 
 def _rules(text: str) -> frozenset[str]:
@@ -54,7 +57,7 @@ def parse_suppressions(root: etree._Element) -> Suppressions:
     comments = [*root.itersiblings(etree.Comment, preceding=True), *root.iter(etree.Comment)]
     for comment in comments:
         m = _DIRECTIVE.match(comment.text or "")
-        if m is None:
+        if m is None or not _RULE_LIST.fullmatch(m["rules"].strip()):
             continue
         rules = _rules(m["rules"])
         if m["kind"] == "disable-file":

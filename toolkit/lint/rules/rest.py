@@ -28,7 +28,8 @@ SECRET_PARAMS = {
     "subscription-key",
 }
 #: deploy-time placeholders, which are not claims: {Settings:X}, {{ x }}, #{x}#, $(x)
-_SETTING = re.compile(r"\{Settings:[^}]*\}|\{\{[^}]*\}\}|#\{[^}]*\}#|\$\([^)]*\)")
+# bounded: `#{#{#{…` with `[^}]*` would rescan the rest of the value from every `#{` (quadratic)
+_SETTING = re.compile(r"\{Settings:[^}]{0,200}\}|\{\{[^}]{0,200}\}\}|#\{[^}]{0,200}\}#|\$\([^)]{0,200}\)")
 
 
 def _message_set(policy: Effective, tp: TechnicalProfile, string_id: str) -> bool:

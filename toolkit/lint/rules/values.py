@@ -56,8 +56,20 @@ def _in_comment(data: bytes, offset: int) -> bool:
     return closing < 0 or offset < closing + 3
 
 
-#: the attribute a match sits in: `Name="...` open up to the match
-_ATTRIBUTE = re.compile(rb'([\w:.-]+)\s*=\s*"[^"]*$')
+#: an attribute name and `=` just before an opening quote
+_ATTRIBUTE = re.compile(rb"([\w:.-]+)\s*=\s*$")
+
+
+def _attribute_at(data: bytes, offset: int) -> str | None:
+    """The attribute whose value holds `offset`, if any: the last quote before it on its line must
+    follow `Name=`. Found backwards in a short window; a pattern run forwards from the line start
+    backtracks quadratically on a long run of name characters (a hostile file could hang CI)."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    quote = data.rfind(b'"', line_start, offset)
+    if quote < 0:
+        return None
+    m = _ATTRIBUTE.search(data, max(line_start, quote - 256), quote)
+    return m.group(1).decode() if m else None
 #: RESTful technical profile metadata documented by Microsoft (rule-catalog.md §5)
 REST_KEYS = (
     "ServiceUrl", "AuthenticationType", "AllowInsecureAuthInProduction", "SendClaimsIn", "ClaimsFormat",
@@ -104,12 +116,12 @@ def unresolved_placeholder(f: PolicyFile) -> Iterator[Finding]:
         first.setdefault(token, (offset, match.decode("utf-8", "replace")))
         count[token] = count.get(token, 0) + 1
     for token, (offset, written) in first.items():
-        attr = _ATTRIBUTE.search(data, data.rfind(b"\n", 0, offset) + 1, offset)
+        attr = _attribute_at(data, offset)
         more = count[token] - 1
         yield Finding(
             f.element_at(data.count(b"\n", 0, offset) + 1),
             f"unresolved placeholder {written!r}" + (f" ({more} more in this file)" if more else ""),
-            attr=attr.group(1).decode() if attr else None,
+            attr=attr,
         )
 
 
