@@ -70,6 +70,8 @@ def _attribute_at(data: bytes, offset: int) -> str | None:
         return None
     m = _ATTRIBUTE.search(data, max(line_start, quote - 256), quote)
     return m.group(1).decode() if m else None
+
+
 #: RESTful technical profile metadata documented by Microsoft (rule-catalog.md §5)
 REST_KEYS = (
     "ServiceUrl", "AuthenticationType", "AllowInsecureAuthInProduction", "SendClaimsIn", "ClaimsFormat",
