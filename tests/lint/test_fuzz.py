@@ -38,6 +38,15 @@ def _original() -> Report:
         return _lint(Path(folder), FILES)
 
 
+def _checked(files: dict[str, bytes]) -> Report:
+    """Lint `files` in a folder of their own, checking what must hold for any input."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        report = _lint(folder, files)
+        _check_report(folder, files, report)
+    return report
+
+
 def _check_report(folder: Path, files: dict[str, bytes], report: Report) -> None:
     """What must hold for any input."""
     for p in report.problems:
@@ -75,10 +84,7 @@ def _others_still_reported(name: str, report: Report) -> None:
 def test_a_file_damaged_byte_by_byte_is_reported_and_the_rest_still_linted(damage: tuple[str, bytes]) -> None:
     name, data = damage
     files = {**FILES, name: data}
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        report = _lint(folder, files)
-        _check_report(folder, files, report)
+    report = _checked(files)
     looks_like_policy = b"TrustFrameworkPolicy" in data
     assert report.files == len(FILES) - (not looks_like_policy)
     xml001 = [p for p in report.problems if p.rule == "XML001"]
@@ -94,10 +100,7 @@ def test_a_file_damaged_byte_by_byte_is_reported_and_the_rest_still_linted(damag
 def test_a_file_damaged_element_by_element_never_breaks_the_run(damage: tuple[str, bytes]) -> None:
     name, data = damage
     files = {**FILES, name: data}
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        report = _lint(folder, files)
-        _check_report(folder, files, report)
+    report = _checked(files)
     assert report.files == len(FILES)
     assert not [p for p in report.problems if p.rule == "XML001"]
     _others_still_reported(name, report)
@@ -122,8 +125,5 @@ def test_real_sets_damaged_element_by_element_never_break_the_run(shared: Path, 
     files = corpus_set(shared / "corpus" / data.draw(st.sampled_from(CORPUS_SETS)))
     name, damaged = data.draw(tree_damage(files))
     files = {**files, name: damaged}
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        report = _lint(folder, files)
-        _check_report(folder, files, report)
+    report = _checked(files)
     assert report.files == len(files)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.emulator.faults import Fault, FaultError, number
+from toolkit.emulator.faults import FaultError, check_entry
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "loadtests" / "scenarios"
 PERSONAS = ("anonymous", "signed_in", "new_sign_in", "api_caller")
@@ -42,6 +42,13 @@ class Phase:
         if self.fault.get("kind") == "outage" and self.fault.get("group", "all") == "all":
             return "idp-outage"
         return f"{self.fault['kind']}:{self.fault.get('group', 'all')}"
+
+    def entry(self) -> dict[str, Any]:
+        """This phase's fault as an entry of the emulator's timeline."""
+        fault = self.fault or {}
+        if fault.get("kind") == "rotate-keys":
+            return {"at_s": self.start_s, "fault": "rotate-keys", "grace_s": fault.get("grace_s", 300)}
+        return {"at_s": self.start_s, "fault": fault, "duration_s": self.end_s - self.start_s}
 
 
 @dataclass
@@ -86,15 +93,7 @@ class Scenario:
 
     def timeline(self) -> list[dict[str, Any]]:
         """The emulator fault timeline of this scenario."""
-        entries: list[dict[str, Any]] = []
-        for phase in self.phases:
-            if not phase.fault:
-                continue
-            if phase.fault.get("kind") == "rotate-keys":
-                entries.append({"at_s": phase.start_s, "fault": "rotate-keys", "grace_s": phase.fault.get("grace_s", 300)})
-            else:
-                entries.append({"at_s": phase.start_s, "fault": phase.fault, "duration_s": phase.end_s - phase.start_s})
-        return entries
+        return [phase.entry() for phase in self.phases if phase.fault]
 
     @property
     def last_fault_end_s(self) -> float | None:
@@ -177,10 +176,7 @@ def _problem(scenario: Scenario) -> str | None:
         try:
             if not isinstance(phase.fault, dict):
                 raise FaultError('a fault is a table such as { kind = "outage" }')
-            if phase.fault.get("kind") == "rotate-keys":
-                number(phase.fault.get("grace_s", 300), "grace_s")
-            else:
-                Fault.from_dict({**phase.fault, "duration_s": 1.0})
+            check_entry(phase.entry())  # what the emulator will be sent
         except FaultError as exc:
             return f"phase {phase.name!r}: {exc}"
     for objective in scenario.objectives:

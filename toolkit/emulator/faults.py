@@ -124,6 +124,21 @@ class Fault:
         return data
 
 
+def check_entry(entry: Any) -> None:
+    """Raise FaultError unless `entry` is a timeline entry the emulator can play: `{at_s, fault,
+    duration_s}` with a valid fault, or `{at_s, "fault": "rotate-keys", grace_s}`."""
+    if not isinstance(entry, dict) or "at_s" not in entry or "fault" not in entry:
+        raise FaultError("each timeline entry needs at_s and fault")
+    number(entry["at_s"], "at_s")
+    spec = entry["fault"]
+    if spec in ("rotate-keys", {"kind": "rotate-keys"}):
+        number(entry.get("grace_s", 300), "grace_s")
+    elif isinstance(spec, dict):
+        Fault.from_dict({**spec, "duration_s": entry.get("duration_s")})
+    else:
+        raise FaultError('a timeline fault is an object, or "rotate-keys"')
+
+
 @dataclass
 class Decision:
     """What the middleware does with one request."""
@@ -188,16 +203,7 @@ class FaultBook:
         """Play a list of `{at_s, fault, duration_s}` from now, in a background thread."""
         entries = []
         for entry in timeline:
-            if not isinstance(entry, dict) or "at_s" not in entry or "fault" not in entry:
-                raise FaultError("each timeline entry needs at_s and fault")
-            number(entry["at_s"], "at_s")
-            spec = entry["fault"]
-            if spec in ("rotate-keys", {"kind": "rotate-keys"}):
-                number(entry.get("grace_s", 300), "grace_s")
-            elif isinstance(spec, dict):
-                Fault.from_dict({**spec, "duration_s": entry.get("duration_s")})  # validate now
-            else:
-                raise FaultError('a timeline fault is an object, or "rotate-keys"')
+            check_entry(entry)  # now, not when the thread reaches it
             entries.append(dict(entry))
         entries.sort(key=lambda e: float(e["at_s"]))
         with self._lock:
