@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from toolkit.lint.loader import printable
 from toolkit.lint.problem import Problem
 
 #: attributes that name an element among its siblings, in order of preference
@@ -49,7 +50,7 @@ def write(path: str | Path, problems: Iterable[Problem]) -> int:
     entries = sorted({key(p): p for p in problems}.items())
     data = {
         "version": 1,
-        "findings": [{"rule": k[0], "policy": k[1], "identity": k[2], "path": p.path, "message": p.message} for k, p in entries],
+        "findings": [{"rule": k[0], "policy": k[1], "identity": k[2], "path": printable(p.path), "message": p.message} for k, p in entries],
     }
     Path(path).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     return len(entries)

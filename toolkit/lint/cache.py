@@ -82,7 +82,7 @@ class Cache:
         digest = hashlib.blake2b(self._run_key, digest_size=20)
         digest.update(json.dumps(self.settings).encode())
         for path, explicit, data in inputs:
-            digest.update(f"\0{os.path.abspath(path)}\0{display_path(path)}\0{explicit}\0".encode())
+            digest.update(os.fsencode(f"\0{os.path.abspath(path)}\0{display_path(path)}\0{explicit}\0"))
             if isinstance(data, bytes):
                 self._digests[path] = _digest(data)
                 digest.update(self._digests[path])
@@ -107,7 +107,7 @@ class Cache:
         digest = hashlib.blake2b(self._run_key, digest_size=20)
         for f in sorted(files, key=lambda f: f.display):
             chain = policy_set.chain(f)
-            digest.update(f"\0{f.display}\0{chain.complete}\0{'|'.join(c.display for c in chain.files)}\0".encode())
+            digest.update(os.fsencode(f"\0{f.display}\0{chain.complete}\0{'|'.join(c.display for c in chain.files)}\0"))
             # the bytes were hashed for the run's key, unless settings rendering changed them
             digest.update(self._digests[f.path] if self.settings is None and f.path in self._digests else _digest(f.data))
         return digest.hexdigest()

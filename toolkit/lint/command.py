@@ -94,6 +94,7 @@ def run_lint(args: argparse.Namespace) -> int:
     from toolkit.lint.baseline import write as write_baseline
     from toolkit.lint.formatters import FORMATS
     from toolkit.lint.linter import fix, lint
+    from toolkit.lint.loader import printable
     from toolkit.lint.parallel import default_jobs
     from toolkit.lint.schema import SchemaError
     from toolkit.lint.settings import SettingsError, load_settings
@@ -133,7 +134,7 @@ def run_lint(args: argparse.Namespace) -> int:
             print("b2c-toolkit lint: --fix edits the source files; it cannot be combined with --settings", file=sys.stderr)
             return 2
         for path, count in sorted(fix(args.paths, config).items()):
-            print(f"b2c-toolkit lint: fixed {path} ({count} edit{'s' if count > 1 else ''})", file=sys.stderr)
+            print(f"b2c-toolkit lint: fixed {printable(path)} ({count} edit{'s' if count > 1 else ''})", file=sys.stderr)
     try:
         baseline = load_baseline(args.baseline) if args.baseline else None
         cache = None
@@ -176,6 +177,7 @@ def run_lint(args: argparse.Namespace) -> int:
 def print_upload_order(paths: list[str], config: Config) -> int:
     """Each policy set's files, parents first, a blank line between sets; 1 when a chain loops."""
     from toolkit.lint.linter import base_files, load_set
+    from toolkit.lint.loader import printable
 
     policy_set = load_set(paths, config)
     order, cycles = policy_set.upload_order()
@@ -185,7 +187,7 @@ def print_upload_order(paths: list[str], config: Config) -> int:
         if i:
             print()
         for f in group:
-            print(f.display)
+            print(printable(f.display))
     for message in cycles:
         print(f"b2c-toolkit lint: {message}", file=sys.stderr)
     return 1 if cycles else 0

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
+from urllib.parse import quote  # pathlib imports it already: no start-up cost
 
 from toolkit import __version__
 from toolkit.lint.linter import Report
-from toolkit.lint.loader import xml_escape
+from toolkit.lint.loader import printable, xml_escape
 from toolkit.lint.problem import Problem, Severity
 from toolkit.lint.registry import all_rules
 
@@ -25,8 +27,13 @@ def summary_line(report: Report) -> str:
     return line + (f" ({report.suppressed} baselined)" if report.suppressed else "")
 
 
+def _printable(p: Problem) -> Problem:
+    """`p` with its path, message and policies as every format shows them (see `printable`)."""
+    return p._replace(path=printable(p.path), message=printable(p.message), policy=printable(p.policy))
+
+
 def _shown(report: Report) -> list[Problem]:
-    return [p for p in report.problems if not p.suppressed]
+    return [_printable(p) for p in report.problems if not p.suppressed]
 
 
 def text(report: Report) -> str:
@@ -35,7 +42,7 @@ def text(report: Report) -> str:
         f"{p.path}:{p.line}:{p.column}: {p.rule} {p.severity.value} {p.message}"
         + (f" [{p.policy}]" if p.policy else "")
         + (" (baselined)" if p.suppressed else "")
-        for p in report.problems
+        for p in map(_printable, report.problems)
     ]
     return "\n".join([*lines, summary_line(report)]) + "\n"
 
@@ -49,7 +56,7 @@ def json_format(report: Report) -> str:
         "warnings": report.count(Severity.WARNING),
         "infos": report.count(Severity.INFO),
     }
-    lines = ",\n".join(f"    {json.dumps(p.as_dict())}" for p in report.problems)
+    lines = ",\n".join(f"    {json.dumps(p.as_dict())}" for p in map(_printable, report.problems))
     problems = f"[\n{lines}\n  ]" if lines else "[]"
     return f'{{\n  "summary": {json.dumps(summary)},\n  "problems": {problems}\n}}\n'
 
@@ -75,7 +82,8 @@ def sarif(report: Report) -> str:
         ],
     }
 
-    def result(p: Problem) -> dict[str, object]:
+    def result(raw: Problem) -> dict[str, object]:
+        p = _printable(raw)
         return {
             "ruleId": p.rule,
             "ruleIndex": index[p.rule],
@@ -84,7 +92,7 @@ def sarif(report: Report) -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": p.path},
+                        "artifactLocation": {"uri": _uri(raw.path)},
                         "region": {"startLine": p.line, "startColumn": p.column},
                     }
                 }
@@ -100,6 +108,16 @@ def sarif(report: Report) -> str:
         "runs": [{"tool": {"driver": driver}, "results": [result(p) for p in report.problems]}],
     }
     return json.dumps(data, indent=2) + "\n"
+
+
+def _uri(path: str) -> str:
+    """A path as a URI reference, as SARIF wants it: its bytes percent-encoded (so a name that is
+    not UTF-8 keeps its own bytes)."""
+    try:
+        data = os.fsencode(path)
+    except UnicodeEncodeError:  # a lone surrogate that no file name decodes to
+        data = printable(path).encode()
+    return quote(data)
 
 
 def _escape(value: str, prop: bool = False) -> str:
