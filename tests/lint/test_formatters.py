@@ -89,7 +89,9 @@ def test_a_file_name_that_is_not_utf8_is_linted_and_reported(tmp_path, monkeypat
         assert "policies/\\xffa\\x01b.xml" in out.read_text(encoding="utf-8") or fmt in ("json", "sarif")
     assert {p["path"] for p in json.loads((tmp_path / "report.json").read_text())["problems"]} == {"policies/\\xffa\\x01b.xml"}
     sarif = json.loads((tmp_path / "report.sarif").read_text())
-    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]} == {"policies/%FFa%01b.xml"}
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]} == {
+        "policies/%FFa%01b.xml"
+    }
     etree.parse(tmp_path / "report.junit")
     assert main(["lint", "policies", "--print-upload-order"]) == 0
     assert capsys.readouterr().out == "policies/\\xffa\\x01b.xml\n"
