@@ -88,10 +88,25 @@ def test_a_file_name_that_is_not_utf8_is_linted_and_reported(tmp_path, monkeypat
         assert main(["lint", "policies", "--format", fmt, "--output", str(out), "--cache-dir", str(tmp_path / "cache")]) == 1
         assert "policies/\\xffa\\x01b.xml" in out.read_text(encoding="utf-8") or fmt in ("json", "sarif")
     assert {p["path"] for p in json.loads((tmp_path / "report.json").read_text())["problems"]} == {"policies/\\xffa\\x01b.xml"}
-    sarif = json.loads((tmp_path / "report.sarif").read_text())
-    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]} == {
-        "policies/%FFa%01b.xml"
-    }
+    sarif = json.loads((tmp_path / "report.sarif").read_text())["runs"][0]
+    locations = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in sarif["results"]]
+    assert all(loc == {"uri": "policies/%FFa%01b.xml", "uriBaseId": "%SRCROOT%"} for loc in locations)
+    assert sarif["originalUriBaseIds"] == {"%SRCROOT%": {"uri": tmp_path.as_uri() + "/"}}
     etree.parse(tmp_path / "report.junit")
     assert main(["lint", "policies", "--print-upload-order"]) == 0
     assert capsys.readouterr().out == "policies/\\xffa\\x01b.xml\n"
+
+
+def test_sarif_names_a_file_outside_the_working_directory_by_its_file_uri(tmp_path, monkeypatch):
+    folder = tmp_path / "my policies"
+    folder.mkdir()
+    shutil.copyfile(ROOT / "policies" / "antipatterns" / "fragile" / "TrustFrameworkBase.xml", folder / "Base #1.xml")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    out = tmp_path / "report.sarif"
+    assert main(["lint", str(folder), "--format", "sarif", "--output", str(out), "--no-cache"]) == 1
+    results = json.loads(out.read_text())["runs"][0]["results"]
+    assert {json.dumps(r["locations"][0]["physicalLocation"]["artifactLocation"]) for r in results} == {
+        json.dumps({"uri": (folder / "Base #1.xml").as_uri()})
+    }

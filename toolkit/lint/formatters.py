@@ -92,7 +92,7 @@ def sarif(report: Report) -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": _uri(raw.path)},
+                        "artifactLocation": _location(raw.path),
                         "region": {"startLine": p.line, "startColumn": p.column},
                     }
                 }
@@ -105,19 +105,29 @@ def sarif(report: Report) -> str:
     data = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{"tool": {"driver": driver}, "results": [result(p) for p in report.problems]}],
+        "runs": [
+            {
+                "tool": {"driver": driver},
+                "originalUriBaseIds": {"%SRCROOT%": _location(os.getcwd() + os.sep)},
+                "results": [result(p) for p in report.problems],
+            }
+        ],
     }
     return json.dumps(data, indent=2) + "\n"
 
 
-def _uri(path: str) -> str:
-    """A path as a URI reference, as SARIF wants it: its bytes percent-encoded (so a name that is
-    not UTF-8 keeps its own bytes)."""
+def _location(path: str) -> dict[str, str]:
+    """A reported path as a SARIF artifact location. SARIF wants a URI: the name's bytes are
+    percent-encoded (a name that is not UTF-8 keeps its own bytes), a path relative to the working
+    directory is relative to `%SRCROOT%` (as CodeQL writes it), an absolute one is a file URI."""
     try:
         data = os.fsencode(path)
     except UnicodeEncodeError:  # a lone surrogate that no file name decodes to
         data = printable(path).encode()
-    return quote(data)
+    if os.path.isabs(path):
+        posix = data.replace(b"\\", b"/") if os.sep == "\\" else data
+        return {"uri": "file://" + quote(posix if posix.startswith(b"/") else b"/" + posix, safe="/:")}  # C:/ on Windows
+    return {"uri": quote(data), "uriBaseId": "%SRCROOT%"}
 
 
 def _escape(value: str, prop: bool = False) -> str:
