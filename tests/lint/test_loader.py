@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from tests.lint.policies import clean_set, rule_ids, rules_of, run
+import json
+import os
+import resource
+import subprocess
+import sys
+from typing import Any
+
+from tests.lint.policies import clean_set, rule_ids, rules_of, run, write
+from toolkit.lint import loader
 
 BOMB = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
@@ -54,3 +62,44 @@ def test_other_xml_is_skipped_silently(tmp_path):
 def test_wrong_namespace_is_reported(tmp_path):
     report = run(tmp_path, {"p.xml": '<TrustFrameworkPolicy xmlns="urn:other" PolicyId="B2C_1A_x"/>'})
     assert rule_ids(report) == {"XML001"}
+
+
+def _lint_process(*args: str) -> dict[str, Any]:
+    """`b2c-toolkit lint --format json ARGS` in a process that may not hang or take memory: a read
+    of /dev/zero would otherwise fill the machine."""
+
+    def limits() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "toolkit", "lint", "--format", "json", "--fail-on", "never", "--no-cache", *args],
+        capture_output=True,
+        timeout=60,
+        preexec_fn=limits,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def test_symlinks_to_devices_and_fifos_are_never_read(tmp_path):
+    """A pull request can commit `evil.xml -> /dev/zero`: a CI run must neither hang nor fill memory."""
+    write(tmp_path, clean_set(ext_attrs='DeploymentMode="Development"'))
+    (tmp_path / "zero.xml").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "pipe.xml")
+    report = _lint_process(str(tmp_path))
+    problems = report["problems"]
+    assert report["summary"]["files"] == 3
+    assert "DEP001" in {p["rule"] for p in problems} and "XML001" not in {p["rule"] for p in problems}
+    named = _lint_process(str(tmp_path / "zero.xml"), str(tmp_path / "pipe.xml"))
+    assert [(p["rule"], p["message"]) for p in named["problems"]] == [("XML001", "not a regular file")] * 2
+
+
+def test_a_file_too_large_to_be_a_policy_is_reported_unread(tmp_path, monkeypatch):
+    files: dict[str, str | bytes] = dict(clean_set())
+    limit = max(len(str(content)) for content in files.values())
+    monkeypatch.setattr(loader, "MAX_BYTES", limit)
+    files["huge.xml"] = b"<TrustFrameworkPolicy>" + b" " * limit
+    report = run(tmp_path, files)
+    assert rules_of(report) == [("XML001", "huge.xml", 1)]
+    assert "too large to be a policy" in report.problems[0].message

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
@@ -270,12 +271,21 @@ def _line_of(data: bytes, offset: int) -> int:
 
 
 def read(path: Path, explicit: bool = False) -> bytes | LoadError | None:
-    """The bytes of one file. None means "not a policy" (unreadable and not named explicitly)."""
+    """The bytes of one file. None means "not a policy" (unreadable, or not a regular file, and not
+    named explicitly).
+
+    A pull request can commit a symlink named `x.xml` to `/dev/zero` or a FIFO: only regular files
+    are opened, and never more than `MAX_BYTES` is read, so such a file cannot hang a CI run."""
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return LoadError(display_path(path), 1, 1, f"file is {size // 1024} KB, too large to be a policy")
-        return path.read_bytes()
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            return LoadError(display_path(path), 1, 1, "not a regular file") if explicit else None
+        with path.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)  # the size stat gives can be wrong (a file still growing, /proc)
+        if len(data) > MAX_BYTES:
+            size = max(status.st_size, len(data))
+            return LoadError(display_path(path), 1, 1, f"file is {size // 1024} KB or more, too large to be a policy")
+        return data
     except OSError as exc:
         if not explicit:
             return None
