@@ -7,6 +7,7 @@ import os
 import resource
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from tests.lint.policies import clean_set, rule_ids, rules_of, run, write
@@ -64,7 +65,7 @@ def test_wrong_namespace_is_reported(tmp_path):
     assert rule_ids(report) == {"XML001"}
 
 
-def _lint_process(*args: str) -> dict[str, Any]:
+def _lint_process(*args: str, cwd: Path | None = None) -> dict[str, Any]:
     """`b2c-toolkit lint --format json ARGS` in a process that may not hang or take memory: a read
     of /dev/zero would otherwise fill the machine."""
 
@@ -72,7 +73,8 @@ def _lint_process(*args: str) -> dict[str, Any]:
         resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
 
     done = subprocess.run(
-        [sys.executable, "-m", "toolkit", "lint", "--format", "json", "--fail-on", "never", "--no-cache", *args],
+        [sys.executable, "-m", "toolkit", "lint", "--format", "json", "--fail-on", "never", *args],
+        cwd=cwd,
         capture_output=True,
         timeout=60,
         preexec_fn=limits,
@@ -83,16 +85,18 @@ def _lint_process(*args: str) -> dict[str, Any]:
 
 
 def test_symlinks_to_devices_and_fifos_are_never_read(tmp_path):
-    """A pull request can commit `evil.xml -> /dev/zero`: a CI run must neither hang nor fill memory."""
+    """A pull request can commit `evil.xml -> /dev/zero`, or a schema or pyproject.toml so linked: a
+    CI run (cache on, as by default) must neither hang nor fill memory."""
     write(tmp_path, clean_set(ext_attrs='DeploymentMode="Development"'))
-    (tmp_path / "zero.xml").symlink_to("/dev/zero")
+    for name in ("zero.xml", "TrustFrameworkPolicy_0.3.0.0.xsd", "pyproject.toml"):
+        (tmp_path / name).symlink_to("/dev/zero")
     os.mkfifo(tmp_path / "pipe.xml")
-    report = _lint_process(str(tmp_path))
+    report = _lint_process(str(tmp_path), "--cache-dir", str(tmp_path / "cache"), cwd=tmp_path)
     problems = report["problems"]
     assert report["summary"]["files"] == 3
     assert "DEP001" in {p["rule"] for p in problems} and "XML001" not in {p["rule"] for p in problems}
-    named = _lint_process(str(tmp_path / "zero.xml"), str(tmp_path / "pipe.xml"))
-    assert [(p["rule"], p["message"]) for p in named["problems"]] == [("XML001", "not a regular file")] * 2
+    named = _lint_process(str(tmp_path / "zero.xml"), str(tmp_path / "pipe.xml"), "--no-cache")
+    assert [(p["rule"], p["message"]) for p in named["problems"]] == [("XML001", "cannot read file: not a regular file")] * 2
 
 
 def test_a_file_too_large_to_be_a_policy_is_reported_unread(tmp_path, monkeypatch):

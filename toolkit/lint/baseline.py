@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from toolkit.lint.loader import printable
+from toolkit.lint.loader import printable, read_file
 from toolkit.lint.problem import Problem
 
 #: attributes that name an element among its siblings, in order of preference
@@ -59,7 +59,7 @@ def write(path: str | Path, problems: Iterable[Problem]) -> int:
 def load(path: str | Path) -> set[tuple[str, str, str]]:
     """The findings a baseline file records."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(read_file(Path(path)).decode("utf-8"))
         return {(e["rule"], e["policy"], e["identity"]) for e in data["findings"]}
     except OSError as exc:
         raise BaselineError(f"{path}: cannot read baseline: {exc.strerror or exc}") from None

@@ -30,7 +30,7 @@ from lxml import etree
 
 from toolkit import __version__
 from toolkit.lint.config import Config
-from toolkit.lint.loader import PolicyFile, display_path
+from toolkit.lint.loader import PolicyFile, display_path, read_file
 from toolkit.lint.model import PolicySet
 from toolkit.lint.parallel import Row
 from toolkit.lint.registry import Rule
@@ -72,7 +72,7 @@ class Cache:
         }
         digest.update(json.dumps(settings, sort_keys=True).encode())
         if schema is not None:
-            digest.update(f"\0{os.path.abspath(schema)}\0".encode() + (_bytes(schema) or b""))
+            digest.update(os.fsencode(f"\0{os.path.abspath(schema)}\0") + (_bytes(schema) or b""))
         self._run_key = digest.digest()
         self.settings = config.settings
         self._digests: dict[Path, bytes] = {}  #: each file's bytes as read, hashed
@@ -157,7 +157,7 @@ def _digest(data: bytes) -> bytes:
 
 def _bytes(path: Path) -> bytes | None:
     try:
-        return path.read_bytes()
+        return read_file(path)
     except OSError:
         return None
 

@@ -120,11 +120,13 @@ def from_table(table: dict[str, Any], where: str, base: Config | None = None) ->
 def _read(path: Path) -> dict[str, Any]:
     import tomllib  # only when there is configuration to read
 
+    from toolkit.lint.loader import read_file
+
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(read_file(path).decode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 

@@ -7,9 +7,9 @@ broken file never stops the rest of the set from being linted.
 from __future__ import annotations
 
 import bisect
+import errno
 import os
 import re
-import stat
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
@@ -270,22 +270,32 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def read(path: Path, explicit: bool = False) -> bytes | LoadError | None:
-    """The bytes of one file. None means "not a policy" (unreadable, or not a regular file, and not
-    named explicitly).
+class TooLarge(OSError):
+    """A file over the size `read_file` was asked to read."""
 
-    A pull request can commit a symlink named `x.xml` to `/dev/zero` or a FIFO: only regular files
-    are opened, and never more than `MAX_BYTES` is read, so such a file cannot hang a CI run."""
+
+def read_file(path: Path, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, else OSError (or `TooLarge`).
+
+    Every file the linter reads may come from a pull request, which can commit a symlink to
+    `/dev/zero` or a FIFO: only regular files are opened, and never more than `limit` is read, so
+    no such file can hang a CI run or fill its memory."""
+    if not path.is_file():
+        raise OSError(errno.EINVAL, "not a regular file") if path.exists() else FileNotFoundError(errno.ENOENT, "no such file")
+    with path.open("rb") as fh:
+        data = fh.read(limit + 1)  # the size stat gives can be wrong (a file still growing, /proc)
+    if len(data) > limit:
+        raise TooLarge(errno.EFBIG, f"file is over {limit // 1024} KB")
+    return data
+
+
+def read(path: Path, explicit: bool = False) -> bytes | LoadError | None:
+    """The bytes of one file (see `read_file`). None means "not a policy": unreadable, or not a
+    regular file, and not named explicitly. A file too large to be a policy is always reported."""
     try:
-        status = path.stat()
-        if not stat.S_ISREG(status.st_mode):
-            return LoadError(display_path(path), 1, 1, "not a regular file") if explicit else None
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)  # the size stat gives can be wrong (a file still growing, /proc)
-        if len(data) > MAX_BYTES:
-            size = max(status.st_size, len(data))
-            return LoadError(display_path(path), 1, 1, f"file is {size // 1024} KB or more, too large to be a policy")
-        return data
+        return read_file(path, MAX_BYTES)
+    except TooLarge as exc:
+        return LoadError(display_path(path), 1, 1, f"{exc.strerror}, too large to be a policy")
     except OSError as exc:
         if not explicit:
             return None

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from toolkit.lint.loader import read_file
+
 SCHEMA_NAME = "TrustFrameworkPolicy_0.3.0.0.xsd"
 XS = "http://www.w3.org/2001/XMLSchema"
 #: attributes whose typed values are often deploy-time placeholders (left to SET001)
@@ -36,7 +38,7 @@ def find_schema(paths: Iterable[str | os.PathLike[str]]) -> Path | None:
     for root in roots:
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in ("node_modules", "__pycache__"))
-            if SCHEMA_NAME in filenames:
+            if SCHEMA_NAME in filenames and Path(dirpath, SCHEMA_NAME).is_file():
                 return Path(dirpath, SCHEMA_NAME)
     for root in roots:
         for parent in root.resolve().parents:
@@ -61,11 +63,13 @@ def load_schema(path: str, correct: bool = True) -> etree.XMLSchema:
     """Parse and compile a schema once per run (securely: no network, no entities)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
-        document = etree.parse(path, parser)
+        document = etree.fromstring(read_file(Path(path)), parser, base_url=path).getroottree()
         if correct:
             unanchor(document)
         return etree.XMLSchema(document)
-    except (OSError, etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
+    except OSError as exc:
+        raise SchemaError(f"{path}: cannot read schema: {exc.strerror or exc}") from None
+    except (etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
         raise SchemaError(f"{path}: cannot use this schema: {exc}") from None
 
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from toolkit.lint.loader import xml_escape
+from toolkit.lint.loader import read_file, xml_escape
 
 _SETTING = re.compile(rb"\{Settings:([A-Za-z0-9_.-]+)\}")
 
@@ -28,7 +28,7 @@ class SettingsError(Exception):
 def load_settings(path: str | Path, environment: str | None) -> dict[str, str]:
     """The values of one environment of an appsettings.json."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+        data = json.loads(read_file(Path(path)).decode("utf-8-sig"))
     except OSError as exc:
         raise SettingsError(f"{path}: cannot read settings: {exc.strerror or exc}") from None
     except ValueError as exc:
