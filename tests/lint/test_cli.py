@@ -94,6 +94,18 @@ def test_output_file(dirty, capsys):
     assert json.loads((dirty / "report.json").read_text())["summary"]["errors"] == 1
 
 
+def test_output_folders_are_created_and_unwritable_outputs_exit_2(dirty, capsys):
+    assert main(["lint", "--format", "sarif", "--output", "reports/lint/b2c.sarif"]) == 1
+    assert json.loads((dirty / "reports" / "lint" / "b2c.sarif").read_text())["version"] == "2.1.0"
+    (dirty / "a-file").write_text("")
+    capsys.readouterr()
+    # exit 2 and a message, never a traceback and exit 1, which CI would read as "findings"
+    assert main(["lint", "--output", "."]) == 2
+    assert "cannot write .: Is a directory" in capsys.readouterr().err
+    assert main(["lint", "--write-baseline", "a-file/baseline.json"]) == 2
+    assert "cannot write a-file/baseline.json" in capsys.readouterr().err
+
+
 def test_usage_errors_exit_2(dirty, capsys):
     assert main(["lint", "--select", "NOPE"]) == 2
     assert 'no such rule: "NOPE"' in capsys.readouterr().err

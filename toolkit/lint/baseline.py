@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from toolkit.lint.loader import printable, read_file
+from toolkit.lint.loader import printable, read_file, write_text
 from toolkit.lint.problem import Problem
 
 #: attributes that name an element among its siblings, in order of preference
@@ -52,7 +52,7 @@ def write(path: str | Path, problems: Iterable[Problem]) -> int:
         "version": 1,
         "findings": [{"rule": k[0], "policy": k[1], "identity": k[2], "path": printable(p.path), "message": p.message} for k, p in entries],
     }
-    Path(path).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    write_text(Path(path), json.dumps(data, indent=1) + "\n")
     return len(entries)
 
 

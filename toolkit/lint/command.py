@@ -94,7 +94,7 @@ def run_lint(args: argparse.Namespace) -> int:
     from toolkit.lint.baseline import write as write_baseline
     from toolkit.lint.formatters import FORMATS
     from toolkit.lint.linter import fix, lint
-    from toolkit.lint.loader import printable
+    from toolkit.lint.loader import printable, write_text
     from toolkit.lint.parallel import default_jobs
     from toolkit.lint.schema import SchemaError
     from toolkit.lint.settings import SettingsError, load_settings
@@ -158,16 +158,21 @@ def run_lint(args: argparse.Namespace) -> int:
     _last_report = report  # freed at exit, which `toolkit.cli.run` makes instant: freeing now costs 5%
     for note in report.notes:
         print(f"b2c-toolkit lint: note: {note}", file=sys.stderr)
-    if args.write_baseline:
-        count = write_baseline(args.write_baseline, report.problems)
-        print(f"b2c-toolkit lint: wrote {count} findings to {args.write_baseline}", file=sys.stderr)
-        return 0
-    output = FORMATS[args.format](report)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(output)
-    else:
-        sys.stdout.write(output)
+    try:
+        if args.write_baseline:
+            count = write_baseline(args.write_baseline, report.problems)
+            print(f"b2c-toolkit lint: wrote {count} findings to {args.write_baseline}", file=sys.stderr)
+            return 0
+        output = FORMATS[args.format](report)
+        if args.output:
+            write_text(Path(args.output), output)
+        else:
+            sys.stdout.write(output)
+    except OSError as exc:  # exit 2, not a traceback: exit 1 would read as "findings" in CI
+        target = args.write_baseline or args.output
+        where = f" ({exc.filename})" if exc.filename and exc.filename != target else ""
+        print(f"b2c-toolkit lint: cannot write {target}: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
     worst = report.worst()
     if args.fail_on == "never" or worst is None:
         return 0

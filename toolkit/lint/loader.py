@@ -289,6 +289,12 @@ def read_file(path: Path, limit: int = MAX_BYTES) -> bytes:
     return data
 
 
+def write_text(path: Path, text: str) -> None:
+    """Write a report or baseline as UTF-8, creating its folder (`--output reports/lint.sarif`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
 def read(path: Path, explicit: bool = False) -> bytes | LoadError | None:
     """The bytes of one file (see `read_file`). None means "not a policy": unreadable, or not a
     regular file, and not named explicitly. A file too large to be a policy is always reported."""
