@@ -81,3 +81,21 @@ def test_hostile_text_cannot_stall_a_run(tmp_path):
     report = lint([tmp_path])
     assert time.monotonic() - started < 10
     assert {"SET001", "REST006"} <= {p.rule for p in report.problems}
+
+
+def test_a_generated_include_chain_cannot_stall_a_run(tmp_path):
+    """5,000 profiles each including the one before (600 KB, within B2C's file limit): every
+    profile merged its whole chain, so linting took minutes. Chains are followed 32 levels (INH007
+    says so); this takes about a second, and the bound is ten times that."""
+    chain = provider(
+        '<TechnicalProfile Id="P0" />',
+        *(
+            f'<TechnicalProfile Id="P{i}"><Metadata><Item Key="K{i}">v</Item></Metadata><IncludeTechnicalProfile ReferenceId="P{i - 1}" /></TechnicalProfile>'
+            for i in range(1, 5001)
+        ),
+    )
+    write(tmp_path, clean_set(extensions=chain))
+    started = time.monotonic()
+    report = lint([tmp_path], Config(ignore=ADVISORY))
+    assert time.monotonic() - started < 15
+    assert [(p.rule, p.message.split(" is over")[0]) for p in report.problems] == [("INH007", "IncludeTechnicalProfile chain of 'P5000'")]

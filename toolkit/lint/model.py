@@ -14,6 +14,7 @@ from typing import Any, NamedTuple, TypeVar
 from lxml import etree
 
 from toolkit.lint.loader import PolicyFile, memoized, q
+from toolkit.lint.problem import Severity
 
 Element = etree._Element
 V = TypeVar("V")
@@ -254,6 +255,11 @@ class Chain(NamedTuple):
         return self.files[-1]
 
 
+#: IncludeTechnicalProfile levels the linter follows. B2C sets no limit, but real policies use one or
+#: two (two in the shared corpus), and a generated chain of thousands made linting quadratic: a
+#: 500 KB file took minutes.
+MAX_INCLUDE_DEPTH = 32
+
 CONTENT_TAGS = {"ClaimsProviders", "UserJourneys", "SubJourneys", "BuildingBlocks"}
 
 
@@ -276,8 +282,9 @@ class Merged:
         self.claims_transformations: IdTable[Element] = IdTable()
         self.content_definitions: IdTable[Element] = IdTable()
         self.display_controls: IdTable[Element] = IdTable()
-        #: include cycles found while resolving IncludeTechnicalProfile: (element, description)
-        self.include_cycles: list[tuple[Element, str]] = []
+        #: what resolving IncludeTechnicalProfile found (cycles, chains too deep to follow), for
+        #: INH007: (element, message, severity if not the rule's)
+        self.include_problems: list[tuple[Element, str, Severity | None]] = []
         self._cache: dict[Any, Any] = {}
         for f in files:
             self._add(f.root)
@@ -320,6 +327,7 @@ class Merged:
         return {(el.get("ElementType", ""), el.get("StringId", "")) for f in self.files for el in f.root.iterfind(path)}
 
     def _resolve_includes(self) -> None:
+        too_deep = []
         for tp in self.technical_profiles.values():
             seen = [tp.id]
             current = tp
@@ -328,11 +336,23 @@ class Merged:
                 if target is None:
                     break  # dangling: INH007 reports it
                 if target.id in seen:
-                    self.include_cycles.append((ref, " → ".join([*seen, target.id])))
+                    self.include_problems.append((ref, f"IncludeTechnicalProfile cycle: {' → '.join([*seen, target.id])}", None))
+                    break
+                if len(tp.included) == MAX_INCLUDE_DEPTH:
+                    too_deep.append(tp)
                     break
                 seen.append(target.id)
                 tp.included.append(target)
                 current = target
+        included = {id(tp.included[0]) for tp in self.technical_profiles.values() if tp.included}
+        for tp in too_deep:
+            ref = tp.include_ref()
+            if id(tp) not in included and ref is not None:  # once per chain, at its top
+                message = (
+                    f"IncludeTechnicalProfile chain of {tp.id!r} is over {MAX_INCLUDE_DEPTH} levels deep; the linter merges "
+                    f"only the nearest {MAX_INCLUDE_DEPTH} (B2C sets no limit, but real policies use one or two)"
+                )
+                self.include_problems.append((ref, message, Severity.WARNING))
 
 
 class Effective:
@@ -350,7 +370,7 @@ class Effective:
         self.claims_transformations = merged.claims_transformations
         self.content_definitions = merged.content_definitions
         self.display_controls = merged.display_controls
-        self.include_cycles = merged.include_cycles
+        self.include_problems = merged.include_problems
         self._owner = {id(f.root): f for f in self.files}
 
     @property

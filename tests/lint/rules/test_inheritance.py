@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tests.lint.policies import ADVISORY, BASE, RP, clean_set, policy, provider, rule_ids, rules_of, run
-from toolkit.lint import Config
+from toolkit.lint import Config, Severity
+from toolkit.lint.model import MAX_INCLUDE_DEPTH
 
 
 def test_missing_base_is_inh001(tmp_path):
@@ -122,3 +123,21 @@ def test_include_cycle(tmp_path):
     report = run(tmp_path, clean_set(extensions=ext))
     assert rule_ids(report) == {"INH007"}
     assert any("cycle" in p.message for p in report.problems)
+
+
+def _include_chain(levels: int) -> str:
+    """Profiles P0…Pn, each including the one before: `levels` IncludeTechnicalProfile levels."""
+    return provider(
+        '<TechnicalProfile Id="P0" />',
+        *(
+            f'<TechnicalProfile Id="P{i}"><IncludeTechnicalProfile ReferenceId="P{i - 1}" /></TechnicalProfile>'
+            for i in range(1, levels + 1)
+        ),
+    )
+
+
+def test_include_chains_are_followed_to_the_linters_depth(tmp_path):
+    assert run(tmp_path / "deep-enough", clean_set(extensions=_include_chain(MAX_INCLUDE_DEPTH))).problems == []
+    report = run(tmp_path / "too-deep", clean_set(extensions=_include_chain(MAX_INCLUDE_DEPTH + 5)))
+    assert [(p.rule, p.severity) for p in report.problems] == [("INH007", Severity.WARNING)]  # once, at the chain's top
+    assert f"IncludeTechnicalProfile chain of 'P{MAX_INCLUDE_DEPTH + 5}' is over {MAX_INCLUDE_DEPTH} levels" in report.problems[0].message

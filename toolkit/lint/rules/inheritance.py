@@ -251,8 +251,8 @@ def dangling_reference(policy: Effective) -> Iterator[Finding]:
     Source: technical profiles (ReferenceId "already defined in the policy file or parent policy
     file"); troubleshoot; error codes.
     """
-    for el, loop in policy.include_cycles:
-        yield Finding(el, f"IncludeTechnicalProfile cycle: {loop}", attr="ReferenceId")
+    for el, message, severity in policy.include_problems:
+        yield Finding(el, message, attr="ReferenceId", severity=severity)
     if not policy.chain.complete:
         return
     content = policy.merged.files
