@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tests.lint.policies import ADVISORY, BASE, clean_set, provider, write
+from tests.lint.policies import ADVISORY, BASE, clean_set, policy, provider, write
 from toolkit.cli import main
 from toolkit.lint import Config, lint
 from toolkit.lint.linter import fix
@@ -99,3 +99,17 @@ def test_a_generated_include_chain_cannot_stall_a_run(tmp_path):
     report = lint([tmp_path], Config(ignore=ADVISORY))
     assert time.monotonic() - started < 15
     assert [(p.rule, p.message.split(" is over")[0]) for p in report.problems] == [("INH007", "IncludeTechnicalProfile chain of 'P5000'")]
+
+
+def test_thousands_of_files_extending_one_another_cannot_stall_a_run(tmp_path):
+    """3,000 files, each the base of the next: building each chain walked it from the file up, with
+    a list search per step (cubic: minutes). Each chain is now its parent's plus one file (two
+    seconds here; the bound is 20 s)."""
+    files = {"L0.xml": policy("B2C_1A_L0", BASE)}
+    for i in range(1, 3000):
+        files[f"L{i}.xml"] = policy(f"B2C_1A_L{i}", "", base=f"B2C_1A_L{i - 1}")
+    write(tmp_path, files)
+    started = time.monotonic()
+    report = lint([tmp_path], Config(ignore=ADVISORY))
+    assert time.monotonic() - started < 20
+    assert sorted(p.rule for p in report.problems if p.rule.startswith("INH")) == ["INH003", "INH005"]  # deep; over 200

@@ -7,11 +7,13 @@ import os
 import resource
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from tests.lint.policies import clean_set, rule_ids, rules_of, run, write
 from toolkit.lint import loader
+from toolkit.lint.loader import NS, PolicyFile, parse
 
 BOMB = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
@@ -107,3 +109,36 @@ def test_a_file_too_large_to_be_a_policy_is_reported_unread(tmp_path, monkeypatc
     report = run(tmp_path, files)
     assert rules_of(report) == [("XML001", "huge.xml", 1)]
     assert "too large to be a policy" in report.problems[0].message
+
+
+def test_locate_finds_each_tag_and_attribute_on_a_crowded_line(tmp_path):
+    """A minified policy is one line: each element is the start tag at its rank among those of its
+    name ending on the line, and an attribute is searched within its own tag only."""
+    text = (
+        f'<TrustFrameworkPolicy xmlns="{NS}"><A Id="a1" X="1"/><A Id="a2"/><B><A Id="a3" X="3"/></B>\n'
+        '<A\n   Id="a4"\n   X="4"/>\n</TrustFrameworkPolicy>\n'
+    )
+    f = parse(tmp_path / "p.xml", text.encode())
+    assert isinstance(f, PolicyFile)
+    a = {el.get("Id"): el for el in f.root.iter(f"{{{NS}}}A")}
+    first = text.split("\n")[0]
+    assert f.locate(a["a1"]) == (1, first.index('<A Id="a1"') + 1)
+    assert f.locate(a["a1"], "X") == (1, first.index('X="1"') + 1)
+    assert f.locate(a["a2"]) == (1, first.index('<A Id="a2"') + 1)
+    assert f.locate(a["a2"], "X") == (1, first.index('<A Id="a2"') + 1)  # not a3's X: a2 has none
+    assert f.locate(a["a3"], "X") == (1, first.index('X="3"') + 1)
+    assert f.locate(a["a4"]) == (2, 1)  # the tag ends on line 4 and begins on line 2
+    assert f.locate(a["a4"], "X") == (4, 4)
+
+
+def test_thousands_of_findings_on_one_line_are_located_in_one_scan(tmp_path):
+    """Each finding rescanned the whole line: a 500 KB minified file with 5,000 findings took
+    minutes. Now the line is scanned once per tag name (half a second here; the bound is 20 s)."""
+    profiles = "".join(f'<TechnicalProfile Id="P{i}"><DisplayName>p</DisplayName></TechnicalProfile>' for i in range(5000))
+    text = f'<TrustFrameworkPolicy xmlns="{NS}"><TechnicalProfiles>{profiles}</TechnicalProfiles></TrustFrameworkPolicy>'
+    f = parse(tmp_path / "p.xml", text.encode())
+    assert isinstance(f, PolicyFile)
+    started = time.monotonic()
+    columns = [f.locate(el, "Id")[1] for el in f.root.iter(f"{{{NS}}}TechnicalProfile")]
+    assert time.monotonic() - started < 20
+    assert columns == [text.index(f'Id="P{i}"') + 1 for i in range(5000)]

@@ -120,7 +120,7 @@ class PolicyFile:
         self.root = root
         self.data = data
         #: per-file derived data that rules memoize (shared by every chain the file is in)
-        self.cache: dict[str, Any] = {}
+        self.cache: dict[Any, Any] = {}
         #: the official schema, when the run has one (XSD001)
         self.schema: etree.XMLSchema | None = None
 
@@ -190,21 +190,63 @@ class PolicyFile:
     def locate(self, el: etree._Element, attr: str | None = None) -> tuple[int, int]:
         """Line and column where an element's start tag (or one of its attributes) is written.
 
-        libxml2 records the line where a start tag *ends*; walk back to where it begins.
+        libxml2 records the line where a start tag *ends*. When that line holds several start tags
+        of the name (a minified file is one line), the element is the one at its rank among the
+        elements of that name recorded on the line; otherwise walk back to where its tag begins.
+        An attribute is searched from there to the end of the tag. Each line is scanned once per
+        name, whatever the number of findings on it (a minified file with thousands of findings
+        rescanned its one line for each).
         """
         end = el.sourceline or 1
-        lines = self.lines
-        tag = _start_tag(str(el.tag))
-        needle = _attribute(attr) if attr else None
+        line, column = self._start(el, end)
+        if attr:
+            needle = _attribute(attr)
+            for n in range(line, end + 1):
+                text = self.lines[n - 1]
+                first = column - 1 if n == line else 0
+                stop = text.find(b"<", column if n == line else 0)  # no `<` inside a tag: the next ends it
+                hit = needle.search(text, first, len(text) if stop < 0 else stop)
+                if hit is not None:
+                    return n, hit.start() + 1
+                if stop >= 0:
+                    break
+        return line, column
+
+    def _start(self, el: etree._Element, end: int) -> tuple[int, int]:
+        tag = str(el.tag)
+        starts = self._starts(tag, end)
+        if len(starts) > 1:
+            ranks = self._ranks(tag).get(end, {})
+            rank = ranks.get(el, -1)
+            # one start tag more on the line than recorded ends means the first began on an earlier line
+            i = rank if len(starts) == len(ranks) else rank - 1 if len(starts) == len(ranks) - 1 else -1
+            if 0 <= i < len(starts):
+                return end, starts[i] + 1
         for n in range(end, max(end - 200, 0), -1):
-            text = lines[n - 1]
-            hit = needle.search(text) if needle is not None else None
-            if hit is not None:
-                return n, hit.start() + 1
-            starts = list(tag.finditer(text))
-            if starts:
-                return n, starts[-1].start() + 1
+            found = starts if n == end else self._starts(tag, n)
+            if found:
+                return n, found[-1] + 1
         return end, 1
+
+    def _starts(self, tag: str, line: int) -> list[int]:
+        """Offsets of the start tags of this name on a line (cached: found once per line)."""
+        key = ("starts", tag, line)
+        if key not in self.cache:
+            self.cache[key] = [m.start() for m in _start_tag(tag).finditer(self.lines[line - 1])]
+        found: list[int] = self.cache[key]
+        return found
+
+    def _ranks(self, tag: str) -> dict[int, dict[etree._Element, int]]:
+        """Each element of this name, by the line its start tag ends on: its rank there."""
+        key = ("ranks", tag)
+        if key not in self.cache:
+            by_line: dict[int, dict[etree._Element, int]] = {}
+            for el in self.root.iter(tag):
+                on_line = by_line.setdefault(el.sourceline or 1, {})
+                on_line[el] = len(on_line)
+            self.cache[key] = by_line
+        ranks: dict[int, dict[etree._Element, int]] = self.cache[key]
+        return ranks
 
 
 @cache

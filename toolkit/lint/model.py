@@ -502,13 +502,16 @@ class PolicySet:
         self.external_bases = external_bases or set()  #: casefolded PolicyIds deployed elsewhere
         #: (file, BasePolicy element, message) for each broken link (INH001)
         self.broken_links: list[tuple[PolicyFile, Element, str]] = []
+        self._reported: set[tuple[int, str]] = set()
         self._by_id: dict[tuple[str, str], list[PolicyFile]] = {}
         for f in self.files:
             self._by_id.setdefault((key(f.tenant), key(f.policy_id)), []).append(f)
         self._owner = {id(f.root): f for f in self.files}
         self.ambiguous: set[int] = set()  #: ids of files whose base exists in several equally near folders
         self.parent: dict[int, PolicyFile | None] = {id(f): self._find_parent(f) for f in self.files}
-        self.chains = {id(f): self._chain(f) for f in self.files}
+        self.chains: dict[int, Chain] = {}
+        for f in self.files:
+            self._link(f)
 
     def owner(self, el: Element) -> PolicyFile:
         """The file an element was parsed from."""
@@ -530,13 +533,39 @@ class PolicySet:
             self.ambiguous.add(id(f))
         return candidates[closeness.index(nearest)]
 
+    def _link(self, f: PolicyFile) -> None:
+        """Build the chain of `f` and of every file above it not built yet, each file's from its
+        parent's: a set of thousands of files linked one after another takes linear time. A path
+        that loops is left to `_chain`, file by file."""
+        path = [f]
+        on_path = {id(f)}
+        current = f
+        while id(current) not in self.chains and (parent := self.parent[id(current)]) is not None:
+            if id(parent) in on_path:
+                for g in path:
+                    self.chains.setdefault(id(g), self._chain(g))
+                return
+            if id(parent) in self.chains:
+                break
+            path.append(parent)
+            on_path.add(id(parent))
+            current = parent
+        for g in reversed(path):
+            if id(g) in self.chains:
+                continue
+            parent = self.parent[id(g)]
+            if parent is None:
+                self.chains[id(g)] = self._chain(g)  # a root, or a missing base (reported there)
+            else:
+                above = self.chains[id(parent)]
+                self.chains[id(g)] = Chain([*above.files, g], above.complete and id(g) not in self.ambiguous)
+
     def _chain(self, f: PolicyFile) -> Chain:
         files = [f]
+        on_chain = {id(f)}  # a set: a list's `in` made a generated chain of thousands of files cubic
         complete = True
         current = f
         while current.base is not None:
-            base_el = current.root.find(q("BasePolicy"))
-            assert base_el is not None
             parent = self.parent[id(current)]
             tenant, policy_id = current.base
             if parent is None:
@@ -544,25 +573,27 @@ class PolicySet:
                 if key(policy_id) not in self.external_bases:
                     self._broken(
                         current,
-                        base_el,
                         f"base policy {policy_id} (tenant {tenant}) is not in the linted set; lint it too, or declare it in external-bases",
                     )
                 break
-            if parent in files:
+            if id(parent) in on_chain:
                 complete = False
                 loop = " → ".join(p.policy_id for p in [*reversed(files[files.index(parent) :]), parent])
-                self._broken(current, base_el, f"BasePolicy chain is cyclic: {loop}")
+                self._broken(current, f"BasePolicy chain is cyclic: {loop}")
                 break
             if id(current) in self.ambiguous:
                 complete = False
             files.append(parent)
+            on_chain.add(id(parent))
             current = parent
         return Chain(list(reversed(files)), complete)
 
-    def _broken(self, f: PolicyFile, el: Element, message: str) -> None:
-        entry = (f, el, message)
-        if not any(b[0] is f and b[2] == message for b in self.broken_links):
-            self.broken_links.append(entry)
+    def _broken(self, f: PolicyFile, message: str) -> None:
+        if (id(f), message) not in self._reported:
+            self._reported.add((id(f), message))
+            base_el = f.root.find(q("BasePolicy"))
+            assert base_el is not None  # only files with a base are followed
+            self.broken_links.append((f, base_el, message))
 
     def chain(self, f: PolicyFile) -> Chain:
         """The chain from the root policy down to `f`."""
