@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -11,8 +12,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from tests.lint.damage import FILES, write_set
 from tests.lint.policies import clean_set, rule_ids, rules_of, run, write
-from toolkit.lint import loader
+from toolkit.lint import Config, lint, loader
 from toolkit.lint.loader import NS, PolicyFile, parse
 
 BOMB = b"""<?xml version="1.0"?>
@@ -142,3 +146,27 @@ def test_thousands_of_findings_on_one_line_are_located_in_one_scan(tmp_path):
     columns = [f.locate(el, "Id")[1] for el in f.root.iter(f"{{{NS}}}TechnicalProfile")]
     assert time.monotonic() - started < 20
     assert columns == [text.index(f'Id="P{i}"') + 1 for i in range(5000)]
+
+
+def _minified(data: bytes) -> bytes:
+    return re.sub(rb">\s+<", b"><", data)
+
+
+def _one_attribute_per_line(data: bytes) -> bytes:
+    return re.sub(rb"<[\w:.-]+(?:\s+[\w:.-]+=\"[^\"]*\")+\s*/?>", lambda m: re.sub(rb"\s+(?=[\w:.-]+=\")", b"\n      ", m.group()), data)
+
+
+@pytest.mark.parametrize("layout", [_minified, _one_attribute_per_line])
+def test_a_reformatted_set_reports_the_same_problems_each_at_its_own_tag(tmp_path, layout):
+    """The project's two sets, minified (one line per file) or with every attribute on a line of
+    its own: the same problems, each pointing at its own element's tag or attribute."""
+
+    def lint_as(folder: Path, files: dict[str, bytes]) -> list[tuple[str, str, str, str]]:
+        report = lint([write_set(folder, files)], Config(), jobs=1)
+        for p in report.problems:
+            element, _, attr = p.identity.rpartition("/")[2].partition("@")
+            at = files[Path(p.path).relative_to(folder).as_posix()].split(b"\n")[p.line - 1][p.column - 1 :]
+            assert at.startswith(b"<" + element.partition("[")[0].encode()) or (attr and at.startswith(attr.encode())), (p, at[:60])
+        return sorted((p.rule, Path(p.path).name, p.message, p.identity) for p in report.problems)
+
+    assert lint_as(tmp_path / "as-written", FILES) == lint_as(tmp_path / "reformatted", {k: layout(v) for k, v in FILES.items()})

@@ -174,17 +174,23 @@ class PolicyFile:
     def _walk(self) -> tuple[list[int], list[etree._Element], Iterator[etree._Element]]:
         return [], [], self.root.iter(etree.Element)
 
-    def element_at(self, line: int) -> etree._Element:
-        """The first element whose start tag ends on or after `line` (the root when none does):
-        where to report what was found in the text rather than the tree."""
+    def element_at(self, line: int, column: int | None = None) -> etree._Element:
+        """Where to report what was found in the text rather than the tree, at `line` (and
+        `column`): of the start tags ending on that line, the last to begin at or before the
+        column (a minified file is one line); else the first element whose start tag ends on or
+        after the line (the root when none does)."""
         lines, elements, walk = self._walk  # walked once, only as far as asked; lines never decrease
-        while not lines or lines[-1] < line:
+        while not lines or lines[-1] <= line:
             el = next(walk, None)
             if el is None:
                 break
             lines.append(el.sourceline or 0)
             elements.append(el)
-        i = bisect.bisect_left(lines, line)
+        i, j = bisect.bisect_left(lines, line), bisect.bisect_right(lines, line)
+        if column is not None and j - i > 1:
+            k = bisect.bisect_right(elements, (line, column), i, j, key=self.locate)  # starts grow in document order
+            if k > i:
+                return elements[k - 1]
         return elements[i] if i < len(elements) else self.root
 
     def locate(self, el: etree._Element, attr: str | None = None) -> tuple[int, int]:

@@ -120,8 +120,9 @@ def unresolved_placeholder(f: PolicyFile) -> Iterator[Finding]:
     for token, (offset, written) in first.items():
         attr = _attribute_at(data, offset)
         more = count[token] - 1
+        line_start = data.rfind(b"\n", 0, offset) + 1
         yield Finding(
-            f.element_at(data.count(b"\n", 0, offset) + 1),
+            f.element_at(data.count(b"\n", 0, offset) + 1, offset - line_start + 1),
             f"unresolved placeholder {written!r}" + (f" ({more} more in this file)" if more else ""),
             attr=attr,
         )
