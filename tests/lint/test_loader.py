@@ -9,12 +9,13 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.lint.damage import FILES, write_set
+from tests.lint.damage import CORPUS_SETS, FILES, corpus_set, write_set
 from tests.lint.policies import clean_set, rule_ids, rules_of, run, write
 from toolkit.lint import Config, lint, loader
 from toolkit.lint.loader import NS, PolicyFile, parse
@@ -156,17 +157,32 @@ def _one_attribute_per_line(data: bytes) -> bytes:
     return re.sub(rb"<[\w:.-]+(?:\s+[\w:.-]+=\"[^\"]*\")+\s*/?>", lambda m: re.sub(rb"\s+(?=[\w:.-]+=\")", b"\n      ", m.group()), data)
 
 
-@pytest.mark.parametrize("layout", [_minified, _one_attribute_per_line])
-def test_a_reformatted_set_reports_the_same_problems_each_at_its_own_tag(tmp_path, layout):
-    """The project's two sets, minified (one line per file) or with every attribute on a line of
-    its own: the same problems, each pointing at its own element's tag or attribute."""
+def _same_problems_each_at_its_own_tag(folder: Path, files: dict[str, bytes], layout: Callable[[bytes], bytes]) -> None:
+    """`files` as written and reformatted by `layout` report the same problems, each pointing at
+    its own element's tag or attribute."""
 
-    def lint_as(folder: Path, files: dict[str, bytes]) -> list[tuple[str, str, str, str]]:
-        report = lint([write_set(folder, files)], Config(), jobs=1)
+    def lint_as(where: Path, written: dict[str, bytes]) -> list[tuple[str, str, str, str]]:
+        report = lint([write_set(where, written)], Config(), jobs=1)
         for p in report.problems:
             element, _, attr = p.identity.rpartition("/")[2].partition("@")
-            at = files[Path(p.path).relative_to(folder).as_posix()].split(b"\n")[p.line - 1][p.column - 1 :]
+            at = written[Path(p.path).relative_to(where).as_posix()].split(b"\n")[p.line - 1][p.column - 1 :]
             assert at.startswith(b"<" + element.partition("[")[0].encode()) or (attr and at.startswith(attr.encode())), (p, at[:60])
         return sorted((p.rule, Path(p.path).name, p.message, p.identity) for p in report.problems)
 
-    assert lint_as(tmp_path / "as-written", FILES) == lint_as(tmp_path / "reformatted", {k: layout(v) for k, v in FILES.items()})
+    assert lint_as(folder / "as-written", files) == lint_as(folder / "reformatted", {k: layout(v) for k, v in files.items()})
+
+
+LAYOUTS = [_minified, _one_attribute_per_line]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_reformatted_set_reports_the_same_problems_each_at_its_own_tag(tmp_path, layout):
+    """The project's two sets, minified (one line per file) or with every attribute on a line of
+    its own."""
+    _same_problems_each_at_its_own_tag(tmp_path, FILES, layout)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("name", CORPUS_SETS)
+def test_a_reformatted_corpus_set_reports_the_same_problems_each_at_its_own_tag(tmp_path, shared, name, layout):
+    _same_problems_each_at_its_own_tag(tmp_path, corpus_set(shared / "corpus" / name), layout)

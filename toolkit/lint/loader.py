@@ -235,12 +235,31 @@ class PolicyFile:
         return end, 1
 
     def _starts(self, tag: str, line: int) -> list[int]:
-        """Offsets of the start tags of this name on a line (cached: found once per line)."""
+        """Offsets of the start tags of this name on a line, not those written in comments or
+        CDATA (cached: found once per line)."""
         key = ("starts", tag, line)
         if key not in self.cache:
-            self.cache[key] = [m.start() for m in _start_tag(tag).finditer(self.lines[line - 1])]
-        found: list[int] = self.cache[key]
-        return found
+            found = [m.start() for m in _start_tag(tag).finditer(self.lines[line - 1])]
+            hidden_starts, hidden_ends = self._hidden
+            if hidden_starts:
+                base = self._line_offsets[line - 1]
+                found = [o for o in found if (i := bisect.bisect_right(hidden_starts, base + o) - 1) < 0 or base + o >= hidden_ends[i]]
+            self.cache[key] = found
+        starts: list[int] = self.cache[key]
+        return starts
+
+    @memoized
+    def _hidden(self) -> tuple[list[int], list[int]]:
+        """Where comments and CDATA sections start and end: text there is not a tag."""
+        spans = [m.span() for m in _HIDDEN.finditer(self.data)] if b"<!" in self.data else []
+        return [start for start, _ in spans], [end for _, end in spans]
+
+    @memoized
+    def _line_offsets(self) -> list[int]:
+        offsets = [0]
+        for text in self.lines[:-1]:
+            offsets.append(offsets[-1] + len(text) + 1)
+        return offsets
 
     def _ranks(self, tag: str) -> dict[int, dict[etree._Element, int]]:
         """Each element of this name, by the line its start tag ends on: its rank there."""
@@ -253,6 +272,10 @@ class PolicyFile:
             self.cache[key] = by_line
         ranks: dict[int, dict[etree._Element, int]] = self.cache[key]
         return ranks
+
+
+#: comments and CDATA sections (a file that parsed closes each of them)
+_HIDDEN = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>", re.DOTALL)
 
 
 @cache
