@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from toolkit.lint.loader import PolicyFile, q
 from toolkit.lint.model import Effective
@@ -48,12 +49,20 @@ def placeholders(data: bytes) -> list[tuple[int, bytes]]:
     return sorted(found)
 
 
-def _in_comment(data: bytes, offset: int) -> bool:
-    opening = data.rfind(b"<!--", 0, offset + 4)  # the last comment that starts at or before offset
-    if opening < 0:
-        return False
-    closing = data.find(b"-->", opening + 4)
-    return closing < 0 or offset < closing + 3
+_COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
+
+
+def _comments(data: bytes) -> Callable[[int], bool]:
+    """Whether an offset is inside a comment. The comments are found once: searching back from
+    each of 20,000 placeholders for the comment before it took seconds on a 1.5 MB file."""
+    spans = [m.span() for m in _COMMENT.finditer(data)] if b"<!--" in data else []
+    starts = [start for start, _ in spans]
+
+    def inside(offset: int) -> bool:
+        i = bisect.bisect_right(starts, offset) - 1
+        return i >= 0 and offset < spans[i][1]
+
+    return inside
 
 
 #: an attribute name and `=` just before an opening quote
@@ -111,8 +120,9 @@ def unresolved_placeholder(f: PolicyFile) -> Iterator[Finding]:
     data = f.data
     first: dict[bytes, tuple[int, str]] = {}
     count: dict[bytes, int] = {}
+    in_comment = _comments(data)
     for offset, match in placeholders(data):
-        if _in_comment(data, offset):
+        if in_comment(offset):
             continue  # not a value
         token = match.lower()
         first.setdefault(token, (offset, match.decode("utf-8", "replace")))
