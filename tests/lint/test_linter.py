@@ -124,3 +124,15 @@ def test_thousands_of_placeholders_cannot_stall_a_run(tmp_path):
     report = lint([tmp_path], Config(ignore=ADVISORY))
     assert time.monotonic() - started < 20
     assert [p.message for p in report.problems if p.rule == "SET001"] == ["unresolved placeholder '{Settings:A}' (19999 more in this file)"]
+
+
+def test_thousands_of_distinct_placeholders_on_one_line_cannot_stall_a_run(tmp_path):
+    """20,000 different placeholders, each a finding, in a minified 1.5 MB file: each counted the
+    newlines before it (12 s). Lines are now found once (2 s here; the bound is 30 s)."""
+    claims = "".join(f'<ClaimType Id="c{i}"><DisplayName>{{Settings:A{i}}}</DisplayName></ClaimType>' for i in range(20_000))
+    files = clean_set(base=BASE.replace("<ClaimsSchema>", "<ClaimsSchema>" + claims, 1))
+    write(tmp_path, {name: text.replace("\n", " ") for name, text in files.items()})
+    started = time.monotonic()
+    report = lint([tmp_path], Config(ignore=ADVISORY))
+    assert time.monotonic() - started < 30
+    assert len([p for p in report.problems if p.rule == "SET001"]) == 20_000

@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import etree
 
 from tests.lint.damage import CORPUS_SETS, FILES, corpus_set, write_set
 from tests.lint.policies import clean_set, rule_ids, rules_of, run, write
@@ -186,3 +189,12 @@ def test_a_reformatted_set_reports_the_same_problems_each_at_its_own_tag(tmp_pat
 @pytest.mark.parametrize("name", CORPUS_SETS)
 def test_a_reformatted_corpus_set_reports_the_same_problems_each_at_its_own_tag(tmp_path, shared, name, layout):
     _same_problems_each_at_its_own_tag(tmp_path, corpus_set(shared / "corpus" / name), layout)
+
+
+@given(st.binary(max_size=200).flatmap(lambda data: st.tuples(st.just(data), st.integers(0, len(data)))))
+def test_position_and_offset_agree_with_counting_lines(case):
+    data, offset = case
+    f = PolicyFile(Path("p.xml"), "p.xml", etree.Element("x"), data)
+    line = data.count(b"\n", 0, offset) + 1
+    assert f.position(offset) == (line, offset - (data.rfind(b"\n", 0, offset) + 1) + 1)
+    assert f.offset(*f.position(offset)) == offset

@@ -37,24 +37,24 @@ class Edit(NamedTuple):
     text: bytes
 
 
-def _offset(f: PolicyFile, line: int, column: int) -> int:
-    return sum(len(f.lines[i]) + 1 for i in range(line - 1)) + column - 1
+_INDENT = re.compile(rb"[ \t]*")
+_NAME = re.compile(rb"<([^\s/>]+)")
 
 
 def _start(f: PolicyFile, el: etree._Element) -> int:
-    return _offset(f, *f.locate(el))
+    return f.offset(*f.locate(el))
 
 
 def _indent_before(f: PolicyFile, offset: int) -> bytes:
     line_start = f.data.rfind(b"\n", 0, offset) + 1
-    return re.match(rb"[ \t]*", f.data[line_start:]).group(0)  # type: ignore[union-attr]
+    return _INDENT.match(f.data, line_start).group(0)  # type: ignore[union-attr]
 
 
 def _insert_before_close(f: PolicyFile, el: etree._Element, snippets: list[bytes]) -> Edit | None:
     """Insert `snippets`, a line each, before `el`'s closing tag, indented as children; an empty
     element written `<Metadata />` is opened (its closing tag is not the next one in the file)."""
     start = _start(f, el)
-    name = re.match(rb"<([^\s/>]+)", f.data[start:])
+    name = _NAME.match(f.data, start)
     tag_end = f.data.find(b">", start)
     if name is None or tag_end < 0:
         return None

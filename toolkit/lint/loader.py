@@ -254,6 +254,16 @@ class PolicyFile:
         spans = [m.span() for m in _HIDDEN.finditer(self.data)] if b"<!" in self.data else []
         return [start for start, _ in spans], [end for _, end in spans]
 
+    def position(self, offset: int) -> tuple[int, int]:
+        """Line and column of a byte offset (the lines' offsets are found once per file: counting
+        newlines up to each of thousands of offsets took seconds)."""
+        line = bisect.bisect_right(self._line_offsets, offset)
+        return line, offset - self._line_offsets[line - 1] + 1
+
+    def offset(self, line: int, column: int) -> int:
+        """The byte offset of a line and column (see `position`)."""
+        return self._line_offsets[line - 1] + column - 1
+
     @memoized
     def _line_offsets(self) -> list[int]:
         offsets = [0]

@@ -69,12 +69,12 @@ def _comments(data: bytes) -> Callable[[int], bool]:
 _ATTRIBUTE = re.compile(rb"([\w:.-]+)\s*=\s*$")
 
 
-def _attribute_at(data: bytes, offset: int) -> str | None:
-    """The attribute whose value holds `offset`, if any: the last quote before it on its line must
-    follow `Name=`. Found backwards in a short window; a pattern run forwards from the line start
-    backtracks quadratically on a long run of name characters (a hostile file could hang CI)."""
-    line_start = data.rfind(b"\n", 0, offset) + 1
-    quote = data.rfind(b'"', line_start, offset)
+def _attribute_at(data: bytes, offset: int, line_start: int) -> str | None:
+    """The attribute whose value holds `offset`, if any: the last quote before it on its line
+    (within 4 KB) must follow `Name=`. Found backwards in short windows: a pattern run forwards
+    from the line start backtracks quadratically on a long run of name characters, and a search
+    back to the start of a long line for each placeholder is quadratic too (hostile files)."""
+    quote = data.rfind(b'"', max(line_start, offset - 4096), offset)
     if quote < 0:
         return None
     m = _ATTRIBUTE.search(data, max(line_start, quote - 256), quote)
@@ -128,11 +128,11 @@ def unresolved_placeholder(f: PolicyFile) -> Iterator[Finding]:
         first.setdefault(token, (offset, match.decode("utf-8", "replace")))
         count[token] = count.get(token, 0) + 1
     for token, (offset, written) in first.items():
-        attr = _attribute_at(data, offset)
+        line, column = f.position(offset)
+        attr = _attribute_at(data, offset, offset - column + 1)
         more = count[token] - 1
-        line_start = data.rfind(b"\n", 0, offset) + 1
         yield Finding(
-            f.element_at(data.count(b"\n", 0, offset) + 1, offset - line_start + 1),
+            f.element_at(line, column),
             f"unresolved placeholder {written!r}" + (f" ({more} more in this file)" if more else ""),
             attr=attr,
         )
