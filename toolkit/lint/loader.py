@@ -239,18 +239,20 @@ class PolicyFile:
         CDATA (cached: found once per line)."""
         key = ("starts", tag, line)
         if key not in self.cache:
-            found = [m.start() for m in _start_tag(tag).finditer(self.lines[line - 1])]
-            hidden_starts, hidden_ends = self._hidden
-            if hidden_starts:
-                base = self._line_offsets[line - 1]
-                found = [o for o in found if (i := bisect.bisect_right(hidden_starts, base + o) - 1) < 0 or base + o >= hidden_ends[i]]
-            self.cache[key] = found
+            base = self._line_offsets[line - 1]
+            self.cache[key] = [m.start() for m in _start_tag(tag).finditer(self.lines[line - 1]) if not self._is_hidden(base + m.start())]
         starts: list[int] = self.cache[key]
         return starts
 
+    def _is_hidden(self, offset: int) -> bool:
+        """True inside a comment or CDATA section, where text is not a tag."""
+        starts, ends = self._hidden
+        i = bisect.bisect_right(starts, offset) - 1
+        return i >= 0 and offset < ends[i]
+
     @memoized
     def _hidden(self) -> tuple[list[int], list[int]]:
-        """Where comments and CDATA sections start and end: text there is not a tag."""
+        """Where comments and CDATA sections start and end."""
         spans = [m.span() for m in _HIDDEN.finditer(self.data)] if b"<!" in self.data else []
         return [start for start, _ in spans], [end for _, end in spans]
 
