@@ -543,7 +543,8 @@ class PolicySet:
         while id(current) not in self.chains and (parent := self.parent[id(current)]) is not None:
             if id(parent) in on_path:
                 for g in path:
-                    self.chains.setdefault(id(g), self._chain(g))
+                    if id(g) not in self.chains:
+                        self.chains[id(g)] = self._chain(g)
                 return
             if id(parent) in self.chains:
                 break
