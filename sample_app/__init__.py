@@ -72,6 +72,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_PERMANENT=True,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(seconds=app.config["SESSION_LIFETIME_S"]),
         PREFERRED_URL_SCHEME="https",
+        # the app takes small forms only (sign-out's CSRF token; a callback's code or error)
+        MAX_CONTENT_LENGTH=64 * 1024,
     )
     _sessions(app)
 

@@ -33,6 +33,16 @@ def test_session_cookie_flags(stack):
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+def test_security_headers_and_request_size_limit(stack):
+    client = stack.client()
+    reply = client.get(stack.url + "/")
+    assert reply.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert reply.headers["X-Content-Type-Options"] == "nosniff" and reply.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in reply.headers["Content-Security-Policy"]
+    big = client.post(stack.url + "/auth/callback", data={"state": "x" * 100_000}, allow_redirects=False)
+    assert big.status_code == 413 and "Traceback" not in big.text  # refused before it is read, a friendly page
+
+
 def test_protected_pages_send_anonymous_users_to_sign_in(stack):
     reply = stack.client().get(stack.url + "/profile", allow_redirects=False)
     assert reply.status_code == 302 and reply.headers["Location"].startswith("/auth/login?next=/profile")
