@@ -508,6 +508,7 @@ class PolicySet:
             self._by_id.setdefault((key(f.tenant), key(f.policy_id)), []).append(f)
         self._owner = {id(f.root): f for f in self.files}
         self.ambiguous: set[int] = set()  #: ids of files whose base exists in several equally near folders
+        self._folders: dict[tuple[str, str], dict[str, tuple[int, list[PolicyFile]]]] = {}
         self.parent: dict[int, PolicyFile | None] = {id(f): self._find_parent(f) for f in self.files}
         self.chains: dict[int, Chain] = {}
         for f in self.files:
@@ -518,20 +519,32 @@ class PolicySet:
         return self._owner[id(el.getroottree().getroot())]
 
     def _find_parent(self, f: PolicyFile) -> PolicyFile | None:
+        """The file `f` extends. The same (TenantId, PolicyId) may appear in several folders (one
+        set per sample): the base nearest to the child in the folder tree is the one it extends
+        (the first in file order among equally near ones). A tie makes the link ambiguous, and
+        the chain is then marked incomplete.
+
+        Found by walking up from the child's folder through an index of the folders holding
+        each (TenantId, PolicyId), not by comparing the child with every candidate: thousands of
+        files declaring one PolicyId made that quadratic."""
         base = f.base
         if base is None:
             return None
-        candidates = [c for c in self._by_id.get((key(base[0]), key(base[1])), []) if c is not f]
-        if not candidates:
-            return None
-        # The same (TenantId, PolicyId) may appear in several folders (one set per sample):
-        # the base nearest to the child in the folder tree is the one it extends.
-        # A tie means the link is ambiguous; the chain is then marked incomplete.
-        closeness = [len(os.path.commonpath([f.folder, c.folder])) for c in candidates]
-        nearest = max(closeness)
-        if closeness.count(nearest) > 1:
-            self.ambiguous.add(id(f))
-        return candidates[closeness.index(nearest)]
+        wanted = (key(base[0]), key(base[1]))
+        index = self._folders.get(wanted)
+        if index is None:
+            index = self._folders[wanted] = _folder_index(self._by_id.get(wanted, []))
+        itself = (key(f.tenant), key(f.policy_id)) == wanted  # a file naming its own PolicyId as its base
+        folder = f.folder
+        while True:
+            if (entry := index.get(folder)) is not None and (others := entry[0] - itself) > 0:
+                if others > 1:
+                    self.ambiguous.add(id(f))
+                return next(c for c in entry[1] if c is not f)
+            up = os.path.dirname(folder)
+            if up == folder:
+                return None
+            folder = up
 
     def _link(self, f: PolicyFile) -> None:
         """Build the chain of `f` and of every file above it not built yet, each file's from its
@@ -637,6 +650,21 @@ class PolicySet:
             merged = Merged(group.content)
             for chain in group.chains:
                 yield Effective(chain, merged)
+
+
+def _folder_index(files: list[PolicyFile]) -> dict[str, tuple[int, list[PolicyFile]]]:
+    """For each folder holding any of `files`, directly or below: how many, and the first two."""
+    index: dict[str, tuple[int, list[PolicyFile]]] = {}
+    for f in files:
+        folder = f.folder
+        while True:
+            count, first = index.get(folder, (0, []))
+            index[folder] = (count + 1, first if len(first) == 2 else [*first, f])
+            up = os.path.dirname(folder)
+            if up == folder:
+                break
+            folder = up
+    return index
 
 
 class LeafGroup(NamedTuple):
