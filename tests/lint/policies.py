@@ -3,9 +3,10 @@ lints with no problem at all, and helpers to inject one anti-pattern at a time."
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from toolkit.lint import Config, Report, lint
+from toolkit.lint import Config, Problem, Report, lint
 
 NS = "http://schemas.microsoft.com/online/cpim/schemas/2013/06"
 TENANT = "contoso.onmicrosoft.com"
@@ -146,3 +147,19 @@ def rules_of(report: Report) -> list[tuple[str, str, int]]:
 def rule_ids(report: Report) -> set[str]:
     """The rule ids reported."""
     return {p.rule for p in report.problems}
+
+
+#: a problem's identity (see `toolkit.lint.baseline.identity`) whose labels hold no `[]/@`
+_IDENTITY = re.compile(r"(?:[\w.-]+(?:\[[^\[\]/@]*\])?/)*([\w.-]+)(?:\[[^\[\]/@]*\])?(?:@([\w:.-]+))?")
+
+
+def points_at_its_element(data: bytes, p: Problem) -> None:
+    """A problem points at its own element's start tag or attribute (at some tag or attribute,
+    when damaged labels make its identity ambiguous)."""
+    at = data.split(b"\n")[p.line - 1][p.column - 1 :]
+    m = _IDENTITY.fullmatch(p.identity)
+    if m is None:
+        assert at.startswith(b"<") or re.match(rb"[\w:.-]+\s*=", at), (p, at[:60])
+    else:
+        tag, attr = m.groups()
+        assert at.startswith(b"<" + tag.encode()) or (attr and at.startswith(attr.encode())), (p, at[:60])

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from tests.lint.damage import CORPUS_SETS, FILES, byte_damage, corpus_set, tree_damage, write_set
+from tests.lint.policies import points_at_its_element
 from toolkit.lint import Config, Problem, Report, lint
 from toolkit.lint.formatters import FORMATS
 from toolkit.lint.registry import get
@@ -54,6 +55,8 @@ def _check_report(folder: Path, files: dict[str, bytes], report: Report) -> None
         assert 1 <= p.line <= files[name].count(b"\n") + 1, p
         assert p.column >= 1, p
         assert p.message and get(p.rule).id == p.rule, p
+        if p.rule != "XML001":
+            points_at_its_element(files[name], p)
     as_json = json.loads(FORMATS["json"](report))
     assert len(as_json["problems"]) == len(report.problems)
     assert as_json["summary"]["files"] == report.files

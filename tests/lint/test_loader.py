@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from tests.lint.damage import CORPUS_SETS, FILES, corpus_set, write_set
-from tests.lint.policies import clean_set, rule_ids, rules_of, run, write
+from tests.lint.policies import clean_set, points_at_its_element, rule_ids, rules_of, run, write
 from toolkit.lint import Config, lint, loader
 from toolkit.lint.loader import NS, PolicyFile, parse
 
@@ -167,9 +167,7 @@ def _same_problems_each_at_its_own_tag(folder: Path, files: dict[str, bytes], la
     def lint_as(where: Path, written: dict[str, bytes]) -> list[tuple[str, str, str, str]]:
         report = lint([write_set(where, written)], Config(), jobs=1)
         for p in report.problems:
-            element, _, attr = p.identity.rpartition("/")[2].partition("@")
-            at = written[Path(p.path).relative_to(where).as_posix()].split(b"\n")[p.line - 1][p.column - 1 :]
-            assert at.startswith(b"<" + element.partition("[")[0].encode()) or (attr and at.startswith(attr.encode())), (p, at[:60])
+            points_at_its_element(written[Path(p.path).relative_to(where).as_posix()], p)
         return sorted((p.rule, Path(p.path).name, p.message, p.identity) for p in report.problems)
 
     assert lint_as(folder / "as-written", files) == lint_as(folder / "reformatted", {k: layout(v) for k, v in files.items()})
