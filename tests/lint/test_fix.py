@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 
 from tests.lint.damage import FILES, tree_damage, write_set
-from tests.lint.policies import BASE, RP, clean_set, rest_profile, write
+from tests.lint.policies import BASE, JOURNEY, RP, clean_set, rest_profile, write
 from toolkit.lint import Config, lint
 from toolkit.lint.linter import fix
 
 FRAGILE = Path(__file__).resolve().parents[2] / "policies" / "antipatterns" / "fragile"
-FIXABLE = {"REST001", "REST002", "DEP001", "DEP002", "SSO001"}
+FIXABLE = {"REST001", "REST002", "DEP001", "DEP002", "SSO001", "JRN001"}
 
 
 def rules(path: Path) -> set[str]:
@@ -90,3 +92,33 @@ def test_fix_never_breaks_a_damaged_file_and_is_idempotent(damage):
         after = {(p.rule, Path(p.path).name) for p in lint([folder]).problems}
         assert after <= before  # still well-formed, nothing new (XML001, INH009 for a double insertion...)
         assert fix([folder]) == {}  # idempotent
+
+
+def _journey_with_orders(*orders: int) -> str:
+    steps = "".join(
+        f'<OrchestrationStep Order="{o}" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="E{o}" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep>\n'
+        for o in orders
+    )
+    return JOURNEY.replace('<OrchestrationStep Order="2" Type="SendClaims"', steps + '<OrchestrationStep Order="99" Type="SendClaims"')
+
+
+def test_fix_renumbers_steps_in_their_order(tmp_path):
+    """Orders 1, 7, 4 (written out of order), 99: B2C runs them by number, so they become 1, 3, 2, 4."""
+    write(tmp_path, clean_set(base=BASE.replace(JOURNEY, _journey_with_orders(7, 4))))
+    assert "JRN001" in rules(tmp_path)
+    assert fix([tmp_path]) == {str(tmp_path / "Base.xml"): 3}
+    text = (tmp_path / "Base.xml").read_text()
+    assert [int(o) for o in re.findall(r'Order="(\d+)"', text)] == [1, 3, 2, 4]
+    assert text.index('Id="E7"') > text.index('Order="3"') and "JRN001" not in rules(tmp_path)
+    assert fix([tmp_path]) == {}
+
+
+@pytest.mark.parametrize("case", ["duplicate", "overridden"])
+def test_fix_leaves_numbering_that_needs_a_person(tmp_path, case):
+    """Two steps with one number (which runs first?), or a journey another file of the set also
+    declares (steps merge by number across files)."""
+    journey = _journey_with_orders(4, 4) if case == "duplicate" else _journey_with_orders(4)
+    extensions = journey if case == "overridden" else ""
+    write(tmp_path, clean_set(base=BASE.replace(JOURNEY, journey), extensions=extensions))
+    assert "JRN001" in rules(tmp_path)
+    assert fix([tmp_path]) == {}

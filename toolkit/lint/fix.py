@@ -5,6 +5,7 @@
     SSO001   give REST and claims-transformation profiles SM-Noop (when the set defines SM-Noop)
     DEP001   DeploymentMode="Development" → "Production"
     DEP002   DeveloperMode true → false (JourneyInsights, Application Insights profiles)
+    JRN001   renumber a journey's steps 1..N, in their order (a journey only one file declares)
 
 Each fix is an insertion or a replacement at a byte offset of the source file; fixes are
 idempotent (a fixed finding is gone on the next run), and the edited files are linted again.
@@ -19,7 +20,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from toolkit.lint.loader import PolicyFile, q
-from toolkit.lint.model import PolicySet
+from toolkit.lint.model import PolicySet, order_of
 from toolkit.lint.registry import Finding, Rule
 
 MESSAGES = {
@@ -133,12 +134,37 @@ def _developer_mode_off(policy_set: PolicySet, f: PolicyFile, finding: Finding) 
         yield Edit(start, end - start, b"false")
 
 
+def _renumber(policy_set: PolicySet, f: PolicyFile, finding: Finding) -> Iterator[Edit]:
+    """Steps numbered with gaps become 1..N in the order of their numbers, which is the order B2C
+    runs them in. Left alone: duplicates or non-numbers (which step comes first is a person's
+    call), and a journey another file of the set also declares (steps merge by Order across
+    files: renumbering one file would re-wire the merge)."""
+    journey = finding.element
+    if "must be numbered" not in finding.message:
+        return
+    tag, journey_id = str(journey.tag), journey.get("Id", "").casefold()
+    same_set = policy_set.sets()[id(policy_set.chain(f).files[0])]
+    if any(j is not journey and j.get("Id", "").casefold() == journey_id for g in same_set for j in g.root.iter(tag)):
+        return
+    numbered: dict[int, etree._Element] = {}
+    for step in journey.iterfind(q("OrchestrationSteps/OrchestrationStep")):
+        order = order_of(step)
+        if order is None or order in numbered:
+            return
+        numbered[order] = step
+    for new, order in enumerate(sorted(numbered), start=1):
+        step = numbered[order]
+        if order != new and (edit := _set_attribute(f, step, "Order", step.get("Order", ""), str(new))) is not None:
+            yield edit
+
+
 FIXERS: dict[str, Callable[[PolicySet, PolicyFile, Finding], Iterator[Edit]]] = {
     "REST001": _add_messages(("DefaultUserMessageIfRequestFailed", "UserMessageIfCircuitOpen", "UserMessageIfRequestTimeout")),
     "REST002": _add_messages(("UserMessageIfCircuitOpen", "UserMessageIfRequestTimeout")),
     "SSO001": _session_noop,
     "DEP001": _production,
     "DEP002": _developer_mode_off,
+    "JRN001": _renumber,
 }
 
 

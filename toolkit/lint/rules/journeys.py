@@ -35,6 +35,9 @@ def step_numbering(policy: Effective) -> Iterator[Finding]:
 
         <OrchestrationStep Order="1" .../> <OrchestrationStep Order="2" .../>
 
+    `--fix` renumbers a journey with gaps, keeping the order of its numbers, when no other file of
+    the set declares it.
+
     Source: troubleshoot "There is a duplicate key sequence '{number}'".
     """
     for journey in _all_journeys(policy):
