@@ -122,3 +122,14 @@ def test_fix_leaves_numbering_that_needs_a_person(tmp_path, case):
     write(tmp_path, clean_set(base=BASE.replace(JOURNEY, journey), extensions=extensions))
     assert "JRN001" in rules(tmp_path)
     assert fix([tmp_path]) == {}
+
+
+def test_fix_adds_no_finding_to_the_real_corpus(tmp_path, shared):
+    """`--fix` over every real set at once: what it fixes goes, and nothing appears (the SM-Noop fix
+    once referenced an SM-Noop that only another set defined: INH007 in woodgrove-groceries)."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(shared / "corpus", corpus)
+    before = {(p.rule, p.path) for p in lint([corpus]).problems}
+    assert sum(fix([corpus]).values()) > 30
+    after = {(p.rule, p.path) for p in lint([corpus]).problems}
+    assert after <= before and {"DEP001", "DEP002"} & {rule for rule, _ in after} == set()

@@ -101,7 +101,8 @@ def _add_messages(keys: tuple[str, ...]) -> Callable[[PolicySet, PolicyFile, Fin
 def _session_noop(policy_set: PolicySet, f: PolicyFile, finding: Finding) -> Iterator[Edit]:
     if "SM-Noop" not in finding.message or finding.element.find(q("UseTechnicalProfileForSessionManagement")) is not None:
         return
-    defined = any(tp.get("Id") == "SM-Noop" for p in policy_set.files for tp in p.root.iter(q("TechnicalProfile")))
+    # defined in this file or a base: a reference upward only (a base is uploaded, and checked, first)
+    defined = any(tp.get("Id") == "SM-Noop" for p in policy_set.chain(f).files for tp in p.root.iter(q("TechnicalProfile")))
     if not defined:
         return
     enabled = finding.element.find(q("EnabledForUserJourneys"))
