@@ -2,7 +2,7 @@
 
     REST001  add DefaultUserMessageIfRequestFailed (and the REST002 messages) to the Metadata
     REST002  add UserMessageIfCircuitOpen and UserMessageIfRequestTimeout
-    SSO001   give REST and claims-transformation profiles SM-Noop (when the set defines SM-Noop)
+    SSO001   give REST and claims-transformation profiles SM-Noop (when the file or a base defines it)
     DEP001   DeploymentMode="Development" → "Production"
     DEP002   DeveloperMode true → false (JourneyInsights, Application Insights profiles)
     JRN001   renumber a journey's steps 1..N, in their order (a journey only one file declares)
