@@ -231,7 +231,9 @@ _CLAIM_REF_TAGS = ("InputClaim", "OutputClaim", "PersistedClaim", "DisplayClaim"
 @rule("INH007", "Dangling reference after merge", Severity.ERROR, Scope.CHAIN, "technicalprofiles#include-technical-profile")
 def dangling_reference(policy: Effective) -> Iterator[Finding]:
     """An Id referenced somewhere in the chain is defined nowhere in the file or its ancestors,
-    or `IncludeTechnicalProfile` links form a cycle.
+    or `IncludeTechnicalProfile` links form a cycle. A chain of includes deeper than 32 levels is
+    a warning: the linter merges only the nearest 32 (B2C sets no limit; real policies use one or
+    two, and following a generated chain of thousands made linting quadratic).
 
     Checked: technical profile references (claims exchanges, validation, include, session
     management, display-control actions, token issuers), sub-journeys, user journeys, content
