@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -10,7 +12,9 @@ import pytest
 from lxml import etree
 
 from tests.lint.policies import clean_set, write
-from toolkit.cli import main
+from toolkit.cli import BROKEN_PIPE, main
+
+ROOT = Path(__file__).resolve().parents[2]
 
 #: the advisory rules report on every sign-in; these tests are about formats and exit codes
 QUIET = '[tool.b2c-toolkit.lint]\nignore = ["LIM001", "BOT001"]\n'
@@ -264,3 +268,14 @@ def test_the_console_script_exits_at_once_with_its_output_complete(tmp_path):
     assert failing.returncode == 1 and failing.stdout.splitlines()[-1].startswith("2 policy files linted: 6 errors")
     rules = b2c_toolkit("rules")
     assert rules.returncode == 0 and len(rules.stdout.splitlines()) == 50
+
+
+@pytest.mark.parametrize("command", [["rules"], ["lint", "--no-cache", "policies"]])
+def test_a_reader_that_goes_away_ends_the_command_quietly(command):
+    """`b2c-toolkit rules | head -1`: the pipe closes before the output is written; the command
+    ends with 141, as a shell reports SIGPIPE, not with a BrokenPipeError traceback."""
+    with subprocess.Popen([sys.executable, "-m", "toolkit", *command], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # long before the command has started, let alone written
+        assert process.wait(timeout=60) == BROKEN_PIPE
+        assert b"Traceback" not in process.stderr.read()

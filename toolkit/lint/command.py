@@ -158,21 +158,21 @@ def run_lint(args: argparse.Namespace) -> int:
     _last_report = report  # freed at exit, which `toolkit.cli.run` makes instant: freeing now costs 5%
     for note in report.notes:
         print(f"b2c-toolkit lint: note: {note}", file=sys.stderr)
+    output = "" if args.write_baseline else FORMATS[args.format](report)
     try:
         if args.write_baseline:
             count = write_baseline(args.write_baseline, report.problems)
             print(f"b2c-toolkit lint: wrote {count} findings to {args.write_baseline}", file=sys.stderr)
             return 0
-        output = FORMATS[args.format](report)
         if args.output:
             write_text(Path(args.output), output)
-        else:
-            sys.stdout.write(output)
     except OSError as exc:  # exit 2, not a traceback: exit 1 would read as "findings" in CI
         target = args.write_baseline or args.output
         where = f" ({exc.filename})" if exc.filename and exc.filename != target else ""
         print(f"b2c-toolkit lint: cannot write {target}: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
+    if not args.output:
+        sys.stdout.write(output)  # a reader that goes away (`| head`) is `toolkit.cli.run`'s to handle
     worst = report.worst()
     if args.fail_on == "never" or worst is None:
         return 0
