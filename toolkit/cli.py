@@ -76,6 +76,9 @@ def run() -> None:
     try:
         code = main()
         sys.stdout.flush()
+    except KeyboardInterrupt:  # Ctrl-C: what was started has been stopped on the way out
+        print("b2c-toolkit: interrupted", file=sys.stderr)
+        sys.exit(130)
     except BrokenPipeError:
         # Python flushes stdout again at exit, which would fail again: point it at /dev/null
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import jsonschema
@@ -85,3 +88,50 @@ def test_usage_errors_exit_2(tmp_path, args, message):
         [sys.executable, "-m", "toolkit", "drill", "--out", str(tmp_path), *args], capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 2 and message in proc.stderr
+
+
+def _alive(marker: str) -> list[str]:
+    """Command lines of running processes that mention `marker` (Linux /proc)."""
+    lines = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker in text:
+            lines.append(text)
+    return lines
+
+
+def _answers(url: str) -> bool:
+    """True when something accepts connections at the URL's port."""
+    try:
+        socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=2).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads running processes from /proc")
+def test_a_terminated_drill_stops_everything_it_started(tmp_path):
+    """SIGTERM (a cancelled CI job, `kill`) used to end the drill at once and leave the emulator,
+    gunicorn and Locust running. Now the drill unwinds, stops them, and exits 143."""
+    out = tmp_path / "terminated"
+    command = [sys.executable, "-m", "toolkit", "drill", "--scenario", "idp-outage", "--duration", "60", "--users", "4", "--out", str(out)]
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        assert proc.stdout is not None
+        urls: list[str] = []
+        for line in proc.stdout:  # "emulator https://…   app https://…   locust workers: …"
+            if "locust workers" in line:
+                urls = re.findall(r"https://[\d.]+:\d+", line)
+                break
+        for _ in range(40):  # Locust starts right after that line
+            if any("locust" in c for c in _alive(str(out))):
+                break
+            time.sleep(0.25)
+        assert len(urls) == 2 and all(_answers(u) for u in urls) and any("locust" in c for c in _alive(str(out)))
+        proc.terminate()
+        rest = proc.stdout.read()
+        assert proc.wait(timeout=60) == 143, rest
+    assert "terminated; stopping" in rest and "Traceback" not in rest
+    assert _alive(str(out)) == [] and not any(_answers(u) for u in urls)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -51,9 +52,18 @@ def run_drill(args: argparse.Namespace) -> int:
         return 2
     out = Path(args.out or f"drill-results/{scenario.name}")
     env = {"APP_RESILIENCE": "off"} if args.fragile else None
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         card = run(scenario, out, workers=args.workers, app_env=env, policies=policies)
     except (DrillError, RuntimeError, OSError) as exc:
         print(f"b2c-toolkit drill: {exc}", file=sys.stderr)
         return 3
     return 0 if card["passed"] else 1
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM (a cancelled CI job, `kill`): unwind, so that the emulator, the app and Locust are
+    stopped on the way out instead of left running. A second SIGTERM ends the drill at once."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    print("b2c-toolkit drill: terminated; stopping the emulator, the app and Locust", file=sys.stderr)
+    raise SystemExit(128 + signum)

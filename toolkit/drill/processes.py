@@ -32,17 +32,22 @@ class Service:
 
     def stop(self) -> None:
         """Terminate and wait (kill after 10 s)."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process)
 
     def log_text(self) -> str:
         """Everything the process wrote so far."""
         return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate a process that still runs and wait for it (kill after 10 s)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def wait_until_ready(service: Service, path: str, ca_bundle: str | Path, timeout_s: float = 30) -> None:

@@ -99,12 +99,14 @@ def _locust(scenario: Scenario, out: Path, app_url: str, workers: int, say: Call
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=processes.ROOT, env=env)
         started = time.monotonic()
         deadline = started + scenario.duration_s + 90
-        while proc.poll() is None:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise DrillError(f"Locust did not finish in time; see {out / 'locust.log'}")
-            time.sleep(3)
-            if proc.poll() is None:
-                say(_progress_line(out, scenario, time.monotonic() - started))
+        try:
+            while proc.poll() is None:
+                if time.monotonic() > deadline:
+                    raise DrillError(f"Locust did not finish in time; see {out / 'locust.log'}")
+                time.sleep(3)
+                if proc.poll() is None:
+                    say(_progress_line(out, scenario, time.monotonic() - started))
+        finally:  # the drill stopped early (interrupted, terminated, out of time): so does the load
+            processes.stop(proc)
     if proc.returncode not in (0, 1):
         raise DrillError(f"Locust exited with {proc.returncode}; see {out / 'locust.log'}")
