@@ -91,13 +91,39 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+#: seconds a user is asked to wait while the session store does not answer (a Redis failover)
+STORE_RETRY_AFTER_S = 5
+
+
 def _error_pages(app: Flask) -> None:
-    """Friendly pages for every error: a traceback never reaches a user."""
-    from flask import render_template
+    """Friendly pages for every error: a traceback never reaches a user. A session store that does
+    not answer is a 503 with Retry-After, not a 500: the sessions are intact, and a user who tries
+    again once it answers is still signed in."""
+    from flask import Response, make_response, render_template
     from werkzeug.exceptions import HTTPException
 
+    store_errors: tuple[type[Exception], ...] = ()
+    if app.config["REDIS_URL"]:
+        import redis
+
+        store_errors = (redis.RedisError,)
+
+    def store_unavailable(exc: Exception) -> Response:
+        app.logger.warning("session store unavailable: %s", exc.__class__.__name__, extra={"event": "session_store_unavailable"})
+        message = "We cannot reach our session store for a moment. Nothing is wrong with your account: please try again shortly."
+        # store_down: the page must not read the session, which is what failed
+        response = make_response(render_template("error.html", message=message, code="503", store_down=True), 503)
+        response.headers["Retry-After"] = str(STORE_RETRY_AFTER_S)
+        return response
+
+    for error in store_errors:  # raised in a view (the token cache lives in the session)
+        app.register_error_handler(error, store_unavailable)
+
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> tuple[str, int]:
+    def http_error(exc: HTTPException) -> Response | tuple[str, int]:
+        original = getattr(exc, "original_exception", None)
+        if isinstance(original, store_errors):  # raised opening the session, before any view ran
+            return store_unavailable(original)
         return render_template("error.html", message=exc.description, code=str(exc.code)), exc.code or 500
 
     @app.errorhandler(Exception)
