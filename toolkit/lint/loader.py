@@ -244,22 +244,15 @@ class PolicyFile:
             found = [m.start() for m in _start_tag(tag).finditer(self.lines[line - 1])]
             if len(found) > 1:
                 base = self._line_start(line - 1)
-                found = [o for o in found if not self._is_hidden(base + o)]
+                found = [o for o in found if not self._in_comment_or_cdata(base + o)]
             self.cache[key] = found
         starts: list[int] = self.cache[key]
         return starts
 
-    def _is_hidden(self, offset: int) -> bool:
-        """True inside a comment or CDATA section, where text is not a tag."""
-        starts, ends = self._hidden
-        i = bisect.bisect_right(starts, offset) - 1
-        return i >= 0 and offset < ends[i]
-
     @memoized
-    def _hidden(self) -> tuple[list[int], list[int]]:
-        """Where comments and CDATA sections start and end."""
-        spans = [m.span() for m in _HIDDEN.finditer(self.data)] if b"<!" in self.data else []
-        return [start for start, _ in spans], [end for _, end in spans]
+    def _in_comment_or_cdata(self) -> Callable[[int], bool]:
+        """Whether an offset is in a comment or CDATA section, where text is not a tag."""
+        return inside(_COMMENT_OR_CDATA, self.data)
 
     def position(self, offset: int) -> tuple[int, int]:
         """Line and column of a byte offset (the lines' lengths are summed once per file: counting
@@ -292,8 +285,22 @@ class PolicyFile:
         return ranks
 
 
-#: comments and CDATA sections (a file that parsed closes each of them)
-_HIDDEN = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>", re.DOTALL)
+#: comments, and comments or CDATA sections (a file that parsed closes each of them)
+COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
+_COMMENT_OR_CDATA = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>", re.DOTALL)
+
+
+def inside(pattern: re.Pattern[bytes], data: bytes) -> Callable[[int], bool]:
+    """Whether an offset falls inside a match of `pattern` (found once, then a binary search per
+    offset: searching back from each of 20,000 offsets took seconds on a 1.5 MB file)."""
+    spans = [m.span() for m in pattern.finditer(data)] if b"<!" in data else []
+    starts = [start for start, _ in spans]
+
+    def test(offset: int) -> bool:
+        i = bisect.bisect_right(starts, offset) - 1
+        return i >= 0 and offset < spans[i][1]
+
+    return test
 
 
 @cache
