@@ -43,6 +43,12 @@ def replace(items: tuple[tuple[str, str], ...], key: str, value: str | None) -> 
         ("REST005", (*SAFE, ("DebugMode", "true")), CERT),
         ("REST006", replace(SAFE, "ServiceUrl", "http://api.contoso.com/x"), CERT),
         ("REST006", replace(SAFE, "ServiceUrl", "https://{email}.contoso.com/x"), CERT),
+        ("REST006", replace(SAFE, "ServiceUrl", "https://localhost:7071/api/x"), CERT),
+        ("REST006", replace(SAFE, "ServiceUrl", "https://api.localhost./x"), CERT),
+        ("REST006", replace(SAFE, "ServiceUrl", "https://127.0.0.1/x"), CERT),
+        ("REST006", replace(SAFE, "ServiceUrl", "https://10.1.2.3:8443/x"), CERT),
+        ("REST006", replace(SAFE, "ServiceUrl", "https://169.254.169.254/x"), CERT),
+        ("REST006", replace(SAFE, "ServiceUrl", "https://[::1]/x"), CERT),
         ("REST007", replace(SAFE, "ServiceUrl", "https://fn.azurewebsites.net/api/x?code=abc123"), CERT),
         ("REST008", SAFE, ""),
         (
@@ -65,6 +71,8 @@ def test_rule_fires(tmp_path, rule, items, keys):
         (SAFE, CERT),
         (replace(SAFE, "ServiceUrl", "https://{Settings:ApiHost}/x"), CERT),
         (replace(SAFE, "ServiceUrl", "https://api.contoso.com/{email}/x"), CERT),
+        (replace(SAFE, "ServiceUrl", "https://20.50.2.1/x"), CERT),  # a public address
+        (replace(SAFE, "ServiceUrl", "https://localhost.contoso.com/x"), CERT),  # a name: DNS decides
         (replace(replace(SAFE, "AuthenticationType", "Bearer"), "UseClaimAsBearerToken", "email"), ""),
         (
             replace(SAFE, "AuthenticationType", "ApiKeyHeader"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit
@@ -172,16 +173,20 @@ def debug_mode(policy: Effective) -> Iterator[Finding]:
     per_journeys=True,
 )
 def insecure_service_url(policy: Effective) -> Iterator[Finding]:
-    """A REST profile's `ServiceUrl` is not `https`, or a claim is placed in its host name.
+    """A REST profile's `ServiceUrl` is not `https`, a claim is placed in its host name, or its
+    host cannot be public: `localhost` or a loopback, private, link-local or reserved IP address.
 
     "The REST API service must be published to a publicly accessible HTTPS endpoint" with TLS 1.2;
-    "The host name part of the URL cannot contain claims." Deploy-time placeholders such as
-    `{Settings:ApiHost}` are not claims and are allowed.
+    "The host name part of the URL cannot contain claims." B2C refuses to call an internal address
+    ("The request URI resolves to an IP address which is in a restricted IP range"), so a URL left
+    pointing at a developer's machine fails every sign-in that reaches the step. Deploy-time
+    placeholders such as `{Settings:ApiHost}` are not claims and are allowed.
 
     Bad::
 
         <Item Key="ServiceUrl">http://api.contoso.com/loyalty</Item>
         <Item Key="ServiceUrl">https://{tenant}.contoso.com/loyalty</Item>
+        <Item Key="ServiceUrl">https://localhost:7071/api/loyalty</Item>
 
     Fixed::
 
@@ -199,6 +204,24 @@ def insecure_service_url(policy: Effective) -> Iterator[Finding]:
             yield Finding(item, f"REST profile {tp.id!r} ServiceUrl is not an https URL")
         elif "{" in url[len("https://") :].split("/", 1)[0]:
             yield Finding(item, f"REST profile {tp.id!r} ServiceUrl puts a claim in the host name")
+        elif (host := _internal_host(url)) is not None:
+            yield Finding(item, f"REST profile {tp.id!r} ServiceUrl host {host} is not public: B2C refuses restricted IP ranges")
+
+
+def _internal_host(url: str) -> str | None:
+    """The host of an https `url` when it cannot be a public endpoint, else None."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # an unbalanced [ in the host: not a URL B2C would call either way
+        return None
+    host = host.rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):  # always loopback (RFC 6761)
+        return host
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None  # a name: where it resolves is the DNS's business
+    return host if not address.is_global or address.is_multicast else None
 
 
 @rule(
