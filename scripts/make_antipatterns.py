@@ -257,6 +257,17 @@ def sets() -> dict[str, dict[str, str]]:
     s["REST009"] = with_journey(
         "REST009", "a REST call made straight from the journey", [rest("REST-REST009")], [SIGN_IN, step(2, "REST-REST009"), send(3)]
     )
+    apis = ("REST-FraudCheck", "REST-GetLoyaltyTier", "REST-AuditSignIn")
+    three_calls = "".join(call.format(tp=tp) for tp in apis)
+    s["REST010"] = simple(
+        "REST010",
+        "three APIs behind one sign-in",
+        providers(
+            rest(apis[0]),
+            rest(apis[2]),
+            f'<TechnicalProfile Id="SelfAsserted-LocalAccountSignin-Email"><ValidationTechnicalProfiles>{login}{three_calls}</ValidationTechnicalProfiles></TechnicalProfile>',
+        ),
+    )
     writer = f'<TechnicalProfile Id="AAD-UserWriteOnSignIn"><Protocol Name="Proprietary" Handler="{AAD}" /><Metadata><Item Key="Operation">Write</Item></Metadata><InputClaims><InputClaim ClaimTypeReferenceId="objectId" Required="true" /></InputClaims><PersistedClaims><PersistedClaim ClaimTypeReferenceId="objectId" /><PersistedClaim ClaimTypeReferenceId="displayName" /></PersistedClaims><IncludeTechnicalProfile ReferenceId="AAD-Common" /></TechnicalProfile>'
     s["AAD001"] = with_journey(
         "AAD001", "a directory write on every sign-in", [writer], [SIGN_IN, step(2, "AAD-UserWriteOnSignIn"), send(3)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.lint.policies import ADVISORY, BASE, RP, clean_set, policy, provider, rest_profile, rule_ids, rules_of, run
@@ -151,3 +153,24 @@ def test_relying_parties_on_one_journey_share_the_finding(tmp_path):
     files["Other.xml"] = policy("B2C_1A_other", RP, base="B2C_1A_TrustFrameworkExtensions")
     (problem,) = run(tmp_path, files).problems
     assert (problem.rule, problem.policy) == ("REST005", "B2C_1A_other, B2C_1A_signup_signin")
+
+
+def with_validations(*rest_ids: str, unused: str = "") -> dict[str, str]:
+    """The clean set whose sign-in page validates through these REST profiles (plus `unused`, defined only)."""
+    validations = "".join(f'<ValidationTechnicalProfile ReferenceId="{r}" ContinueOnError="true" />' for r in rest_ids)
+    profiles = "".join(rest_profile(r) for r in (*rest_ids, *filter(None, [unused])) if r != "REST-GetLoyalty")
+    base = BASE.replace('<ValidationTechnicalProfile ReferenceId="REST-GetLoyalty" ContinueOnError="true" />', validations)
+    return clean_set(base=base.replace(RESILIENT, RESILIENT + profiles))
+
+
+def test_many_rest_apis_behind_one_sign_in(tmp_path):
+    report = run(tmp_path, with_validations("REST-GetLoyalty", "REST-Fraud", "REST-Audit"))
+    (problem,) = [p for p in report.problems if p.rule == "REST010"]
+    line = Path(problem.path).read_text().splitlines()[problem.line - 1]
+    assert line[problem.column - 1 :].startswith("<DefaultUserJourney")  # in the relying-party file
+    assert "3 REST APIs (REST-Audit, REST-Fraud, REST-GetLoyalty)" in problem.message
+
+
+def test_two_rest_apis_and_unused_profiles_are_within_budget(tmp_path):
+    report = run(tmp_path, with_validations("REST-GetLoyalty", "REST-Fraud", unused="REST-Audit"))
+    assert "REST010" not in rule_ids(report)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit
 
+from toolkit.lint.loader import q
 from toolkit.lint.model import Effective, TechnicalProfile
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
@@ -371,3 +372,37 @@ def failure_not_contained(policy: Effective) -> Iterator[Finding]:
                     f'REST validation profile {target.id!r} of {tp.id!r} blocks the step when the API fails; confirm it is essential or set ContinueOnError="true"',
                     severity=Severity.INFO,
                 )
+
+
+#: REST APIs a relying party's journeys may depend on before REST010 reports it
+REST_BUDGET = 2
+
+
+@rule("REST010", "Many REST APIs behind one sign-in", Severity.INFO, Scope.CHAIN, "api-connectors-overview")
+def many_rest_apis(policy: Effective) -> Iterator[Finding]:
+    """The journeys a relying party runs call more than two REST profiles (directly, as
+    validation profiles, or from display controls).
+
+    "Reducing the number of authentication calls and number of dependencies in those calls is
+    important to your resilience": each API is one more service whose outage, throttling or
+    slowness (up to the REST timeout and its retry, per call) can stall or fail a sign-in. This is
+    an inventory, not a path count: profiles on alternative branches (sign-up and sign-in) are
+    all listed.
+
+    Bad: a sign-in that checks fraud, loads loyalty points and writes an audit record through
+    three APIs, each of which can hold it up.
+
+    Fixed: one API that does the three jobs, calls moved to where they are needed (behind a
+    precondition, on a later page), or the data kept in the directory.
+
+    Source: resilience through infrastructure ("reducing the number of ... dependencies"); API
+    connectors overview.
+    """
+    rp = policy.relying_party
+    default = rp.find(q("DefaultUserJourney")) if rp is not None else None
+    apis = policy.profiles_of_kind("REST")
+    if default is not None and len(apis) > REST_BUDGET:
+        names = ", ".join(sorted(tp.id for tp in apis))
+        yield Finding(
+            default, f"this policy's journeys call {len(apis)} REST APIs ({names}): any one down or slow can stall or fail a sign-in"
+        )
