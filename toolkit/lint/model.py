@@ -282,6 +282,9 @@ class Merged:
         self.claims_transformations: IdTable[Element] = IdTable()
         self.content_definitions: IdTable[Element] = IdTable()
         self.display_controls: IdTable[Element] = IdTable()
+        self.localized_resources: IdTable[Element] = IdTable()
+        self.predicates: IdTable[Element] = IdTable()
+        self.predicate_validations: IdTable[Element] = IdTable()
         #: what resolving IncludeTechnicalProfile found (cycles, chains too deep to follow), for
         #: INH007: (element, message, severity if not the rule's)
         self.include_problems: list[tuple[Element, str, Severity | None]] = []
@@ -314,6 +317,9 @@ class Merged:
             ("BuildingBlocks/ClaimsTransformations/ClaimsTransformation", self.claims_transformations),
             ("BuildingBlocks/ContentDefinitions/ContentDefinition", self.content_definitions),
             ("BuildingBlocks/DisplayControls/DisplayControl", self.display_controls),
+            ("BuildingBlocks/Localization/LocalizedResources", self.localized_resources),
+            ("BuildingBlocks/Predicates/Predicate", self.predicates),
+            ("BuildingBlocks/PredicateValidations/PredicateValidation", self.predicate_validations),
         )
         for path, elements in blocks:
             for el in root.iterfind(q(path)):
@@ -370,6 +376,9 @@ class Effective:
         self.claims_transformations = merged.claims_transformations
         self.content_definitions = merged.content_definitions
         self.display_controls = merged.display_controls
+        self.localized_resources = merged.localized_resources
+        self.predicates = merged.predicates
+        self.predicate_validations = merged.predicate_validations
         self.include_problems = merged.include_problems
         self._owner = {id(f.root): f for f in self.files}
 

@@ -108,6 +108,37 @@ def test_dangling_references(tmp_path):
     assert rule_ids(report) == {"INH007"}
 
 
+def building_blocks(predicate: str, validation: str, resources: str) -> str:
+    """Extensions content: a password claim validated by predicates, a localized page, and
+    the Ids they reference (each replaceable to dangle)."""
+    return f"""<BuildingBlocks>
+  <ClaimsSchema><ClaimType Id="newPassword"><DataType>string</DataType><PredicateValidationReference Id="{validation}" /></ClaimType></ClaimsSchema>
+  <Predicates><Predicate Id="IsLengthBetween8And64" Method="IsLengthRange"><Parameters><Parameter Id="Minimum">8</Parameter><Parameter Id="Maximum">64</Parameter></Parameters></Predicate></Predicates>
+  <PredicateValidations><PredicateValidation Id="StrongPassword"><PredicateGroups><PredicateGroup Id="Length">
+    <PredicateReferences><PredicateReference Id="{predicate}" /></PredicateReferences></PredicateGroup></PredicateGroups></PredicateValidation></PredicateValidations>
+  <ContentDefinitions><ContentDefinition Id="api.signuporsignin">
+    <LocalizedResourcesReferences MergeBehavior="Prepend"><LocalizedResourcesReference Language="en" LocalizedResourcesReferenceId="{resources}" /></LocalizedResourcesReferences>
+  </ContentDefinition></ContentDefinitions>
+  <Localization Enabled="true"><SupportedLanguages DefaultLanguage="en"><SupportedLanguage>en</SupportedLanguage></SupportedLanguages>
+    <LocalizedResources Id="api.signuporsignin.en"><LocalizedStrings /></LocalizedResources></Localization>
+</BuildingBlocks>"""
+
+
+def test_dangling_predicate_and_localization_references(tmp_path):
+    report = run(tmp_path, clean_set(extensions=building_blocks("IsLengthMissing", "StrongPasswordTypo", "api.signin.fr")))
+    assert sorted(p.message for p in report.problems) == [
+        "Id 'IsLengthMissing' names no predicate in this file or its bases",
+        "Id 'StrongPasswordTypo' names no predicate validation in this file or its bases",
+        "LocalizedResourcesReferenceId 'api.signin.fr' names no localized resource in this file or its bases",
+    ]
+    assert all(p.path.endswith("Extensions.xml") for p in report.problems)
+
+
+def test_predicate_and_localization_references_that_resolve(tmp_path):
+    report = run(tmp_path, clean_set(extensions=building_blocks("IsLengthBetween8And64", "StrongPassword", "api.signuporsignin.en")))
+    assert report.problems == []
+
+
 def test_references_match_case_insensitively(tmp_path):
     ext = provider(
         '<TechnicalProfile Id="SelfAsserted-SignIn"><OutputClaims><OutputClaim ClaimTypeReferenceId="EMAIL" /></OutputClaims></TechnicalProfile>'

@@ -224,6 +224,9 @@ _REFERENCES = (
     ("InputClaimsTransformation", "ReferenceId", "claims_transformations"),
     ("OutputClaimsTransformation", "ReferenceId", "claims_transformations"),
     ("DisplayClaim", "DisplayControlReferenceId", "display_controls"),
+    ("LocalizedResourcesReference", "LocalizedResourcesReferenceId", "localized_resources"),
+    ("PredicateValidationReference", "Id", "predicate_validations"),
+    ("PredicateReference", "Id", "predicates"),
 )
 _CLAIM_REF_TAGS = ("InputClaim", "OutputClaim", "PersistedClaim", "DisplayClaim")
 
@@ -238,7 +241,8 @@ def dangling_reference(policy: Effective) -> Iterator[Finding]:
     Checked: technical profile references (claims exchanges, validation, include, session
     management, display-control actions, token issuers), sub-journeys, user journeys, content
     definitions (attribute and `ContentDefinitionReferenceId` metadata), claims transformations,
-    display controls and every `ClaimTypeReferenceId`. A missing Id fails the upload or kills the
+    display controls, localized resources, predicates, predicate validations and every
+    `ClaimTypeReferenceId`. A missing Id fails the upload or kills the
     journey at run time (AADB2C90021 "The technical profile '{0}' does not exist…", AADB2C90031,
     AADB2C90277). Skipped on chains whose base is missing or external, where the Id may live there.
 

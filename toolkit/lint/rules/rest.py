@@ -335,10 +335,11 @@ def failure_not_contained(policy: Effective) -> Iterator[Finding]:
 
     "If you reference a REST API technical profile directly from a user journey, the user is
     redirected back to the relying party application with the relevant error message": one slow
-    or failing API ends the sign-in. Each call has a fixed 30-second timeout and two retries, so
-    an outage costs users up to 90 seconds. Run non-essential calls as validation profiles with
-    `ContinueOnError="true"` and render a reduced experience; (b) asks you to confirm that a call
-    that can block sign-in is essential.
+    or failing API ends the sign-in. Each call has a fixed timeout and retry (30 seconds and two
+    retries in the API connectors overview; 10 seconds and one retry for custom policies since the
+    2025 revision), so an outage costs users 20 to 90 seconds. Run non-essential calls as
+    validation profiles with `ContinueOnError="true"` and render a reduced experience; (b) asks
+    you to confirm that a call that can block sign-in is essential.
 
     Bad::
 
