@@ -44,7 +44,7 @@ def test_disable_other_rule_keeps_finding(tmp_path):
 
 def test_disable_applies_to_next_element_only(tmp_path):
     files = with_debug(
-        before_profile='<!-- b2c-toolkit: disable=REST005 --><TechnicalProfile Id="Other"><DisplayName>x</DisplayName></TechnicalProfile>'
+        before_profile='<!-- b2c-toolkit: disable=REST005 --><TechnicalProfile Id="Other"><DisplayName>x</DisplayName><Protocol Name="None" /></TechnicalProfile>'
     )
     assert rule_ids(run(tmp_path, files)) == {"REST005"}
 

@@ -88,7 +88,7 @@ def test_a_generated_include_chain_cannot_stall_a_run(tmp_path):
     profile merged its whole chain, so linting took minutes. Chains are followed 32 levels (INH007
     says so); this takes about a second, and the bound is ten times that."""
     chain = provider(
-        '<TechnicalProfile Id="P0" />',
+        '<TechnicalProfile Id="P0"><Protocol Name="None" /></TechnicalProfile>',
         *(
             f'<TechnicalProfile Id="P{i}"><Metadata><Item Key="K{i}">v</Item></Metadata><IncludeTechnicalProfile ReferenceId="P{i - 1}" /></TechnicalProfile>'
             for i in range(1, 5001)

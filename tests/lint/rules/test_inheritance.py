@@ -139,6 +139,13 @@ def test_predicate_and_localization_references_that_resolve(tmp_path):
     assert report.problems == []
 
 
+def test_override_of_a_profile_no_base_declares(tmp_path):
+    typo = provider('<TechnicalProfile Id="REST-GetLoyality"><Metadata><Item Key="DebugMode">false</Item></Metadata></TechnicalProfile>')
+    (problem,) = run(tmp_path, clean_set(extensions=typo)).problems
+    assert (problem.rule, problem.path.endswith("Extensions.xml")) == ("INH007", True)
+    assert problem.message.endswith("overrides a profile no base declares; did you mean 'REST-GetLoyalty'?")
+
+
 def test_references_match_case_insensitively(tmp_path):
     ext = provider(
         '<TechnicalProfile Id="SelfAsserted-SignIn"><OutputClaims><OutputClaim ClaimTypeReferenceId="EMAIL" /></OutputClaims></TechnicalProfile>'
@@ -159,7 +166,7 @@ def test_include_cycle(tmp_path):
 def _include_chain(levels: int) -> str:
     """Profiles P0…Pn, each including the one before: `levels` IncludeTechnicalProfile levels."""
     return provider(
-        '<TechnicalProfile Id="P0" />',
+        '<TechnicalProfile Id="P0"><Protocol Name="None" /></TechnicalProfile>',
         *(
             f'<TechnicalProfile Id="P{i}"><IncludeTechnicalProfile ReferenceId="P{i - 1}" /></TechnicalProfile>'
             for i in range(1, levels + 1)

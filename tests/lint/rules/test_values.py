@@ -24,7 +24,7 @@ def test_one_finding_per_placeholder_and_file(tmp_path):
         "P.xml": policy(
             "B2C_1A_x",
             provider(
-                '<TechnicalProfile Id="A"><Metadata><Item Key="a">{Settings:X}</Item><Item Key="b">{Settings:X}</Item></Metadata></TechnicalProfile>'
+                '<TechnicalProfile Id="A"><Protocol Name="None" /><Metadata><Item Key="a">{Settings:X}</Item><Item Key="b">{Settings:X}</Item></Metadata></TechnicalProfile>'
             ),
         )
     }

@@ -242,17 +242,24 @@ def dangling_reference(policy: Effective) -> Iterator[Finding]:
     management, display-control actions, token issuers), sub-journeys, user journeys, content
     definitions (attribute and `ContentDefinitionReferenceId` metadata), claims transformations,
     display controls, localized resources, predicates, predicate validations and every
-    `ClaimTypeReferenceId`. A missing Id fails the upload or kills the
-    journey at run time (AADB2C90021 "The technical profile '{0}' does not exist…", AADB2C90031,
-    AADB2C90277). Skipped on chains whose base is missing or external, where the Id may live there.
+    `ClaimTypeReferenceId`. A missing Id fails the upload or kills the journey at run time
+    (AADB2C90021 "The technical profile '{0}' does not exist…", AADB2C90031, AADB2C90277).
+
+    The other direction too: a technical profile with no `Protocol` in its files or the profiles
+    it includes (the Protocol is required) is an override of a profile no base declares, usually
+    a misspelt Id. The fix it carries (`DebugMode` off, a new `ServiceUrl`) silently applies to
+    nothing. Skipped on chains whose base is missing or external, where the Ids may live.
 
     Bad::
 
         <ClaimsExchange Id="GetLoyalty" TechnicalProfileReferenceId="REST-GetLoyality" />
+        <!-- Extensions: meant to turn DebugMode off in the base's REST-GetLoyalty -->
+        <TechnicalProfile Id="REST-GetLoyality"><Metadata><Item Key="DebugMode">false</Item></Metadata></TechnicalProfile>
 
     Fixed::
 
         <ClaimsExchange Id="GetLoyalty" TechnicalProfileReferenceId="REST-GetLoyalty" />
+        <TechnicalProfile Id="REST-GetLoyalty"><Metadata><Item Key="DebugMode">false</Item></Metadata></TechnicalProfile>
 
     Source: technical profiles (ReferenceId "already defined in the policy file or parent policy
     file"); troubleshoot; error codes.
@@ -262,7 +269,7 @@ def dangling_reference(policy: Effective) -> Iterator[Finding]:
     if not policy.chain.complete:
         return
     content = policy.merged.files
-    yield from policy.merged.once("INH007", lambda: list(_dangling(policy, content)))
+    yield from policy.merged.once("INH007", lambda: [*_dangling(policy, content), *_overrides_nothing(policy)])
     # A relying-party file that adds no content of its own still references journeys and claims.
     yield from _dangling(policy, [f for f in policy.files if f not in content])
 
@@ -308,3 +315,26 @@ def _dangling(policy: Effective, files: list[PolicyFile]) -> Iterator[Finding]:
                 for el, attr, ref in refs[missing]:
                     name = attr or "ContentDefinitionReferenceId"
                     yield Finding(el, f"{name} {ref!r} names no {what} in this file or its bases", attr=attr)
+
+
+#: profiles without a Protocol beyond which no did-you-mean is computed (each is a search of all)
+MAX_HINTS = 10
+
+
+def _overrides_nothing(policy: Effective) -> Iterator[Finding]:
+    """Profiles with no Protocol anywhere in their lineage: overrides of an Id no base declares.
+    A lineage cut short (an include cycle, too deep, or dangling) is reported as such instead."""
+    orphans = [tp for tp in policy.technical_profiles.values() if tp.protocol is None and tp.lineage[-1].include_ref() is None]
+    if not orphans:
+        return
+    import difflib  # only for a misspelt Id: keeps start-up fast
+
+    declared = [tp.id for tp in policy.technical_profiles.values() if tp.protocol is not None]
+    for i, tp in enumerate(orphans):
+        guess = difflib.get_close_matches(tp.id, declared, n=1, cutoff=0.75) if i < MAX_HINTS else []
+        hint = f"; did you mean {guess[0]!r}?" if guess else ""
+        yield Finding(
+            tp.definition,
+            f"TechnicalProfile {tp.id!r} has no Protocol in this file or its bases: it overrides a profile no base declares{hint}",
+            attr="Id",
+        )
