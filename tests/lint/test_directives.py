@@ -80,7 +80,7 @@ def test_thousands_of_directives_and_findings_cannot_stall_a_run(tmp_path):
     still switched off."""
     many = ",".join(f"X{i}" for i in range(20_000))
     claims = "".join(
-        f'<!-- b2c-toolkit: disable=REST --><!-- b2c-toolkit: disable=SET001 --><ClaimType Id="c{i}"><DisplayName>{{Settings:A{i}}}</DisplayName></ClaimType>\n'
+        f'<!-- b2c-toolkit: disable=REST --><!-- b2c-toolkit: disable=SET001 --><ClaimType Id="c{i}"><DisplayName>{{Settings:A{i}}}</DisplayName><DataType>string</DataType></ClaimType>\n'
         for i in range(20_000)
     )
     base = BASE.replace("<ClaimsSchema>", f"<!-- b2c-toolkit: disable={many} --><ClaimsSchema>" + claims, 1)

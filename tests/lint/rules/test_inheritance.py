@@ -143,7 +143,24 @@ def test_override_of_a_profile_no_base_declares(tmp_path):
     typo = provider('<TechnicalProfile Id="REST-GetLoyality"><Metadata><Item Key="DebugMode">false</Item></Metadata></TechnicalProfile>')
     (problem,) = run(tmp_path, clean_set(extensions=typo)).problems
     assert (problem.rule, problem.path.endswith("Extensions.xml")) == ("INH007", True)
-    assert problem.message.endswith("overrides a profile no base declares; did you mean 'REST-GetLoyalty'?")
+    assert problem.message.endswith("overrides a TechnicalProfile no base declares; did you mean 'REST-GetLoyalty'?")
+
+
+def test_override_of_a_claim_type_no_base_declares(tmp_path):
+    typo = '<BuildingBlocks><ClaimsSchema><ClaimType Id="loyaltyNumbr"><UserHelpText>Your card number</UserHelpText></ClaimType></ClaimsSchema></BuildingBlocks>'
+    (problem,) = run(tmp_path, clean_set(extensions=typo)).problems
+    assert (problem.rule, problem.path.endswith("Extensions.xml")) == ("INH007", True)
+    assert problem.message == (
+        "ClaimType 'loyaltyNumbr' has no DataType in this file or its bases: it overrides a ClaimType no base declares; did you mean 'loyaltyNumber'?"
+    )
+
+
+def test_overrides_of_declared_ids_are_not_reported(tmp_path):
+    overrides = (
+        '<BuildingBlocks><ClaimsSchema><ClaimType Id="LOYALTYNUMBER"><UserHelpText>Your card number</UserHelpText></ClaimType></ClaimsSchema></BuildingBlocks>'
+        + provider('<TechnicalProfile Id="REST-GetLoyalty"><Metadata><Item Key="DebugMode">false</Item></Metadata></TechnicalProfile>')
+    )
+    assert run(tmp_path, clean_set(extensions=overrides)).problems == []
 
 
 def test_references_match_case_insensitively(tmp_path):

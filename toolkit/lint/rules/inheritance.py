@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from lxml import etree
+
 from toolkit.lint.loader import NS, PolicyFile, q
 from toolkit.lint.model import Effective, Element, PolicySet, key
 from toolkit.lint.problem import Severity
@@ -246,9 +248,9 @@ def dangling_reference(policy: Effective) -> Iterator[Finding]:
     (AADB2C90021 "The technical profile '{0}' does not exist…", AADB2C90031, AADB2C90277).
 
     The other direction too: a technical profile with no `Protocol` in its files or the profiles
-    it includes (the Protocol is required) is an override of a profile no base declares, usually
-    a misspelt Id. The fix it carries (`DebugMode` off, a new `ServiceUrl`) silently applies to
-    nothing. Skipped on chains whose base is missing or external, where the Ids may live.
+    it includes, or a claim type with no `DataType` in any file (both are required), is an
+    override of an Id no base declares, usually a misspelt one. The fix it carries (`DebugMode`
+    off, a new `ServiceUrl`) silently applies to nothing. Skipped on chains whose base is missing or external, where the Ids may live.
 
     Bad::
 
@@ -317,24 +319,38 @@ def _dangling(policy: Effective, files: list[PolicyFile]) -> Iterator[Finding]:
                     yield Finding(el, f"{name} {ref!r} names no {what} in this file or its bases", attr=attr)
 
 
-#: profiles without a Protocol beyond which no did-you-mean is computed (each is a search of all)
+#: overrides of nothing beyond which no did-you-mean is computed (each is a search of all Ids)
 MAX_HINTS = 10
+#: claim types without and with a DataType, found by libxml2 (claim types run to thousands)
+_UNTYPED = etree.XPath("t:BuildingBlocks/t:ClaimsSchema/t:ClaimType[not(t:DataType)]", namespaces={"t": NS})
+_TYPED_IDS = etree.XPath("t:BuildingBlocks/t:ClaimsSchema/t:ClaimType[t:DataType]/@Id", namespaces={"t": NS})
 
 
 def _overrides_nothing(policy: Effective) -> Iterator[Finding]:
-    """Profiles with no Protocol anywhere in their lineage: overrides of an Id no base declares.
-    A lineage cut short (an include cycle, too deep, or dangling) is reported as such instead."""
-    orphans = [tp for tp in policy.technical_profiles.values() if tp.protocol is None and tp.lineage[-1].include_ref() is None]
+    """Declarations that lack what a definition requires, in every file of the chain: overrides
+    of an Id no base declares. Technical profiles need a `Protocol` (from their files or the
+    profiles they include: a lineage cut short by a cycle, depth or a dangling include is reported
+    as such instead), claim types a `DataType`."""
+    profiles = policy.technical_profiles.values()
+    orphans = [(tp.definition, tp.id) for tp in profiles if tp.protocol is None and tp.lineage[-1].include_ref() is None]
+    yield from _orphans("TechnicalProfile", orphans, [tp.id for tp in profiles if tp.protocol is not None], "Protocol")
+    untyped = [el for f in policy.merged.files for el in _UNTYPED(f.root)]
+    if untyped:
+        typed = {key(str(claim_id)): str(claim_id) for f in policy.merged.files for claim_id in _TYPED_IDS(f.root)}
+        first: dict[str, Element] = {}
+        for el in untyped:
+            first.setdefault(key(el.get("Id", "")), el)
+        orphans = [(el, el.get("Id", "")) for k, el in first.items() if k not in typed]
+        yield from _orphans("ClaimType", orphans, list(typed.values()), "DataType")
+
+
+def _orphans(tag: str, orphans: list[tuple[Element, str]], declared: list[str], required: str) -> Iterator[Finding]:
     if not orphans:
         return
     import difflib  # only for a misspelt Id: keeps start-up fast
 
-    declared = [tp.id for tp in policy.technical_profiles.values() if tp.protocol is not None]
-    for i, tp in enumerate(orphans):
-        guess = difflib.get_close_matches(tp.id, declared, n=1, cutoff=0.75) if i < MAX_HINTS else []
+    for i, (el, orphan_id) in enumerate(orphans):
+        guess = difflib.get_close_matches(orphan_id, declared, n=1, cutoff=0.75) if i < MAX_HINTS else []
         hint = f"; did you mean {guess[0]!r}?" if guess else ""
-        yield Finding(
-            tp.definition,
-            f"TechnicalProfile {tp.id!r} has no Protocol in this file or its bases: it overrides a profile no base declares{hint}",
-            attr="Id",
-        )
+        message = f"{tag} {orphan_id!r} has no {required} in this file or its bases: it overrides a {tag} no base declares{hint}"
+        yield Finding(el, message, attr="Id")
