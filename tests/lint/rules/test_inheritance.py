@@ -155,9 +155,19 @@ def test_override_of_a_claim_type_no_base_declares(tmp_path):
     )
 
 
+def test_override_of_a_content_definition_no_base_declares(tmp_path):
+    typo = '<BuildingBlocks><ContentDefinitions><ContentDefinition Id="api.signupsignin"><LoadUri>https://cdn.contoso.com/unified.html</LoadUri></ContentDefinition></ContentDefinitions></BuildingBlocks>'
+    (problem,) = run(tmp_path, clean_set(extensions=typo)).problems
+    assert problem.message == (
+        "ContentDefinition 'api.signupsignin' has no DataUri in this file or its bases: it overrides a ContentDefinition no base declares; "
+        "did you mean 'api.signuporsignin'?"
+    )
+
+
 def test_overrides_of_declared_ids_are_not_reported(tmp_path):
     overrides = (
-        '<BuildingBlocks><ClaimsSchema><ClaimType Id="LOYALTYNUMBER"><UserHelpText>Your card number</UserHelpText></ClaimType></ClaimsSchema></BuildingBlocks>'
+        '<BuildingBlocks><ClaimsSchema><ClaimType Id="LOYALTYNUMBER"><UserHelpText>Your card number</UserHelpText></ClaimType></ClaimsSchema>'
+        '<ContentDefinitions><ContentDefinition Id="api.signuporsignin"><LoadUri>https://cdn.contoso.com/unified.html</LoadUri></ContentDefinition></ContentDefinitions></BuildingBlocks>'
         + provider('<TechnicalProfile Id="REST-GetLoyalty"><Metadata><Item Key="DebugMode">false</Item></Metadata></TechnicalProfile>')
     )
     assert run(tmp_path, clean_set(extensions=overrides)).problems == []

@@ -248,9 +248,11 @@ def dangling_reference(policy: Effective) -> Iterator[Finding]:
     (AADB2C90021 "The technical profile '{0}' does not exist…", AADB2C90031, AADB2C90277).
 
     The other direction too: a technical profile with no `Protocol` in its files or the profiles
-    it includes, or a claim type with no `DataType` in any file (both are required), is an
-    override of an Id no base declares, usually a misspelt one. The fix it carries (`DebugMode`
-    off, a new `ServiceUrl`) silently applies to nothing. Skipped on chains whose base is missing or external, where the Ids may live.
+    it includes, a claim type with no `DataType` or a content definition with no `DataUri` in any
+    file (likewise claims transformations, display controls and predicates without their
+    required attribute) is an override of an Id no base declares, usually a misspelt one. What it
+    carries (`DebugMode` off, a new `ServiceUrl`, your page template) silently applies to
+    nothing. Skipped on chains whose base is missing or external, where the Ids may live.
 
     Bad::
 
@@ -321,27 +323,45 @@ def _dangling(policy: Effective, files: list[PolicyFile]) -> Iterator[Finding]:
 
 #: overrides of nothing beyond which no did-you-mean is computed (each is a search of all Ids)
 MAX_HINTS = 10
-#: claim types without and with a DataType, found by libxml2 (claim types run to thousands)
-_UNTYPED = etree.XPath("t:BuildingBlocks/t:ClaimsSchema/t:ClaimType[not(t:DataType)]", namespaces={"t": NS})
-_TYPED_IDS = etree.XPath("t:BuildingBlocks/t:ClaimsSchema/t:ClaimType[t:DataType]/@Id", namespaces={"t": NS})
+
+
+def _without_and_with(path: str, required: str) -> tuple[etree.XPath, etree.XPath]:
+    """XPaths to the building blocks at `path` that lack `required`, and to the Ids of those that
+    have it (run by libxml2: claim types and content definitions run to thousands)."""
+    ns = {"t": NS}
+    return etree.XPath(f"{path}[not({required})]", namespaces=ns), etree.XPath(f"{path}[{required}]/@Id", namespaces=ns)
+
+
+#: building blocks by what a definition must hold and an override may leave out
+_REQUIRED = tuple(
+    (path.rsplit(":", 1)[1], required.rsplit(":", 1)[-1].lstrip("@"), *_without_and_with(path, required))
+    for path, required in (
+        ("t:BuildingBlocks/t:ClaimsSchema/t:ClaimType", "t:DataType"),
+        ("t:BuildingBlocks/t:ContentDefinitions/t:ContentDefinition", "t:DataUri"),
+        ("t:BuildingBlocks/t:ClaimsTransformations/t:ClaimsTransformation", "@TransformationMethod"),
+        ("t:BuildingBlocks/t:DisplayControls/t:DisplayControl", "@UserInterfaceControlType"),
+        ("t:BuildingBlocks/t:Predicates/t:Predicate", "@Method"),
+    )
+)
 
 
 def _overrides_nothing(policy: Effective) -> Iterator[Finding]:
     """Declarations that lack what a definition requires, in every file of the chain: overrides
     of an Id no base declares. Technical profiles need a `Protocol` (from their files or the
     profiles they include: a lineage cut short by a cycle, depth or a dangling include is reported
-    as such instead), claim types a `DataType`."""
+    as such instead); building blocks what `_REQUIRED` lists."""
     profiles = policy.technical_profiles.values()
     orphans = [(tp.definition, tp.id) for tp in profiles if tp.protocol is None and tp.lineage[-1].include_ref() is None]
     yield from _orphans("TechnicalProfile", orphans, [tp.id for tp in profiles if tp.protocol is not None], "Protocol")
-    untyped = [el for f in policy.merged.files for el in _UNTYPED(f.root)]
-    if untyped:
-        typed = {key(str(claim_id)): str(claim_id) for f in policy.merged.files for claim_id in _TYPED_IDS(f.root)}
-        first: dict[str, Element] = {}
-        for el in untyped:
-            first.setdefault(key(el.get("Id", "")), el)
-        orphans = [(el, el.get("Id", "")) for k, el in first.items() if k not in typed]
-        yield from _orphans("ClaimType", orphans, list(typed.values()), "DataType")
+    for tag, required, without, with_ids in _REQUIRED:
+        lacking = [el for f in policy.merged.files for el in without(f.root)]
+        if lacking:
+            defined = {key(str(i)): str(i) for f in policy.merged.files for i in with_ids(f.root)}
+            first: dict[str, Element] = {}
+            for el in lacking:
+                first.setdefault(key(el.get("Id", "")), el)
+            orphans = [(el, el.get("Id", "")) for k, el in first.items() if k not in defined]
+            yield from _orphans(tag, orphans, list(defined.values()), required)
 
 
 def _orphans(tag: str, orphans: list[tuple[Element, str]], declared: list[str], required: str) -> Iterator[Finding]:
