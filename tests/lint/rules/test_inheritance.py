@@ -173,6 +173,21 @@ def test_overrides_of_declared_ids_are_not_reported(tmp_path):
     assert run(tmp_path, clean_set(extensions=overrides)).problems == []
 
 
+def test_precondition_on_a_claim_no_file_declares(tmp_path):
+    step = '<OrchestrationStep Order="2" Type="SendClaims"'
+    skip = (
+        '<OrchestrationStep Order="2" Type="ClaimsExchange"><Preconditions><Precondition Type="ClaimsExist" ExecuteActionsIf="true">'
+        "<Value>objectld</Value><Action>SkipThisOrchestrationStep</Action></Precondition></Preconditions>"
+        '<ClaimsExchanges><ClaimsExchange Id="Loyalty" TechnicalProfileReferenceId="REST-GetLoyalty" /></ClaimsExchanges></OrchestrationStep>'
+    )
+    base = BASE.replace(step, skip + step.replace('"2"', '"3"'))
+    report = run(tmp_path, clean_set(base=base), Config(ignore=["REST009", *ADVISORY]))
+    assert [p.message for p in report.problems] == ["Precondition claim 'objectld' names no ClaimType in this file or its bases"]
+    assert (
+        run(tmp_path / "fixed", clean_set(base=base.replace("objectld", "objectId")), Config(ignore=["REST009", *ADVISORY])).problems == []
+    )
+
+
 def test_references_match_case_insensitively(tmp_path):
     ext = provider(
         '<TechnicalProfile Id="SelfAsserted-SignIn"><OutputClaims><OutputClaim ClaimTypeReferenceId="EMAIL" /></OutputClaims></TechnicalProfile>'

@@ -243,8 +243,10 @@ def dangling_reference(policy: Effective) -> Iterator[Finding]:
     Checked: technical profile references (claims exchanges, validation, include, session
     management, display-control actions, token issuers), sub-journeys, user journeys, content
     definitions (attribute and `ContentDefinitionReferenceId` metadata), claims transformations,
-    display controls, localized resources, predicates, predicate validations and every
-    `ClaimTypeReferenceId`. A missing Id fails the upload or kills the journey at run time
+    display controls, localized resources, predicates, predicate validations, every
+    `ClaimTypeReferenceId` and the claim a precondition tests (a misspelt one makes the
+    precondition always false or always true: a step that should be skipped runs on every
+    sign-in, or never runs). A missing Id fails the upload or kills the journey at run time
     (AADB2C90021 "The technical profile '{0}' does not exist…", AADB2C90031, AADB2C90277).
 
     The other direction too: a technical profile with no `Protocol` in its files or the profiles
@@ -287,6 +289,10 @@ _BY_TAG: dict[str, list[tuple[str, str]]] = {}
 for (_tag, _attr), _table in _TARGET.items():
     _BY_TAG.setdefault(f"{{{NS}}}{_tag}", []).append((_attr, _table))
 _ITEM = f"{{{NS}}}Item"
+_PRECONDITION = f"{{{NS}}}Precondition"
+_VALUE = q("Value")
+#: how a reference written as element text is named in messages
+_TEXT_NAMES = {_ITEM: "ContentDefinitionReferenceId", _VALUE: "Precondition claim"}
 
 
 def _references(f: PolicyFile) -> dict[str, dict[str, list[tuple[Element, str | None, str]]]]:
@@ -296,11 +302,17 @@ def _references(f: PolicyFile) -> dict[str, dict[str, list[tuple[Element, str | 
     if index is not None:
         return index  # type: ignore[no-any-return]
     index = {}
-    for el in f.root.iter(*_BY_TAG, _ITEM):
+    for el in f.root.iter(*_BY_TAG, _ITEM, _PRECONDITION):
         if el.tag == _ITEM:
             text = (el.text or "").strip()
             if el.get("Key") == "ContentDefinitionReferenceId" and text:
                 index.setdefault("content_definitions", {}).setdefault(text.casefold(), []).append((el, None, text))
+            continue
+        if el.tag == _PRECONDITION:  # the first Value names the claim, for both precondition types
+            claim = el.find(_VALUE)
+            text = (claim.text or "").strip() if claim is not None else ""
+            if text:
+                index.setdefault("claim_types", {}).setdefault(text.casefold(), []).append((claim, None, text))
             continue
         for attr, table in _BY_TAG[str(el.tag)]:
             value = el.get(attr)
@@ -317,7 +329,7 @@ def _dangling(policy: Effective, files: list[PolicyFile]) -> Iterator[Finding]:
             for missing in sorted(k for k in refs if k not in defined):
                 what = table_name.rstrip("s").replace("_", " ").replace("claim type", "ClaimType")
                 for el, attr, ref in refs[missing]:
-                    name = attr or "ContentDefinitionReferenceId"
+                    name = attr or _TEXT_NAMES[str(el.tag)]
                     yield Finding(el, f"{name} {ref!r} names no {what} in this file or its bases", attr=attr)
 
 
