@@ -23,8 +23,16 @@ def test_single_idp_without_fallback(tmp_path):
     assert rule_ids(run(tmp_path, with_idp())) == {"IDP001"}
 
 
-def test_http_metadata(tmp_path):
-    assert rule_ids(run(tmp_path, with_idp("http://login.contoso.com/.well-known/openid-configuration"))) == {"IDP001", "IDP002"}
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        "http://login.contoso.com/.well-known/openid-configuration",
+        "https://localhost:5001/.well-known/openid-configuration",
+        "https://192.168.0.10/.well-known/openid-configuration",
+    ],
+)
+def test_metadata_not_public_https(tmp_path, metadata):
+    assert rule_ids(run(tmp_path, with_idp(metadata))) == {"IDP001", "IDP002"}
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from toolkit.lint.loader import q
 from toolkit.lint.model import Effective
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
+from toolkit.lint.rules.values import internal_host
 
 ENDPOINT_KEYS = ("METADATA", "authorization_endpoint", "end_session_endpoint", "AccessTokenEndpoint", "ClaimsEndpoint", "PartnerEntity")
 SECRET_KEYS = {"client_secret", "basicauthenticationpassword", "bearerauthenticationtoken", "issuer_secret", "clientcertificate"}
@@ -57,7 +58,8 @@ def single_idp(policy: Effective) -> Iterator[Finding]:
 @rule("IDP002", "IdP endpoint not HTTPS", Severity.ERROR, Scope.CHAIN, "https-cipher-tls-requirements", per_journeys=True)
 def idp_endpoint_not_https(policy: Effective) -> Iterator[Finding]:
     """A federated identity provider's metadata, authorization, token, claims or end-session
-    endpoint is not `https`.
+    endpoint is not `https`, or its host cannot be public (`localhost`, a loopback, private,
+    link-local or reserved IP address: a development IdP left in).
 
     Endpoints "must be published to a publicly-accessible HTTPS URI" with TLS 1.2: the OpenID
     Connect discovery endpoint, JWKS, token endpoint and SAML metadata are all in scope.
@@ -65,6 +67,7 @@ def idp_endpoint_not_https(policy: Effective) -> Iterator[Finding]:
     Bad::
 
         <Item Key="METADATA">http://idp.contoso.com/.well-known/openid-configuration</Item>
+        <Item Key="METADATA">https://localhost:5001/.well-known/openid-configuration</Item>
 
     Fixed::
 
@@ -76,9 +79,11 @@ def idp_endpoint_not_https(policy: Effective) -> Iterator[Finding]:
         if tp.kind != "IdP":
             continue
         for meta_key in ENDPOINT_KEYS:
-            value = tp.meta(meta_key)
-            if value and value.casefold().startswith("http://"):
+            value = tp.meta(meta_key) or ""
+            if value.casefold().startswith("http://"):
                 yield Finding(tp.where(meta_key), f"{tp.id}: {meta_key} is not https")
+            elif value.casefold().startswith("https://") and (host := internal_host(value)) is not None:
+                yield Finding(tp.where(meta_key), f"{tp.id}: {meta_key} host {host} is not public: B2C cannot reach it")
 
 
 @rule("IDP003", "Secret placed in Metadata", Severity.ERROR, Scope.CHAIN, "technicalprofiles#cryptographic-keys", per_content=True)

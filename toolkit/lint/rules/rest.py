@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit
@@ -11,6 +10,7 @@ from toolkit.lint.loader import q
 from toolkit.lint.model import Effective, TechnicalProfile
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
+from toolkit.lint.rules.values import internal_host
 
 FAILED_MESSAGE = "DefaultUserMessageIfRequestFailed"
 BREAKER_MESSAGES = ("UserMessageIfCircuitOpen", "UserMessageIfRequestTimeout", "UserMessageIfDnsResolutionFailed")
@@ -205,24 +205,8 @@ def insecure_service_url(policy: Effective) -> Iterator[Finding]:
             yield Finding(item, f"REST profile {tp.id!r} ServiceUrl is not an https URL")
         elif "{" in url[len("https://") :].split("/", 1)[0]:
             yield Finding(item, f"REST profile {tp.id!r} ServiceUrl puts a claim in the host name")
-        elif (host := _internal_host(url)) is not None:
+        elif (host := internal_host(url)) is not None:
             yield Finding(item, f"REST profile {tp.id!r} ServiceUrl host {host} is not public: B2C refuses restricted IP ranges")
-
-
-def _internal_host(url: str) -> str | None:
-    """The host of an https `url` when it cannot be a public endpoint, else None."""
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:  # an unbalanced [ in the host: not a URL B2C would call either way
-        return None
-    host = host.rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):  # always loopback (RFC 6761)
-        return host
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return None  # a name: where it resolves is the DNS's business
-    return host if not address.is_global or address.is_multicast else None
 
 
 @rule(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from toolkit.lint.loader import COMMENT, PolicyFile, inside, q
 from toolkit.lint.model import Effective
@@ -62,6 +64,23 @@ def _attribute_at(data: bytes, offset: int, line_start: int) -> str | None:
         return None
     m = _ATTRIBUTE.search(data, max(line_start, quote - 256), quote)
     return m.group(1).decode() if m else None
+
+
+def internal_host(url: str) -> str | None:
+    """The host of an https `url` when it cannot be a public endpoint (`localhost`, a loopback,
+    private, link-local or reserved address), else None: B2C refuses restricted IP ranges."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # an unbalanced [ in the host: not a URL B2C would call either way
+        return None
+    host = host.rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):  # always loopback (RFC 6761)
+        return host
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None  # a name: where it resolves is the DNS's business
+    return host if not address.is_global or address.is_multicast else None
 
 
 #: RESTful technical profile metadata documented by Microsoft (rule-catalog.md §5)
