@@ -14,6 +14,8 @@ DATA = "<DataUri>urn:com:microsoft:aad:b2c:elements:contract:unifiedssp:2.1.7</D
     ("old", "new", "rule"),
     [
         (LOAD, "<LoadUri>http://contoso.example/unified.html</LoadUri>", "UI001"),
+        (LOAD, "<LoadUri>https://localhost:3000/unified.html</LoadUri>", "UI001"),
+        (LOAD, "<LoadUri>https://10.0.0.7/unified.html</LoadUri>", "UI001"),
         (LOAD, "<LoadUri>https://contosob2c.blob.core.windows.net/b2c/unified.html</LoadUri>", "UI002"),
         (DATA, "<DataUri>urn:com:microsoft:aad:b2c:elements:unifiedssp:1.0.0</DataUri>", "UI003"),
         (DATA, "<DataUri>urn:com:microsoft:aad:b2c:elements:contract:unifiedssp:2.1.1</DataUri>", "UI003"),

@@ -12,6 +12,7 @@ from toolkit.lint.loader import q
 from toolkit.lint.model import Effective
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
+from toolkit.lint.rules.values import internal_host
 
 _DATA_URI = re.compile(
     r"^urn:com:microsoft:aad:b2c:elements:(?P<contract>contract:)?(?P<page>[a-z]+):(?P<version>\d+(?:\.\d+)*)$", re.IGNORECASE
@@ -45,14 +46,17 @@ def _version(text: str) -> tuple[int, ...]:
     per_content=True,
 )
 def page_not_https(policy: Effective) -> Iterator[Finding]:
-    """A `ContentDefinition/LoadUri` is an absolute URL that is not `https`.
+    """A `ContentDefinition/LoadUri` is an absolute URL that is not `https`, or whose host cannot
+    be public (`localhost`, a loopback, private, link-local or reserved IP address).
 
     "Host your UI content on any publicly available HTTPS endpoint that supports CORS." B2C will
-    not load page content over plain HTTP. A `LoadUri` starting with `~` is hosted by B2C itself.
+    not load page content over plain HTTP, nor from a developer's machine. A `LoadUri` starting
+    with `~` is hosted by B2C itself.
 
     Bad::
 
         <LoadUri>http://contoso.example/b2c/unified.html</LoadUri>
+        <LoadUri>https://localhost:3000/unified.html</LoadUri>
 
     Fixed::
 
@@ -63,8 +67,12 @@ def page_not_https(policy: Effective) -> Iterator[Finding]:
     for cd in policy.content_definitions.values():
         load = cd.find(q("LoadUri"))
         uri = _text(load)
-        if load is not None and uri and not uri.startswith(("~", "{")) and not uri.casefold().startswith("https://"):
+        if load is None or not uri or uri.startswith(("~", "{")):
+            continue
+        if not uri.casefold().startswith("https://"):
             yield Finding(load, f"ContentDefinition {cd.get('Id')!r} loads its page over {uri.split(':', 1)[0]}, not https")
+        elif (host := internal_host(uri)) is not None:
+            yield Finding(load, f"ContentDefinition {cd.get('Id')!r} loads its page from {host}, which is not public: B2C cannot reach it")
 
 
 @rule(
