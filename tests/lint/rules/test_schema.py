@@ -49,3 +49,19 @@ def test_inh009_same_technical_profile_twice_in_one_file(tmp_path):
 def test_inh009_override_in_a_child_file_is_fine(tmp_path):
     ext = provider('<TechnicalProfile Id="REST-GetLoyalty"><Metadata><Item Key="DebugMode">false</Item></Metadata></TechnicalProfile>')
     assert run(tmp_path, clean_set(base=BASE, extensions=ext)).problems == []
+
+
+def test_inh009_metadata_key_set_twice(tmp_path):
+    twice = '<Item Key="DebugMode">false</Item>\n<Item Key="DebugMode">false</Item>'
+    ext = provider(f'<TechnicalProfile Id="REST-GetLoyalty"><Metadata>{twice}</Metadata></TechnicalProfile>')
+    (problem,) = run(tmp_path, clean_set(extensions=ext)).problems
+    assert (problem.rule, problem.column) == ("INH009", 7)  # at the second item's Key
+    assert problem.message == "Metadata key 'DebugMode' is already set on line 6 of this Metadata"
+
+
+def test_inh009_same_key_in_two_profiles_is_fine(tmp_path):
+    ext = provider(
+        '<TechnicalProfile Id="REST-GetLoyalty"><Metadata><Item Key="DebugMode">false</Item></Metadata></TechnicalProfile>',
+        '<TechnicalProfile Id="SelfAsserted-SignIn"><Metadata><Item Key="DebugMode">false</Item></Metadata></TechnicalProfile>',
+    )
+    assert "INH009" not in rule_ids(run(tmp_path, clean_set(extensions=ext)))

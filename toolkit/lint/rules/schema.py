@@ -81,21 +81,27 @@ def duplicate_policy_id(policy_set: PolicySet) -> Iterator[Finding]:
             )
 
 
+METADATA, ITEM = q("Metadata"), q("Item")
+
+
 @rule("INH009", "Id declared twice in one file", Severity.ERROR, Scope.FILE, "custom-policy-overview")
 def duplicate_id_in_file(f: PolicyFile) -> Iterator[Finding]:
     """One file declares two technical profiles, claim types, claims transformations, content
     definitions, display controls, localized resources, user journeys or sub-journeys with the
-    same Id.
+    same Id, or one `Metadata` sets the same key twice.
 
     The upload is rejected. (Redeclaring an Id in a *child* file is the documented way to
-    override; inside one file it is a mistake, often a copy-paste.)
+    override; inside one file it is a mistake, often a copy-paste.) For a duplicate metadata key
+    the service says that a key repeats but not where; the official schema's uniqueness
+    constraint on keys selects nothing, so schema validation does not find it either.
 
     Bad::
 
         <TechnicalProfile Id="REST-GetLoyalty">...</TechnicalProfile>
         <TechnicalProfile Id="REST-GetLoyalty">...</TechnicalProfile>
+        <Item Key="SendClaimsIn">Body</Item> ... <Item Key="SendClaimsIn">QueryString</Item>
 
-    Fixed: one declaration, or two Ids.
+    Fixed: one declaration, or two Ids; one item per key.
 
     Source: custom policy overview "Inheritance model"; troubleshoot "Upload policies and policy validation".
     """
@@ -107,3 +113,11 @@ def duplicate_id_in_file(f: PolicyFile) -> Iterator[Finding]:
             if first is not el and element_id:
                 kind = etree.QName(el).localname
                 yield Finding(el, f"{kind} Id {element_id!r} is already declared on line {first.sourceline} of this file", attr="Id")
+    for metadata in f.root.iter(METADATA):
+        items: dict[str, etree._Element] = {}
+        for item in metadata.iterfind(ITEM):
+            first = items.setdefault(item.get("Key", ""), item)
+            if first is not item:
+                yield Finding(
+                    item, f"Metadata key {item.get('Key')!r} is already set on line {first.sourceline} of this Metadata", attr="Key"
+                )
