@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.lint.policies import BASE, JOURNEY, clean_set, rule_ids, rules_of, run
+from toolkit.lint import Severity
 
 
 def with_journey(journey: str, subjourneys: str = "") -> dict[str, str]:
@@ -93,6 +94,21 @@ def test_claim_equals_without_exists(tmp_path):
     assert rule_ids(report) == {"JRN004"}
     exists = '<Precondition Type="ClaimsExist" ExecuteActionsIf="false"><Value>email</Value><Action>SkipThisOrchestrationStep</Action></Precondition>'
     assert run(tmp_path / "good", with_journey(journey.replace("<Preconditions>", "<Preconditions>" + exists))).problems == []
+
+
+def test_claim_equals_with_a_claim_name_as_its_literal(tmp_path):
+    exists = '<Precondition Type="ClaimsExist" ExecuteActionsIf="false"><Value>email</Value><Action>SkipThisOrchestrationStep</Action></Precondition>'
+    equals = '<Precondition Type="ClaimEquals" ExecuteActionsIf="true"><Value>email</Value><Value>{literal}</Value><Action>SkipThisOrchestrationStep</Action></Precondition>'
+    step = '<OrchestrationStep Order="2" Type="ClaimsExchange"><Preconditions>{conditions}</Preconditions><ClaimsExchanges><ClaimsExchange Id="Again" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep>'
+    journey = JOURNEY.replace(
+        '<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
+        step.format(conditions=exists + equals)
+        + '<OrchestrationStep Order="3" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
+    )
+    (problem,) = run(tmp_path / "bad", with_journey(journey.replace("{literal}", "objectId"))).problems
+    assert (problem.rule, problem.severity) == ("JRN004", Severity.WARNING)
+    assert "compares 'email' with the text 'objectId', a claim's Id" in problem.message
+    assert run(tmp_path / "good", with_journey(journey.replace("{literal}", "someone@contoso.com"))).problems == []
 
 
 SUB = """<SubJourneys><SubJourney Id="Sub" Type="{type}"><OrchestrationSteps>

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from lxml import etree
 
 from toolkit.lint.loader import q
-from toolkit.lint.model import Effective, Journey, order_of
+from toolkit.lint.model import Effective, IdTable, Journey, order_of
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 
@@ -189,25 +189,35 @@ def _validation_blocks(policy: Effective) -> Iterator[tuple[str, list[etree._Ele
                 yield f"validation profile {vtp.get('ReferenceId')!r} of {tp.id!r}", list(block)
 
 
-def _equals_without_exists(blocks: Iterator[tuple[str, list[etree._Element]]]) -> Iterator[Finding]:
+def _equals_without_exists(blocks: Iterator[tuple[str, list[etree._Element]]], claims: IdTable[etree._Element]) -> Iterator[Finding]:
     for where, block in blocks:
         exists = {(p.findtext(q("Value")) or "").strip() for p in block if p.get("Type") == "ClaimsExist"}
         for p in block:
+            if p.get("Type") != "ClaimEquals":
+                continue
             claim = (p.findtext(q("Value")) or "").strip()
-            if p.get("Type") == "ClaimEquals" and claim not in exists:
+            if claim not in exists:
                 yield Finding(
                     p, f"{where}: ClaimEquals on {claim!r} without ClaimsExist; a missing claim makes the precondition silently ignored"
                 )
+            values = p.findall(q("Value"))
+            literal = (values[1].text or "").strip() if len(values) > 1 else ""
+            if literal in claims:
+                message = f"{where}: ClaimEquals compares {claim!r} with the text {literal!r}, a claim's Id: the second value is a literal, never a claim"
+                yield Finding(values[1], message, severity=Severity.WARNING)
 
 
 @rule("JRN004", "ClaimEquals precondition without ClaimsExist", Severity.INFO, Scope.CHAIN, "userjourneys#preconditions", per_journeys=True)
 def claim_equals_without_exists(policy: Effective) -> Iterator[Finding]:
     """A `Preconditions` block tests `ClaimEquals` on a claim without a `ClaimsExist` test on the
-    same claim (in steps and in validation profiles).
+    same claim (in steps and in validation profiles); warns when the value compared with is a
+    claim type's Id.
 
     "If the claim is null or uninitialized, the precondition is ignored… As a best practice,
     check both that the claim exists, and equals to a value." A missing claim silently
-    mis-branches: an MFA step or a directory write runs, or doesn't.
+    mis-branches: an MFA step or a directory write runs, or doesn't. The second `Value` is a
+    literal: `<Value>email</Value><Value>signInName</Value>` compares with the text
+    "signInName", never with that claim, so the branch it guards is taken almost never.
 
     Bad::
 
@@ -221,8 +231,9 @@ def claim_equals_without_exists(policy: Effective) -> Iterator[Finding]:
 
     Source: user journeys "Preconditions".
     """
-    yield from policy.merged.once("JRN004", lambda: list(_equals_without_exists(_step_blocks(policy))))
-    yield from _equals_without_exists(_validation_blocks(policy))
+    claims = policy.claim_types
+    yield from policy.merged.once("JRN004", lambda: list(_equals_without_exists(_step_blocks(policy), claims)))
+    yield from _equals_without_exists(_validation_blocks(policy), claims)
 
 
 @rule("JRN005", "Sub-journey misuse", Severity.WARNING, Scope.CHAIN, "subjourneys", per_content=True)
