@@ -195,13 +195,14 @@ def _equals_without_exists(blocks: Iterator[tuple[str, list[etree._Element]]], c
         for p in block:
             if p.get("Type") != "ClaimEquals":
                 continue
-            claim = (p.findtext(q("Value")) or "").strip()
+            values = p.findall(q("Value"))
+            texts = [(v.text or "").strip() for v in values]
+            claim = texts[0] if texts else ""
+            literal = texts[1] if len(texts) > 1 else ""
             if claim not in exists:
                 yield Finding(
                     p, f"{where}: ClaimEquals on {claim!r} without ClaimsExist; a missing claim makes the precondition silently ignored"
                 )
-            values = p.findall(q("Value"))
-            literal = (values[1].text or "").strip() if len(values) > 1 else ""
             if literal in claims:
                 message = f"{where}: ClaimEquals compares {claim!r} with the text {literal!r}, a claim's Id: the second value is a literal, never a claim"
                 yield Finding(values[1], message, severity=Severity.WARNING)
