@@ -79,6 +79,17 @@ def test_unknown_kid_refreshes_once_within_the_interval(emulator, keyset):
     assert emulator.counts().get("jwks 200", 0) == before  # rate-limited: no second refresh
 
 
+def test_rollover_right_after_the_first_load_is_picked_up(emulator, keyset):
+    """The first load does not start the rate limit's interval: a rotation seconds after an app
+    starts must not fail every new sign-in until the interval ends (the key-rotation drill)."""
+    validate(sign(emulator), keyset, issuer=issuer(emulator), audience="client")  # the first load
+    emulator.session().post(emulator.url + "/_emulator/keys/rotate", json={"grace_s": 300}, timeout=5).raise_for_status()
+    assert validate(sign(emulator), keyset, issuer=issuer(emulator), audience="client")  # new kid, min_refresh_s=60
+    emulator.session().post(emulator.url + "/_emulator/keys/rotate", json={"grace_s": 300}, timeout=5).raise_for_status()
+    with pytest.raises(TokenInvalid, match="unknown key"):  # a second rollover within the interval waits for it
+        validate(sign(emulator), keyset, issuer=issuer(emulator), audience="client")
+
+
 def test_failed_refresh_keeps_known_keys(emulator, keyset):
     keyset.refresh(force=True)
     known = keyset.kids

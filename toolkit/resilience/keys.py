@@ -4,8 +4,10 @@ msal 1.38+ does not validate ID tokens (nor does anything validate access tokens
 the app does: RS256 only (no `none`, no HS256 with the public key), a key from the JWKS by `kid`,
 `iss`, `aud`, `exp`/`nbf` with a small leeway, and the `nonce` of the sign-in it started.
 
-An unknown `kid` (key rollover) triggers one JWKS refresh, at most every `min_refresh_s`; a failed
-refresh keeps the keys already known, so tokens keep validating while B2C is down.
+An unknown `kid` (key rollover) triggers one JWKS refresh, at most every `min_refresh_s` (so that
+tokens with made-up key ids cannot turn into a flood of requests to B2C); the first load does not
+count, so a rollover soon after start-up is picked up at once. A failed refresh keeps the keys
+already known, so tokens keep validating while B2C is down.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ class KeySet:
         self.jwks_uri = jwks_uri
         self.min_refresh_s = min_refresh_s
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._last_refresh = 0.0
+        self._last_refresh = -float("inf")  #: when the last rate-limited refresh started
         self._lock = threading.Lock()
 
     @property
@@ -50,11 +52,13 @@ class KeySet:
         return sorted(self._keys)
 
     def refresh(self, force: bool = False) -> bool:
-        """Fetch the JWKS (rate-limited unless `force`); True when keys were loaded."""
+        """Fetch the JWKS (rate-limited unless `force`, which does not start the limit's interval
+        either); True when keys were loaded."""
         with self._lock:
-            if not force and time.monotonic() - self._last_refresh < self.min_refresh_s:
-                return False
-            self._last_refresh = time.monotonic()
+            if not force:
+                if time.monotonic() - self._last_refresh < self.min_refresh_s:
+                    return False
+                self._last_refresh = time.monotonic()
         try:
             document = json.loads(self.http.get(self.jwks_uri()).text)
             keys = {k["kid"]: jwt.PyJWK(k) for k in document.get("keys", []) if k.get("kid") and k.get("kty") == "RSA"}
