@@ -57,6 +57,15 @@ def test_short_drill_passes_with_a_valid_scorecard(tmp_path):
     assert "lifetimes from" in (tmp_path / "emulator.log").read_text()  # --policies reached the emulator
 
 
+def test_key_rotation_drill_passes(tmp_path):
+    """B2C rotates its signing key mid-run, seconds after the app loaded its keys: new sign-ins
+    must validate at once (they failed until the app's JWKS refresh interval ended)."""
+    code, card, output = drill(tmp_path, "--scenario", "key-rotation")
+    assert code == 0, output
+    after = card["phases"][1]
+    assert after["fault"].startswith("rotate-keys") and after["personas"]["new_sign_in"]["failures"] == 0, after
+
+
 def test_fragile_app_fails_its_objectives(tmp_path):
     code, card, output = drill(tmp_path, "--fragile")
     assert code == 1, output
