@@ -364,7 +364,8 @@ def _overrides_nothing(policy: Effective) -> Iterator[Finding]:
     as such instead); building blocks what `_REQUIRED` lists."""
     profiles = policy.technical_profiles.values()
     orphans = [(tp.definition, tp.id) for tp in profiles if tp.protocol is None and tp.lineage[-1].include_ref() is None]
-    yield from _orphans("TechnicalProfile", orphans, [tp.id for tp in profiles if tp.protocol is not None], "Protocol")
+    if orphans:  # the declared Ids are read only for a did-you-mean
+        yield from _orphans("TechnicalProfile", orphans, [tp.id for tp in profiles if tp.protocol is not None], "Protocol")
     for tag, required, without, with_ids in _REQUIRED:
         lacking = [el for f in policy.merged.files for el in without(f.root)]
         if lacking:
