@@ -1,15 +1,20 @@
-"""Per-operation outcomes of the personas, gathered across Locust workers.
+"""Per-operation outcomes of the personas, gathered across Locust workers, and what the IdP
+received in each phase.
 
 Personas report each logical operation (a page view, an API call, a whole sign-in) as a request of
-type `PERSONA` with `context={"outcome": "ok"|"handled"|"failed", ...}`. Workers ship them to the
-master with `report_to_master` (module globals do not aggregate by themselves); the master writes
-`ops.jsonl` at the end and `progress.json` every two seconds for the drill to show.
+type `PERSONA` with an `Operation` in its context. Workers ship them to the master with
+`report_to_master` (module globals do not aggregate by themselves); the master writes `ops.jsonl`
+(times relative to the run's start) at the end and `progress.json` every two seconds. When the
+IdP is the emulator, the scenario clock snapshots its request counters at each phase boundary and
+the master writes the difference per phase to `idp.json`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,27 +22,31 @@ import gevent
 from locust import events
 from locust.runners import MasterRunner, WorkerRunner
 
+from loadtests.config import plan
+from loadtests.contract import FAILED, OK, Operation
+
 PERSONA = "PERSONA"
-_pending: list[list[Any]] = []  #: this process's records not yet shipped
-_all: list[list[Any]] = []  #: on the master (or a local runner): everything
+_pending: list[dict[str, Any]] = []  #: this process's records not yet shipped (t = epoch seconds)
+_all: list[dict[str, Any]] = []  #: on the master (or a local runner): everything
+clock: dict[str, Any] = {"started_at": None, "counts": []}  #: set by the scenario shape (master)
 
 
 @events.request.add_listener
 def on_request(request_type: str, name: str, response_time: float, exception: Any, context: dict[str, Any], **_: Any) -> None:
-    """Keep persona operations: [epoch, persona, outcome, ms, user, logged_out]."""
+    """Keep persona operations."""
     if request_type != PERSONA:
         return
     context = context or {}
-    _pending.append(
-        [
-            time.time(),
-            name,
-            context.get("outcome", "failed" if exception else "ok"),
-            round(response_time, 1),
-            context.get("user", ""),
-            bool(context.get("logged_out")),
-        ]
+    operation = Operation(
+        t=time.time(),
+        persona=name,
+        outcome=context.get("outcome", FAILED if exception else OK),
+        ms=round(response_time, 1),
+        user=context.get("user", ""),
+        logged_out=bool(context.get("logged_out")),
+        reason=context.get("reason", ""),
     )
+    _pending.append(asdict(operation))
 
 
 @events.report_to_master.add_listener
@@ -53,32 +62,58 @@ def receive(client_id: str, data: dict[str, Any]) -> None:
     _all.extend(data.get("drill_ops", []))
 
 
-def _records(environment: Any) -> list[list[Any]]:
+def records(environment: Any) -> list[dict[str, Any]]:
+    """Everything recorded so far (on the master or a local runner)."""
     if not isinstance(environment.runner, MasterRunner):
         _all.extend(_pending)
         _pending.clear()
     return _all
 
 
+def operations(environment: Any) -> list[Operation]:
+    """The records as operations, timed from the run's start, in time order."""
+    started = clock["started_at"] or min((r["t"] for r in records(environment)), default=0.0)
+    found = [replace(Operation(**r), t=round(r["t"] - started, 3)) for r in records(environment)]
+    return sorted(found, key=lambda o: o.t)
+
+
+def idp_phases(snapshots: list[tuple[str, dict[str, int]]], phase_names: list[str]) -> list[dict[str, Any]]:
+    """Requests per phase from counter snapshots `("start", c0), (phase1, c1), …` taken at the
+    start and at the end of each phase: the difference of consecutive snapshots."""
+    found = dict(snapshots)
+    out: list[dict[str, Any]] = []
+    before = found.get("start")
+    for name in phase_names:
+        after = found.get(name)
+        if before is None or after is None:
+            out.append({"name": name, "requests": None})
+        else:
+            delta = {k: after.get(k, 0) - before.get(k, 0) for k in sorted(set(after) | set(before))}
+            out.append({"name": name, "requests": {k: v for k, v in delta.items() if v}})
+        before = after
+    return out
+
+
 def _out(environment: Any) -> Path | None:
-    folder = getattr(environment.parsed_options, "drill_out", "")
+    path = getattr(environment.parsed_options, "drill_plan", "")
+    folder = plan(path).out if path else ""
     return Path(folder) if folder else None
 
 
 def _progress(environment: Any, folder: Path) -> None:
     while True:
         gevent.sleep(2)
-        records = _records(environment)
+        found = records(environment)
         # Cumulative counts: workers report in batches, so short windows would jump about.
         summary: dict[str, Any] = {
             "at": time.time(),
             "users": environment.runner.user_count if environment.runner else 0,
-            "ops": len(records),
+            "ops": len(found),
             "so_far": {},
         }
-        for r in records:
-            counts = summary["so_far"].setdefault(r[1], {"ok": 0, "handled": 0, "failed": 0})
-            counts[r[2]] = counts.get(r[2], 0) + 1
+        for r in found:
+            counts = summary["so_far"].setdefault(r["persona"], {"ok": 0, "handled": 0, "failed": 0})
+            counts[r["outcome"]] = counts.get(r["outcome"], 0) + 1
         (folder / "progress.json").write_text(json.dumps(summary))
 
 
@@ -93,13 +128,21 @@ def start_progress(environment: Any, **_: Any) -> None:
 
 @events.quitting.add_listener
 def write_ops(environment: Any, **_: Any) -> None:
-    """Master: write every operation to ops.jsonl (workers have nothing left to write)."""
+    """Master: write every operation to ops.jsonl and the IdP's counts to idp.json."""
     folder = _out(environment)
     if folder is None or isinstance(environment.runner, WorkerRunner):
         return
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "ops.jsonl", "w") as fh:
-        for record in sorted(_records(environment)):
-            fh.write(json.dumps(record) + "\n")
+        for operation in operations(environment):
+            fh.write(operation.to_json() + "\n")
+    the_plan = plan(environment.parsed_options.drill_plan)
+    last = the_plan.phases[-1].name
+    if clock["counts"] and last not in dict(clock["counts"]) and clock.get("fetch"):
+        with contextlib.suppress(Exception):  # the run ended before the last boundary's snapshot
+            clock["counts"].append((last, clock["fetch"]()))
+    if clock["counts"]:
+        phases = idp_phases(clock["counts"], [p.name for p in the_plan.phases])
+        (folder / "idp.json").write_text(json.dumps({"phases": phases}, indent=1))
     # The drill scores the run itself; Locust must not fail it for expected failed requests.
     environment.process_exit_code = 0

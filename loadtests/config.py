@@ -1,15 +1,15 @@
-"""What the load test needs to know, from Locust's own options (CLI, env, locust.conf).
+"""What the load test needs to know: the plan the drill resolved (`--drill-plan plan.json`, see
+`loadtests.contract`), and test users in turn.
 
-`--b2c-config FILE` is the JSON `b2c-toolkit emulator --print-config` prints; point it at a real
-test tenant by writing the same keys for it (authority, client_id, client_secret, api_scope,
-policies, ca_bundle, users). Mind B2C's limits: 200 requests/s per tenant and 6,000 requests per
-5 minutes per IP address.
+To run Locust by hand, write a plan with `b2c-toolkit drill --write-plan` or let the drill start
+Locust. A plan for a real test tenant carries that tenant's keys (the ones
+`b2c-toolkit emulator --print-config` prints); mind B2C's limits: 200 requests/s per tenant and
+6,000 requests per 5 minutes per IP address.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 from functools import cache
 from pathlib import Path
@@ -17,34 +17,32 @@ from typing import Any
 
 from locust import events
 
+from loadtests.contract import Plan
+
 _USERS = threading.Lock()
 
 
 @events.init_command_line_parser.add_listener
 def add_options(parser: Any) -> None:
-    """The drill's options (also LOCUST_* environment variables)."""
-    parser.add_argument("--b2c-config", env_var="LOCUST_B2C_CONFIG", default="", help="JSON from `b2c-toolkit emulator --print-config`")
-    parser.add_argument("--scenario", env_var="LOCUST_SCENARIO", default="", help="scenario TOML file")
-    parser.add_argument("--drill-users", env_var="LOCUST_DRILL_USERS", type=int, default=0, help="peak users (overrides the scenario)")
-    parser.add_argument("--drill-duration", env_var="LOCUST_DRILL_DURATION", type=float, default=0, help="seconds (overrides the scenario)")
-    parser.add_argument("--drill-out", env_var="LOCUST_DRILL_OUT", default="", help="folder for ops.jsonl, phases.json, progress.json")
-    parser.add_argument("--persona-weights", env_var="LOCUST_PERSONA_WEIGHTS", default="", help="e.g. signed_in=4,new_sign_in=2")
+    """The drill's option (also the LOCUST_DRILL_PLAN environment variable)."""
+    parser.add_argument("--drill-plan", env_var="LOCUST_DRILL_PLAN", default="", help="plan.json written by `b2c-toolkit drill`")
 
 
 @cache
-def b2c_config(path: str) -> dict[str, Any]:
-    """The parsed B2C config file."""
-    data: dict[str, Any] = json.loads(Path(path).read_text())
-    return data
+def plan(path: str) -> Plan:
+    """The plan of this run."""
+    if not path:
+        raise RuntimeError("--drill-plan is required (the plan.json `b2c-toolkit drill` writes)")
+    return Plan.read(Path(path))
 
 
 _cycle: dict[str, Any] = {}
 
 
-def next_user(config: dict[str, Any]) -> dict[str, str]:
+def next_user(idp: dict[str, Any]) -> dict[str, str]:
     """Test users in turn (several virtual users may share one account)."""
     with _USERS:
         if "it" not in _cycle:
-            _cycle["it"] = itertools.cycle(config["users"])
+            _cycle["it"] = itertools.cycle(idp["users"])
         user: dict[str, str] = next(_cycle["it"])
         return user

@@ -1,9 +1,9 @@
 """Entry point: the personas, the scenario shape and the outcome collector.
 
-    locust -f loadtests/locustfile.py --headless --host https://127.0.0.1:8000 \
-        --b2c-config b2c.json --scenario idp-outage --drill-out out/
+    locust -f loadtests/locustfile.py --headless --drill-plan out/plan.json
 
-`b2c-toolkit drill` runs exactly this, with the emulator and the app started for you.
+`b2c-toolkit drill` writes the plan (scenario, app profile, IdP) and runs exactly this, with the
+emulator and the app started for you.
 """
 
 import locust  # noqa: F401  (first: gevent's monkey patching must come before anything else)

@@ -1,33 +1,52 @@
-"""The personas: one Locust user class each. Each logical operation is reported once as a
-`PERSONA` request with its outcome: `ok`, `handled` (a response the app was designed to give, such
-as the 503 "sign-in unavailable" page during an outage) or `failed`."""
+"""The personas: one Locust user class each, driving whatever app the plan's profile describes.
+Each logical operation is reported once as a `PERSONA` request with its outcome (see
+`loadtests.contract`): `ok`, `handled` (an answer the app was designed to give, such as a 503
+"sign-in unavailable" page) or `failed`."""
 
 from __future__ import annotations
 
+import random
+import re
 import time
 import uuid
 from typing import Any
+from urllib.parse import urljoin
 
 from locust import HttpUser, between, task
 
 from loadtests.collect import PERSONA
-from loadtests.config import b2c_config, next_user
+from loadtests.config import next_user, plan
+from loadtests.contract import ANONYMOUS, API_CALLER, FAILED, HANDLED, NEW_SIGN_IN, OK, SIGNED_IN, AppProfile
 from toolkit import flows
+
+AUTHORIZE = "/oauth2/v2.0/authorize"
+_LINK = re.compile(r"""(?:href|content)\s*=\s*['"](?:\d+\s*;\s*url\s*=\s*)?([^'"]*oauth2/v2\.0/authorize[^'"]*)['"]""", re.IGNORECASE)
+_FORM = re.compile(r"<form[^>]*>.*?</form>", re.IGNORECASE | re.DOTALL)
+_ATTR = re.compile(r"""(\w+)\s*=\s*['"]([^'"]*)['"]""")
+_INPUT = re.compile(r"<input[^>]*>", re.IGNORECASE)
+MAX_HOPS = 5
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&amp;", "&").replace("&quot;", '"').replace("&#39;", "'")
 
 
 class Persona(HttpUser):
-    """Shared set-up: trust the IdP's CA only, know the B2C configuration, report outcomes."""
+    """Shared set-up: the plan, trust the IdP's CA only, report outcomes."""
 
     abstract = True
     wait_time = between(0.5, 1.5)
     persona = ""
 
     def on_start(self) -> None:
-        """Trust the emulator's CA, pick credentials."""
-        self.b2c = b2c_config(self.environment.parsed_options.b2c_config)
+        """Read the plan, pick credentials."""
+        the_plan = plan(self.environment.parsed_options.drill_plan)
+        self.app: AppProfile = the_plan.app
+        self.idp = the_plan.idp
+        self.client.base_url = self.app.url
         self.client.trust_env = False
-        self.client.verify = self.b2c.get("ca_bundle") or True
-        self.account = next_user(self.b2c)
+        self.client.verify = self.idp.get("ca_bundle") or True
+        self.account = next_user(self.idp)
         self.id = uuid.uuid4().hex[:8]
 
     def report(self, outcome: str, started: float, **context: Any) -> None:
@@ -37,139 +56,192 @@ class Persona(HttpUser):
             name=self.persona,
             response_time=(time.perf_counter() - started) * 1000,
             response_length=0,
-            exception=RuntimeError(context.get("reason", "failed")) if outcome == "failed" else None,
+            exception=RuntimeError(context.get("reason", "failed")) if outcome == FAILED else None,
             context={"outcome": outcome, "user": self.id, **context},
         )
 
-    def page(self, path: str) -> tuple[str, Any]:
-        """GET an app page; classify the answer."""
+    def page(self, path: str) -> tuple[str, str]:
+        """GET an app page as a signed-in user: `ok`, `handled`, `logged_out` or `failed`, and why."""
         with self.client.get(path, allow_redirects=False, name=f"{self.persona} {path}", catch_response=True) as reply:
-            if reply.status_code == 200:
+            outcome = self.app.classify(reply.status_code, reply.headers, reply.text or "")
+            reason = f"HTTP {reply.status_code}" if reply.status_code else f"connection error: {reply.error}"
+            if outcome in (OK, HANDLED):
                 reply.success()
-                return ("handled" if 'id="limited-mode"' in reply.text else "ok"), reply
-            if reply.status_code == 302 and "/auth/login" in reply.headers.get("Location", ""):
-                reply.failure("sent back to sign in")
-                return "logged_out", reply
-            reply.failure(f"HTTP {reply.status_code}")
-            return "failed", reply
+            else:
+                reply.failure("sent back to sign in" if outcome == "logged_out" else reason)
+            return outcome, reason
 
 
 class Anonymous(Persona):
     """Browses public pages."""
 
-    persona = "anonymous"
+    persona = ANONYMOUS
 
     @task
-    def home(self) -> None:
-        """The public home page."""
+    def browse(self) -> None:
+        """A public page: any answer below 400 is fine, a handled one is handled."""
         started = time.perf_counter()
-        outcome, _ = self.page("/")
-        self.report(outcome if outcome != "logged_out" else "failed", started)
+        path = random.choice(self.app.public)
+        with self.client.get(path, allow_redirects=False, name=f"{self.persona} {path}", catch_response=True) as reply:
+            if any(m.matches(reply.status_code, reply.headers, reply.text or "") for m in self.app.handled):
+                reply.success()
+                self.report(HANDLED, started)
+            elif 0 < reply.status_code < 400:
+                reply.success()
+                self.report(OK, started)
+            else:
+                reply.failure(f"HTTP {reply.status_code}")
+                self.report(FAILED, started, reason=f"HTTP {reply.status_code}" if reply.status_code else "connection error")
 
 
-def full_sign_in(user: Persona, username: str, password: str, next_path: str = "/profile") -> str:
-    """app login → B2C page → SelfAsserted → confirmed → app callback. Returns `ok`, or
-    `handled` when the app answered its sign-in-unavailable page. Raises FlowError otherwise."""
-    name = user.persona
-    authorize = _app_redirect(user, "/auth/login", {"next": next_path}, f"{name} 1 app /auth/login")
-    if authorize is None:
-        return "handled"
-    page = flows.open_page(user.client, authorize, name=f"{name} 2 b2c authorize")
-    if isinstance(page, flows.Page):
-        result = flows.submit(user.client, page, {"signInName": username, "password": password}, name=f"{name} 3 b2c SelfAsserted")
-        if result.get("status") != "200":
-            raise flows.FlowError(f"sign-in refused: {result.get('errorCode')}")
-        page = flows.confirm(user.client, page, name=f"{name} 4 b2c confirmed")
-    if not isinstance(page, flows.Arrival):
-        raise flows.FlowError("no way back to the app")
-    landed = _app_redirect(user, page.url, page.params, f"{name} 5 app /auth/callback")
-    return "handled" if landed is None else "ok"
-
-
-def _app_redirect(user: Persona, url: str, params: dict[str, str], name: str) -> str | None:
-    """The app's redirect target, or None when it answered its sign-in-unavailable page (503)."""
-    with user.client.get(url, params=params, allow_redirects=False, name=name, catch_response=True) as reply:
-        if reply.status_code == 503:
+def _authorize_url(user: Persona) -> str | None:
+    """Start sign-in at the app until the browser is sent to the IdP's authorize endpoint: a 302,
+    a link or meta refresh on a page, or a form to submit. None: the app answered a handled page."""
+    app, name = user.app, user.persona
+    url, method, data = app.sign_in, "GET", None
+    for hop in range(MAX_HOPS):
+        with user.client.request(
+            method, url, data=data, allow_redirects=False, name=f"{name} {hop + 1} app sign-in", catch_response=True
+        ) as reply:
+            status, body = reply.status_code, reply.text or ""
+            if any(m.matches(status, reply.headers, body) for m in app.handled):
+                reply.success()
+                return None
+            if 300 <= status < 400 and reply.headers.get("Location"):
+                reply.success()
+                target = urljoin(str(reply.url), reply.headers["Location"])
+                if AUTHORIZE in target:
+                    return target
+                url, method, data = target, "GET", None
+                continue
+            if status != 200:
+                reply.failure(f"HTTP {status}" if status else f"connection error: {reply.error}")
+                raise flows.FlowError(f"sign-in start answered {status or 'no connection'}")
             reply.success()
-            return None
-        if reply.status_code != 302:
+        link = _LINK.search(body)
+        if link and app.sign_in_via != "form":
+            return urljoin(str(reply.url), _unescape(link.group(1)))
+        form = find_form(body, str(reply.url)) if app.sign_in_via == "form" else None
+        if form is None:
+            raise flows.FlowError("the sign-in page has no way to the IdP")
+        url, method, data = form
+    raise flows.FlowError(f"sign-in did not reach the IdP within {MAX_HOPS} hops")
+
+
+def find_form(html: str, page_url: str, action: str = "") -> tuple[str, str, dict[str, str]] | None:
+    """The first form on a page whose action contains `action`: (absolute URL, method, fields)."""
+    for form in _FORM.findall(html):
+        attrs = dict(_ATTR.findall(form.split(">", 1)[0]))
+        target = _unescape(attrs.get("action", ""))
+        if action not in target:
+            continue
+        fields = {}
+        for field in _INPUT.findall(form):
+            found = dict(_ATTR.findall(field))
+            if "name" in found:
+                fields[found["name"]] = _unescape(found.get("value", ""))
+        return urljoin(page_url, target), attrs.get("method", "GET").upper(), fields
+    return None
+
+
+def sign_out(user: Persona) -> None:
+    """Sign out as a browser would: submit the sign-out form of the protected page (with its
+    anti-forgery field), or follow the sign-out link. The IdP's own sign-out is not followed."""
+    sign_out_path = user.app.sign_out
+    if sign_out_path is None:
+        return
+    page = user.client.get(user.app.protected, allow_redirects=False, name=f"{user.persona} app page before sign-out")
+    form = find_form(page.text or "", str(page.url), sign_out_path)
+    if form is None:
+        user.client.get(sign_out_path, allow_redirects=False, name=f"{user.persona} app sign-out")
+    else:
+        url, method, fields = form
+        user.client.request(method, url, data=fields, allow_redirects=False, name=f"{user.persona} app sign-out")
+
+
+def full_sign_in(user: Persona) -> tuple[str, str]:
+    """Sign-in start → B2C page → SelfAsserted → confirmed → the app's callback → the protected
+    page. Returns (`ok` | `handled` | `failed`, reason)."""
+    app, name = user.app, user.persona
+    try:
+        authorize = _authorize_url(user)
+        if authorize is None:
+            return HANDLED, "the app answered a handled page"
+        page = flows.open_page(user.client, authorize, name=f"{name} b2c authorize")
+        if isinstance(page, flows.Page):
+            fields = {app.username_field: user.account["username"], "password": user.account["password"]}
+            result = flows.submit(user.client, page, fields, name=f"{name} b2c SelfAsserted")
+            if result.get("status") != "200":
+                return FAILED, f"sign-in refused: {result.get('errorCode')}"
+            page = flows.confirm(user.client, page, name=f"{name} b2c confirmed")
+        if not isinstance(page, flows.Arrival):
+            return FAILED, "no way back to the app"
+    except flows.FlowError as exc:
+        return FAILED, str(exc)
+    with flows.back_to_app(user.client, page, name=f"{name} app callback", catch_response=True) as reply:
+        if any(m.matches(reply.status_code, reply.headers, reply.text or "") for m in app.handled):
+            reply.success()
+            return HANDLED, f"callback answered a handled page ({reply.status_code})"
+        if reply.status_code == 0 or reply.status_code >= 400:
             reply.failure(f"HTTP {reply.status_code}")
-            raise flows.FlowError(f"{name} answered {reply.status_code}")
-        return str(reply.headers["Location"])
+            return FAILED, f"callback answered {reply.status_code or 'no connection'}"
+        reply.success()
+    outcome, reason = user.page(app.protected)
+    if outcome == "logged_out":
+        return FAILED, "signed in, then sent back to sign in"
+    return outcome, reason
 
 
 class SignedIn(Persona):
-    """Signs in once through the full flow, then browses protected pages and the API page."""
+    """Signs in once through the full flow, then browses the pages a signed-in user browses."""
 
-    persona = "signed_in"
+    persona = SIGNED_IN
 
     def on_start(self) -> None:
-        """Sign in (again later if B2C is down right now)."""
+        """Sign in (again later if that fails now)."""
         super().on_start()
         self.signed_in = False
         self.sign_in()
 
     def sign_in(self) -> None:
         """The full flow; not an operation of this persona (that is new_sign_in's job)."""
-        try:
-            self.signed_in = full_sign_in(self, self.account["username"], self.account["password"]) == "ok"
-        except flows.FlowError:
-            self.signed_in = False
+        self.signed_in = full_sign_in(self)[0] == OK
 
-    def visit(self, path: str) -> None:
+    @task
+    def visit(self) -> None:
         """One page view as a signed-in user."""
         if not self.signed_in:
             self.sign_in()
             return
         started = time.perf_counter()
-        outcome, _ = self.page(path)
+        outcome, reason = self.page(random.choice(self.app.pages))
         if outcome == "logged_out":
             self.signed_in = False
-            self.report("failed", started, logged_out=True, reason="sent back to sign in")
+            self.report(FAILED, started, logged_out=True, reason="sent back to sign in")
         else:
-            self.report(outcome, started)
-
-    @task(3)
-    def profile(self) -> None:
-        """The claims page."""
-        self.visit("/profile")
-
-    @task(2)
-    def call_api(self) -> None:
-        """The page that calls the API with the user's token."""
-        self.visit("/call-api")
-
-    @task(1)
-    def home(self) -> None:
-        """The home page, signed in."""
-        self.visit("/")
+            self.report(outcome, started, reason="" if outcome == OK else reason)
 
 
 class NewSignIn(Persona):
-    """The full B2C flow every iteration, with a fresh cookie jar (no SSO shortcut)."""
+    """The full sign-in every iteration, with a fresh cookie jar (no SSO shortcut), then sign-out."""
 
-    persona = "new_sign_in"
+    persona = NEW_SIGN_IN
 
     @task
     def sign_in(self) -> None:
-        """authorize → login form → callback → page."""
+        """sign-in start → B2C → callback → protected page."""
         self.client.cookies.clear()
         started = time.perf_counter()
-        try:
-            outcome = full_sign_in(self, self.account["username"], self.account["password"])
-            if outcome == "ok":
-                landed, _ = self.page("/profile")
-                outcome = "ok" if landed == "ok" else "failed"
-        except flows.FlowError as exc:
-            self.report("failed", started, reason=str(exc))
-            return
-        self.report(outcome, started)
+        outcome, reason = full_sign_in(self)
+        self.report(outcome, started, reason="" if outcome == OK else reason)
+        if outcome == OK:
+            sign_out(self)
 
 
 class ApiCaller(Persona):
-    """Calls the API with a bearer token (from B2C's ROPC policy), refreshing it when refused."""
+    """Calls the app's API with a bearer token (from B2C's ROPC policy), getting a new one when refused."""
 
-    persona = "api_caller"
+    persona = API_CALLER
 
     def on_start(self) -> None:
         """Get a token."""
@@ -179,14 +251,14 @@ class ApiCaller(Persona):
 
     def get_token(self) -> None:
         """ROPC grant against the ROPC policy (a daemon-like caller)."""
-        authority = self.b2c["authority"].rsplit("/", 1)[0] + "/" + self.b2c["policies"]["ropc"]
+        authority = self.idp["authority"].rsplit("/", 1)[0] + "/" + self.idp["policies"]["ropc"]
         form = {
             "grant_type": "password",
-            "client_id": self.b2c["client_id"],
-            "client_secret": self.b2c["client_secret"],
+            "client_id": self.idp["client_id"],
+            "client_secret": self.idp["client_secret"],
             "username": self.account["username"],
             "password": self.account["password"],
-            "scope": f"{self.b2c['api_scope']} openid",
+            "scope": f"{self.idp['api_scope']} openid",
         }
         with self.client.post(
             authority + "/oauth2/v2.0/token", data=form, name="api_caller b2c token (ROPC)", catch_response=True
@@ -198,22 +270,26 @@ class ApiCaller(Persona):
                 self.token = None
 
     @task
-    def hello(self) -> None:
-        """GET /api/hello with the bearer token."""
-        if self.token is None:
+    def call(self) -> None:
+        """The app's API with the bearer token."""
+        if self.token is None or self.app.api is None:
             self.get_token()
             return
         started = time.perf_counter()
         headers = {"Authorization": f"Bearer {self.token}"}
-        with self.client.get("/api/hello", headers=headers, name="api_caller /api/hello", catch_response=True) as reply:
+        with self.client.get(self.app.api, headers=headers, name=f"api_caller {self.app.api}", catch_response=True) as reply:
             if reply.status_code == 200:
                 reply.success()
-                self.report("ok", started)
+                self.report(OK, started)
+                return
+            if any(m.matches(reply.status_code, reply.headers, reply.text or "") for m in self.app.handled):
+                reply.success()
+                self.report(HANDLED, started, reason=f"HTTP {reply.status_code}")
                 return
             reply.failure(f"HTTP {reply.status_code}")
             if reply.status_code == 401:
                 self.token = None
-        self.report("failed", started, reason=f"HTTP {reply.status_code}")
+        self.report(FAILED, started, reason=f"HTTP {reply.status_code}" if reply.status_code else "connection error")
 
 
 PERSONAS: dict[str, type[Persona]] = {cls.persona: cls for cls in (Anonymous, SignedIn, NewSignIn, ApiCaller)}

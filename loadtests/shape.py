@@ -1,48 +1,55 @@
-"""The scenario clock: ramps users to the scenario's level, plays its fault timeline through the
-emulator's admin API when the run starts, and stops the run at the scenario's duration."""
+"""The scenario clock: ramps users to the plan's level, plays its fault timeline through the
+emulator's admin API when the run starts, snapshots the emulator's request counters at each phase
+boundary, and stops the run at the plan's duration."""
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 from typing import Any
 
 import gevent
+import requests
 from locust import LoadTestShape
 
-from loadtests.config import b2c_config
-from toolkit.drill import scenario as scenarios
-from toolkit.resilience.http import trusting_session
+from loadtests import collect
+from loadtests.config import plan
+from loadtests.contract import Plan
+
+
+def _admin(the_plan: Plan) -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = the_plan.idp.get("ca_bundle") or True
+    return session
 
 
 class ScenarioShape(LoadTestShape):
-    """Driven by `--scenario` (and `--drill-users`, `--drill-duration`, `--persona-weights`)."""
+    """Driven by `--drill-plan`."""
 
-    def _scenario(self) -> scenarios.Scenario:
-        if not hasattr(self, "_loaded"):
-            options = self.runner.environment.parsed_options
-            weights = scenarios.parse_weights(options.persona_weights) if options.persona_weights else None
-            self._loaded = scenarios.load(options.scenario, options.drill_users or None, options.drill_duration or None, weights)
-            self._started = False
-        return self._loaded
+    def _plan(self) -> Plan:
+        return plan(self.runner.environment.parsed_options.drill_plan)
 
-    def _start(self, scenario: scenarios.Scenario) -> None:
-        options = self.runner.environment.parsed_options
-        config = b2c_config(options.b2c_config)
-        base = config["base_url"]
-        started = time.time()
-        phases = [{"name": p.name, "fault": p.fault_name, "spec": p.fault, "start_s": p.start_s, "end_s": p.end_s} for p in scenario.phases]
-        if options.drill_out:
-            out = Path(options.drill_out)
-            out.mkdir(parents=True, exist_ok=True)
-            (out / "phases.json").write_text(json.dumps({"started_at": started, "scenario": scenario.name, "phases": phases}, indent=1))
+    def _start(self, the_plan: Plan) -> None:
+        collect.clock["started_at"] = time.time()
+        if the_plan.emulator is None:  # a real tenant: no faults, no counters
+            return
+        base = the_plan.emulator
+        session = _admin(the_plan)
+
+        def counts() -> dict[str, int]:
+            found: dict[str, int] = session.get(f"{base}/_emulator/faults", timeout=10).json()["requests"]
+            return found
+
+        collect.clock["fetch"] = counts
 
         def play() -> None:
-            session = trusting_session(config.get("ca_bundle"))
             session.delete(f"{base}/_emulator/faults", timeout=10)
-            if scenario.timeline():
-                session.post(f"{base}/_emulator/timeline", json={"timeline": scenario.timeline()}, timeout=10).raise_for_status()
+            collect.clock["counts"].append(("start", counts()))
+            if the_plan.timeline:
+                session.post(f"{base}/_emulator/timeline", json={"timeline": list(the_plan.timeline)}, timeout=10).raise_for_status()
+            for phase in the_plan.phases:
+                gevent.sleep(max(0.0, collect.clock["started_at"] + phase.end_s - time.time()))
+                collect.clock["counts"].append((phase.name, counts()))
 
         gevent.spawn(play)
 
@@ -50,13 +57,12 @@ class ScenarioShape(LoadTestShape):
         """Users and spawn rate now; None ends the run."""
         from loadtests.personas import PERSONAS
 
-        scenario = self._scenario()
-        if not self._started:
-            self._started = True
-            self._start(scenario)
-        if self.get_run_time() >= scenario.duration_s:
+        the_plan = self._plan()
+        if collect.clock["started_at"] is None:
+            self._start(the_plan)
+        if self.get_run_time() >= the_plan.duration_s:
             return None
-        classes = [PERSONAS[name] for name, weight in scenario.weights.items() if weight > 0]
+        classes = [PERSONAS[name] for name, weight in the_plan.weights.items() if weight > 0]
         for cls in classes:
-            cls.weight = scenario.weights[cls.persona]
-        return scenario.users, scenario.spawn_rate, classes
+            cls.weight = the_plan.weights[cls.persona]
+        return the_plan.users, the_plan.spawn_rate, classes

@@ -51,9 +51,10 @@ def test_short_drill_passes_with_a_valid_scorecard(tmp_path):
     assert all(set(p["personas"]) == {"anonymous", "signed_in", "new_sign_in", "api_caller"} for p in card["phases"])
     assert all(s["requests"] > 0 for p in card["phases"] for s in p["personas"].values())
     assert len(card["objectives"]) == 6 and all(o["observed"] is not None for o in card["objectives"])
-    for name in ("report.html", "locust_stats.csv", "timeline.png", "ops.jsonl", "phases.json"):
+    for name in ("report.html", "locust_stats.csv", "timeline.png", "ops.jsonl", "plan.json", "idp.json"):
         assert (tmp_path / name).stat().st_size > 0, name
     assert "PASSED" in output and "phase outage" in output and "handled/failed so far" in output  # summary and progress
+    assert all(p["idp"]["requests"] > 0 for p in card["phases"]) and card["phases"][1]["idp_ratio"] is not None
     assert "lifetimes from" in (tmp_path / "emulator.log").read_text()  # --policies reached the emulator
 
 

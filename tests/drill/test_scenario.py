@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from loadtests.contract import Operation
 from tests.support import toml_value
 from toolkit.drill import scenario as scenarios
 from toolkit.drill import score
@@ -80,7 +81,7 @@ def test_bad_scenario_files_are_refused_before_anything_starts(tmp_path, text, m
 
 
 def ops(*rows):
-    return [(t, persona, outcome, ms, user, logged_out) for t, persona, outcome, ms, user, logged_out in rows]
+    return [Operation(t, persona, outcome, ms, user, logged_out) for t, persona, outcome, ms, user, logged_out in rows]
 
 
 def test_recovery_needs_a_full_second_of_successes():
@@ -99,26 +100,51 @@ def test_recovery_needs_a_full_second_of_successes():
 def test_persona_stats_and_percentiles():
     rows = ops(*[(1.0, "signed_in", "ok", float(ms), "u", False) for ms in range(1, 101)], (2.0, "signed_in", "failed", 500.0, "u", True))
     stats = score.persona_stats(rows, 10.0)
-    assert (stats["requests"], stats["failures"], stats["p50_ms"], stats["p95_ms"], stats["rps"]) == (101, 1, 51.0, 96.0, 10.1)
+    assert (stats["requests"], stats["failures"], stats["handled"], stats["p50_ms"], stats["p95_ms"], stats["rps"]) == (
+        101,
+        1,
+        0,
+        51.0,
+        96.0,
+        10.1,
+    )
     assert stats["success_ratio"] == pytest.approx(100 / 101, abs=1e-4)
 
 
 def test_build_evaluates_every_objective(tmp_path):
     s = scenarios.load("idp-outage", duration_s=20)
-    started = 1000.0
-    (tmp_path / "phases.json").write_text(json.dumps({"started_at": started, "phases": []}))
     lines = []
     for second in range(20):
-        lines.extend(
-            [started + second + 0.1, persona, "ok", 10.0, persona[0], False] for persona in ("anonymous", "signed_in", "api_caller")
-        )
-        lines.append([started + second + 0.2, "new_sign_in", "handled" if 8 <= second < 14 else "ok", 50.0, "n", False])
-    (tmp_path / "ops.jsonl").write_text("\n".join(json.dumps(line) for line in lines))
+        lines.extend(Operation(second + 0.1, persona, "ok", 10.0, persona[0]) for persona in ("anonymous", "signed_in", "api_caller"))
+        lines.append(Operation(second + 0.2, "new_sign_in", "handled" if 8 <= second < 14 else "ok", 50.0, "n"))
+    (tmp_path / "ops.jsonl").write_text("\n".join(o.to_json() for o in lines))
+    # 4 operations a second; the IdP got 1 request per operation in the baseline, 1.5 in the outage
+    idp = {
+        "phases": [
+            {"name": "baseline", "requests": {"pages 200": 32}},
+            {"name": "outage", "requests": {"pages reset": 30, "token 200": 6}},
+            {"name": "recovery", "requests": None},
+        ]
+    }
+    (tmp_path / "idp.json").write_text(json.dumps(idp))
     card = score.build(s, tmp_path)
     assert card["passed"] and len(card["objectives"]) == len(s.objectives)
     assert card["recovery_s"] == pytest.approx(0.2)
     assert [p["fault"] for p in card["phases"]] == ["none", "idp-outage", "none"]
-    assert "PASSED" in score.summary(card)
+    assert card["phases"][1]["personas"]["new_sign_in"]["handled"] == 6
+    assert card["phases"][1]["idp"] == {"requests": 36, "by_group": {"pages": {"reset": 30}, "token": {"200": 6}}, "per_operation": 1.5}
+    assert card["phases"][1]["idp_ratio"] == 1.5 and card["phases"][2]["idp"] is None
+    assert "PASSED" in score.summary(card) and "x1.5 of baseline" in score.summary(card)
+
+
+def test_objectives_of_a_persona_the_app_cannot_serve_are_skipped(tmp_path):
+    s = scenarios.load("idp-outage", duration_s=20)
+    (tmp_path / "ops.jsonl").write_text(Operation(1.0, "signed_in", "ok", 5.0).to_json())
+    card = score.build(s, tmp_path, skipped={"api_caller": "no API route"})
+    api = [o for o in card["objectives"] if "API" in o["name"]]
+    assert api and all(o.get("skipped") == "no API route" and o["passed"] for o in api)
+    assert all("api_caller" not in p["personas"] for p in card["phases"])
+    assert "[SKIP]" in score.summary(card)
 
 
 VALUES = st.recursive(

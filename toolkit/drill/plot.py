@@ -1,61 +1,75 @@
-"""timeline.png: operations per second per persona, failures, and the fault windows shaded."""
+"""timeline.png: per persona, operations per second that succeeded, were handled (a designed
+degraded answer, such as the 503 sign-in-unavailable page), or failed; and what the IdP received
+per user operation in each phase. Fault windows are shaded."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from toolkit.drill.scenario import PERSONAS
+from loadtests.contract import FAILED, HANDLED, OK, PERSONAS, Operation
 
 COLOURS = {"anonymous": "#7f7f7f", "signed_in": "#1f77b4", "new_sign_in": "#2ca02c", "api_caller": "#9467bd"}
 
 
-def timeline(card: dict[str, Any], ops: list[tuple[float, str, str, float, str, bool]], path: Path) -> None:
-    """Draw the run: one line per persona (handled ops/s), red markers for failures."""
+def per_second(ops: list[Operation], persona: str, outcome: str, seconds: int) -> list[int]:
+    """Operations of `persona` with `outcome`, per second of the run."""
+    counts = [0] * seconds
+    for o in ops:
+        if o.persona == persona and o.outcome == outcome and 0 <= int(o.t) < seconds:
+            counts[int(o.t)] += 1
+    return counts
+
+
+def draw(axes: Any, card: dict[str, Any], ops: list[Operation], label: str = "") -> None:
+    """Draw one run onto four stacked axes: succeeded, handled, failed, IdP requests per operation."""
+    ok_axis, handled_axis, bad_axis, idp_axis = axes
+    end = max((p["end_s"] for p in card["phases"]), default=1.0)
+    seconds = int(end) + 1
+    for persona in PERSONAS:
+        if not any(o.persona == persona for o in ops):
+            continue
+        for axis, outcome in ((ok_axis, OK), (handled_axis, HANDLED), (bad_axis, FAILED)):
+            axis.plot(range(seconds), per_second(ops, persona, outcome, seconds), label=persona, color=COLOURS[persona], linewidth=1.4)
+    for phase in card["phases"]:
+        idp = phase.get("idp") or {}
+        if idp.get("per_operation") is not None:
+            idp_axis.hlines(idp["per_operation"], phase["start_s"], phase["end_s"], color="#444444", linewidth=2.2)
+            ratio = phase.get("idp_ratio")
+            text = f"{idp['per_operation']:.2f}" + (f" (x{ratio:.1f})" if ratio is not None else "")
+            idp_axis.text((phase["start_s"] + phase["end_s"]) / 2, idp["per_operation"], text, ha="center", va="bottom", fontsize=8)
+    for axis in axes:
+        for phase in card["phases"]:
+            if phase["fault"] != "none":
+                axis.axvspan(phase["start_s"], phase["end_s"], color="#d62728", alpha=0.12)
+        axis.set_ylim(bottom=0)
+    for phase in card["phases"]:
+        if phase["fault"] != "none":
+            ok_axis.text(
+                (phase["start_s"] + phase["end_s"]) / 2, 0.97, phase["fault"], transform=ok_axis.get_xaxis_transform(),
+                ha="center", va="top", fontsize=9, color="#a01c1c",
+            )  # fmt: skip
+    prefix = f"{label}: " if label else ""
+    ok_axis.set_ylabel(f"{prefix}succeeded/s", fontsize=8)
+    handled_axis.set_ylabel("handled/s", fontsize=8)
+    bad_axis.set_ylabel("failed/s", fontsize=8)
+    idp_axis.set_ylabel("IdP req / op", fontsize=8)
+    ok_axis.legend(loc="upper left", fontsize=7, ncol=4)
+    verdict = "PASSED" if card["passed"] else "FAILED"
+    app = f" on {card['app']}" if card.get("app") else ""
+    ok_axis.set_title(f"{prefix}{card['scenario']}{app} ({card['users']} users) - {verdict}", fontsize=10)
+
+
+def timeline(card: dict[str, Any], ops: list[Operation], path: Path) -> None:
+    """Draw one run."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    end = max((p["end_s"] for p in card["phases"]), default=1.0)
-    seconds = int(end) + 1
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 5.5), sharex=True, gridspec_kw={"height_ratios": [3, 1.2]})
-    for persona in PERSONAS:
-        mine = [o for o in ops if o[1] == persona]
-        if not mine:
-            continue
-        good = [0] * seconds
-        bad = [0] * seconds
-        for o in mine:
-            second = int(o[0])
-            if 0 <= second < seconds:
-                (bad if o[2] == "failed" else good)[second] += 1
-        top.plot(range(seconds), good, label=persona, color=COLOURS[persona], linewidth=1.6)
-        bottom.plot(range(seconds), bad, color=COLOURS[persona], linewidth=1.4)
-    for axis in (top, bottom):
-        for phase in card["phases"]:
-            if phase["fault"] != "none":
-                axis.axvspan(phase["start_s"], phase["end_s"], color="#d62728", alpha=0.12)
-    for phase in card["phases"]:
-        if phase["fault"] != "none":
-            top.text(
-                (phase["start_s"] + phase["end_s"]) / 2,
-                0.97,
-                phase["fault"],
-                transform=top.get_xaxis_transform(),
-                ha="center",
-                va="top",
-                fontsize=9,
-                color="#a01c1c",
-            )
-    top.set_ylabel("handled operations / s")
-    bottom.set_ylabel("failed / s")
-    bottom.set_xlabel("seconds since start")
-    verdict = "PASSED" if card["passed"] else "FAILED"
-    top.set_title(f"b2c-toolkit drill: {card['scenario']} ({card['users']} users) - {verdict}")
-    top.legend(loc="upper left", fontsize=8, ncol=4)
-    top.set_ylim(bottom=0)
-    bottom.set_ylim(bottom=0)
+    fig, axes = plt.subplots(4, 1, figsize=(10, 7), sharex=True, gridspec_kw={"height_ratios": [3, 1.2, 1.2, 1]})
+    draw(axes, card, ops)
+    axes[-1].set_xlabel("seconds since start")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -1,6 +1,7 @@
-"""Run a drill: emulator + app (gunicorn) on free loopback ports, Locust headless (with K worker
-processes in Locust's master/worker mode), the scenario's fault timeline, progress while it runs,
-then the scorecard, the timeline plot and a readable summary."""
+"""Run a drill: the IdP (the emulator on a free loopback port, or a real test tenant), the app
+its profile describes, Locust headless (with K worker processes in Locust's master/worker mode)
+driven by the resolved plan, progress while it runs, then the scorecard, the timeline plot and a
+readable summary."""
 
 from __future__ import annotations
 
@@ -10,10 +11,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from loadtests.contract import API_CALLER, PhasePlan, Plan
 from toolkit.drill import processes, score
+from toolkit.drill.profile import Profile
+from toolkit.drill.profile import start as start_app
 from toolkit.drill.scenario import Scenario
 from toolkit.resilience.http import trusting_session
 
@@ -36,58 +41,90 @@ def _progress_line(out: Path, scenario: Scenario, elapsed: float) -> str:
     return line + f"  users {progress['users']:>3}  handled/failed so far: " + (", ".join(parts) or "-")
 
 
+def skipped_personas(scenario: Scenario, profile: Profile, idp: dict[str, Any]) -> dict[str, str]:
+    """Personas the app or the IdP cannot serve in this run, and why."""
+    skipped = {}
+    if scenario.weights.get(API_CALLER):
+        if not profile.routes.get("api"):
+            skipped[API_CALLER] = f"{profile.name} has no API route (app.routes.api)"
+        elif not idp.get("policies", {}).get("ropc"):
+            skipped[API_CALLER] = "the IdP configuration names no ROPC policy (policies.ropc)"
+    return skipped
+
+
 def run(
     scenario: Scenario,
     out: Path,
+    profile: Profile,
     workers: int = 0,
-    app_env: dict[str, str] | None = None,
     say: Callable[[str], None] = print,
     policies: Path | None = None,
+    idp: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Run `scenario`, write everything to `out`, return the scorecard."""
+    """Run `scenario` against the app `profile` describes, write everything to `out`, return the
+    scorecard. `idp`: a real test tenant's configuration (no emulator, no faults)."""
     out.mkdir(parents=True, exist_ok=True)
-    for stale in ("ops.jsonl", "phases.json", "progress.json", "scorecard.json"):
+    for stale in ("ops.jsonl", "idp.json", "plan.json", "progress.json", "scorecard.json"):
         (out / stale).unlink(missing_ok=True)
-    state = out / "emulator-state"
-    say(f"drill {scenario.name}: {scenario.users} users for {scenario.duration_s:.0f} s, results in {out}")
-    extra = ["--policies", str(policies)] if policies else None
-    emulator = processes.start_emulator(state, extra=extra, log=out / "emulator.log")
+    say(f"drill {scenario.name} on {profile.name}: {scenario.users} users for {scenario.duration_s:.0f} s, results in {out}")
+    emulator = None
     app = None
     try:
-        app = processes.start_app(state, out / "app", workers=2, threads=16, env=app_env, log=out / "app.log")
-        config = trusting_session(state / "ca.pem").get(f"{emulator.url}/_emulator/config", timeout=10).json()
-        (out / "b2c-config.json").write_text(json.dumps(config, indent=1))
-        say(f"  emulator {emulator.url}   app {app.url}   locust workers: {workers or 'none (local runner)'}")
-        _locust(scenario, out, app.url, workers, say)
+        if idp is None:
+            state = out / "emulator-state"
+            extra = ["--policies", str(policies)] if policies else None
+            emulator = processes.start_emulator(state, extra=extra, log=out / "emulator.log")
+            idp = trusting_session(state / "ca.pem").get(f"{emulator.url}/_emulator/config", timeout=10).json()
+            tls: tuple[str, str] | None = (str(state / "server.pem"), str(state / "server-key.pem"))
+        else:
+            tls = None
+        (out / "b2c-config.json").write_text(json.dumps(idp, indent=1))
+        app = start_app(profile, idp, out / "app", out / "app.log", tls)
+        skipped = skipped_personas(scenario, profile, idp)
+        for persona, reason in skipped.items():
+            say(f"  {persona}: left out ({reason})")
+        plan = Plan(
+            scenario=scenario.name,
+            users=scenario.users,
+            spawn_rate=scenario.spawn_rate,
+            duration_s=scenario.duration_s,
+            weights={k: (0 if k in skipped else v) for k, v in scenario.weights.items()},
+            phases=tuple(PhasePlan(p.name, p.start_s, p.end_s, p.fault_name) for p in scenario.phases),
+            app=profile.resolve(app.url),
+            idp=idp,
+            timeline=tuple(scenario.timeline()) if emulator else (),
+            emulator=emulator.url if emulator else None,
+            out=str(out.resolve()),
+        )
+        plan.write(out / "plan.json")
+        where = emulator.url if emulator else f"{idp.get('base_url')} (real tenant)"
+        say(f"  IdP {where}   app {app.url}   locust workers: {workers or 'none (local runner)'}")
+        _locust(plan, out, workers, say, scenario)
     finally:
         if app is not None:
             app.stop()
-        emulator.stop()
-    if not (out / "phases.json").exists():
-        raise DrillError(f"Locust did not start the scenario; see {out / 'locust.log'}")
-    card = score.build(scenario, out)
+        if emulator is not None:
+            emulator.stop()
+    if not (out / "ops.jsonl").exists():
+        raise DrillError(f"Locust did not run the scenario; see {out / 'locust.log'}")
+    card = score.build(scenario, out, skipped)
+    card["app"] = profile.name
     (out / "scorecard.json").write_text(json.dumps(card, indent=2))
     from toolkit.drill import plot
 
-    started = json.loads((out / "phases.json").read_text())["started_at"]
-    plot.timeline(card, score.read_ops(out / "ops.jsonl", started), out / "timeline.png")
+    plot.timeline(card, score.read_ops(out / "ops.jsonl"), out / "timeline.png")
     say(score.summary(card))
     say(f"  wrote {out / 'scorecard.json'}, {out / 'report.html'}, {out / 'timeline.png'}")
     return card
 
 
-def _locust(scenario: Scenario, out: Path, app_url: str, workers: int, say: Callable[[str], None]) -> None:
+def _locust(plan: Plan, out: Path, workers: int, say: Callable[[str], None], scenario: Scenario) -> None:
     args = [
         sys.executable, "-m", "locust",
         "-f", str(LOCUSTFILE),
         "--headless", "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "3",
-        "--host", app_url,
-        "--b2c-config", str(out / "b2c-config.json"),
-        "--scenario", scenario.source,
-        "--drill-users", str(scenario.users),
-        "--drill-duration", str(scenario.duration_s),
-        "--persona-weights", ",".join(f"{k}={v}" for k, v in scenario.weights.items()),
-        "--drill-out", str(out),
+        "--host", plan.app.url,
+        "--drill-plan", str(out.resolve() / "plan.json"),
         "--csv", str(out / "locust"),
         "--html", str(out / "report.html"),
     ]  # fmt: skip
@@ -98,7 +135,7 @@ def _locust(scenario: Scenario, out: Path, app_url: str, workers: int, say: Call
     with open(out / "locust.log", "wb") as log:
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=processes.ROOT, env=env)
         started = time.monotonic()
-        deadline = started + scenario.duration_s + 90
+        deadline = started + plan.duration_s + 90
         try:
             while proc.poll() is None:
                 if time.monotonic() > deadline:
@@ -110,3 +147,8 @@ def _locust(scenario: Scenario, out: Path, app_url: str, workers: int, say: Call
             processes.stop(proc)
     if proc.returncode not in (0, 1):
         raise DrillError(f"Locust exited with {proc.returncode}; see {out / 'locust.log'}")
+
+
+def with_env(profile: Profile, env: dict[str, str]) -> Profile:
+    """The profile with extra environment for the app (e.g. APP_RESILIENCE=off)."""
+    return replace(profile, env={**profile.env, **env})

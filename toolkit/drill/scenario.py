@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from loadtests.contract import PERSONAS
 from toolkit.emulator.faults import FaultError, check_entry
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "loadtests" / "scenarios"
-PERSONAS = ("anonymous", "signed_in", "new_sign_in", "api_caller")
-METRICS = ("success_ratio", "ok_ratio", "failures", "p95_ratio", "p95_ms", "signed_in_users_logged_out", "recovery_s")
+METRICS = (
+    "success_ratio", "ok_ratio", "failures", "p95_ratio", "p95_ms", "signed_in_users_logged_out", "recovery_s", "idp_requests_ratio",
+)  # fmt: skip
 
 
 class ScenarioError(ValueError):
@@ -90,6 +92,7 @@ class Scenario:
     phases: list[Phase]
     objectives: list[Objective] = field(default_factory=list)
     source: str = ""  #: the TOML file it came from
+    app: dict[str, Any] | None = None  #: the file's `[app]` table, if any (an app profile)
 
     def timeline(self) -> list[dict[str, Any]]:
         """The emulator fault timeline of this scenario."""
@@ -134,6 +137,7 @@ def load(name_or_path: str, users: int | None = None, duration_s: float | None =
             phases=phases,
             objectives=objectives,
             source=str(path),
+            app=data.get("app"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ScenarioError(f"{path}: {exc.__class__.__name__}: {exc}") from None

@@ -8,7 +8,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from toolkit.drill.scenario import PERSONAS, Objective, Scenario
+from loadtests.contract import FAILED, OK, PERSONAS, Operation, read_operations
+from toolkit.drill.scenario import Objective, Scenario
 
 RECOVERY_WINDOW_S = 1.0
 RECOVERY_RATIO = 0.99
@@ -22,27 +23,22 @@ def percentile(values: list[float], share: float) -> float | None:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def read_ops(path: Path, started_at: float) -> list[tuple[float, str, str, float, str, bool]]:
-    """`(t, persona, outcome, ms, user, logged_out)` with t in seconds since the run started."""
-    if not path.exists():
-        return []
-    rows = []
-    for line in path.read_text().splitlines():
-        at, persona, outcome, ms, user, logged_out = json.loads(line)
-        rows.append((at - started_at, persona, outcome, float(ms), user, bool(logged_out)))
-    return rows
+def read_ops(path: Path) -> list[Operation]:
+    """The operations of a run (`ops.jsonl`, times in seconds since the run started)."""
+    return read_operations(path)
 
 
-def persona_stats(ops: list[tuple[float, str, str, float, str, bool]], seconds: float) -> dict[str, Any]:
-    """requests, failures, success_ratio, ok_ratio, p50_ms, p95_ms, rps of some operations."""
-    times = [o[3] for o in ops]
-    failures = sum(1 for o in ops if o[2] == "failed")
-    ok = sum(1 for o in ops if o[2] == "ok")
+def persona_stats(ops: list[Operation], seconds: float) -> dict[str, Any]:
+    """requests, failures, handled, success_ratio, ok_ratio, p50_ms, p95_ms, rps of some operations."""
+    times = [o.ms for o in ops]
+    failures = sum(1 for o in ops if o.outcome == FAILED)
+    ok = sum(1 for o in ops if o.outcome == OK)
     total = len(ops)
     p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
     return {
         "requests": total,
         "failures": failures,
+        "handled": total - failures - ok,
         "success_ratio": None if not total else round((total - failures) / total, 5),
         "ok_ratio": None if not total else round(ok / total, 5),
         "p50_ms": None if p50 is None else round(p50, 1),
@@ -51,11 +47,11 @@ def persona_stats(ops: list[tuple[float, str, str, float, str, bool]], seconds: 
     }
 
 
-def recovery_s(ops: list[tuple[float, str, str, float, str, bool]], fault_end: float | None) -> float | None:
+def recovery_s(ops: list[Operation], fault_end: float | None) -> float | None:
     """Seconds from the end of the last fault until new sign-ins succeed >= 99 % over one second."""
     if fault_end is None:
         return None
-    sign_ins = sorted((o[0], o[2] == "ok") for o in ops if o[1] == "new_sign_in" and o[0] >= fault_end)
+    sign_ins = sorted((o.t, o.outcome == OK) for o in ops if o.persona == "new_sign_in" and o.t >= fault_end)
     for i, (start, _) in enumerate(sign_ins):
         window = [ok for t, ok in sign_ins[i:] if t < start + RECOVERY_WINDOW_S]
         if window and sum(window) / len(window) >= RECOVERY_RATIO:
@@ -84,31 +80,82 @@ def observe(objective: Objective, card: dict[str, Any]) -> float | None:
     if objective.metric == "p95_ratio":
         now, before = stat(objective.phase, "p95_ms"), stat(objective.baseline, "p95_ms")
         return None if now is None or not before else round(now / before, 3)
+    if objective.metric == "idp_requests_ratio":
+        return idp_ratio(card, objective.phase, objective.baseline)
     key = "p95_ms" if objective.metric == "p95_ms" else objective.metric
     return stat(objective.phase, key)
 
 
-def build(scenario: Scenario, out: Path) -> dict[str, Any]:
-    """The scorecard of a finished run whose files are in `out`."""
-    timing = json.loads((out / "phases.json").read_text())
-    ops = read_ops(out / "ops.jsonl", timing["started_at"])
+def idp_ratio(card: dict[str, Any], phase: str | None, baseline: str | None) -> float | None:
+    """Amplification: IdP requests per user operation in `phase` over the same in `baseline`
+    (default: the first phase without a fault)."""
+    phases = {p["name"]: p for p in card["phases"]}
+    if baseline is None:
+        baseline = next((p["name"] for p in card["phases"] if p["fault"] == "none"), None)
+    now = (phases.get(phase or "", {}).get("idp") or {}).get("per_operation")
+    before = (phases.get(baseline or "", {}).get("idp") or {}).get("per_operation")
+    return None if now is None or not before else round(now / before, 3)
+
+
+def idp_stats(requests: dict[str, int] | None, operations: int) -> dict[str, Any] | None:
+    """What the IdP received in one phase: requests by endpoint group and answer, per user operation."""
+    if requests is None:
+        return None
+    by_group: dict[str, dict[str, int]] = {}
+    for key, count in requests.items():
+        group, _, answer = key.partition(" ")
+        by_group.setdefault(group, {})[answer] = count
+    total = sum(requests.values())
+    return {"requests": total, "by_group": by_group, "per_operation": round(total / operations, 3) if operations else None}
+
+
+def build(scenario: Scenario, out: Path, skipped: dict[str, str] | None = None) -> dict[str, Any]:
+    """The scorecard of a finished run whose files are in `out` (`ops.jsonl`, `idp.json`).
+    `skipped`: personas left out of this run (the app has no route for them) and why."""
+    skipped = skipped or {}
+    ops = read_ops(out / "ops.jsonl")
+    idp_file = out / "idp.json"
+    idp = {p["name"]: p["requests"] for p in json.loads(idp_file.read_text())["phases"]} if idp_file.exists() else {}
     phases = []
     for phase in scenario.phases:
-        inside = [o for o in ops if phase.start_s <= o[0] < phase.end_s]
+        inside = [o for o in ops if phase.start_s <= o.t < phase.end_s]
         seconds = phase.end_s - phase.start_s
-        personas = {name: persona_stats([o for o in inside if o[1] == name], seconds) for name in PERSONAS if scenario.weights.get(name)}
-        phases.append({"name": phase.name, "fault": phase.fault_name, "start_s": phase.start_s, "end_s": phase.end_s, "personas": personas})
+        personas = {
+            name: persona_stats([o for o in inside if o.persona == name], seconds)
+            for name in PERSONAS
+            if scenario.weights.get(name) and name not in skipped
+        }
+        phases.append(
+            {
+                "name": phase.name,
+                "fault": phase.fault_name,
+                "start_s": phase.start_s,
+                "end_s": phase.end_s,
+                "personas": personas,
+                "idp": idp_stats(idp.get(phase.name), len(inside)),
+            }
+        )
     card: dict[str, Any] = {
         "scenario": scenario.name,
+        "app": "",
         "passed": False,
         "users": scenario.users,
         "duration_s": scenario.duration_s,
         "phases": phases,
         "objectives": [],
         "recovery_s": recovery_s(ops, scenario.last_fault_end_s),
-        "signed_in_users_logged_out": len({o[4] for o in ops if o[1] == "signed_in" and o[5]}),
+        "signed_in_users_logged_out": len({o.user for o in ops if o.persona == "signed_in" and o.logged_out}),
     }
+    for phase_card in phases:
+        name = str(phase_card["name"])
+        phase_card["idp_ratio"] = idp_ratio(card, name, None) if phase_card["fault"] != "none" else None
     for objective in scenario.objectives:
+        if objective.persona in skipped:
+            reason = skipped[objective.persona]
+            card["objectives"].append(
+                {"name": objective.name, "threshold": objective.threshold, "observed": None, "passed": True, "skipped": reason}
+            )
+            continue
         observed = observe(objective, card)
         card["objectives"].append(
             {"name": objective.name, "threshold": objective.threshold, "observed": observed, "passed": objective.check(observed)}
@@ -120,7 +167,7 @@ def build(scenario: Scenario, out: Path) -> dict[str, Any]:
 def summary(card: dict[str, Any]) -> str:
     """A readable table of a scorecard."""
     lines = [
-        f"scenario {card['scenario']}: {'PASSED' if card['passed'] else 'FAILED'}  ({card['users']} users, {card['duration_s']:.0f} s)"
+        f"scenario {card['scenario']}{' on ' + card['app'] if card.get('app') else ''}: {'PASSED' if card['passed'] else 'FAILED'}  ({card['users']} users, {card['duration_s']:.0f} s)"
     ]
     for phase in card["phases"]:
         lines.append(f"  {phase['name']:<10} {phase['start_s']:>5.1f}-{phase['end_s']:<5.1f}s  fault: {phase['fault']}")
@@ -128,13 +175,23 @@ def summary(card: dict[str, Any]) -> str:
             ratio = "-" if s["success_ratio"] is None else f"{s['success_ratio']:.4f}"
             p95 = "-" if s["p95_ms"] is None else f"{s['p95_ms']:.0f}"
             lines.append(
-                f"      {name:<12} {s['requests']:>6} ops  {s['failures']:>4} failed  success {ratio:>6}  p95 {p95:>6} ms  {s['rps']:>6.1f}/s"
+                f"      {name:<12} {s['requests']:>6} ops  {s.get('handled', 0):>4} handled  {s['failures']:>4} failed  success {ratio:>6}  p95 {p95:>6} ms  {s['rps']:>6.1f}/s"
             )
+        idp = phase.get("idp")
+        if idp:
+            groups = ", ".join(
+                f"{g} " + "/".join(f"{a}:{n}" for a, n in sorted(answers.items())) for g, answers in sorted(idp["by_group"].items())
+            )
+            ratio = f"  x{phase['idp_ratio']} of baseline" if phase.get("idp_ratio") is not None else ""
+            lines.append(f"      IdP received {idp['requests']} requests ({idp['per_operation']} per operation{ratio}): {groups or '-'}")
     recovery = card["recovery_s"]
     lines.append(
         f"  recovery: {'n/a' if recovery is None else f'{recovery} s'}   signed-in users sent back to sign in: {card['signed_in_users_logged_out']}"
     )
     lines.extend(
-        f"  [{'PASS' if o['passed'] else 'FAIL'}] {o['name']}: {o['observed']} (want {o['threshold']})" for o in card["objectives"]
+        f"  [SKIP] {o['name']}: {o['skipped']}"
+        if o.get("skipped")
+        else f"  [{'PASS' if o['passed'] else 'FAIL'}] {o['name']}: {o['observed']} (want {o['threshold']})"
+        for o in card["objectives"]
     )
     return "\n".join(lines)

@@ -1,0 +1,164 @@
+"""The contract between `b2c-toolkit drill` and the load tests: what the drill hands to Locust
+(a resolved plan: the scenario's load and phases, the app profile, the IdP configuration) and what
+Locust hands back (one operation record per logical user operation, and the IdP's request counts
+per phase).
+
+The drill writes the plan as `plan.json` and passes `--drill-plan`; the load tests read it and never
+import the drill. Plain dataclasses and JSON: both sides can be read without the other installed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: the simulated users, in the order they are reported
+ANONYMOUS, SIGNED_IN, NEW_SIGN_IN, API_CALLER = "anonymous", "signed_in", "new_sign_in", "api_caller"
+PERSONAS = (ANONYMOUS, SIGNED_IN, NEW_SIGN_IN, API_CALLER)
+
+#: what one operation came to: the page or sign-in worked (`ok`); the app answered one of its
+#: designed degraded answers, such as a 503 "sign-in unavailable" page (`handled`); anything else
+#: (`failed`: a 5xx, a connection error, a browser sent to a dead IdP, a signed-in user sent back
+#: to sign in)
+OK, HANDLED, FAILED = "ok", "handled", "failed"
+OUTCOMES = (OK, HANDLED, FAILED)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One logical operation of one simulated user."""
+
+    t: float  #: seconds since the run started
+    persona: str
+    outcome: str
+    ms: float
+    user: str = ""  #: the simulated user's id
+    logged_out: bool = False  #: a signed-in user sent back to sign in
+    reason: str = ""  #: why it failed or was handled
+
+    def to_json(self) -> str:
+        """One line of `ops.jsonl`."""
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, line: str) -> Operation:
+        """Read one line of `ops.jsonl`."""
+        return cls(**json.loads(line))
+
+
+def read_operations(path: Path) -> list[Operation]:
+    """Every operation of a run (none when the file is missing)."""
+    if not path.exists():
+        return []
+    return [Operation.from_json(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class Match:
+    """One way to recognise an answer: every given part must hold."""
+
+    status: int | None = None
+    text: str | None = None  #: in the body
+    header: str | None = None  #: present (any value)
+    location: str | None = None  #: in the Location header (redirects)
+
+    def matches(self, status: int, headers: Any, body: str) -> bool:
+        """True when the answer fits."""
+        if self.status is not None and status != self.status:
+            return False
+        if self.text is not None and self.text not in body:
+            return False
+        if self.header is not None and self.header not in headers:
+            return False
+        return self.location is None or self.location in str(headers.get("Location", ""))
+
+
+@dataclass(frozen=True)
+class AppProfile:
+    """How to drive one web app: its routes and how to tell its answers apart (the resolved part
+    of a profile; how to start the app stays with the drill)."""
+
+    name: str
+    url: str  #: where the app answers (started by the drill or already running)
+    protected: str  #: a page that needs a signed-in user
+    sign_in: str  #: where sign-in starts
+    sign_in_via: str  #: "redirect" (a 302 to authorize), "link" (a link or meta refresh), "form"
+    callback: str  #: the redirect URI's path
+    pages: tuple[str, ...]  #: what a signed-in user browses
+    public: tuple[str, ...]  #: what an anonymous visitor browses
+    api: str | None  #: an API that takes a bearer token (None: the app has none)
+    sign_out: str | None
+    signed_in: tuple[Match, ...]
+    sent_to_sign_in: tuple[Match, ...]
+    handled: tuple[Match, ...]
+    username_field: str = "signInName"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AppProfile:
+        """From `asdict` output (JSON)."""
+        fields: dict[str, Any] = dict(data)
+        for key in ("signed_in", "sent_to_sign_in", "handled"):
+            fields[key] = tuple(Match(**m) for m in data[key])
+        fields["pages"], fields["public"] = tuple(data["pages"]), tuple(data["public"])
+        return cls(**fields)
+
+    def classify(self, status: int, headers: Any, body: str) -> str:
+        """`ok`, `handled`, `logged_out` or `failed` for an answer to a page a signed-in user asked for."""
+        if any(m.matches(status, headers, body) for m in self.handled):
+            return HANDLED
+        if any(m.matches(status, headers, body) for m in self.sent_to_sign_in):
+            return "logged_out"
+        if any(m.matches(status, headers, body) for m in self.signed_in):
+            return OK
+        return FAILED
+
+
+@dataclass(frozen=True)
+class PhasePlan:
+    """One stretch of the run, timed."""
+
+    name: str
+    start_s: float
+    end_s: float
+    fault: str = "none"  #: a short label (`idp-outage`, `outage:token`, `none`)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the load tests need for one run, resolved by the drill."""
+
+    scenario: str
+    users: int
+    spawn_rate: float
+    duration_s: float
+    weights: dict[str, int]
+    phases: tuple[PhasePlan, ...]
+    app: AppProfile
+    idp: dict[str, Any]  #: the keys `b2c-toolkit emulator --print-config` prints
+    timeline: tuple[dict[str, Any], ...] = ()  #: the emulator's fault timeline (empty: no faults)
+    emulator: str | None = None  #: the emulator's URL for its admin API (None: a real tenant)
+    out: str = ""  #: where the records go
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, path: Path) -> None:
+        """As JSON (`plan.json`)."""
+        path.write_text(json.dumps(asdict(self), indent=1))
+
+    @classmethod
+    def read(cls, path: Path) -> Plan:
+        """Back from `plan.json`."""
+        data = json.loads(path.read_text())
+        return cls(
+            **{
+                **data,
+                "phases": tuple(PhasePlan(**p) for p in data["phases"]),
+                "app": AppProfile.from_dict(data["app"]),
+                "timeline": tuple(data["timeline"]),
+            }
+        )
+
+    def phase_at(self, t: float) -> PhasePlan:
+        """The phase running `t` seconds into the run (the last one after the end)."""
+        return next((p for p in self.phases if p.start_s <= t < p.end_s), self.phases[-1])

@@ -1,0 +1,329 @@
+"""App profiles: how the drill starts (or finds) a web app, wires it to the IdP, and drives it.
+
+A profile is a TOML file with an `[app]` table (a scenario file may hold one too):
+
+    [app]
+    name = "my app"
+    command = "{python} -m flask --app myapp run --port {port}"   # or: url = "https://staging…"
+    tls = false            # true: the app gets {tls_cert}/{tls_key} and is spoken to over https
+    ready = "/"            # polled until it answers below 500
+    [app.env]              # the app's own variable names ← the IdP's values
+    AUTHORITY = "{authority}"
+    REQUESTS_CA_BUNDLE = "{ca_bundle}"
+    [app.routes]           # protected, sign_in, sign_in_via, callback, pages, public, api, sign_out
+    [app.outcomes]         # signed_in, sent_to_sign_in, handled: lists of {status, text, header, location}
+
+Every mistake is reported with the file and the key (exit 2); an app that does not start is
+reported with its last log lines (exit 3).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import string
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from loadtests.contract import AppProfile, Match
+from toolkit.emulator.server import free_port
+
+PROFILES = Path(__file__).resolve().parent / "profiles"
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_PROFILE = "reference-app"
+
+#: what `{name}` may stand for in a command, an environment value or a URL
+PLACEHOLDERS = (
+    "port", "app_url", "redirect_uri", "authority", "base_url", "tenant", "policy", "client_id", "client_secret",
+    "api_scope", "api_audience", "ca_bundle", "tls_cert", "tls_key", "instance", "python", "root",
+)  # fmt: skip
+APP_KEYS = {"name", "command", "url", "tls", "ready", "start_timeout_s", "env", "routes", "outcomes"}
+ROUTE_KEYS = {"protected", "sign_in", "sign_in_via", "callback", "pages", "public", "api", "sign_out", "username_field"}
+VIA = ("redirect", "link", "form")
+MATCH_KEYS = {"status", "text", "header", "location"}
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used (exit 2): the message names the file and the key."""
+
+
+class AppStartError(RuntimeError):
+    """The app did not start (exit 3): the message carries its last log lines."""
+
+
+@dataclass
+class Profile:
+    """A checked profile, before the app runs."""
+
+    source: str
+    name: str
+    command: str | None
+    url: str | None
+    tls: bool
+    ready: str
+    start_timeout_s: float
+    env: dict[str, str]
+    routes: dict[str, Any]
+    outcomes: dict[str, tuple[Match, ...]]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def resolve(self, url: str) -> AppProfile:
+        """The contract the load tests get, for the app answering at `url`."""
+        r = self.routes
+        return AppProfile(
+            name=self.name,
+            url=url,
+            protected=r["protected"],
+            sign_in=r["sign_in"],
+            sign_in_via=r.get("sign_in_via", "redirect"),
+            callback=r["callback"],
+            pages=tuple(r.get("pages") or [r["protected"]]),
+            public=tuple(r.get("public", ["/"])),
+            api=r.get("api"),
+            sign_out=r.get("sign_out"),
+            signed_in=self.outcomes["signed_in"],
+            sent_to_sign_in=self.outcomes["sent_to_sign_in"],
+            handled=self.outcomes["handled"],
+            username_field=r.get("username_field", "signInName"),
+        )
+
+
+def find(name_or_path: str) -> Path:
+    """A shipped profile by name (`reference-app`) or a file."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml":
+        if not path.exists():
+            raise ProfileError(f"{path}: no such file")
+        return path
+    candidate = PROFILES / f"{name_or_path}.toml"
+    if candidate.exists():
+        return candidate
+    known = ", ".join(sorted(p.stem for p in PROFILES.glob("*.toml")))
+    raise ProfileError(f"no app profile {name_or_path!r} (shipped: {known}; or give a .toml file)")
+
+
+def load(name_or_path: str) -> Profile:
+    """Read and check a profile file (its `[app]` table)."""
+    path = find(name_or_path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{path}: invalid TOML: {exc}") from None
+    if not isinstance(data.get("app"), dict):
+        raise ProfileError(f"{path}: no [app] table")
+    return from_table(data["app"], str(path))
+
+
+def _fail(source: str, key: str, problem: str) -> ProfileError:
+    return ProfileError(f"{source}: app.{key}: {problem}")
+
+
+def _text(table: dict[str, Any], key: str, source: str, prefix: str = "") -> str:
+    value = table.get(key)
+    if not isinstance(value, str) or not value:
+        raise _fail(source, prefix + key, "required, a non-empty string")
+    return value
+
+
+def _path(value: Any, key: str, source: str) -> str:
+    if not isinstance(value, str) or not value.startswith("/"):
+        raise _fail(source, key, f"must be a path starting with / (got {value!r})")
+    return value
+
+
+def _check_template(value: str, key: str, source: str) -> None:
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+    except ValueError as exc:
+        raise _fail(source, key, f"bad template {value!r}: {exc}") from None
+    unknown = names - set(PLACEHOLDERS)
+    if unknown:
+        raise _fail(source, key, f"unknown placeholder {{{sorted(unknown)[0]}}} (known: {', '.join(PLACEHOLDERS)})")
+
+
+def _matches(value: Any, key: str, source: str) -> tuple[Match, ...]:
+    if not isinstance(value, list) or not all(isinstance(m, dict) and m for m in value):
+        raise _fail(source, key, 'a list of tables such as { status = 503, header = "Retry-After" }')
+    found = []
+    for i, m in enumerate(value):
+        unknown = set(m) - MATCH_KEYS
+        if unknown:
+            raise _fail(source, f"{key}[{i}]", f"unknown key {sorted(unknown)[0]!r} (known: {', '.join(sorted(MATCH_KEYS))})")
+        if "status" in m and (isinstance(m["status"], bool) or not isinstance(m["status"], int)):
+            raise _fail(source, f"{key}[{i}].status", "an HTTP status number")
+        if any(not isinstance(m[k], str) for k in ("text", "header", "location") if k in m):
+            raise _fail(source, f"{key}[{i}]", "text, header and location are strings")
+        found.append(Match(**m))
+    return tuple(found)
+
+
+def from_table(app: dict[str, Any], source: str) -> Profile:
+    """Check an `[app]` table; `source` names the file in messages."""
+    unknown = set(app) - APP_KEYS
+    if unknown:
+        raise _fail(source, sorted(unknown)[0], f"unknown key (known: {', '.join(sorted(APP_KEYS))})")
+    command, url = app.get("command"), app.get("url")
+    if (command is None) == (url is None):
+        raise _fail(source, "command", "give either command (the drill starts the app) or url (an app already running)")
+    if command is not None:
+        if not isinstance(command, str) or ("{port}" not in command and "{port}" not in str(app.get("env", {}))):
+            raise _fail(source, "command", "a command string that uses {port} (in the command or in [app.env])")
+        _check_template(command, "command", source)
+    if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+        raise _fail(source, "url", "an http:// or https:// URL")
+    env = app.get("env", {})
+    if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
+        raise _fail(source, "env", 'a table of NAME = "value" strings')
+    for name, value in env.items():
+        _check_template(value, f"env.{name}", source)
+    routes = app.get("routes")
+    if not isinstance(routes, dict):
+        raise _fail(source, "routes", "required: a table with protected, sign_in and callback")
+    unknown = set(routes) - ROUTE_KEYS
+    if unknown:
+        raise _fail(source, f"routes.{sorted(unknown)[0]}", f"unknown key (known: {', '.join(sorted(ROUTE_KEYS))})")
+    for key in ("protected", "sign_in", "callback"):
+        _path(routes.get(key), f"routes.{key}", source)
+    for key in ("api", "sign_out"):
+        if key in routes:
+            _path(routes[key], f"routes.{key}", source)
+    for key in ("pages", "public"):
+        if key in routes:
+            if not isinstance(routes[key], list) or not routes[key]:
+                raise _fail(source, f"routes.{key}", "a non-empty list of paths")
+            for i, page in enumerate(routes[key]):
+                _path(page, f"routes.{key}[{i}]", source)
+    if routes.get("sign_in_via", "redirect") not in VIA:
+        raise _fail(source, "routes.sign_in_via", f"one of {', '.join(VIA)}")
+    outcomes = app.get("outcomes")
+    if not isinstance(outcomes, dict) or "signed_in" not in outcomes or "sent_to_sign_in" not in outcomes:
+        raise _fail(source, "outcomes", "required: signed_in and sent_to_sign_in (and optionally handled)")
+    unknown = set(outcomes) - {"signed_in", "sent_to_sign_in", "handled"}
+    if unknown:
+        raise _fail(source, f"outcomes.{sorted(unknown)[0]}", "unknown key (known: handled, sent_to_sign_in, signed_in)")
+    checked = {k: _matches(outcomes.get(k, []), f"outcomes.{k}", source) for k in ("signed_in", "sent_to_sign_in", "handled")}
+    ready = app.get("ready", "/")
+    timeout = app.get("start_timeout_s", 30)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise _fail(source, "start_timeout_s", "a positive number of seconds")
+    if not isinstance(app.get("tls", False), bool):
+        raise _fail(source, "tls", "true or false")
+    return Profile(
+        source=source,
+        name=str(app["name"]) if isinstance(app.get("name"), str) else Path(source).stem,
+        command=command,
+        url=url.rstrip("/") if url else None,
+        tls=bool(app.get("tls", False)),
+        ready=_path(ready, "ready", source),
+        start_timeout_s=float(timeout),
+        env=dict(env),
+        routes=dict(routes),
+        outcomes=checked,
+    )
+
+
+@dataclass
+class RunningApp:
+    """An app the drill started (or one already running: `process` is None)."""
+
+    url: str
+    process: subprocess.Popen[bytes] | None
+    log: Path | None
+
+    def stop(self) -> None:
+        """Terminate the app and everything it started (its own process group)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, 15)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, 9)
+            self.process.wait()
+
+
+def values(idp: dict[str, Any], profile: Profile, port: int, instance: Path, tls: tuple[str, str] | None) -> dict[str, str]:
+    """What each placeholder stands for in this run."""
+    scheme = "https" if profile.tls and tls else "http"
+    app_url = f"{scheme}://127.0.0.1:{port}"
+    return {
+        "port": str(port),
+        "app_url": app_url,
+        "redirect_uri": app_url + profile.routes["callback"],
+        "authority": str(idp.get("authority", "")),
+        "base_url": str(idp.get("base_url", "")),
+        "tenant": str(idp.get("tenant", "")),
+        "policy": str(idp.get("policies", {}).get("signup_signin", "")),
+        "client_id": str(idp.get("client_id", "")),
+        "client_secret": str(idp.get("client_secret", "")),
+        "api_scope": str(idp.get("api_scope", "")),
+        "api_audience": str(idp.get("api_audience", "")),
+        "ca_bundle": str(idp.get("ca_bundle") or ""),
+        "tls_cert": tls[0] if tls and profile.tls else "",
+        "tls_key": tls[1] if tls and profile.tls else "",
+        "instance": str(instance),
+        "python": sys.executable,
+        "root": str(ROOT),
+    }
+
+
+def start(profile: Profile, idp: dict[str, Any], instance: Path, log: Path, tls: tuple[str, str] | None = None) -> RunningApp:
+    """Start the app (or check the running one answers) and wait until it is ready."""
+    if profile.url is not None:
+        app = RunningApp(profile.url, None, None)
+        _wait(app, profile, idp)
+        return app
+    assert profile.command is not None
+    port = free_port()
+    instance.mkdir(parents=True, exist_ok=True)
+    given = values(idp, profile, port, instance, tls)
+    environ = {k: v for k, v in os.environ.items() if k not in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")}
+    environ.update({name: value.format(**given) for name, value in profile.env.items()})
+    args = shlex.split(profile.command.format(**given))
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        try:  # its own process group: stopping the app stops its workers too
+            process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=environ, cwd=ROOT, start_new_session=True)
+        except OSError as exc:
+            raise AppStartError(f"{profile.source}: app.command {args[0]!r} could not start: {exc}") from None
+    app = RunningApp(given["app_url"], process, log)
+    try:
+        _wait(app, profile, idp)
+    except AppStartError:
+        app.stop()
+        raise
+    return app
+
+
+def _last_lines(log: Path | None, count: int = 20) -> str:
+    if log is None or not log.exists():
+        return "(no log)"
+    return "\n".join(log.read_text(errors="replace").splitlines()[-count:])
+
+
+def _wait(app: RunningApp, profile: Profile, idp: dict[str, Any]) -> None:
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = idp.get("ca_bundle") or True
+    deadline = time.monotonic() + profile.start_timeout_s
+    while time.monotonic() < deadline:
+        if app.process is not None and app.process.poll() is not None:
+            raise AppStartError(
+                f"{profile.name} ({profile.source}) exited with {app.process.returncode} before answering; its last log lines:\n{_last_lines(app.log)}"
+            )
+        try:
+            if session.get(app.url + profile.ready, timeout=2, allow_redirects=False).status_code < 500:
+                return
+        except (requests.RequestException, OSError):
+            pass
+        time.sleep(0.2)
+    raise AppStartError(
+        f"{profile.name} ({profile.source}) did not answer {app.url}{profile.ready} within {profile.start_timeout_s:.0f} s; its last log lines:\n{_last_lines(app.log)}"
+    )
