@@ -1,0 +1,96 @@
+"""App profiles: checked before anything starts (exit 2, naming the file and the key); an app that
+does not start is reported with its last log lines (exit 3)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from toolkit.drill import profile as profiles
+
+ROOT = Path(__file__).resolve().parents[2]
+
+GOOD = """
+[app]
+name = "t"
+command = "{python} -m http.server {port}"
+[app.env]
+CA = "{ca_bundle}"
+[app.routes]
+protected = "/p"
+sign_in = "/login"
+callback = "/cb"
+[app.outcomes]
+signed_in = [{ status = 200 }]
+sent_to_sign_in = [{ status = 302, location = "/login" }]
+"""
+
+
+def drill(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "toolkit", "drill", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+def test_the_shipped_reference_profile_loads():
+    p = profiles.load("reference-app")
+    app = p.resolve("https://127.0.0.1:1")
+    assert p.tls and app.api == "/api/hello" and app.sign_in_via == "redirect"
+    assert app.classify(302, {"Location": "/auth/login?next=/profile"}, "") == "logged_out"
+    assert app.classify(200, {}, '<div id="limited-mode">') == "handled"
+
+
+def test_a_good_profile_loads(tmp_path):
+    (tmp_path / "p.toml").write_text(GOOD)
+    p = profiles.load(str(tmp_path / "p.toml"))
+    assert (p.name, p.routes["callback"], p.resolve("http://x").pages) == ("t", "/cb", ("/p",))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ('protected = "/p"', 'protected = "p"', "app.routes.protected"),
+        ('sign_in = "/login"', 'sign_in = "/login"\nsign_in_via = "carrier-pigeon"', "app.routes.sign_in_via"),
+        ('command = "{python} -m http.server {port}"', 'command = "{python} -m http.server 8000"', "app.command"),
+        ('command = "{python} -m http.server {port}"', 'command = "x {port}"\nurl = "http://a"', "app.command"),
+        ('CA = "{ca_bundle}"', 'CA = "{ca_bundel}"', "app.env.CA"),
+        ("signed_in = [{ status = 200 }]", 'signed_in = [{ status = "200" }]', "app.outcomes.signed_in[0].status"),
+        ("signed_in = [{ status = 200 }]", "signed_in = [{ colour = 1 }]", "app.outcomes.signed_in[0]"),
+        ('name = "t"', 'name = "t"\nport = 3', "app.port"),
+        ('callback = "/cb"', "", "app.routes.callback"),
+    ],
+)
+def test_profile_mistakes_name_the_file_and_key(tmp_path, old, new, key):
+    path = tmp_path / "bad.toml"
+    assert old in GOOD
+    path.write_text(GOOD.replace(old, new))
+    with pytest.raises(profiles.ProfileError) as caught:
+        profiles.load(str(path))
+    assert str(caught.value).startswith(f"{path}: {key}:"), caught.value
+
+
+def test_a_profile_mistake_exits_2_before_anything_starts(tmp_path):
+    (tmp_path / "bad.toml").write_text(GOOD.replace('protected = "/p"', "protected = 3"))
+    proc = drill("--app", str(tmp_path / "bad.toml"), "--out", str(tmp_path / "out"), timeout=60)
+    assert proc.returncode == 2 and f"{tmp_path / 'bad.toml'}: app.routes.protected" in proc.stderr
+    assert not (tmp_path / "out").exists()
+    assert drill("--app", "nope", timeout=60).returncode == 2
+
+
+def test_a_scenario_may_hold_the_app_table(tmp_path):
+    scenario = (ROOT / "loadtests" / "scenarios" / "baseline.toml").read_text()
+    (tmp_path / "s.toml").write_text(scenario + GOOD.replace('"/p"', '"p"'))
+    proc = drill("--scenario", str(tmp_path / "s.toml"), "--out", str(tmp_path / "out"), timeout=60)
+    assert proc.returncode == 2 and f"{tmp_path / 's.toml'}: app.routes.protected" in proc.stderr
+
+
+def test_an_app_that_does_not_start_exits_3_with_its_last_log_lines(tmp_path):
+    crash = GOOD.replace(
+        'command = "{python} -m http.server {port}"',
+        """command = "{python} -c 'import sys; print(\\"AUTHORITY is not set\\"); sys.exit(4)' {port}" """,
+    )
+    (tmp_path / "crash.toml").write_text(crash)
+    proc = drill("--app", str(tmp_path / "crash.toml"), "--scenario", "baseline", "--duration", "5", "--out", str(tmp_path / "out"))
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "exited with 4" in proc.stderr and "AUTHORITY is not set" in proc.stderr
