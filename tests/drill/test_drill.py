@@ -50,7 +50,7 @@ def test_short_drill_passes_with_a_valid_scorecard(tmp_path):
     assert card["phases"][1]["fault"] == "idp-outage"
     assert all(set(p["personas"]) == {"anonymous", "signed_in", "new_sign_in", "api_caller"} for p in card["phases"])
     assert all(s["requests"] > 0 for p in card["phases"] for s in p["personas"].values())
-    assert len(card["objectives"]) == 6 and all(o["observed"] is not None for o in card["objectives"])
+    assert len(card["objectives"]) == 7 and all(o["observed"] is not None for o in card["objectives"])
     for name in ("report.html", "locust_stats.csv", "timeline.png", "ops.jsonl", "plan.json", "idp.json"):
         assert (tmp_path / name).stat().st_size > 0, name
     assert "PASSED" in output and "phase outage" in output and "handled/failed so far" in output  # summary and progress
@@ -145,3 +145,26 @@ def test_a_terminated_drill_stops_everything_it_started(tmp_path):
         assert proc.wait(timeout=60) == 143, rest
     assert "terminated; stopping" in rest and "Traceback" not in rest
     assert _alive(str(out)) == [] and not any(_answers(u) for u in urls)
+
+
+TYPICAL = ROOT / "tests" / "drill" / "typical_app" / "profile.toml"
+
+
+def test_a_typical_identity_sample_app_drilled_with_idp_outage(tmp_path):
+    """An app written like Microsoft's Python web sample (identity's Flask Auth, filesystem
+    sessions), drilled through its profile. Measured: signed-in users keep working (the session
+    alone decides), but every new sign-in during the outage sends the browser to the dead IdP,
+    with no designed answer from the app; the app has no API, so that persona is left out."""
+    code, card, output = drill(tmp_path, "--app", str(TYPICAL))
+    assert code == 1, output
+    jsonschema.validate(card, SCHEMA)
+    assert card["app"] == "typical app (identity sample)"
+    outage = card["phases"][1]["personas"]
+    assert outage["signed_in"]["requests"] > 0 and outage["signed_in"]["failures"] == 0
+    assert outage["new_sign_in"]["requests"] > 0 and outage["new_sign_in"]["success_ratio"] == 0.0 and outage["new_sign_in"]["handled"] == 0
+    assert card["phases"][0]["personas"]["new_sign_in"]["failures"] == 0  # it does sign users in when B2C is up
+    failed = {o["name"] for o in card["objectives"] if not o["passed"]}
+    assert failed == {"new sign-ins during the outage end on the app's own answer, not a dead IdP"}
+    assert any(o.get("skipped") for o in card["objectives"]) and "api_caller" not in outage
+    reasons = {json.loads(line)["reason"] for line in (tmp_path / "ops.jsonl").read_text().splitlines()}
+    assert any("authorize" in r for r in reasons)  # the browser's next stop was B2C's authorize page

@@ -42,7 +42,7 @@ DEFAULT_PROFILE = "reference-app"
 #: what `{name}` may stand for in a command, an environment value or a URL
 PLACEHOLDERS = (
     "port", "app_url", "redirect_uri", "authority", "base_url", "tenant", "policy", "client_id", "client_secret",
-    "api_scope", "api_audience", "ca_bundle", "tls_cert", "tls_key", "instance", "python", "root",
+    "api_scope", "api_audience", "ca_bundle", "tls_cert", "tls_key", "instance", "python", "root", "here",
 )  # fmt: skip
 APP_KEYS = {"name", "command", "url", "tls", "ready", "start_timeout_s", "env", "routes", "outcomes"}
 ROUTE_KEYS = {"protected", "sign_in", "sign_in_via", "callback", "pages", "public", "api", "sign_out", "username_field"}
@@ -271,6 +271,7 @@ def values(idp: dict[str, Any], profile: Profile, port: int, instance: Path, tls
         "instance": str(instance),
         "python": sys.executable,
         "root": str(ROOT),
+        "here": str(Path(profile.source).resolve().parent),
     }
 
 
