@@ -1,14 +1,146 @@
-"""Side by side: two runs of one scenario (e.g. two apps, or one app before and after a change)."""
+"""Side by side: two runs of one scenario (two apps, or one app before and after a change) as
+Markdown and HTML tables (per phase and persona; each objective for both) and one figure with
+both timelines."""
 
 from __future__ import annotations
 
+import html
+import json
 from pathlib import Path
+from typing import Any
+
+from loadtests.contract import Operation, read_operations
 
 
 class CompareError(ValueError):
     """Folders that cannot be compared (exit 2)."""
 
 
+def _run(folder: Path) -> tuple[dict[str, Any], list[Operation]]:
+    card_file = folder / "scorecard.json"
+    if not card_file.exists():
+        raise CompareError(f"{folder}: no scorecard.json (not the results folder of a finished drill)")
+    try:
+        card: dict[str, Any] = json.loads(card_file.read_text())
+    except ValueError as exc:
+        raise CompareError(f"{card_file}: not JSON: {exc}") from None
+    return card, read_operations(folder / "ops.jsonl")
+
+
+def label(card: dict[str, Any], folder: Path) -> str:
+    """What a run is called in the comparison: its app, else its folder."""
+    return str(card.get("app") or folder.name)
+
+
+def _cell(stats: dict[str, Any] | None) -> str:
+    if not stats or not stats.get("requests"):
+        return "-"
+    ok = stats["requests"] - stats["failures"] - stats.get("handled", 0)
+    p95 = "-" if stats["p95_ms"] is None else f"{stats['p95_ms']:.0f} ms"
+    return f"{stats['requests']} ops: {ok} ok, {stats.get('handled', 0)} handled, {stats['failures']} failed; p95 {p95}"
+
+
+def _idp_cell(phase: dict[str, Any]) -> str:
+    idp = phase.get("idp")
+    if not idp:
+        return "-"
+    ratio = f" (x{phase['idp_ratio']} of baseline)" if phase.get("idp_ratio") is not None else ""
+    return f"{idp['requests']} requests, {idp['per_operation']} per operation{ratio}"
+
+
+def _objective(o: dict[str, Any] | None) -> str:
+    if o is None:
+        return "-"
+    if o.get("skipped"):
+        return "skipped"
+    return f"{'PASS' if o['passed'] else 'FAIL'} ({o['observed']})"
+
+
+def tables(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str]) -> list[tuple[str, list[str], list[list[str]]]]:
+    """(title, header, rows) for each table of the comparison."""
+    found = []
+    phases_b = {p["name"]: p for p in b["phases"]}
+    for phase in a["phases"]:
+        other = phases_b.get(phase["name"], {})
+        personas = list(dict.fromkeys([*phase["personas"], *other.get("personas", {})]))
+        rows = [[p, _cell(phase["personas"].get(p)), _cell(other.get("personas", {}).get(p))] for p in personas]
+        rows.append(["IdP received", _idp_cell(phase), _idp_cell(other) if other else "-"])
+        title = f"Phase {phase['name']} ({phase['start_s']:.0f}-{phase['end_s']:.0f} s, fault: {phase['fault']})"
+        found.append((title, ["persona", *names], rows))
+    objectives_b = {o["name"]: o for o in b["objectives"]}
+    rows = [[o["name"] + f" (want {o['threshold']})", _objective(o), _objective(objectives_b.get(o["name"]))] for o in a["objectives"]]
+    rows.extend([[o["name"], "-", _objective(o)] for o in b["objectives"] if o["name"] not in {r["name"] for r in a["objectives"]}])
+    rows.append(["recovery (s)", str(a["recovery_s"]), str(b["recovery_s"])])
+    rows.append(["signed-in users sent back to sign in", str(a["signed_in_users_logged_out"]), str(b["signed_in_users_logged_out"])])
+    rows.append(["verdict", "PASSED" if a["passed"] else "FAILED", "PASSED" if b["passed"] else "FAILED"])
+    found.append(("Objectives", ["objective", *names], rows))
+    return found
+
+
+def markdown(title: str, found: list[tuple[str, list[str], list[list[str]]]], image: str) -> str:
+    """The comparison as Markdown."""
+    lines = [f"# {title}", "", f"![both timelines]({image})", ""]
+    for heading, header, rows in found:
+        lines += [f"## {heading}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def html_page(title: str, found: list[tuple[str, list[str], list[list[str]]]], image: str) -> str:
+    """The comparison as one HTML page."""
+    parts = [
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
+        f"<title>{html.escape(title)}</title>",
+        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1.5em}"
+        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}th{background:#f3f3f3}img{max-width:100%}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f'<img src="{html.escape(image)}" alt="both timelines">',
+    ]
+    for heading, header, rows in found:
+        parts.append(f"<h2>{html.escape(heading)}</h2><table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr>")
+        parts.extend("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+        parts.append("</table>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def figure(runs: list[tuple[dict[str, Any], list[Operation], str]], path: Path) -> None:
+    """Both timelines in one figure, side by side, on shared scales."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from toolkit.drill import plot
+
+    fig, axes = plt.subplots(
+        4, len(runs), figsize=(7 * len(runs), 7.5), sharex=True, sharey="row", gridspec_kw={"height_ratios": [3, 1.2, 1.2, 1]}
+    )
+    for column, (card, ops, name) in enumerate(runs):
+        plot.draw([row[column] for row in axes], card, ops, name)
+        axes[-1][column].set_xlabel("seconds since start")
+    for row in axes:  # one scale per row, fitting both runs
+        top = max(max(axis.dataLim.y1 for axis in row), 0.5) * 1.15
+        for axis in row:
+            axis.set_ylim(0, top)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def write(first: Path, second: Path, out: Path) -> list[Path]:
-    """Write the comparison; return the files written."""
-    raise CompareError("not yet")
+    """Write comparison.md, comparison.html and comparison.png to `out`; return them."""
+    (a, ops_a), (b, ops_b) = _run(first), _run(second)
+    if a["scenario"] != b["scenario"]:
+        raise CompareError(f"{first} ran scenario {a['scenario']!r} and {second} ran {b['scenario']!r}: compare runs of one scenario")
+    names = (label(a, first), label(b, second))
+    if names[0] == names[1]:
+        names = (f"{names[0]} ({first.name})", f"{names[1]} ({second.name})")
+    out.mkdir(parents=True, exist_ok=True)
+    title = f"{a['scenario']}: {names[0]} vs {names[1]}"
+    found = tables(a, b, names)
+    figure([(a, ops_a, names[0]), (b, ops_b, names[1])], out / "comparison.png")
+    (out / "comparison.md").write_text(markdown(title, found, "comparison.png"))
+    (out / "comparison.html").write_text(html_page(title, found, "comparison.png"))
+    return [out / "comparison.md", out / "comparison.html", out / "comparison.png"]

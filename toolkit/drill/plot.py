@@ -56,7 +56,7 @@ def draw(axes: Any, card: dict[str, Any], ops: list[Operation], label: str = "")
     idp_axis.set_ylabel("IdP req / op", fontsize=8)
     ok_axis.legend(loc="upper left", fontsize=7, ncol=4)
     verdict = "PASSED" if card["passed"] else "FAILED"
-    app = f" on {card['app']}" if card.get("app") else ""
+    app = f" on {card['app']}" if card.get("app") and not label else ""
     ok_axis.set_title(f"{prefix}{card['scenario']}{app} ({card['users']} users) - {verdict}", fontsize=10)
 
 
