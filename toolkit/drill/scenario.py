@@ -188,6 +188,8 @@ def _problem(scenario: Scenario) -> str | None:
             return f"objective {objective.name!r}: unknown metric {objective.metric!r}"
         if objective.persona is not None and objective.persona not in PERSONAS:
             return f"objective {objective.name!r}: unknown persona {objective.persona!r}"
+        if objective.metric in ("idp_requests_ratio", "p95_ratio") and objective.phase is None:
+            return f"objective {objective.name!r}: {objective.metric} needs a phase"
         for phase_name in (objective.phase, objective.baseline):
             if phase_name is not None and phase_name not in names:
                 return f"objective {objective.name!r}: no phase {phase_name!r}"
