@@ -140,6 +140,7 @@ class Plan:
     timeline: tuple[dict[str, Any], ...] = ()  #: the emulator's fault timeline (empty: no faults)
     emulator: str | None = None  #: the emulator's URL for its admin API (None: a real tenant)
     out: str = ""  #: where the records go
+    trust: str | None = None  #: CA bundle the simulated browsers trust (the IdP's and the app's); None: the IdP's
     extra: dict[str, Any] = field(default_factory=dict)
 
     def write(self, path: Path) -> None:

@@ -275,11 +275,15 @@ def values(idp: dict[str, Any], profile: Profile, port: int, instance: Path, tls
     }
 
 
-def start(profile: Profile, idp: dict[str, Any], instance: Path, log: Path, tls: tuple[str, str] | None = None) -> RunningApp:
-    """Start the app (or check the running one answers) and wait until it is ready."""
+def start(
+    profile: Profile, idp: dict[str, Any], instance: Path, log: Path, tls: tuple[str, str] | None = None, trust: str | None = None
+) -> RunningApp:
+    """Start the app (or check the running one answers) and wait until it is ready. `trust`: the
+    CA bundle to check the app's certificate with (default: the IdP's)."""
+    trust = trust or idp.get("ca_bundle")
     if profile.url is not None:
         app = RunningApp(profile.url, None, None)
-        _wait(app, profile, idp)
+        _wait(app, profile, trust)
         return app
     assert profile.command is not None
     port = free_port()
@@ -296,7 +300,7 @@ def start(profile: Profile, idp: dict[str, Any], instance: Path, log: Path, tls:
             raise AppStartError(f"{profile.source}: app.command {args[0]!r} could not start: {exc}") from None
     app = RunningApp(given["app_url"], process, log)
     try:
-        _wait(app, profile, idp)
+        _wait(app, profile, trust)
     except AppStartError:
         app.stop()
         raise
@@ -309,10 +313,10 @@ def _last_lines(log: Path | None, count: int = 20) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-count:])
 
 
-def _wait(app: RunningApp, profile: Profile, idp: dict[str, Any]) -> None:
+def _wait(app: RunningApp, profile: Profile, trust: str | None) -> None:
     session = requests.Session()
     session.trust_env = False
-    session.verify = idp.get("ca_bundle") or True
+    session.verify = trust or True
     deadline = time.monotonic() + profile.start_timeout_s
     while time.monotonic() < deadline:
         if app.process is not None and app.process.poll() is not None:

@@ -76,10 +76,11 @@ def run(
             emulator = processes.start_emulator(state, extra=extra, log=out / "emulator.log")
             idp = trusting_session(state / "ca.pem").get(f"{emulator.url}/_emulator/config", timeout=10).json()
             tls: tuple[str, str] | None = (str(state / "server.pem"), str(state / "server-key.pem"))
+            trust: str | None = None
         else:
-            tls = None
+            tls, trust = app_certificate(out / "app-tls", idp)
         (out / "b2c-config.json").write_text(json.dumps(idp, indent=1))
-        app = start_app(profile, idp, out / "app", out / "app.log", tls)
+        app = start_app(profile, idp, out / "app", out / "app.log", tls, trust)
         skipped = skipped_personas(scenario, profile, idp)
         for persona, reason in skipped.items():
             say(f"  {persona}: left out ({reason})")
@@ -95,6 +96,7 @@ def run(
             timeline=tuple(scenario.timeline()) if emulator else (),
             emulator=emulator.url if emulator else None,
             out=str(out.resolve()),
+            trust=trust,
         )
         plan.write(out / "plan.json")
         where = emulator.url if emulator else f"{idp.get('base_url')} (real tenant)"
@@ -147,6 +149,22 @@ def _locust(plan: Plan, out: Path, workers: int, say: Callable[[str], None], sce
             processes.stop(proc)
     if proc.returncode not in (0, 1):
         raise DrillError(f"Locust exited with {proc.returncode}; see {out / 'locust.log'}")
+
+
+def app_certificate(folder: Path, idp: dict[str, Any]) -> tuple[tuple[str, str], str]:
+    """With a real tenant, nobody else gives the app a certificate: a local CA and a server
+    certificate for 127.0.0.1 (for apps whose cookies need https), and a bundle the simulated
+    browsers trust: the IdP's CA (or the usual public ones) plus the local CA."""
+    import certifi
+
+    from toolkit.emulator.state import _make_certificates
+
+    folder.mkdir(parents=True, exist_ok=True)
+    _make_certificates(folder)
+    idp_bundle = Path(idp.get("ca_bundle") or certifi.where())
+    trust = folder / "trust.pem"
+    trust.write_text(idp_bundle.read_text() + "\n" + (folder / "ca.pem").read_text())
+    return (str(folder / "server.pem"), str(folder / "server-key.pem")), str(trust)
 
 
 def with_env(profile: Profile, env: dict[str, str]) -> Profile:
