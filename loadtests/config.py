@@ -1,10 +1,10 @@
 """What the load test needs to know: the plan the drill resolved (`--drill-plan plan.json`, see
 `loadtests.contract`), and test users in turn.
 
-To run Locust by hand, write a plan with `b2c-toolkit drill --write-plan` or let the drill start
-Locust. A plan for a real test tenant carries that tenant's keys (the ones
+Every drill writes its plan to `RESULTS/plan.json`; Locust workers on other machines are given a
+copy. A plan for a real test tenant carries that tenant's keys (the ones
 `b2c-toolkit emulator --print-config` prints); mind B2C's limits: 200 requests/s per tenant and
-6,000 requests per 5 minutes per IP address.
+6,000 requests per 5 minutes per IP address (the drill checks its estimate against them).
 """
 
 from __future__ import annotations

@@ -49,6 +49,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument(
         "--allow-over-limit", action="store_true", help="with --idp: run even if the plan exceeds B2C's published request limits"
     )
+    p.add_argument(
+        "--remote-workers", type=int, default=0, metavar="N", help="run Locust as a master and wait for N workers started on other machines"
+    )
+    p.add_argument(
+        "--master-bind-host",
+        default="127.0.0.1",
+        help="with --remote-workers: where the master listens (default: 127.0.0.1; 0.0.0.0 for other machines)",
+    )
+    p.add_argument("--master-port", type=int, default=5557, help="with --remote-workers: the master's port (default: 5557)")
     p.set_defaults(run=run_drill)
     drill_sub = p.add_subparsers(dest="drill_command", metavar="{compare}")
     c = drill_sub.add_parser(
@@ -96,11 +105,14 @@ def run_drill(args: argparse.Namespace) -> int:
     from toolkit.drill import limits
     from toolkit.drill import profile as profiles
     from toolkit.drill import scenario as scenarios
-    from toolkit.drill.run import DrillError, run, with_env
+    from toolkit.drill.run import DrillError, Remote, run, with_env
 
     try:
-        if args.workers < 0:
-            raise scenarios.ScenarioError("--workers must be >= 0")
+        if args.workers < 0 or args.remote_workers < 0:
+            raise scenarios.ScenarioError("--workers and --remote-workers must be >= 0")
+        if args.workers and args.remote_workers:
+            raise scenarios.ScenarioError("--workers (local processes) and --remote-workers (other machines) exclude each other")
+        remote = Remote(args.remote_workers, args.master_bind_host, args.master_port) if args.remote_workers else None
         weights = scenarios.parse_weights(args.weights) if args.weights else None
         scenario = scenarios.load(args.scenario, args.users, args.duration, weights)
         policies = Path(args.policies) if args.policies else None
@@ -142,7 +154,7 @@ def run_drill(args: argparse.Namespace) -> int:
     out = Path(args.out or f"drill-results/{scenario.name}")
     signal.signal(signal.SIGTERM, _terminated)
     try:
-        card = run(scenario, out, profile, workers=args.workers, policies=policies, idp=idp)
+        card = run(scenario, out, profile, workers=args.workers, policies=policies, idp=idp, remote=remote)
     except (DrillError, RuntimeError, OSError) as exc:
         print(f"b2c-toolkit drill: {exc}", file=sys.stderr)
         return 3

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +60,11 @@ def run(
     say: Callable[[str], None] = print,
     policies: Path | None = None,
     idp: dict[str, Any] | None = None,
+    remote: Remote | None = None,
 ) -> dict[str, Any]:
     """Run `scenario` against the app `profile` describes, write everything to `out`, return the
-    scorecard. `idp`: a real test tenant's configuration (no emulator, no faults)."""
+    scorecard. `idp`: a real test tenant's configuration (no emulator, no faults). `remote`:
+    Locust runs as a master that waits for workers started on other machines."""
     out.mkdir(parents=True, exist_ok=True)
     for stale in ("ops.jsonl", "idp.json", "plan.json", "progress.json", "scorecard.json"):
         (out / stale).unlink(missing_ok=True)
@@ -101,7 +103,7 @@ def run(
         plan.write(out / "plan.json")
         where = emulator.url if emulator else f"{idp.get('base_url')} (real tenant)"
         say(f"  IdP {where}   app {app.url}   locust workers: {workers or 'none (local runner)'}")
-        _locust(plan, out, workers, say, scenario)
+        _locust(plan, out, workers, say, scenario, remote)
     finally:
         if app is not None:
             app.stop()
@@ -120,7 +122,29 @@ def run(
     return card
 
 
-def _locust(plan: Plan, out: Path, workers: int, say: Callable[[str], None], scenario: Scenario) -> None:
+@dataclass(frozen=True)
+class Remote:
+    """Locust's master/worker mode across machines: the drill runs the master."""
+
+    workers: int  #: workers to wait for
+    bind_host: str = "127.0.0.1"  #: where the master listens (0.0.0.0 or this host's address for other machines)
+    port: int = 5557
+    wait_s: float = 120  #: how long to wait for them
+
+    def args(self) -> list[str]:
+        """The master's Locust options."""
+        return [
+            "--master", "--expect-workers", str(self.workers), "--expect-workers-max-wait", str(int(self.wait_s)),
+            "--master-bind-host", self.bind_host, "--master-bind-port", str(self.port),
+        ]  # fmt: skip
+
+    def worker_command(self, plan_file: Path) -> str:
+        """What to run on each worker machine (with the toolkit installed and plan.json copied)."""
+        host = self.bind_host if self.bind_host not in ("0.0.0.0", "*", "") else "THIS_HOST"
+        return f"locust -f {LOCUSTFILE} --worker --master-host {host} --master-port {self.port} --drill-plan {plan_file}"
+
+
+def _locust(plan: Plan, out: Path, workers: int, say: Callable[[str], None], scenario: Scenario, remote: Remote | None = None) -> None:
     args = [
         sys.executable, "-m", "locust",
         "-f", str(LOCUSTFILE),
@@ -130,14 +154,19 @@ def _locust(plan: Plan, out: Path, workers: int, say: Callable[[str], None], sce
         "--csv", str(out / "locust"),
         "--html", str(out / "report.html"),
     ]  # fmt: skip
-    if workers:
+    if remote is not None:
+        args += remote.args()
+        say(
+            f"  waiting for {remote.workers} Locust workers; on each worker machine run:\n    {remote.worker_command(out.resolve() / 'plan.json')}"
+        )
+    elif workers:
         args += ["--processes", str(workers)]
     env = {k: v for k, v in os.environ.items() if k not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")}
     env["PYTHONPATH"] = str(processes.ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     with open(out / "locust.log", "wb") as log:
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=processes.ROOT, env=env)
         started = time.monotonic()
-        deadline = started + plan.duration_s + 90
+        deadline = started + plan.duration_s + 90 + (remote.wait_s if remote else 0)
         try:
             while proc.poll() is None:
                 if time.monotonic() > deadline:
