@@ -89,6 +89,8 @@ def parse_page(url: str, html: str) -> Page:
 
 
 def _page_or_arrival(url: str, reply: Any, step: str) -> Page | Arrival:
+    if not reply.status_code:  # Locust's client reports a connection error as status 0
+        raise FlowError(f"{step}: no answer from the IdP ({getattr(reply, 'error', None) or 'connection failed'})")
     if reply.status_code in (301, 302, 303):
         return arrival(str(reply.headers["Location"]))
     if reply.status_code == 200:

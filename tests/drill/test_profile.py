@@ -48,32 +48,32 @@ def test_a_good_profile_loads(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "key"),
+    ("old", "new", "where", "key"),
     [
-        ('protected = "/p"', 'protected = "p"', "app.routes.protected"),
-        ('sign_in = "/login"', 'sign_in = "/login"\nsign_in_via = "carrier-pigeon"', "app.routes.sign_in_via"),
-        ('command = "{python} -m http.server {port}"', 'command = "{python} -m http.server 8000"', "app.command"),
-        ('command = "{python} -m http.server {port}"', 'command = "x {port}"\nurl = "http://a"', "app.command"),
-        ('CA = "{ca_bundle}"', 'CA = "{ca_bundel}"', "app.env.CA"),
-        ("signed_in = [{ status = 200 }]", 'signed_in = [{ status = "200" }]', "app.outcomes.signed_in[0].status"),
-        ("signed_in = [{ status = 200 }]", "signed_in = [{ colour = 1 }]", "app.outcomes.signed_in[0]"),
-        ('name = "t"', 'name = "t"\nport = 3', "app.port"),
-        ('callback = "/cb"', "", "app.routes.callback"),
+        ('protected = "/p"', 'protected = "p"', ":8", "app.routes.protected"),
+        ('sign_in = "/login"', 'sign_in = "/login"\nsign_in_via = "carrier-pigeon"', ":10", "app.routes.sign_in_via"),
+        ('command = "{python} -m http.server {port}"', 'command = "{python} -m http.server 8000"', ":4", "app.command"),
+        ('command = "{python} -m http.server {port}"', 'command = "x {port}"\nurl = "http://a"', ":4", "app.command"),
+        ('CA = "{ca_bundle}"', 'CA = "{ca_bundel}"', ":6", "app.env.CA"),
+        ("signed_in = [{ status = 200 }]", 'signed_in = [{ status = "200" }]', ":12", "app.outcomes.signed_in[0].status"),
+        ("signed_in = [{ status = 200 }]", "signed_in = [{ colour = 1 }]", ":12", "app.outcomes.signed_in[0]"),
+        ('name = "t"', 'name = "t"\nport = 3', ":4", "app.port"),
+        ('callback = "/cb"', "", ":7", "app.routes.callback"),  # missing: the table it belongs in
     ],
 )
-def test_profile_mistakes_name_the_file_and_key(tmp_path, old, new, key):
+def test_profile_mistakes_name_the_file_line_and_key(tmp_path, old, new, where, key):
     path = tmp_path / "bad.toml"
     assert old in GOOD
     path.write_text(GOOD.replace(old, new))
     with pytest.raises(profiles.ProfileError) as caught:
         profiles.load(str(path))
-    assert str(caught.value).startswith(f"{path}: {key}:"), caught.value
+    assert str(caught.value).startswith(f"{path}{where}: {key}:"), caught.value
 
 
 def test_a_profile_mistake_exits_2_before_anything_starts(tmp_path):
     (tmp_path / "bad.toml").write_text(GOOD.replace('protected = "/p"', "protected = 3"))
     proc = drill("--app", str(tmp_path / "bad.toml"), "--out", str(tmp_path / "out"), timeout=60)
-    assert proc.returncode == 2 and f"{tmp_path / 'bad.toml'}: app.routes.protected" in proc.stderr
+    assert proc.returncode == 2 and f"{tmp_path / 'bad.toml'}:8: app.routes.protected" in proc.stderr
     assert not (tmp_path / "out").exists()
     assert drill("--app", "nope", timeout=60).returncode == 2
 
@@ -82,7 +82,7 @@ def test_a_scenario_may_hold_the_app_table(tmp_path):
     scenario = (ROOT / "loadtests" / "scenarios" / "baseline.toml").read_text()
     (tmp_path / "s.toml").write_text(scenario + GOOD.replace('"/p"', '"p"'))
     proc = drill("--scenario", str(tmp_path / "s.toml"), "--out", str(tmp_path / "out"), timeout=60)
-    assert proc.returncode == 2 and f"{tmp_path / 's.toml'}: app.routes.protected" in proc.stderr
+    assert proc.returncode == 2 and f"{tmp_path / 's.toml'}:" in proc.stderr and ": app.routes.protected: must be a path" in proc.stderr
 
 
 def test_an_app_that_does_not_start_exits_3_with_its_last_log_lines(tmp_path):

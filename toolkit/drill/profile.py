@@ -20,6 +20,7 @@ reported with its last log lines (exit 3).
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import string
 import subprocess
@@ -121,8 +122,25 @@ def load(name_or_path: str) -> Profile:
     return from_table(data["app"], str(path))
 
 
+def _line(source: str, key: str) -> int | None:
+    """The line where `key` is set in the file, or its nearest enclosing name (TOML parsers give
+    no positions)."""
+    try:
+        lines = Path(source).read_text().splitlines()
+    except OSError:
+        return None
+    for name in reversed([part for part in re.split(r"[.\[\]]", key) if part and not part.isdigit()]):
+        pattern = re.compile(rf"^\s*(\[+\s*app\.)?{re.escape(name)}(\s*=|\s*\]+)")
+        found = next((number for number, text in enumerate(lines, 1) if pattern.match(text)), None)
+        if found:
+            return found
+    return None
+
+
 def _fail(source: str, key: str, problem: str) -> ProfileError:
-    return ProfileError(f"{source}: app.{key}: {problem}")
+    line = _line(source, key)
+    where = f"{source}:{line}" if line else source
+    return ProfileError(f"{where}: app.{key}: {problem}")
 
 
 def _text(table: dict[str, Any], key: str, source: str, prefix: str = "") -> str:
