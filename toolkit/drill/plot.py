@@ -45,8 +45,8 @@ def draw(axes: Any, card: dict[str, Any], ops: list[Operation], label: str = "")
         axis.set_ylim(bottom=0)
     for phase in card["phases"]:
         if phase["fault"] != "none":
-            ok_axis.text(
-                (phase["start_s"] + phase["end_s"]) / 2, 0.97, phase["fault"], transform=ok_axis.get_xaxis_transform(),
+            idp_axis.text(  # the top panel holds the legend; the fault is named where there is room
+                (phase["start_s"] + phase["end_s"]) / 2, 0.95, phase["fault"], transform=idp_axis.get_xaxis_transform(),
                 ha="center", va="top", fontsize=9, color="#a01c1c",
             )  # fmt: skip
     prefix = f"{label}: " if label else ""
