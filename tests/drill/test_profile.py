@@ -94,3 +94,48 @@ def test_an_app_that_does_not_start_exits_3_with_its_last_log_lines(tmp_path):
     proc = drill("--app", str(tmp_path / "crash.toml"), "--scenario", "baseline", "--duration", "5", "--out", str(tmp_path / "out"))
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "exited with 4" in proc.stderr and "AUTHORITY is not set" in proc.stderr
+
+
+def test_an_app_already_running_is_drilled_at_its_url(tmp_path):
+    """A deployment configured once with the emulator's identity and address (kept across drills
+    with --emulator-state and --emulator-port): the drill starts only the emulator and the load."""
+    import json
+    import os
+
+    from toolkit.emulator.server import free_port
+
+    state, port, app_port = tmp_path / "emulator", free_port(), free_port()
+    printed = subprocess.run(
+        [sys.executable, "-m", "toolkit", "emulator", "--state-dir", str(state), "--print-config"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    config = json.loads(printed.stdout)
+    env = {
+        **os.environ,
+        "AUTHORITY": f"https://127.0.0.1:{port}/{config['tenant']}/{config['policies']['signup_signin']}",
+        "CLIENT_ID": config["client_id"],
+        "CLIENT_SECRET": config["client_secret"],
+        "REDIRECT_URI": f"http://127.0.0.1:{app_port}/getAToken",
+        "REQUESTS_CA_BUNDLE": config["ca_bundle"],
+        "SESSION_FILE_DIR": str(tmp_path / "sessions"),
+    }
+    typical = ROOT / "tests" / "drill" / "typical_app"
+    command = [sys.executable, "-m", "flask", "--app", str(typical / "app.py"), "run", "--port", str(app_port)]
+    profile = (typical / "profile.toml").read_text().split("[app.routes]", 1)[1]
+    (tmp_path / "running.toml").write_text(
+        f'[app]\nname = "running"\nurl = "http://127.0.0.1:{app_port}"\nready = "/getAToken"\n[app.routes]{profile}'
+    )
+    with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as app:
+        try:
+            args = ["--app", str(tmp_path / "running.toml"), "--scenario", "baseline", "--duration", "6", "--users", "3"]
+            proc = drill(*args, "--emulator-state", str(state), "--emulator-port", str(port), "--out", str(tmp_path / "out"), timeout=180)
+        finally:
+            app.terminate()
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    card = json.loads((tmp_path / "out" / "scorecard.json").read_text())
+    new = card["phases"][0]["personas"]["new_sign_in"]
+    assert card["app"] == "running" and new["requests"] > 0 and new["failures"] == 0
+    assert not (tmp_path / "out" / "app.log").exists()  # the drill started no app

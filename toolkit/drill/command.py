@@ -58,6 +58,17 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         help="with --remote-workers: where the master listens (default: 127.0.0.1; 0.0.0.0 for other machines)",
     )
     p.add_argument("--master-port", type=int, default=5557, help="with --remote-workers: the master's port (default: 5557)")
+    p.add_argument(
+        "--emulator-state",
+        metavar="DIR",
+        help="keep the emulator's CA, client secret and users here across drills (default: OUT/emulator-state)",
+    )
+    p.add_argument(
+        "--emulator-port",
+        type=int,
+        default=0,
+        help="the emulator's port (default: a free one); with --emulator-state, for an app already running",
+    )
     p.set_defaults(run=run_drill)
     drill_sub = p.add_subparsers(dest="drill_command", metavar="{compare}")
     c = drill_sub.add_parser(
@@ -132,6 +143,10 @@ def run_drill(args: argparse.Namespace) -> int:
         profile = with_env(profile, env) if env else profile
         idp = None
         if args.idp:
+            if args.emulator_state or args.emulator_port or args.policies:
+                raise scenarios.ScenarioError(
+                    "--idp runs without the emulator: --emulator-state, --emulator-port and --policies do not apply"
+                )
             idp = read_idp(args.idp)
             if scenario.timeline():
                 faulty = ", ".join(p.name for p in scenario.phases if p.fault)
@@ -154,7 +169,17 @@ def run_drill(args: argparse.Namespace) -> int:
     out = Path(args.out or f"drill-results/{scenario.name}")
     signal.signal(signal.SIGTERM, _terminated)
     try:
-        card = run(scenario, out, profile, workers=args.workers, policies=policies, idp=idp, remote=remote)
+        card = run(
+            scenario,
+            out,
+            profile,
+            workers=args.workers,
+            policies=policies,
+            idp=idp,
+            remote=remote,
+            emulator_state=Path(args.emulator_state) if args.emulator_state else None,
+            emulator_port=args.emulator_port,
+        )
     except (DrillError, RuntimeError, OSError) as exc:
         print(f"b2c-toolkit drill: {exc}", file=sys.stderr)
         return 3

@@ -54,7 +54,8 @@ def draw(axes: Any, card: dict[str, Any], ops: list[Operation], label: str = "")
     handled_axis.set_ylabel("handled/s", fontsize=8)
     bad_axis.set_ylabel("failed/s", fontsize=8)
     idp_axis.set_ylabel("IdP req / op", fontsize=8)
-    ok_axis.legend(loc="upper left", fontsize=7, ncol=4)
+    if ok_axis.get_legend_handles_labels()[0]:
+        ok_axis.legend(loc="upper left", fontsize=7, ncol=4)
     verdict = "PASSED" if card["passed"] else "FAILED"
     app = f" on {card['app']}" if card.get("app") and not label else ""
     ok_axis.set_title(f"{prefix}{card['scenario']}{app} ({card['users']} users) - {verdict}", fontsize=10)

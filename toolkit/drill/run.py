@@ -61,10 +61,14 @@ def run(
     policies: Path | None = None,
     idp: dict[str, Any] | None = None,
     remote: Remote | None = None,
+    emulator_state: Path | None = None,
+    emulator_port: int = 0,
 ) -> dict[str, Any]:
     """Run `scenario` against the app `profile` describes, write everything to `out`, return the
     scorecard. `idp`: a real test tenant's configuration (no emulator, no faults). `remote`:
-    Locust runs as a master that waits for workers started on other machines."""
+    Locust runs as a master that waits for workers started on other machines. `emulator_state`
+    and `emulator_port`: keep the emulator's identity (CA, client secret, users) and address from
+    one drill to the next, for an app already running that was configured with them."""
     out.mkdir(parents=True, exist_ok=True)
     for stale in ("ops.jsonl", "idp.json", "plan.json", "progress.json", "scorecard.json"):
         (out / stale).unlink(missing_ok=True)
@@ -73,9 +77,11 @@ def run(
     app = None
     try:
         if idp is None:
-            state = out / "emulator-state"
-            extra = ["--policies", str(policies)] if policies else None
-            emulator = processes.start_emulator(state, extra=extra, log=out / "emulator.log")
+            state = emulator_state or out / "emulator-state"
+            extra = ["--policies", str(policies)] if policies else []
+            if profile.url is not None:  # an app elsewhere: its redirect URI is not a loopback one
+                extra += ["--redirect-uri", profile.url + profile.routes["callback"]]
+            emulator = processes.start_emulator(state, port=emulator_port, extra=extra, log=out / "emulator.log")
             idp = trusting_session(state / "ca.pem").get(f"{emulator.url}/_emulator/config", timeout=10).json()
             tls: tuple[str, str] | None = (str(state / "server.pem"), str(state / "server-key.pem"))
             trust: str | None = None
