@@ -139,3 +139,12 @@ def test_an_app_already_running_is_drilled_at_its_url(tmp_path):
     new = card["phases"][0]["personas"]["new_sign_in"]
     assert card["app"] == "running" and new["requests"] > 0 and new["failures"] == 0
     assert not (tmp_path / "out" / "app.log").exists()  # the drill started no app
+
+
+def test_the_ca_of_an_app_with_its_own_certificate_is_found_beside_the_profile(tmp_path):
+    (tmp_path / "app-ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    (tmp_path / "p.toml").write_text(GOOD.replace('name = "t"', 'name = "t"\nca_bundle = "app-ca.pem"'))
+    assert profiles.load(str(tmp_path / "p.toml")).ca_bundle == str(tmp_path / "app-ca.pem")
+    (tmp_path / "q.toml").write_text(GOOD.replace('name = "t"', 'name = "t"\nca_bundle = "nowhere.pem"'))
+    with pytest.raises(profiles.ProfileError, match=r"q.toml:4: app.ca_bundle: a PEM file"):
+        profiles.load(str(tmp_path / "q.toml"))

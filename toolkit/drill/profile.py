@@ -45,7 +45,7 @@ PLACEHOLDERS = (
     "port", "app_url", "redirect_uri", "authority", "base_url", "tenant", "policy", "client_id", "client_secret",
     "api_scope", "api_audience", "ca_bundle", "tls_cert", "tls_key", "instance", "python", "root", "here",
 )  # fmt: skip
-APP_KEYS = {"name", "command", "url", "tls", "ready", "start_timeout_s", "env", "routes", "outcomes"}
+APP_KEYS = {"name", "command", "url", "tls", "ca_bundle", "ready", "start_timeout_s", "env", "routes", "outcomes"}
 ROUTE_KEYS = {"protected", "sign_in", "sign_in_via", "callback", "pages", "public", "api", "sign_out", "username_field"}
 VIA = ("redirect", "link", "form")
 MATCH_KEYS = {"status", "text", "header", "location"}
@@ -73,6 +73,7 @@ class Profile:
     env: dict[str, str]
     routes: dict[str, Any]
     outcomes: dict[str, tuple[Match, ...]]
+    ca_bundle: str | None = None  #: the CA of an app already running with its own certificate
     extra: dict[str, Any] = field(default_factory=dict)
 
     def resolve(self, url: str) -> AppProfile:
@@ -233,6 +234,11 @@ def from_table(app: dict[str, Any], source: str) -> Profile:
         raise _fail(source, "start_timeout_s", "a positive number of seconds")
     if not isinstance(app.get("tls", False), bool):
         raise _fail(source, "tls", "true or false")
+    ca_bundle = app.get("ca_bundle")
+    if ca_bundle is not None:
+        if not isinstance(ca_bundle, str) or not (Path(source).parent / ca_bundle).is_file():
+            raise _fail(source, "ca_bundle", f"a PEM file (relative to the profile) that exists (got {ca_bundle!r})")
+        ca_bundle = str((Path(source).parent / ca_bundle).resolve())
     return Profile(
         source=source,
         name=str(app["name"]) if isinstance(app.get("name"), str) else Path(source).stem,
@@ -244,6 +250,7 @@ def from_table(app: dict[str, Any], source: str) -> Profile:
         env=dict(env),
         routes=dict(routes),
         outcomes=checked,
+        ca_bundle=ca_bundle,
     )
 
 

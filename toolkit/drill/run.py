@@ -88,6 +88,8 @@ def run(
         else:
             tls, trust = app_certificate(out / "app-tls", idp)
         (out / "b2c-config.json").write_text(json.dumps(idp, indent=1))
+        if profile.ca_bundle:  # an app with its own certificate: trust its CA too
+            trust = bundle(out / "trust.pem", [trust or idp.get("ca_bundle"), profile.ca_bundle])
         app = start_app(profile, idp, out / "app", out / "app.log", tls, trust)
         skipped = skipped_personas(scenario, profile, idp)
         for persona, reason in skipped.items():
@@ -190,16 +192,20 @@ def app_certificate(folder: Path, idp: dict[str, Any]) -> tuple[tuple[str, str],
     """With a real tenant, nobody else gives the app a certificate: a local CA and a server
     certificate for 127.0.0.1 (for apps whose cookies need https), and a bundle the simulated
     browsers trust: the IdP's CA (or the usual public ones) plus the local CA."""
-    import certifi
-
     from toolkit.emulator.state import _make_certificates
 
     folder.mkdir(parents=True, exist_ok=True)
     _make_certificates(folder)
-    idp_bundle = Path(idp.get("ca_bundle") or certifi.where())
-    trust = folder / "trust.pem"
-    trust.write_text(idp_bundle.read_text() + "\n" + (folder / "ca.pem").read_text())
-    return (str(folder / "server.pem"), str(folder / "server-key.pem")), str(trust)
+    trust = bundle(folder / "trust.pem", [idp.get("ca_bundle"), str(folder / "ca.pem")])
+    return (str(folder / "server.pem"), str(folder / "server-key.pem")), trust
+
+
+def bundle(path: Path, files: list[str | None]) -> str:
+    """One CA bundle of several (a missing one stands for the usual public CAs)."""
+    import certifi
+
+    path.write_text("\n".join(Path(f or certifi.where()).read_text() for f in files))
+    return str(path)
 
 
 def with_env(profile: Profile, env: dict[str, str]) -> Profile:
