@@ -189,7 +189,7 @@ def full_sign_in(user: Persona) -> tuple[str, str]:
     outcome, reason = user.page(app.protected)
     if outcome == "logged_out":
         return FAILED, "signed in, then sent back to sign in"
-    return outcome, reason
+    return outcome, "" if outcome == OK else reason
 
 
 class SignedIn(Persona):
