@@ -79,7 +79,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     c.add_argument("first", metavar="DIR_A")
     c.add_argument("second", metavar="DIR_B")
     c.add_argument(
-        "--out", dest="compare_out", help="where to write comparison.md, comparison.html, comparison.png (default: DIR_B/compare)"
+        "--out",
+        dest="compare_out",
+        metavar="DIR",
+        help="where to write comparison.md, comparison.html, comparison.png (default: DIR_B/compare)",
     )
     c.set_defaults(run=run_compare)
 
