@@ -37,8 +37,8 @@ def _progress_line(out: Path, scenario: Scenario, elapsed: float) -> str:
         counts = sorted(progress["so_far"].items())
     except (OSError, ValueError, KeyError):
         return line + "  starting users..."
-    parts = [f"{name} {c.get('ok', 0) + c.get('handled', 0)}/{c.get('failed', 0)}" for name, c in counts]
-    return line + f"  users {progress['users']:>3}  handled/failed so far: " + (", ".join(parts) or "-")
+    parts = [f"{name} {c.get('ok', 0)}/{c.get('handled', 0)}/{c.get('failed', 0)}" for name, c in counts]
+    return line + f"  users {progress['users']:>3}  ok/handled/failed so far: " + (", ".join(parts) or "-")
 
 
 def skipped_personas(scenario: Scenario, profile: Profile, idp: dict[str, Any]) -> dict[str, str]:
