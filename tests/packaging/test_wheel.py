@@ -41,10 +41,11 @@ def _run(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
 
 
 def _venv(path: Path, requirement: str) -> Path:
-    """A fresh virtual environment with `requirement` installed by this environment's pip."""
+    """A fresh virtual environment with `requirement` installed by this environment's pip (no .pyc
+    compiled at install: the few modules a test imports are compiled then)."""
     _run([sys.executable, "-m", "venv", "--without-pip", str(path)])
     python = path / "bin" / "python"
-    _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", requirement])
+    _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-compile", requirement])
     return path / "bin"
 
 
