@@ -113,10 +113,11 @@ def settings_table() -> str:
     from sample_app import config
 
     comments = setting_comments(inspect.getsource(config))
-    rows = [
-        f"| `{name}` | {_default(default)} | {convert.__name__} | {_cell(comments.get(name, ''))} |"
-        for name, (default, convert) in config.SETTINGS.items()
-    ]
+    rows = []
+    for name, spec in config.SETTINGS.items():
+        default, convert = spec[0], spec[1]  # (default, converter, ...)
+        kind = getattr(convert, "__name__", str(convert))
+        rows.append(f"| `{name}` | {_default(default)} | {kind} | {_cell(comments.get(name, ''))} |")
     return "\n".join(["| Variable | Default | Type | Meaning |", "|---|---|---|---|", *rows]) + "\n"
 
 
