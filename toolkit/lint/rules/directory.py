@@ -23,6 +23,7 @@ def _is_write(tp: TechnicalProfile | None) -> bool:
     Scope.CHAIN,
     "https://learn.microsoft.com/entra/architecture/resilience-b2c-developer-best-practices",
     per_journeys=True,
+    whole_chain=True,
 )
 def write_on_sign_in(policy: Effective) -> Iterator[Finding]:
     """A directory write (`Operation` `Write`) runs on every sign-in: (a) from an orchestration step

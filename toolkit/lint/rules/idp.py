@@ -25,6 +25,7 @@ _PLACEHOLDER = re.compile(r"\{|\}|\$\(|#\{")
     Scope.CHAIN,
     "https://learn.microsoft.com/entra/architecture/resilient-end-user-experience",
     per_journeys=True,
+    whole_chain=True,
 )
 def single_idp(policy: Effective) -> Iterator[Finding]:
     """The journey's sign-in choices are exactly one federated identity provider, with no local

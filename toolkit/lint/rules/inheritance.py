@@ -9,7 +9,7 @@ from lxml import etree
 from toolkit.lint.loader import NS, PolicyFile, q
 from toolkit.lint.model import Effective, Element, PolicySet, key
 from toolkit.lint.problem import Severity
-from toolkit.lint.registry import Finding, Scope, rule
+from toolkit.lint.registry import Finding, Rule, Scope, rule, whole_chain_rules
 
 MAX_LEVELS = 10
 MAX_FILE_BYTES = 1024 * 1024
@@ -59,8 +59,25 @@ def broken_chain(policy_set: PolicySet) -> Iterator[Finding]:
 
     Source: TrustFrameworkPolicy "Base policy"; troubleshoot "Upload policies and policy validation".
     """
-    for _, el, message in policy_set.broken_links:
-        yield Finding(el, message)
+    skipped = whole_chain_rules()
+    ids = ",".join(r.id for r in skipped)
+    for f, el, message in policy_set.broken_links:
+        yield _with_skipped(policy_set, f, Finding(el, message, skipped=ids), skipped)
+    for f, el in policy_set.external_links:
+        policy_id = f.base[1] if f.base else ""
+        message = f"base policy {policy_id} is declared in external-bases; pass its folder with --base-path to check the whole chain"
+        yield _with_skipped(policy_set, f, Finding(el, message, severity=Severity.INFO, skipped=ids), skipped)
+
+
+def _with_skipped(policy_set: PolicySet, f: PolicyFile, finding: Finding, skipped: list[Rule]) -> Finding:
+    """The finding naming the relying parties above the broken link and the checks not run on them."""
+    leaves = [g for g in policy_set.leaves_through(f) if g.root.find(q("RelyingParty")) is not None]
+    if not leaves:
+        return finding
+    families = ", ".join(r.id for r in skipped)
+    one = len(leaves) == 1
+    message = f"{finding.message}; on the {'relying party' if one else f'{len(leaves)} relying parties'} above it, these rules need the whole chain and were skipped: {families}"
+    return finding._replace(message=message, policies=tuple(g.policy_id or g.display for g in leaves))
 
 
 @rule("INH002", "TenantId inconsistent across chain", Severity.ERROR, Scope.CHAIN, "troubleshoot")

@@ -19,7 +19,7 @@ def _all_journeys(policy: Effective) -> list[Journey]:
     return [*policy.user_journeys.values(), *policy.sub_journeys.values()]
 
 
-@rule("JRN001", "Orchestration steps not numbered 1..N", Severity.ERROR, Scope.CHAIN, "troubleshoot", per_content=True)
+@rule("JRN001", "Orchestration steps not numbered 1..N", Severity.ERROR, Scope.CHAIN, "troubleshoot", per_content=True, whole_chain=True)
 def step_numbering(policy: Effective) -> Iterator[Finding]:
     """A journey's `OrchestrationStep/@Order` values are not exactly 1..N: a duplicate, a gap, or
     a value that is not a number (steps merge by Order across the chain).
@@ -60,7 +60,7 @@ def step_numbering(policy: Effective) -> Iterator[Finding]:
             )
 
 
-@rule("JRN002", "SendClaims step invalid", Severity.ERROR, Scope.CHAIN, "userjourneys", per_content=True)
+@rule("JRN002", "SendClaims step invalid", Severity.ERROR, Scope.CHAIN, "userjourneys", per_content=True, whole_chain=True)
 def send_claims(policy: Effective) -> Iterator[Finding]:
     """A user journey (or `Transfer` sub-journey) has no `SendClaims` step, or a `SendClaims` step
     that names no token issuer; warns on more than one `SendClaims` step or steps after it.
@@ -112,7 +112,15 @@ def send_claims(policy: Effective) -> Iterator[Finding]:
                 yield Finding(step, f"SendClaims step of {journey.id!r} names no CpimIssuerTechnicalProfileReferenceId")
 
 
-@rule("JRN003", "Claims exchange wiring errors", Severity.ERROR, Scope.CHAIN, "userjourneys#claims-provider-selection", per_content=True)
+@rule(
+    "JRN003",
+    "Claims exchange wiring errors",
+    Severity.ERROR,
+    Scope.CHAIN,
+    "userjourneys#claims-provider-selection",
+    per_content=True,
+    whole_chain=True,
+)
 def exchange_wiring(policy: Effective) -> Iterator[Finding]:
     """Selection steps and claims exchanges that do not fit together.
 
@@ -237,7 +245,7 @@ def claim_equals_without_exists(policy: Effective) -> Iterator[Finding]:
     yield from _equals_without_exists(_validation_blocks(policy), claims)
 
 
-@rule("JRN005", "Sub-journey misuse", Severity.WARNING, Scope.CHAIN, "subjourneys", per_content=True)
+@rule("JRN005", "Sub-journey misuse", Severity.WARNING, Scope.CHAIN, "subjourneys", per_content=True, whole_chain=True)
 def sub_journey_misuse(policy: Effective) -> Iterator[Finding]:
     """A sub-journey invokes another sub-journey, or a `Transfer` sub-journey has no `SendClaims`.
 

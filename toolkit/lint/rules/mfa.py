@@ -22,6 +22,7 @@ def _is_totp(tp: TechnicalProfile) -> bool:
     Scope.CHAIN,
     "https://learn.microsoft.com/entra/architecture/resilient-end-user-experience",
     per_journeys=True,
+    whole_chain=True,
 )
 def phone_only(policy: Effective) -> Iterator[Finding]:
     """The journey reaches a phone-factor profile and no alternative factor (one-time password by

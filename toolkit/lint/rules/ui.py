@@ -158,7 +158,7 @@ def _used_content_definitions(policy: Effective) -> set[str]:
     return used
 
 
-@rule("UI004", "JavaScript enabled without page contract", Severity.ERROR, Scope.CHAIN, "javascript-and-page-layout")
+@rule("UI004", "JavaScript enabled without page contract", Severity.ERROR, Scope.CHAIN, "javascript-and-page-layout", whole_chain=True)
 def javascript_without_contract(policy: Effective) -> Iterator[Finding]:
     """The relying party sets `ScriptExecution` to `Allow` while a content definition its journey
     uses has a `DataUri` without `contract:`.
@@ -189,7 +189,7 @@ def javascript_without_contract(policy: Effective) -> Iterator[Finding]:
             yield Finding(script, f"JavaScript is allowed but ContentDefinition {cd.get('Id')!r} has no page-layout contract")
 
 
-@rule("UI005", "Journey framing misconfigured", Severity.WARNING, Scope.CHAIN, "embedded-login")
+@rule("UI005", "Journey framing misconfigured", Severity.WARNING, Scope.CHAIN, "embedded-login", whole_chain=True)
 def framing_misconfigured(policy: Effective) -> Iterator[Finding]:
     """`JourneyFraming` is enabled with a `Sources` URI that is not `https` or holds a wildcard,
     or in a journey that offers federated identity providers.
