@@ -9,7 +9,7 @@ from toolkit.lint.loader import q
 from toolkit.lint.model import Effective
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
-from toolkit.lint.rules.values import internal_host
+from toolkit.lint.rules.values import internal_host, placeholder_in
 
 ENDPOINT_KEYS = ("METADATA", "authorization_endpoint", "end_session_endpoint", "AccessTokenEndpoint", "ClaimsEndpoint", "PartnerEntity")
 SECRET_KEYS = {"client_secret", "basicauthenticationpassword", "bearerauthenticationtoken", "issuer_secret", "clientcertificate"}
@@ -81,6 +81,8 @@ def idp_endpoint_not_https(policy: Effective) -> Iterator[Finding]:
             continue
         for meta_key in ENDPOINT_KEYS:
             value = tp.meta(meta_key) or ""
+            if placeholder_in(value):
+                continue  # not a URL yet: SET001's business
             if value.casefold().startswith("http://"):
                 yield Finding(tp.where(meta_key), f"{tp.id}: {meta_key} is not https")
             elif value.casefold().startswith("https://") and (host := internal_host(value)) is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit
 
@@ -10,7 +9,7 @@ from toolkit.lint.loader import q
 from toolkit.lint.model import Effective, TechnicalProfile
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
-from toolkit.lint.rules.values import internal_host
+from toolkit.lint.rules.values import internal_host, placeholder_in
 
 FAILED_MESSAGE = "DefaultUserMessageIfRequestFailed"
 BREAKER_MESSAGES = ("UserMessageIfCircuitOpen", "UserMessageIfRequestTimeout", "UserMessageIfDnsResolutionFailed")
@@ -29,9 +28,6 @@ SECRET_PARAMS = {
     "password",
     "subscription-key",
 }
-#: deploy-time placeholders, which are not claims: {Settings:X}, {{ x }}, #{x}#, $(x)
-# bounded: `#{#{#{…` with `[^}]*` would rescan the rest of the value from every `#{` (quadratic)
-_SETTING = re.compile(r"\{Settings:[^}]{0,200}\}|\{\{[^}]{0,200}\}\}|#\{[^}]{0,200}\}#|\$\([^)]{0,200}\)")
 
 
 def _message_set(policy: Effective, tp: TechnicalProfile, string_id: str) -> bool:
@@ -198,9 +194,9 @@ def insecure_service_url(policy: Effective) -> Iterator[Finding]:
     for tp in policy.profiles_of_kind("REST"):
         item = tp.item("ServiceUrl")
         written = (item.text or "").strip() if item is not None else ""
-        if item is None or not written or written.startswith(("{", "$(", "#{")):
-            continue  # a placeholder for the whole URL: SET001's business
-        url = _SETTING.sub("x", written)
+        if item is None or not written or written.startswith(("{", "$(", "#{")) or placeholder_in(written):
+            continue  # a placeholder, not a URL: SET001's business
+        url = written
         if not url.casefold().startswith("https://"):
             yield Finding(item, f"REST profile {tp.id!r} ServiceUrl is not an https URL")
         elif "{" in url[len("https://") :].split("/", 1)[0]:

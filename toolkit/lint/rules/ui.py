@@ -12,7 +12,7 @@ from toolkit.lint.loader import q
 from toolkit.lint.model import Effective
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
-from toolkit.lint.rules.values import internal_host
+from toolkit.lint.rules.values import internal_host, placeholder_in
 
 _DATA_URI = re.compile(
     r"^urn:com:microsoft:aad:b2c:elements:(?P<contract>contract:)?(?P<page>[a-z]+):(?P<version>\d+(?:\.\d+)*)$", re.IGNORECASE
@@ -67,8 +67,8 @@ def page_not_https(policy: Effective) -> Iterator[Finding]:
     for cd in policy.content_definitions.values():
         load = cd.find(q("LoadUri"))
         uri = _text(load)
-        if load is None or not uri or uri.startswith(("~", "{")):
-            continue
+        if load is None or not uri or uri.startswith(("~", "{")) or placeholder_in(uri):
+            continue  # hosted by B2C, or a placeholder (SET001)
         if not uri.casefold().startswith("https://"):
             yield Finding(load, f"ContentDefinition {cd.get('Id')!r} loads its page over {uri.split(':', 1)[0]}, not https")
         elif (host := internal_host(uri)) is not None:
