@@ -164,7 +164,8 @@ def with_validations(*rest_ids: str, unused: str = "") -> dict[str, str]:
 
 
 def test_many_rest_apis_behind_one_sign_in(tmp_path):
-    report = run(tmp_path, with_validations("REST-GetLoyalty", "REST-Fraud", "REST-Audit"))
+    assert "REST010" not in rule_ids(run(tmp_path / "default", with_validations("REST-GetLoyalty", "REST-Fraud", "REST-Audit")))
+    report = run(tmp_path / "selected", with_validations("REST-GetLoyalty", "REST-Fraud", "REST-Audit"), Config(select=["ALL", "REST010"]))
     (problem,) = [p for p in report.problems if p.rule == "REST010"]
     line = Path(problem.path).read_text().splitlines()[problem.line - 1]
     assert line[problem.column - 1 :].startswith("<DefaultUserJourney")  # in the relying-party file
@@ -172,5 +173,5 @@ def test_many_rest_apis_behind_one_sign_in(tmp_path):
 
 
 def test_two_rest_apis_and_unused_profiles_are_within_budget(tmp_path):
-    report = run(tmp_path, with_validations("REST-GetLoyalty", "REST-Fraud", unused="REST-Audit"))
+    report = run(tmp_path, with_validations("REST-GetLoyalty", "REST-Fraud", unused="REST-Audit"), Config(select=["ALL", "REST010"]))
     assert "REST010" not in rule_ids(report)

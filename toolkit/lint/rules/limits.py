@@ -37,6 +37,7 @@ def cost(tp: TechnicalProfile | None) -> int:
     Scope.CHAIN,
     "service-limits#calculate-the-token-issuance-rate-of-your-custom-policy",
     whole_chain=True,
+    inventory=True,
 )
 def request_cost(policy: Effective) -> Iterator[Finding]:
     """An estimate of the requests one sign-in through this relying party costs, and the

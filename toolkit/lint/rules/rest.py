@@ -359,7 +359,9 @@ def failure_not_contained(policy: Effective) -> Iterator[Finding]:
 REST_BUDGET = 2
 
 
-@rule("REST010", "Many REST APIs behind one sign-in", Severity.INFO, Scope.CHAIN, "api-connectors-overview", whole_chain=True)
+@rule(
+    "REST010", "Many REST APIs behind one sign-in", Severity.INFO, Scope.CHAIN, "api-connectors-overview", whole_chain=True, inventory=True
+)
 def many_rest_apis(policy: Effective) -> Iterator[Finding]:
     """The journeys a relying party runs call more than two REST profiles (directly, as
     validation profiles, or from display controls).
