@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from toolkit.lint.loader import q
-from toolkit.lint.model import Effective
+from toolkit.lint.model import Effective, Element
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 from toolkit.lint.rules.values import internal_host, placeholder_in
@@ -28,8 +28,9 @@ _PLACEHOLDER = re.compile(r"\{|\}|\$\(|#\{")
     whole_chain=True,
 )
 def single_idp(policy: Effective) -> Iterator[Finding]:
-    """The journey's sign-in choices are exactly one federated identity provider, with no local
-    account or other alternative.
+    """The journey's sign-in choices, over all its selection steps, are exactly one federated
+    identity provider, with no local account or other alternative (a step that offers several
+    providers, or a later step that offers another, is a fallback).
 
     "Make sure to have a fallback plan in case the external provider becomes unavailable"; "build
     alternate authentication paths". When that one provider is down, nobody can sign in.
@@ -43,17 +44,25 @@ def single_idp(policy: Effective) -> Iterator[Finding]:
     """
     for journey in policy.journeys_in_use:
         steps = journey.steps
+        first: Element | None = None
+        idps: set[str] = set()
+        other = False  # a local account or any choice that is not a federated provider
         for i, step in enumerate(steps):
             selections = list(step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection")))
             if not selections or i + 1 >= len(steps):
                 continue
+            first = first if first is not None else selections[0]
             nxt = {
                 ex.get("Id"): policy.technical_profiles.get(ex.get("TechnicalProfileReferenceId", "")) for ex in journey.exchanges[i + 1]
             }
-            targets = [nxt.get(s.get("TargetClaimsExchangeId")) for s in selections if s.get("TargetClaimsExchangeId")]
-            local = [s for s in selections if s.get("ValidationClaimsExchangeId")]
-            if len(selections) == 1 and len(targets) == 1 and not local and targets[0] is not None and targets[0].kind == "IdP":
-                yield Finding(selections[0], f"{journey.id!r} offers only {targets[0].id}: no way to sign in when it is down")
+            for selection in selections:
+                target = nxt.get(selection.get("TargetClaimsExchangeId")) if selection.get("TargetClaimsExchangeId") else None
+                if target is not None and target.kind == "IdP":
+                    idps.add(target.id)
+                else:
+                    other = True
+        if first is not None and len(idps) == 1 and not other:
+            yield Finding(first, f"{journey.id!r} offers only {next(iter(idps))}: no way to sign in when it is down")
 
 
 @rule("IDP002", "IdP endpoint not HTTPS", Severity.ERROR, Scope.CHAIN, "https-cipher-tls-requirements", per_journeys=True)

@@ -65,6 +65,9 @@ def send_claims(policy: Effective) -> Iterator[Finding]:
     """A user journey (or `Transfer` sub-journey) has no `SendClaims` step, or a `SendClaims` step
     that names no token issuer; warns on more than one `SendClaims` step or steps after it.
 
+    A `SendClaims` step guarded by a precondition is an early exit (the OAuth2 error technical
+    profile Microsoft documents returns an error this way), not a second token step.
+
     "A user must reach the last orchestration step in the user journey to acquire a token."
     Errors AADB2C90040 (no SendClaims) and AADB2C90108 (no issuer): no user gets a token. The 2019
     error table also listed AADB2C90049 (several) and AADB2C90050 (steps after it); deployed
@@ -96,10 +99,12 @@ def send_claims(policy: Effective) -> Iterator[Finding]:
                 yield Finding(journey.definition, f"UserJourney {journey.id!r} has no SendClaims step, so no token is issued")
             continue
         # Older services rejected these (AADB2C90049/90050); deployed Microsoft samples still
-        # carry them, so they are warnings: the extra steps are fragile, not fatal.
-        for extra in sends[1:]:
+        # carry them, so they are warnings: the extra steps are fragile, not fatal. A SendClaims
+        # step behind a precondition is an early exit (Microsoft's OAuth2 error pattern), not one.
+        exits = [s for s in sends if s.find(q("Preconditions")) is None] or sends[-1:]
+        for extra in exits[1:]:
             yield Finding(extra, f"{journey.tag} {journey.id!r} has more than one SendClaims step", severity=Severity.WARNING)
-        last = steps.index(sends[0])
+        last = steps.index(exits[0])
         if last != len(steps) - 1:
             yield Finding(
                 steps[last + 1],
@@ -197,6 +202,19 @@ def _validation_blocks(policy: Effective) -> Iterator[tuple[str, list[etree._Ele
                 yield f"validation profile {vtp.get('ReferenceId')!r} of {tp.id!r}", list(block)
 
 
+#: claims every sign-in path sets before a later step tests them: the starter pack's own
+#: `authenticationSource` test (each sign-in profile outputs it with a default value)
+ALWAYS_SET = {"authenticationsource"}
+
+
+def _enumerated(claim: etree._Element | None, literal: str) -> bool:
+    """True when `literal` is one of the claim type's enumeration values: the claim is a choice
+    the user or a profile always makes before it is compared."""
+    if claim is None:
+        return False
+    return any(item.get("Value") == literal for item in claim.iterfind(q("Restriction/Enumeration")))
+
+
 def _equals_without_exists(blocks: Iterator[tuple[str, list[etree._Element]]], claims: IdTable[etree._Element]) -> Iterator[Finding]:
     for where, block in blocks:
         exists = {(p.findtext(q("Value")) or "").strip() for p in block if p.get("Type") == "ClaimsExist"}
@@ -207,7 +225,7 @@ def _equals_without_exists(blocks: Iterator[tuple[str, list[etree._Element]]], c
             texts = [(v.text or "").strip() for v in values]
             claim = texts[0] if texts else ""
             literal = texts[1] if len(texts) > 1 else ""
-            if claim not in exists:
+            if claim not in exists and claim.casefold() not in ALWAYS_SET and not _enumerated(claims.get(claim), literal):
                 yield Finding(
                     p, f"{where}: ClaimEquals on {claim!r} without ClaimsExist; a missing claim makes the precondition silently ignored"
                 )
@@ -221,6 +239,9 @@ def claim_equals_without_exists(policy: Effective) -> Iterator[Finding]:
     """A `Preconditions` block tests `ClaimEquals` on a claim without a `ClaimsExist` test on the
     same claim (in steps and in validation profiles); warns when the value compared with is a
     claim type's Id.
+
+    Not reported: the starter pack's `authenticationSource` test (every sign-in profile sets
+    it), and a comparison with one of the claim type's enumeration values.
 
     "If the claim is null or uninitialized, the precondition is ignored… As a best practice,
     check both that the claim exists, and equals to a value." A missing claim silently
