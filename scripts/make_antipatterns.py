@@ -423,8 +423,14 @@ def sets() -> dict[str, dict[str, str]]:
         [oidc.format(metadata=https_metadata, extra='<Item Key="client_secret">s3cr3t-value</Item>', keys=secret_key)],
         both,
     )
-    pages = [SIGN_IN, *(step(i, "SelfAsserted-ProfileUpdate", f"Page{i}") for i in range(2, 8)), send(8)]
-    s["LIM001"] = with_journey("LIM001", "seven pages per sign-in: about 17 requests, 12 sign-ins/s for the whole tenant", [], pages)
+    pages = [SIGN_IN, *(step(i, "SelfAsserted-Notice", f"Page{i}") for i in range(2, 8)), send(8)]
+    notice = (
+        f'<TechnicalProfile Id="SelfAsserted-Notice"><DisplayName>Notice</DisplayName><Protocol Name="Proprietary" Handler="{SA}" />'
+        '<Metadata><Item Key="ContentDefinitionReferenceId">api.selfasserted</Item></Metadata>'
+        '<OutputClaims><OutputClaim ClaimTypeReferenceId="email" /></OutputClaims>'
+        '<UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
+    )
+    s["LIM001"] = with_journey("LIM001", "seven pages per sign-in: about 17 requests, 12 sign-ins/s for the whole tenant", [notice], pages)
     files = simple("SET001", "a placeholder nobody replaced")
     files["RelyingParty.xml"] = (
         files["RelyingParty.xml"]
