@@ -53,3 +53,17 @@ def test_app_insights_profile_developer_mode(tmp_path):
 
     assert rules_of(run(tmp_path / "bad", clean_set(base=base("true")))) == [("DEP002", "Base.xml", 17)]
     assert run(tmp_path / "good", clean_set(base=base("false"))).problems == []
+
+
+def test_endpoints_on_a_development_tunnel_or_local_host(tmp_path):
+    for name, url, bad in (
+        ("tunnel", "https://3f2a-81-2-69-160.ngrok-free.app/api/loyalty", True),
+        ("devtunnel", "https://x7k2-7071.euw.devtunnels.ms/api/loyalty", True),
+        ("public", "https://api.contoso.com/loyalty", False),
+    ):
+        base = BASE.replace("https://api.contoso.com/loyalty", url)
+        assert ("DEP003" in rule_ids(run(tmp_path / name, clean_set(base=base)))) is bad
+    issuer = provider(
+        '<TechnicalProfile Id="JwtIssuer"><Metadata><Item Key="issuer">https://localhost:5001/</Item></Metadata></TechnicalProfile>'
+    )
+    assert "DEP003" in rule_ids(run(tmp_path / "issuer", clean_set(extensions=issuer)))

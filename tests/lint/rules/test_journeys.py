@@ -158,3 +158,10 @@ def test_claim_equals_on_the_authentication_source_or_an_enumeration_value(tmp_p
         assert "JRN004" not in rule_ids(run(tmp_path / name, files))
     files = clean_set(base=BASE.replace(JOURNEY, journey("mfaType", "sms")).replace("</ClaimsSchema>", choice + "</ClaimsSchema>"))
     assert "JRN004" in rule_ids(run(tmp_path / "other", files))  # not one of its values
+
+
+def test_relying_party_without_default_user_journey(tmp_path):
+    files = clean_set()
+    files["SignUpOrSignin.xml"] = files["SignUpOrSignin.xml"].replace('<DefaultUserJourney ReferenceId="SignUpOrSignIn" />', "")
+    assert "JRN006" in rule_ids(run(tmp_path / "bad", files))
+    assert "JRN006" not in rule_ids(run(tmp_path / "good", clean_set()))

@@ -112,3 +112,11 @@ def test_no_captcha_advice_after_federation_or_when_the_api_is_the_bot_check(tmp
         '<OutputClaims><OutputClaim ClaimTypeReferenceId="email" /></OutputClaims>',
     )
     assert run(tmp_path / "social", clean_set(base=social), config).problems == []
+
+
+def test_hard_coded_default_mfa_phone_number(tmp_path):
+    claim = '<TechnicalProfile Id="SelfAsserted-SignIn"><OutputClaims><OutputClaim ClaimTypeReferenceId="strongAuthenticationPhoneNumber" DefaultValue="{value}" /></OutputClaims></TechnicalProfile>'
+    bad = run(tmp_path / "bad", clean_set(extensions=provider(claim.format(value="+1 555 555 0123"))))
+    assert "MFA005" in rule_ids(bad)
+    for name, value in (("resolver", "{OIDC:LoginHint}"), ("empty", "")):
+        assert "MFA005" not in rule_ids(run(tmp_path / name, clean_set(extensions=provider(claim.format(value=value)))))

@@ -78,3 +78,80 @@ def telemetry_developer_mode(policy: Effective) -> Iterator[Finding]:
             item = tp.item("DeveloperMode")
             assert item is not None
             yield Finding(item, f"Application Insights profile {tp.id!r} has DeveloperMode true")
+
+
+#: hosts of development tunnels and local machines, which break once the laptop is closed
+TUNNEL_HOSTS = (
+    ".ngrok.io", ".ngrok-free.app", ".ngrok.app", ".ngrok.dev", ".devtunnels.ms", ".loca.lt", ".localtunnel.me",
+    ".trycloudflare.com", ".serveo.net", ".lhr.life", ".localhost.run", ".localto.net", ".tunnelmole.net",
+)  # fmt: skip
+#: metadata keys that name where B2C calls or whom it trusts
+ENDPOINT_KEYS = (
+    "ServiceUrl", "METADATA", "issuer", "ValidTokenIssuerPrefixes", "authorization_endpoint", "AccessTokenEndpoint",
+    "ClaimsEndpoint", "end_session_endpoint", "PartnerEntity",
+)  # fmt: skip
+#: keys whose local hosts other rules report already (REST006, IDP002, UI001): tunnels only here
+JUDGED_ELSEWHERE = {
+    "ServiceUrl",
+    "METADATA",
+    "authorization_endpoint",
+    "AccessTokenEndpoint",
+    "end_session_endpoint",
+    "ClaimsEndpoint",
+    "PartnerEntity",
+}
+
+
+def development_host(url: str, tunnels_only: bool = False) -> str | None:
+    """The host of `url` when it is a development tunnel or the local machine, else None."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(url.strip()).hostname or "").rstrip(".")
+    except ValueError:
+        return None
+    if host.endswith(TUNNEL_HOSTS):
+        return host
+    if not tunnels_only and (host in ("localhost", "127.0.0.1", "::1") or host.endswith(".localhost")):
+        return host
+    return None
+
+
+@rule(
+    "DEP003",
+    "Endpoint on a development tunnel or local host",
+    Severity.WARNING,
+    Scope.CHAIN,
+    "https-cipher-tls-requirements",
+    per_journeys=True,
+)
+def development_endpoint(policy: Effective) -> Iterator[Finding]:
+    """An identity provider's issuer or metadata URL, a REST `ServiceUrl` or a page's `LoadUri`
+    points at a development tunnel (ngrok, dev tunnels, localtunnel, Cloudflare quick tunnels)
+    or the local machine (`https://localhost` as an issuer or claims endpoint; a local
+    `ServiceUrl`, metadata URL or page is REST006's, IDP002's and UI001's error).
+
+    Left in by accident, it works on the developer's machine and breaks in production: the
+    tunnel's name changes on every start, and B2C cannot reach `localhost`. A tunnel also routes
+    sign-in traffic through a third party.
+
+    Bad::
+
+        <Item Key="METADATA">https://3f2a-81-2-69-160.ngrok-free.app/.well-known/openid-configuration</Item>
+
+    Fixed: the deployed endpoint, per environment (`{Settings:IdpMetadataUrl}` rendered at deploy).
+
+    Source: HTTPS cipher and TLS requirements "Endpoints in scope"; REST API connectors
+    "Development of your REST API".
+    """
+    for tp in policy.profiles_in_use:
+        for meta_key in ENDPOINT_KEYS:
+            value = tp.meta(meta_key)
+            for url in (value or "").split(","):
+                if (host := development_host(url, meta_key in JUDGED_ELSEWHERE)) is not None:
+                    yield Finding(tp.where(meta_key), f"{tp.id}: {meta_key} points at {host}, a development host")
+                    break
+    for cd in policy.content_definitions.values():
+        load = cd.find(q("LoadUri"))
+        if load is not None and (host := development_host(load.text or "", tunnels_only=True)) is not None:
+            yield Finding(load, f"ContentDefinition {cd.get('Id')!r} loads its page from {host}, a development host")

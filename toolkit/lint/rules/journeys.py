@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from toolkit.lint.loader import q
+from toolkit.lint.loader import PolicyFile, q
 from toolkit.lint.model import Effective, IdTable, Journey, order_of
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
@@ -288,3 +288,28 @@ def sub_journey_misuse(policy: Effective) -> Iterator[Finding]:
                 yield Finding(step, f"SubJourney {journey.id!r} invokes another sub-journey")
         if journey.journey_type == "Transfer" and not any(s.get("Type") == "SendClaims" for s in journey.steps):
             yield Finding(journey.definition, f"Transfer SubJourney {journey.id!r} has no SendClaims step")
+
+
+@rule("JRN006", "Relying party without DefaultUserJourney", Severity.ERROR, Scope.FILE, "relyingparty")
+def no_default_journey(f: PolicyFile) -> Iterator[Finding]:
+    """A `RelyingParty` element has no `DefaultUserJourney`.
+
+    "The DefaultUserJourney element specifies a reference to the identifier of the user journey
+    that is usually defined in the Base or Extensions policy" and is required: the upload fails.
+    Without it the linter cannot tell which journey the relying party runs, so every rule that
+    follows its journey finds nothing: the file looks clean while it is broken.
+
+    Bad::
+
+        <RelyingParty><TechnicalProfile Id="PolicyProfile">...</TechnicalProfile></RelyingParty>
+
+    Fixed::
+
+        <RelyingParty><DefaultUserJourney ReferenceId="SignUpOrSignIn" />
+          <TechnicalProfile Id="PolicyProfile">...</TechnicalProfile></RelyingParty>
+
+    Source: RelyingParty "DefaultUserJourney".
+    """
+    for rp in f.root.iterfind(q("RelyingParty")):
+        if rp.find(q("DefaultUserJourney")) is None:
+            yield Finding(rp, "RelyingParty has no DefaultUserJourney: the upload fails, and no journey can be checked")

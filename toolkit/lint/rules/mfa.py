@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from toolkit.lint.loader import q
+from toolkit.lint.loader import PolicyFile, q
 from toolkit.lint.model import Effective, TechnicalProfile
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
@@ -280,3 +280,32 @@ def no_captcha(policy: Effective) -> Iterator[Finding]:
         severity = Severity.WARNING if calls_rest else None
         extra = " and calls a REST API before the user is authenticated" if calls_rest else ""
         yield Finding(tp.definition, f"{tp.id} is open to bots without a CAPTCHA{extra}", severity=severity)
+
+
+#: claims that hold the phone number a second factor is sent to
+PHONE_CLAIMS = re.compile(r"phone|mobile", re.IGNORECASE)
+#: a literal phone number: an optional +, then at least 7 digits with spaces, dashes, dots or brackets
+_PHONE_NUMBER = re.compile(r"^\+?[\d\s().-]{7,20}$")
+
+
+@rule("MFA005", "Hard-coded default MFA phone number", Severity.WARNING, Scope.FILE, "phone-factor-technical-profile")
+def default_phone_number(f: PolicyFile) -> Iterator[Finding]:
+    """A phone-number claim gets a literal phone number as its `DefaultValue` (in an input or
+    output claim) or a claims-transformation input parameter.
+
+    A user with no phone on file then receives codes at that number, which belongs to someone
+    else (often the developer's): their second factor is a stranger's phone, and every such
+    sign-in sends an SMS to one number, which per-number and per-region SMS limits throttle.
+
+    Bad::
+
+        <InputClaim ClaimTypeReferenceId="strongAuthenticationPhoneNumber" DefaultValue="+15555550123" />
+
+    Fixed: no default; ask the user to enrol a phone (`PhoneFactor` with `ManualPhoneNumberEntryAllowed`).
+
+    Source: phone factor technical profile "Input claims"; phone-based MFA "Mitigate fraudulent sign-ups".
+    """
+    for el in f.root.iter(q("InputClaim"), q("OutputClaim")):
+        value = el.get("DefaultValue", "")
+        if PHONE_CLAIMS.search(el.get("ClaimTypeReferenceId", "")) and _PHONE_NUMBER.match(value) and sum(c.isdigit() for c in value) >= 7:
+            yield Finding(el, f"{el.get('ClaimTypeReferenceId')} defaults to the phone number {value!r}", attr="DefaultValue")
