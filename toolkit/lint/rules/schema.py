@@ -66,6 +66,14 @@ def duplicate_policy_id(policy_set: PolicySet) -> Iterator[Finding]:
 
     Fixed: a new PolicyId for the new version (`B2C_1A_signup_signin_v2`), or one file.
 
+    It counts per tenant as the files declare it (`TenantId`). A samples collection (many
+    independent sets, each a copy of the stock PolicyIds, all under one placeholder tenant such
+    as `yourtenant.onmicrosoft.com`) is never uploaded to one tenant as a whole: lint each sample
+    folder on its own, or switch the rule off for the samples in `pyproject.toml`::
+
+        [tool.b2c-toolkit.lint.per-path-ignores]
+        "samples/**" = ["INH008", "INH005"]
+
     Source: TrustFrameworkPolicy "PolicyId"; best practices "Deploy custom policy".
     """
     seen: dict[tuple[str, str], PolicyFile] = {}
