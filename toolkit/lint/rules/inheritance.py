@@ -177,8 +177,8 @@ def size_limits(policy_set: PolicySet) -> Iterator[Finding]:
 
     The policy count is per tenant as the files declare it (`TenantId`). A samples collection
     (many independent sets under one placeholder tenant such as `yourtenant.onmicrosoft.com`) is
-    never deployed to one tenant: lint each sample folder on its own, or keep the file-size check
-    and silence the count for the samples in `pyproject.toml`::
+    never deployed to one tenant: lint each sample folder on its own, or switch the rule off for
+    the samples in `pyproject.toml` (the file-size check then goes too)::
 
         [tool.b2c-toolkit.lint.per-path-ignores]
         "samples/**" = ["INH005", "INH008"]
