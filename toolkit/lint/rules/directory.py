@@ -34,10 +34,12 @@ def write_on_sign_in(policy: Effective) -> Iterator[Finding]:
     What counts: a journey that signs users in (a selection step) and whose name does not say it
     writes on purpose (profile edit, registration or sign-up only, account linking and unlinking,
     consent, password reset or change, deletion, invitation, migration: `writes_on_purpose`). A
-    precondition silences it only when it tests a claim that tells a returning user apart (a new
-    user, an existing object id, a value that changed, a migration or consent flag); one on an
-    unrelated claim (`authenticationSource`) still writes on every sign-in. A sign-up page (its
-    write refuses existing users) writes for new users only.
+    precondition silences it when it waits for or skips on a claim's existence (`ClaimsExist`),
+    or compares a claim that tells a returning user apart (a new user, a value that changed, a
+    migration or consent flag); a comparison of an unrelated claim (`authenticationSource`,
+    `identityProvider`) still writes on every sign-in of that kind. A sign-up page (its
+    write refuses existing users) writes for new users only, and a page named for a write
+    (password reset, profile edit, registration) only when the user asks for it.
 
     "Avoid executing a write on sign-in without a precondition (if clause)… A custom policy that
     creates or updates a user on every sign-in, can hit an application level PUT or POST rate
@@ -79,8 +81,8 @@ def write_on_sign_in(policy: Effective) -> Iterator[Finding]:
                         f"{journey.id!r} writes to the directory through {tp.id!r} on every sign-in; add a precondition",
                         attr="TechnicalProfileReferenceId",
                     )
-                if tp.kind != "SelfAsserted" or creates_users(tp, tps):
-                    continue  # a sign-up page writes only for new users
+                if tp.kind != "SelfAsserted" or creates_users(tp, tps) or writes_on_purpose(tp.id):
+                    continue  # a sign-up page writes only for new users; a reset or edit page when asked
                 for vtp in tp.validation_profiles:
                     if _is_write(tps.get(vtp.get("ReferenceId", ""))) and not _stops_for_returning_users(vtp):
                         yield Finding(
@@ -104,7 +106,10 @@ def writes_on_purpose(journey_id: str) -> bool:
 
 #: claims a precondition tests to skip a step for a returning user: the user exists, is new, or
 #: a value changed, must be migrated or needs consent
-_RETURNING = re.compile(r"new|exist|objectid|migrat|updat|chang|dirty|first|need|requir|consent|accept|version|expir|stale|sync", re.I)
+_RETURNING = re.compile(
+    r"new|exist|objectid|migrat|updat|chang|dirty|first|need|requir|consent|accept|version|expir|stale|sync|skip|missing|complete|challenge",
+    re.I,
+)
 
 
 def _stops_for_returning_users(el: Element) -> bool:
@@ -113,7 +118,9 @@ def _stops_for_returning_users(el: Element) -> bool:
     authentication source, the e-mail) still runs the write on every sign-in."""
     for precondition in el.iterfind(q("Preconditions/Precondition")):
         claim = precondition.findtext(q("Value")) or ""  # the first Value names the claim
-        if _RETURNING.search(claim):
+        # ClaimsExist: the write waits for a claim this sign-in produced (a QR code, a new id), or
+        # is skipped when one exists; a ClaimEquals guards only on a claim about the user's state
+        if precondition.get("Type") == "ClaimsExist" or _RETURNING.search(claim):
             return True
     return False
 
