@@ -267,7 +267,7 @@ def test_the_console_script_exits_at_once_with_its_output_complete(tmp_path):
     failing = b2c_toolkit("lint", "--no-cache", str(fragile))
     assert failing.returncode == 1 and failing.stdout.splitlines()[-1].startswith("2 policy files linted: 6 errors")
     rules = b2c_toolkit("rules")
-    assert rules.returncode == 0 and len(rules.stdout.splitlines()) == 51
+    assert rules.returncode == 0 and len(rules.stdout.splitlines()) == 56
 
 
 @pytest.mark.parametrize("command", [["rules"], ["lint", "--no-cache", "policies"]])

@@ -202,7 +202,7 @@ def _parse(inputs: list[Input], config: Config, jobs: int = 1) -> tuple[PolicySe
         elif isinstance(result, LoadError):
             errors.append(result)
     preferred = base_files(config) if config.base_paths else set()
-    return PolicySet(files, {key(b) for b in config.external_bases}, preferred), errors
+    return PolicySet(files, {key(b) for b in config.external_bases}, preferred, [e.display for e in errors]), errors
 
 
 def _load(paths: list[str | os.PathLike[str]], config: Config) -> tuple[PolicySet, list[LoadError]]:

@@ -506,8 +506,16 @@ class Effective:
 class PolicySet:
     """Every policy file found, linked into chains by `BasePolicy`."""
 
-    def __init__(self, files: list[PolicyFile], external_bases: set[str] | None = None, preferred: set[str] | None = None) -> None:
+    def __init__(
+        self,
+        files: list[PolicyFile],
+        external_bases: set[str] | None = None,
+        preferred: set[str] | None = None,
+        unparsed: list[str] | None = None,
+    ) -> None:
         self.files = files
+        #: reported paths of the policy files that could not be parsed (XML001)
+        self.unparsed = unparsed or []
         self.external_bases = external_bases or set()  #: casefolded PolicyIds deployed elsewhere
         #: reported paths of the `--base-path` files: a base found there wins over every other copy
         self.preferred = preferred or set()
@@ -608,10 +616,14 @@ class PolicySet:
                 elif id(current) in self.candidates:
                     self._broken(current, self._ambiguous_message(current))
                 else:
+                    here = [u for u in self.unparsed if os.path.dirname(os.path.abspath(u)) == current.folder]
+                    broken = (
+                        f"; {len(here)} file(s) beside it could not be parsed (XML001) and may declare it: fix them first" if here else ""
+                    )
                     self._broken(
                         current,
                         f"base policy {policy_id} (tenant {tenant}) is not in the linted set; lint it too, "
-                        "pass its folder with --base-path, or declare it in external-bases",
+                        f"pass its folder with --base-path, or declare it in external-bases{broken}",
                     )
                 break
             if id(parent) in on_chain:

@@ -67,3 +67,10 @@ def test_endpoints_on_a_development_tunnel_or_local_host(tmp_path):
         '<TechnicalProfile Id="JwtIssuer"><Metadata><Item Key="issuer">https://localhost:5001/</Item></Metadata></TechnicalProfile>'
     )
     assert "DEP003" in rule_ids(run(tmp_path / "issuer", clean_set(extensions=issuer)))
+
+
+def test_development_mode_in_a_development_folder_is_an_info(tmp_path):
+    files = clean_set(ext_attrs='DeploymentMode="Development"')
+    for folder, severity in (("production", "error"), ("development", "info")):
+        report = run(tmp_path, {f"{folder}/{name}": text for name, text in files.items()})
+        assert [p.severity.value for p in report.problems if p.rule == "DEP001" and f"/{folder}/" in p.path] == [severity]

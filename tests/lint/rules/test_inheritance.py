@@ -282,3 +282,20 @@ def test_a_partial_journey_over_a_missing_base_is_not_judged(tmp_path):
     assert "JRN001" in problem.message and problem.policy == "B2C_1A_signup_signin"
     # with the base, the same override is judged
     assert "JRN001" in rule_ids(run(tmp_path / "whole", clean_set(extensions=PARTIAL_JOURNEY)))
+
+
+def test_copies_of_a_policy_id_under_a_placeholder_tenant_are_samples_not_duplicates(tmp_path):
+    files: dict[str, str | bytes] = {}
+    for sample, tenant in (("a", "yourtenant.onmicrosoft.com"), ("b", "yourtenant.onmicrosoft.com")):
+        files[f"{sample}/RP.xml"] = policy("B2C_1A_signup_signin", RP, tenant=tenant)
+    assert "INH008" not in rule_ids(run(tmp_path / "samples", files))
+    real = {name: text.replace("yourtenant", "contoso") for name, text in files.items()}
+    assert "INH008" in rule_ids(run(tmp_path / "real", real))
+
+
+def test_a_base_in_a_file_that_did_not_parse_is_named(tmp_path):
+    files = clean_set()
+    files["Base.xml"] = files["Base.xml"].replace("</BuildingBlocks>", "</BuildingBlock>", 1)
+    report = run(tmp_path, files)
+    (missing,) = [p for p in report.problems if p.rule == "INH001"]
+    assert "1 file(s) beside it could not be parsed (XML001)" in missing.message

@@ -165,3 +165,15 @@ def test_relying_party_without_default_user_journey(tmp_path):
     files["SignUpOrSignin.xml"] = files["SignUpOrSignin.xml"].replace('<DefaultUserJourney ReferenceId="SignUpOrSignIn" />', "")
     assert "JRN006" in rule_ids(run(tmp_path / "bad", files))
     assert "JRN006" not in rule_ids(run(tmp_path / "good", clean_set()))
+
+
+def test_a_plain_word_that_is_also_a_claim_id_is_a_value(tmp_path):
+    """`extension_mfaMethod` equals `email`: a method's name, not the claim `email`."""
+    exists = '<Precondition Type="ClaimsExist" ExecuteActionsIf="false"><Value>loyaltyNumber</Value><Action>SkipThisOrchestrationStep</Action></Precondition>'
+    equals = '<Precondition Type="ClaimEquals" ExecuteActionsIf="true"><Value>loyaltyNumber</Value><Value>email</Value><Action>SkipThisOrchestrationStep</Action></Precondition>'
+    journey = JOURNEY.replace(
+        '<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
+        f'<OrchestrationStep Order="2" Type="ClaimsExchange"><Preconditions>{exists}{equals}</Preconditions><ClaimsExchanges><ClaimsExchange Id="Again" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep>'
+        '<OrchestrationStep Order="3" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
+    )
+    assert "JRN004" not in rule_ids(run(tmp_path, with_journey(journey)))

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
-from toolkit.lint.loader import q
+from toolkit.lint.loader import PolicyFile, q
 from toolkit.lint.model import Effective
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 
 RECORDER = "urn:journeyrecorder:applicationinsights"
+
+
+#: folder names of a non-production environment, where development settings are expected
+_DEVELOPMENT_FOLDERS = {"dev", "development", "develop", "local", "test", "testing", "sandbox"}
+
+
+def in_development_folder(f: PolicyFile) -> bool:
+    """True when a file sits in a folder named for a non-production environment (a repository
+    that keeps each environment's policies in its own folder)."""
+    return any(part.casefold() in _DEVELOPMENT_FOLDERS for part in os.path.normpath(f.display).split(os.sep)[:-1])
 
 
 @rule("DEP001", "Development deployment mode", Severity.ERROR, Scope.CHAIN, "troubleshoot-with-application-insights")
@@ -21,6 +32,8 @@ def development_mode(policy: Effective) -> Iterator[Finding]:
     claims sent to and from identity providers." Development mode also bypasses the policy cache,
     "a security and performance risk", so a load test run against it measures the wrong thing.
     The setting is inherited: one Extensions file in Development mode affects every relying party.
+    In a folder named for a non-production environment (`dev`, `development`, `test`, `local`,
+    `sandbox`: a repository that keeps one folder per environment) it is expected, and an info.
 
     Bad::
 
@@ -41,6 +54,7 @@ def development_mode(policy: Effective) -> Iterator[Finding]:
                 f.root,
                 "DeploymentMode is Development: claims are logged and the policy cache is bypassed; use Production",
                 attr="DeploymentMode",
+                severity=Severity.INFO if in_development_folder(f) else None,
             )
         recorder = f.root.get("UserJourneyRecorderEndpoint")
         if recorder is not None and recorder != RECORDER:

@@ -10,6 +10,7 @@ from toolkit.lint.loader import NS, PolicyFile, q
 from toolkit.lint.model import Effective, Element, PolicySet, key
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Rule, Scope, rule, whole_chain_rules
+from toolkit.lint.rules.values import placeholder_in
 
 MAX_LEVELS = 10
 MAX_FILE_BYTES = 1024 * 1024
@@ -175,7 +176,8 @@ def size_limits(policy_set: PolicySet) -> Iterator[Finding]:
 
     Fixed: move localized strings into a Localization file between Base and Extensions.
 
-    The policy count is per tenant as the files declare it (`TenantId`). A samples collection
+    The policy count is per tenant as the files declare it (`TenantId`); a placeholder tenant
+    (`yourtenant.onmicrosoft.com`, `{Settings:Tenant}`) is not counted. A samples collection
     (many independent sets under one placeholder tenant such as `yourtenant.onmicrosoft.com`) is
     never deployed to one tenant: lint each sample folder on its own, or switch the rule off for
     the samples in `pyproject.toml` (the file-size check then goes too)::
@@ -190,7 +192,8 @@ def size_limits(policy_set: PolicySet) -> Iterator[Finding]:
             yield Finding(f.root, f"file is {f.size // 1024} KB; B2C refuses policy files over 1024 KB")
     tenants: dict[str, list[PolicyFile]] = {}
     for f in policy_set.files:
-        tenants.setdefault(key(f.tenant), []).append(f)
+        if not placeholder_in(f.tenant):  # a placeholder is no tenant (SET001)
+            tenants.setdefault(key(f.tenant), []).append(f)
     for files in tenants.values():
         if len(files) > MAX_POLICIES:
             yield Finding(

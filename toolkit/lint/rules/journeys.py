@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 
@@ -202,6 +203,9 @@ def _validation_blocks(policy: Effective) -> Iterator[tuple[str, list[etree._Ele
                 yield f"validation profile {vtp.get('ReferenceId')!r} of {tp.id!r}", list(block)
 
 
+#: a literal written like a claim's Id, never like a value: camelCase, snake_case or dotted
+#: (`objectId`, `id_token_hint`); a plain word such as `email` is a value too (an MFA method)
+_IDENTIFIER = re.compile(r"[a-z][A-Z]|_|\.")
 #: claims every sign-in path sets before a later step tests them: the starter pack's own
 #: `authenticationSource` test (each sign-in profile outputs it with a default value)
 ALWAYS_SET = {"authenticationsource"}
@@ -229,7 +233,7 @@ def _equals_without_exists(blocks: Iterator[tuple[str, list[etree._Element]]], c
                 yield Finding(
                     p, f"{where}: ClaimEquals on {claim!r} without ClaimsExist; a missing claim makes the precondition silently ignored"
                 )
-            if literal in claims:
+            if literal in claims and _IDENTIFIER.search(literal):
                 message = f"{where}: ClaimEquals compares {claim!r} with the text {literal!r}, a claim's Id: the second value is a literal, never a claim"
                 yield Finding(values[1], message, severity=Severity.WARNING)
 
@@ -247,7 +251,9 @@ def claim_equals_without_exists(policy: Effective) -> Iterator[Finding]:
     check both that the claim exists, and equals to a value." A missing claim silently
     mis-branches: an MFA step or a directory write runs, or doesn't. The second `Value` is a
     literal: `<Value>email</Value><Value>signInName</Value>` compares with the text
-    "signInName", never with that claim, so the branch it guards is taken almost never.
+    "signInName", never with that claim, so the branch it guards is taken almost never (warned
+    only when the text is written like an Id, `signInName` or `id_token_hint`: a plain word such
+    as `email` is also a value, an MFA method).
 
     Bad::
 

@@ -72,7 +72,7 @@ def placeholders(data: bytes) -> list[tuple[int, bytes]]:
 #: a value that is a placeholder, in parsed text (see `placeholder_in`)
 _TEXT_PLACEHOLDER = re.compile(
     r"@[A-Za-z_][\w.-]{0,80}@|\{\{|#\{|\$\(|\b__[A-Za-z]\w{0,80}?__\b|\{Settings:|\{[A-Za-z]\w*[- ][\w -]{0,60}\}"
-    r"|<[^<>]{1,80}>|\.\.\.|\u2026|\byour|\b0{8}-0{4}-0{4}-0{4}-0{12}\b|IdentityExperienceFrameworkAppId",
+    r"|<[^<>]{1,80}>|\.\.\.|\u2026|\byour|\b0{8}-0{4}-0{4}-0{4}-0{12}\b|IdentityExperienceFrameworkAppId|--\s[^-]{3,60}\s--",
     re.IGNORECASE,
 )
 
