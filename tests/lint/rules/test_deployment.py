@@ -74,3 +74,14 @@ def test_development_mode_in_a_development_folder_is_an_info(tmp_path):
     for folder, severity in (("production", "error"), ("development", "info")):
         report = run(tmp_path, {f"{folder}/{name}": text for name, text in files.items()})
         assert [p.severity.value for p in report.problems if p.rule == "DEP001" and f"/{folder}/" in p.path] == [severity]
+
+
+def test_telemetry_developer_mode_in_a_development_folder_is_an_info(tmp_path):
+    rp = RP.replace(
+        "</UserJourneyBehaviors>",
+        '<JourneyInsights TelemetryEngine="ApplicationInsights" InstrumentationKey="k" DeveloperMode="true" ClientEnabled="false" ServerEnabled="true" TelemetryVersion="1.0.0" /></UserJourneyBehaviors>',
+    )
+    files = clean_set(rp=rp)
+    for folder, severity in (("prod", "warning"), ("dev", "info")):
+        report = run(tmp_path, {f"{folder}/{name}": text for name, text in files.items()})
+        assert [p.severity.value for p in report.problems if p.rule == "DEP002" and f"/{folder}/" in p.path] == [severity]

@@ -120,3 +120,15 @@ def test_hard_coded_default_mfa_phone_number(tmp_path):
     assert "MFA005" in rule_ids(bad)
     for name, value in (("resolver", "{OIDC:LoginHint}"), ("empty", "")):
         assert "MFA005" not in rule_ids(run(tmp_path / name, clean_set(extensions=provider(claim.format(value=value)))))
+
+
+def test_email_verification_off_in_an_invitation_journey(tmp_path):
+    """The invited user followed a link sent to the address: that verified it."""
+    sign_up = (
+        f'<TechnicalProfile Id="SelfAsserted-SignIn">{UNVERIFIED}<ValidationTechnicalProfiles>'
+        '<ValidationTechnicalProfile ReferenceId="AAD-UserWrite" /></ValidationTechnicalProfiles></TechnicalProfile>'
+    )
+    files = clean_set(extensions=provider(sign_up, AAD_WRITE))
+    for name in files:
+        files[name] = files[name].replace("SignUpOrSignIn", "RedeemInvitation")
+    assert "MFA004" not in rule_ids(run(tmp_path, files))

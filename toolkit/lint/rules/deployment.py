@@ -68,7 +68,8 @@ def telemetry_developer_mode(policy: Effective) -> Iterator[Finding]:
 
     "Do not use development mode in production": it is "good for development, but constrained at
     high volumes", and for the Application Insights profile it sends every event at once
-    instead of buffering.
+    instead of buffering. In a folder named for a non-production environment it is an info
+    (see DEP001).
 
     Bad::
 
@@ -86,12 +87,16 @@ def telemetry_developer_mode(policy: Effective) -> Iterator[Finding]:
     if rp is not None:
         for el in rp.iterfind(q("UserJourneyBehaviors/JourneyInsights")):
             if el.get("DeveloperMode", "").casefold() == "true":
-                yield Finding(el, "JourneyInsights DeveloperMode is true; telemetry is throttled at volume", attr="DeveloperMode")
+                severity = Severity.INFO if in_development_folder(policy.file_of(el)) else None
+                yield Finding(
+                    el, "JourneyInsights DeveloperMode is true; telemetry is throttled at volume", attr="DeveloperMode", severity=severity
+                )
     for tp in policy.profiles_of_kind("AppInsights"):
         if tp.meta_is("DeveloperMode", "true"):
             item = tp.item("DeveloperMode")
             assert item is not None
-            yield Finding(item, f"Application Insights profile {tp.id!r} has DeveloperMode true")
+            severity = Severity.INFO if in_development_folder(policy.file_of(item)) else None
+            yield Finding(item, f"Application Insights profile {tp.id!r} has DeveloperMode true", severity=severity)
 
 
 #: hosts of development tunnels and local machines, which break once the laptop is closed

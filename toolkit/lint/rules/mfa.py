@@ -137,8 +137,9 @@ def email_verification_disabled(policy: Effective) -> Iterator[Finding]:
     `EnforceEmailVerification` to `false`, and no earlier step of the journey verified the email
     (a page with a `Verified.Email` claim, a verification display control, or a one-time code).
 
-    Not reported: a page that creates no account (a TOTP discovery page, a profile edit), and a
-    page after an earlier step verified the email, which is how a split sign-up is written.
+    Not reported: a page that creates no account (a TOTP discovery page, a profile edit), a
+    page after an earlier step verified the email, which is how a split sign-up is written, and
+    a journey entered through a link sent to the address (an invitation, an activation).
     "Disabling email verification in the sign-up process may lead to spam"; "Not recommended for
     production environments."
 
@@ -152,6 +153,8 @@ def email_verification_disabled(policy: Effective) -> Iterator[Finding]:
     """
     tps = policy.technical_profiles
     for journey in policy.journeys_in_use:
+        if _BY_LINK.search(journey.id):
+            continue  # entered through a link sent to the address: following it verified the email
         verified = False
         for step_exchanges in journey.exchanges:
             profiles = [tps.get(ex.get("TechnicalProfileReferenceId", "")) for ex in step_exchanges]
@@ -282,6 +285,8 @@ def no_captcha(policy: Effective) -> Iterator[Finding]:
         yield Finding(tp.definition, f"{tp.id} is open to bots without a CAPTCHA{extra}", severity=severity)
 
 
+#: journeys a user enters through a link sent to their address (an invitation, an activation)
+_BY_LINK = re.compile(r"invit|activat|redeem|magic", re.IGNORECASE)
 #: claims that hold the phone number a second factor is sent to
 PHONE_CLAIMS = re.compile(r"phone|mobile", re.IGNORECASE)
 #: a literal phone number: an optional +, then at least 7 digits with spaces, dashes, dots or brackets
