@@ -9,6 +9,7 @@ from toolkit.lint.loader import q
 from toolkit.lint.model import Effective, TechnicalProfile
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
+from toolkit.lint.rules.deployment import in_development_folder
 from toolkit.lint.rules.values import internal_host, placeholder_in
 
 FAILED_MESSAGE = "DefaultUserMessageIfRequestFailed"
@@ -146,7 +147,8 @@ def debug_mode(policy: Effective) -> Iterator[Finding]:
     """A REST profile in use sets `DebugMode` to `true`.
 
     In debug mode the API's `developerMessage`, `moreInfo`, `code` and `requestId` are shown to
-    end users. Often switched on in an Extensions file during development and forgotten.
+    end users. Often switched on in an Extensions file during development and forgotten. In a
+    folder named for a non-production environment it is an info (see DEP001).
 
     Bad::
 
@@ -158,7 +160,9 @@ def debug_mode(policy: Effective) -> Iterator[Finding]:
     """
     for tp in policy.profiles_of_kind("REST"):
         if tp.meta_is("DebugMode", "true"):
-            yield Finding(tp.where("DebugMode"), f"REST profile {tp.id!r} has DebugMode on: API error details reach users")
+            where = tp.where("DebugMode")
+            severity = Severity.INFO if in_development_folder(policy.file_of(where)) else None
+            yield Finding(where, f"REST profile {tp.id!r} has DebugMode on: API error details reach users", severity=severity)
 
 
 @rule(
@@ -319,7 +323,9 @@ def failure_not_contained(policy: Effective) -> Iterator[Finding]:
     retries in the API connectors overview; 10 seconds and one retry for custom policies since the
     2025 revision), so an outage costs users 20 to 90 seconds. Run non-essential calls as
     validation profiles with `ContinueOnError="true"` and render a reduced experience; (b) asks
-    you to confirm that a call that can block sign-in is essential.
+    you to confirm that a call that can block sign-in is essential. (a) is not reported in a
+    journey with no page (a client-credentials or token-exchange journey): there is nothing to
+    validate it on, and the call is what the journey is for.
 
     Bad::
 
@@ -337,8 +343,9 @@ def failure_not_contained(policy: Effective) -> Iterator[Finding]:
     Source: API connectors overview (custom-policy NOTE, "Handling error messages"); resilient
     external processes; validation technical profile "Example".
     """
+    interactive = {id(j) for j, _, _, tp in policy.step_profiles() if tp.kind == "SelfAsserted"}
     for journey, _, exchange, tp in policy.step_profiles():
-        if tp.kind == "REST":
+        if tp.kind == "REST" and id(journey) in interactive:  # without a page there is nowhere to validate it
             yield Finding(
                 exchange,
                 f"{journey.tag} {journey.id!r} calls REST profile {tp.id!r} directly: any API failure ends the journey; call it as a validation profile with ContinueOnError",
