@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 from toolkit.lint.loader import q
-from toolkit.lint.model import Effective, TechnicalProfile
+from toolkit.lint.model import Effective, Journey, TechnicalProfile
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 from toolkit.lint.rules.deployment import in_development_folder
@@ -343,9 +343,8 @@ def failure_not_contained(policy: Effective) -> Iterator[Finding]:
     Source: API connectors overview (custom-policy NOTE, "Handling error messages"); resilient
     external processes; validation technical profile "Example".
     """
-    interactive = {id(j) for j, _, _, tp in policy.step_profiles() if tp.kind == "SelfAsserted"}
     for journey, _, exchange, tp in policy.step_profiles():
-        if tp.kind == "REST" and id(journey) in interactive:  # without a page there is nowhere to validate it
+        if tp.kind == "REST" and _has_pages(policy, journey):  # without a page there is nowhere to validate it
             yield Finding(
                 exchange,
                 f"{journey.tag} {journey.id!r} calls REST profile {tp.id!r} directly: any API failure ends the journey; call it as a validation profile with ContinueOnError",
@@ -360,6 +359,19 @@ def failure_not_contained(policy: Effective) -> Iterator[Finding]:
                     f'REST validation profile {target.id!r} of {tp.id!r} blocks the step when the API fails; confirm it is essential or set ContinueOnError="true"',
                     severity=Severity.INFO,
                 )
+
+
+def _has_pages(policy: Effective, journey: Journey) -> bool:
+    """True unless every step of the journey is known to show the user nothing (a
+    client-credentials journey); a profile that lives in a missing base may be a page."""
+    if any(step.get("Type") in ("CombinedSignInAndSignUp", "ClaimsProviderSelection") for step in journey.steps):
+        return True
+    for step_exchanges in journey.exchanges:
+        for exchange in step_exchanges:
+            tp = policy.technical_profiles.get(exchange.get("TechnicalProfileReferenceId", ""))
+            if tp is None or tp.kind in ("SelfAsserted", "IdP", "PhoneFactor"):
+                return True
+    return False
 
 
 #: REST APIs a relying party's journeys may depend on before REST010 reports it
