@@ -201,3 +201,17 @@ def test_debug_mode_in_a_development_folder_is_an_info(tmp_path):
     for folder, severity in (("production", "warning"), ("development", "info")):
         report = run(tmp_path, {f"{folder}/{name}": text for name, text in files.items()})
         assert [p.severity.value for p in report.problems if p.rule == "REST005" and f"/{folder}/" in p.path] == [severity]
+
+
+def test_a_call_that_sends_its_own_credential_is_not_anonymous(tmp_path):
+    def files(extra_meta: str, claim: str) -> dict[str, str]:
+        ext = provider(
+            '<TechnicalProfile Id="REST-GetLoyalty"><Metadata><Item Key="AuthenticationType">None</Item>'
+            f'<Item Key="ServiceUrl">https://api.contoso.com/loyalty{extra_meta}</Item></Metadata>'
+            f'<InputClaims><InputClaim ClaimTypeReferenceId="{claim}" /></InputClaims></TechnicalProfile>'
+        )
+        return clean_set(extensions=ext)
+
+    assert "REST003" in rule_ids(run(tmp_path / "open", files("", "email")))
+    assert "REST003" not in rule_ids(run(tmp_path / "query", files("?code=abc", "email")))
+    assert "REST003" not in rule_ids(run(tmp_path / "secret", files("", "client_secret")))

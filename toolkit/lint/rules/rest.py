@@ -101,7 +101,9 @@ def anonymous_api(policy: Effective) -> Iterator[Finding]:
 
     "The None value indicates that the REST API is anonymous". An anonymous endpoint reachable
     from the sign-in page is an open door for abuse and denial of service; "ClientCertificate
-    (recommended)".
+    (recommended)". Not reported when the call carries the caller's credential another way: a
+    key in the URL (REST007's warning), or a client secret or API key sent as an input claim (a
+    client-credentials call to a token endpoint).
 
     Bad::
 
@@ -116,8 +118,23 @@ def anonymous_api(policy: Effective) -> Iterator[Finding]:
     Source: RESTful technical profile "Metadata"; secure REST API; resilient external processes.
     """
     for tp in policy.profiles_of_kind("REST"):
-        if tp.meta_is("AuthenticationType", "none"):
+        if tp.meta_is("AuthenticationType", "none") and not _sends_credential(tp):
             yield Finding(tp.where("AuthenticationType"), f"REST profile {tp.id!r} calls its API anonymously (AuthenticationType None)")
+
+
+#: request parameters that carry the caller's own credential (not the user's password)
+CALLER_CREDENTIALS = SECRET_PARAMS - {"password", "token", "access_token", "sig", "signature"} | {"client_assertion", "x-functions-key"}
+
+
+def _sends_credential(tp: TechnicalProfile) -> bool:
+    """True when a profile authenticates without `AuthenticationType`: a key in its URL's query
+    (REST007 reports that), or a client secret or API key sent as an input claim (a
+    client-credentials call to a token endpoint)."""
+    query = urlsplit(tp.meta("ServiceUrl") or "").query
+    if any(name.casefold() in CALLER_CREDENTIALS for name, _ in parse_qsl(query, keep_blank_values=True)):
+        return True
+    names = {(c.get("PartnerClaimType") or c.get("ClaimTypeReferenceId") or "").casefold() for c in tp.input_claims}
+    return bool(names & CALLER_CREDENTIALS)
 
 
 @rule("REST004", "AllowInsecureAuthInProduction enabled", Severity.ERROR, Scope.CHAIN, "secure-rest-api", per_journeys=True)
