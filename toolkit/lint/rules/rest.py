@@ -101,9 +101,9 @@ def anonymous_api(policy: Effective) -> Iterator[Finding]:
 
     "The None value indicates that the REST API is anonymous". An anonymous endpoint reachable
     from the sign-in page is an open door for abuse and denial of service; "ClientCertificate
-    (recommended)". Not reported when the call carries the caller's credential another way: a
-    key in the URL (REST007's warning), or a client secret or API key sent as an input claim (a
-    client-credentials call to a token endpoint).
+    (recommended)". A key in the URL is reported as the only protection (anyone who sees the URL
+    can call the API; REST007 says where). Not reported when a client secret or API key is sent
+    as an input claim (a client-credentials call to a token endpoint authenticates in its body).
 
     Bad::
 
@@ -118,21 +118,28 @@ def anonymous_api(policy: Effective) -> Iterator[Finding]:
     Source: RESTful technical profile "Metadata"; secure REST API; resilient external processes.
     """
     for tp in policy.profiles_of_kind("REST"):
-        if tp.meta_is("AuthenticationType", "none") and not _sends_credential(tp):
-            yield Finding(tp.where("AuthenticationType"), f"REST profile {tp.id!r} calls its API anonymously (AuthenticationType None)")
+        if not tp.meta_is("AuthenticationType", "none") or _sends_secret(tp):
+            continue
+        if _key_in_url(tp):
+            message = f"REST profile {tp.id!r} authenticates only with a key in its URL (AuthenticationType None): anyone with the URL can call it"
+        else:
+            message = f"REST profile {tp.id!r} calls its API anonymously (AuthenticationType None)"
+        yield Finding(tp.where("AuthenticationType"), message)
 
 
 #: request parameters that carry the caller's own credential (not the user's password)
 CALLER_CREDENTIALS = SECRET_PARAMS - {"password", "token", "access_token", "sig", "signature"} | {"client_assertion", "x-functions-key"}
 
 
-def _sends_credential(tp: TechnicalProfile) -> bool:
-    """True when a profile authenticates without `AuthenticationType`: a key in its URL's query
-    (REST007 reports that), or a client secret or API key sent as an input claim (a
-    client-credentials call to a token endpoint)."""
+def _key_in_url(tp: TechnicalProfile) -> bool:
+    """True when the ServiceUrl's query carries a key (REST007 reports where)."""
     query = urlsplit(tp.meta("ServiceUrl") or "").query
-    if any(name.casefold() in CALLER_CREDENTIALS for name, _ in parse_qsl(query, keep_blank_values=True)):
-        return True
+    return any(name.casefold() in CALLER_CREDENTIALS for name, _ in parse_qsl(query, keep_blank_values=True))
+
+
+def _sends_secret(tp: TechnicalProfile) -> bool:
+    """True when a client secret or API key goes as an input claim: a client-credentials call to
+    a token endpoint authenticates in its body."""
     names = {(c.get("PartnerClaimType") or c.get("ClaimTypeReferenceId") or "").casefold() for c in tp.input_claims}
     return bool(names & CALLER_CREDENTIALS)
 
