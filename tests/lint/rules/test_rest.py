@@ -218,3 +218,15 @@ def test_a_call_that_sends_its_own_credential_is_not_anonymous(tmp_path):
     query = [p.message for p in run(tmp_path / "query", files("?code=abc", "email")).problems if p.rule == "REST003"]
     assert len(query) == 1 and "only with a key in its URL" in query[0]
     assert "REST003" not in rule_ids(run(tmp_path / "secret", files("", "client_secret")))
+
+
+def test_insecure_auth_in_a_development_folder_is_an_info(tmp_path):
+    files = clean_set(
+        base=BASE.replace(
+            '<Item Key="SendClaimsIn">Body</Item>',
+            '<Item Key="SendClaimsIn">Body</Item><Item Key="AllowInsecureAuthInProduction">true</Item>',
+        )
+    )
+    for folder, severity in (("production", "error"), ("development", "info")):
+        report = run(tmp_path, {f"{folder}/{name}": text for name, text in files.items()})
+        assert [p.severity.value for p in report.problems if p.rule == "REST004" and f"/{folder}/" in p.path] == [severity]

@@ -159,11 +159,15 @@ def insecure_auth_in_production(policy: Effective) -> Iterator[Finding]:
 
         <Item Key="AllowInsecureAuthInProduction">false</Item>
 
+    In a folder named for a non-production environment it is an info (see DEP001).
+
     Source: RESTful technical profile "Metadata"; secure REST API.
     """
     for tp in policy.profiles_of_kind("REST"):
         if tp.meta_is("AllowInsecureAuthInProduction", "true"):
-            yield Finding(tp.where("AllowInsecureAuthInProduction"), f"REST profile {tp.id!r} allows insecure authentication in production")
+            where = tp.where("AllowInsecureAuthInProduction")
+            severity = Severity.INFO if in_development_folder(policy.file_of(where)) else None
+            yield Finding(where, f"REST profile {tp.id!r} allows insecure authentication in production", severity=severity)
 
 
 @rule("REST005", "REST DebugMode on", Severity.WARNING, Scope.CHAIN, "restful-technical-profile#metadata", per_journeys=True)
