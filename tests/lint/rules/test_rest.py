@@ -230,3 +230,18 @@ def test_insecure_auth_in_a_development_folder_is_an_info(tmp_path):
     for folder, severity in (("production", "error"), ("development", "info")):
         report = run(tmp_path, {f"{folder}/{name}": text for name, text in files.items()})
         assert [p.severity.value for p in report.problems if p.rule == "REST004" and f"/{folder}/" in p.path] == [severity]
+
+
+def test_insecure_auth_flag_on_a_client_credentials_call(tmp_path):
+    """A token-endpoint call sends its client secret in the body: None is its only AuthenticationType."""
+
+    def files(claim: str) -> dict[str, str]:
+        ext = provider(
+            '<TechnicalProfile Id="REST-GetLoyalty"><Metadata><Item Key="AuthenticationType">None</Item>'
+            '<Item Key="AllowInsecureAuthInProduction">true</Item></Metadata>'
+            f'<InputClaims><InputClaim ClaimTypeReferenceId="{claim}" /></InputClaims></TechnicalProfile>'
+        )
+        return clean_set(extensions=ext)
+
+    assert "REST004" in rule_ids(run(tmp_path / "open", files("email")))
+    assert "REST004" not in rule_ids(run(tmp_path / "secret", files("client_secret")))

@@ -159,12 +159,14 @@ def insecure_auth_in_production(policy: Effective) -> Iterator[Finding]:
 
         <Item Key="AllowInsecureAuthInProduction">false</Item>
 
-    In a folder named for a non-production environment it is an info (see DEP001).
+    In a folder named for a non-production environment it is an info (see DEP001). Not reported
+    when a client secret or API key goes as an input claim: a client-credentials call to a token
+    endpoint authenticates in its body and needs `AuthenticationType` `None` (see REST003).
 
     Source: RESTful technical profile "Metadata"; secure REST API.
     """
     for tp in policy.profiles_of_kind("REST"):
-        if tp.meta_is("AllowInsecureAuthInProduction", "true"):
+        if tp.meta_is("AllowInsecureAuthInProduction", "true") and not _sends_secret(tp):
             where = tp.where("AllowInsecureAuthInProduction")
             severity = Severity.INFO if in_development_folder(policy.file_of(where)) else None
             yield Finding(where, f"REST profile {tp.id!r} allows insecure authentication in production", severity=severity)
