@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 
 from toolkit.lint.loader import PolicyFile, q
@@ -104,6 +105,8 @@ TUNNEL_HOSTS = (
     ".ngrok.io", ".ngrok-free.app", ".ngrok.app", ".ngrok.dev", ".devtunnels.ms", ".loca.lt", ".localtunnel.me",
     ".trycloudflare.com", ".serveo.net", ".lhr.life", ".localhost.run", ".localto.net", ".tunnelmole.net",
 )  # fmt: skip
+#: a quick test before parsing a URL: every development host's name holds one of these
+_DEV_HINT = re.compile(r"localhost|127\.0\.0\.1|::1|" + "|".join(re.escape(h.lstrip(".")) for h in TUNNEL_HOSTS), re.IGNORECASE)
 #: metadata keys that name where B2C calls or whom it trusts
 ENDPOINT_KEYS = (
     "ServiceUrl", "METADATA", "issuer", "ValidTokenIssuerPrefixes", "authorization_endpoint", "AccessTokenEndpoint",
@@ -164,13 +167,21 @@ def development_endpoint(policy: Effective) -> Iterator[Finding]:
     "Development of your REST API".
     """
     for tp in policy.profiles_in_use:
+        metadata = tp.metadata
         for meta_key in ENDPOINT_KEYS:
-            value = tp.meta(meta_key)
-            for url in (value or "").split(","):
+            item = metadata.get(meta_key)
+            value = (item.text or "") if item is not None else ""
+            if not _DEV_HINT.search(value):
+                continue  # one search instead of parsing every URL of every profile
+            for url in value.split(","):
                 if (host := development_host(url, meta_key in JUDGED_ELSEWHERE)) is not None:
                     yield Finding(tp.where(meta_key), f"{tp.id}: {meta_key} points at {host}, a development host")
                     break
     for cd in policy.content_definitions.values():
         load = cd.find(q("LoadUri"))
-        if load is not None and (host := development_host(load.text or "", tunnels_only=True)) is not None:
+        if (
+            load is not None
+            and _DEV_HINT.search(load.text or "")
+            and (host := development_host(load.text or "", tunnels_only=True)) is not None
+        ):
             yield Finding(load, f"ContentDefinition {cd.get('Id')!r} loads its page from {host}, a development host")
