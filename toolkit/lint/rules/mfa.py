@@ -310,7 +310,11 @@ def default_phone_number(f: PolicyFile) -> Iterator[Finding]:
 
     Source: phone factor technical profile "Input claims"; phone-based MFA "Mitigate fraudulent sign-ups".
     """
+    if b"DefaultValue" not in f.data:
+        return
     for el in f.root.iter(q("InputClaim"), q("OutputClaim")):
-        value = el.get("DefaultValue", "")
+        value = el.get("DefaultValue")
+        if not value or value[0] not in "+0123456789(":
+            continue  # most claims have no default, or a claim resolver
         if PHONE_CLAIMS.search(el.get("ClaimTypeReferenceId", "")) and _PHONE_NUMBER.match(value) and sum(c.isdigit() for c in value) >= 7:
             yield Finding(el, f"{el.get('ClaimTypeReferenceId')} defaults to the phone number {value!r}", attr="DefaultValue")

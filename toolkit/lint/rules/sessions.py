@@ -291,6 +291,8 @@ def sensitive_change_on_sso(policy: Effective) -> Iterator[Finding]:
     password change sample (asks for the old password).
     """
     tps = policy.technical_profiles
+    if not any(_sensitive(tp) for tp in policy.profiles_of_kind("AAD")):
+        return  # most relying parties delete nothing and change no credential
     for journey in policy.journeys_in_use:
         if _BY_LINK.search(journey.id):
             continue  # the link the user followed (an invitation, an activation) is the proof

@@ -27,11 +27,13 @@ PLACEHOLDERS = tuple(
         ((b"IdentityExperienceFrameworkAppId",), rb"IdentityExperienceFrameworkAppId\b"),  # the starter pack's app ids
         ((b"-- ",), rb"--\s[^-]{3,60}\s--"),  # "-- App Insights Instrumentation Key --"
         ((b"@",), rb"@[A-Za-z_][\w.-]{0,80}@"),  # @authentication_cloud_url@ (gulp/grunt replace)
-        ((b"__",), rb"(?<![\w])__[A-Za-z][A-Za-z0-9_.]{0,80}?__(?![\w])"),  # __ApiHost__ (Octopus, replacetokens)
+        ((b"__",), rb"__[A-Za-z][A-Za-z0-9_.]{0,80}?__(?![\w])"),  # __ApiHost__ (Octopus, replacetokens)
         ((b"{",), rb"\{[A-Za-z][\w]*[- ][\w -]{0,60}\}"),  # {tenant-name}, {IdentityExperienceFramwork AppId}
-        ((b"&lt;",), rb"(?<!\?)&lt;[A-Za-z][\w.:]*[-_ ][\w .:-]{0,60}&gt;"),  # <your-app> (not a regex's (?<name>)
+        ((b"&lt;",), rb"&lt;[A-Za-z][\w.:]*[-_ ][\w .:-]{0,60}&gt;"),  # <your-app> (a regex's (?<name>) is left out below)
         # a value cut short: "5f...ee", "..." (an attribute or a metadata item, never prose)
-        ((b"...",), rb'(?<==")[^"<>\s]{0,80}\.\.\.[^"<>\s]{0,80}(?=")|(?<=">)[^"<>\s]{0,80}\.\.\.[^"<>\s]{0,80}(?=</Item>)'),
+        # (each pattern starts with a literal, which the regex engine finds fast; a lookbehind
+        # first made it try every byte of every file)
+        ((b"...",), rb'[=>]"?(?<=="|">)(?P<v>[^"<>\s]{0,80}\.\.\.[^"<>\s]{0,80})(?:"|</Item>)'),
         # a GUID of zeros as an application or audience id
         (
             (b"00000000-0000",),
@@ -54,6 +56,7 @@ def placeholders(data: bytes) -> list[tuple[int, bytes]]:
         if all(literal in data for literal in literals)
         for m in pattern.finditer(data)
     ]
+    found = [(i, t) for i, t in found if not (t.startswith(b"&lt;") and data[i - 1 : i] == b"?")]  # a regex's (?<name>)
     # the starter pack writes ProxyIdentityExperienceFrameworkAppId too: report the whole name
     found = [(i - 5, b"Proxy" + t) if t.startswith(b"Identity") and data.startswith(b"Proxy", i - 5) else (i, t) for i, t in found]
     lowered = data.lower()  # ASCII only: the offsets stay
@@ -81,8 +84,15 @@ def placeholder_in(value: str) -> str | None:
     """The placeholder a value holds (`@x@`, `{{x}}`, `#{x}#`, `$(x)`, `__x__`, `{Settings:x}`,
     `{tenant-name}`, `<x>`, `...`, `your…`, a GUID of zeros), or None. A placeholder is not a
     value: rules on URLs and hosts leave it to SET001."""
+    lowered = value.casefold()
+    if not any(hint in lowered for hint in _HINTS):
+        return None  # most values: a few substring tests instead of the regex
     m = _TEXT_PLACEHOLDER.search(value)
     return m.group(0) if m else None
+
+
+#: a substring every placeholder form holds (lower case)
+_HINTS = ("@", "{", "$(", "__", "<", "...", "\u2026", "your", "00000000-0000", "identityexperienceframeworkappid", "-- ")
 
 
 #: an attribute name and `=` just before an opening quote
