@@ -15,6 +15,7 @@ ENDPOINT_KEYS = ("METADATA", "authorization_endpoint", "end_session_endpoint", "
 SECRET_KEYS = {"client_secret", "basicauthenticationpassword", "bearerauthenticationtoken", "issuer_secret", "clientcertificate"}
 #: key names that end like a secret (not messages or UI settings, which mention passwords)
 _SECRETISH = re.compile(r"(secret|password|api_?key)$", re.IGNORECASE)
+_SECRET_ENDINGS = ("secret", "password", "apikey", "api_key")
 _PLACEHOLDER = re.compile(r"\{|\}|\$\(|#\{")
 
 
@@ -120,9 +121,14 @@ def secret_in_metadata(policy: Effective) -> Iterator[Finding]:
     for tp in policy.technical_profiles.values():
         for decl in tp.decls:
             for item in decl.iterfind(q("Metadata/Item")):
-                name, value = item.get("Key", ""), (item.text or "").strip()
+                name = item.get("Key", "")
+                lowered = name.casefold()
+                # the key first (a few string tests): the value is read only for a secret's name
+                if lowered not in SECRET_KEYS and not (lowered.endswith(_SECRET_ENDINGS) and _SECRETISH.search(name)):
+                    continue
+                value = (item.text or "").strip()
                 if not value or _PLACEHOLDER.search(value):
                     continue
-                wording = name.startswith(("UserMessage", "setting.")) or "message" in name.casefold()
-                if name.casefold() in SECRET_KEYS or (_SECRETISH.search(name) and not wording):
+                wording = name.startswith(("UserMessage", "setting.")) or "message" in lowered
+                if lowered in SECRET_KEYS or not wording:
                     yield Finding(item, f"{tp.id}: metadata {name!r} holds a secret; use a policy key in CryptographicKeys")
