@@ -73,7 +73,7 @@ class Idp:
             # What public samples do: no timeouts, no retries, no breaker, no cache.
             self.http = trusting_session(ca)
         self.http_cache: dict[Any, Any] = {}  # msal's, shared by every msal app of this process
-        self.keys = KeySet(self.http, lambda: str(self.metadata()["jwks_uri"]))
+        self.keys = KeySet(self.http, lambda: str(self.metadata()["jwks_uri"]), stored=self._stored)
         app.extensions["idp"] = self
 
     # -- where things are -------------------------------------------------------------------
@@ -116,6 +116,11 @@ class Idp:
             token_cache=cache,
             instance_discovery=False,
         )
+
+    def _stored(self, url: str) -> str | None:
+        """The last-known-good body of `url` (written by any worker), or None."""
+        found = self.last_known_good.get(url) if self.last_known_good else None
+        return None if found is None else found[1]
 
     # -- health -----------------------------------------------------------------------------
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import sys
 
 
 def test_health_and_readiness_do_not_touch_the_idp(stack):
@@ -43,3 +45,17 @@ def test_logs_are_json_and_hold_no_secrets(stack):
     assert "code=" not in log
     events = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     assert any(e.get("event") == "signed_in" and e.get("request_id") for e in events)
+
+
+def test_json_log_lines_keep_the_traceback_of_an_exception():
+    from sample_app.logs import JsonFormatter
+
+    try:
+        raise ValueError("could not convert string to float: 'abc'")
+    except ValueError:
+        record = logging.getLogger("sample_app").makeRecord(
+            "sample_app", logging.ERROR, __file__, 1, "unexpected error", (), sys.exc_info()
+        )
+    line = json.loads(JsonFormatter().format(record))
+    assert line["msg"] == "unexpected error"
+    assert "Traceback" in line["exc"] and "ValueError: could not convert" in line["exc"]

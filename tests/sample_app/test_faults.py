@@ -1,0 +1,62 @@
+"""Faults combined, against real processes: gunicorn with several workers and threads, the
+emulator over HTTPS, real msal."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.sample_app.conftest import APP_ENV, Stack, access_token, start_stack
+from toolkit.drill import processes
+
+
+@pytest.fixture
+def workers2(tmp_path):
+    """A fresh emulator and the app under gunicorn with 2 workers x 4 threads."""
+    running = start_stack(tmp_path, workers=2, threads=4)
+    yield running
+    running.app.stop()
+    running.emulator.service.stop()
+
+
+def hello(stack: Stack, token: str) -> int:
+    """/api/hello over a new connection (so that requests spread over the workers)."""
+    return stack.client().get(stack.url + "/api/hello", headers={"Authorization": f"Bearer {token}"}, timeout=30).status_code
+
+
+def test_a_key_one_worker_has_seen_validates_in_every_worker_during_an_outage(workers2):
+    """Keys rotate, one worker sees a token signed with the new key, then B2C goes down: every
+    worker accepts that token (the new key set is on disk, written by the worker that fetched it)."""
+    old = access_token(workers2.emulator)
+    assert [hello(workers2, old) for _ in range(20)] == [200] * 20  # every worker has the old key set
+    workers2.emulator.session().post(workers2.emulator.url + "/_emulator/keys/rotate", json={"grace_s": 300}, timeout=10)
+    new = access_token(workers2.emulator)
+    assert hello(workers2, new) == 200  # one worker fetched the new key set
+    workers2.emulator.service.stop()  # down: connections refused
+    assert [hello(workers2, new) for _ in range(30)] == [200] * 30
+
+
+def test_a_damaged_cache_entry_is_as_good_as_none(tmp_path):
+    """A last-known-good file with `"fetched_at": "abc"`: /status/idp and the pages read it as no
+    entry, never a 500."""
+    stack = start_stack(tmp_path)
+    try:
+        assert hello(stack, access_token(stack.emulator)) == 200  # discovery and keys cached on disk
+        stack.app.stop()
+        cache = tmp_path / "app" / "idp-cache"
+        for path in cache.glob("*.json"):
+            data = json.loads(path.read_text())
+            path.write_text(json.dumps({**data, "fetched_at": "abc"}))
+        stack.emulator.fault(kind="outage", group="all", mode="reset")
+        stack.app = processes.start_app(tmp_path / "emulator", tmp_path / "app", env=APP_ENV)
+        client = stack.client()
+        for _ in range(3):
+            status = client.get(stack.url + "/status/idp")
+            assert status.status_code == 200 and status.json()["metadata_age_s"] is None
+        assert client.get(stack.url + "/auth/login", allow_redirects=False).status_code == 503
+        api = client.get(stack.url + "/api/hello", headers={"Authorization": "Bearer x.y.z"})
+        assert api.status_code == 503 and int(api.headers["Retry-After"]) >= 1  # no metadata to check the issuer
+    finally:
+        stack.app.stop()
+        stack.emulator.service.stop()
