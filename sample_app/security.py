@@ -6,7 +6,7 @@ import functools
 import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, abort, redirect, request, session, url_for
 
@@ -28,10 +28,15 @@ def check_csrf() -> None:
 
 
 def safe_next(target: str | None) -> str:
-    """A same-site path to go to after sign-in; anything else (absolute URLs, `//host`,
-    backslashes) becomes the home page, so `next` can never redirect off-site."""
+    """A same-site path to go to after sign-in; anything else becomes the home page, so `next`
+    can never redirect off-site nor break the redirect: absolute URLs, `//host`, backslashes, and
+    control characters (browsers drop tabs and newlines, so `/<TAB>/host` would be `//host`; CR/LF
+    cannot go into a header). Spaces and non-ASCII characters are percent-encoded."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return "/"
+    target = quote(target, safe="".join(chr(c) for c in range(0x21, 0x7F)))
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return "/"
