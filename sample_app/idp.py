@@ -68,7 +68,11 @@ class Idp:
                 breaker=self.breaker,
                 last_known_good=self.last_known_good,
                 observer=self._observe,
+                budget_s=cfg["IDP_REQUEST_BUDGET_S"],
             )
+            # one time budget for all IdP work of a request (its threads run one request at a time)
+            app.before_request(self.http.start_budget)
+            app.teardown_request(lambda _exc: self.http.end_budget())
         else:
             # What public samples do: no timeouts, no retries, no breaker, no cache.
             self.http = trusting_session(ca)

@@ -4,8 +4,13 @@ emulator over HTTPS, real msal."""
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 
+import jwt
 import pytest
+import requests
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.sample_app.conftest import APP_ENV, Stack, access_token, start_stack
 from toolkit.drill import processes
@@ -57,6 +62,40 @@ def test_a_damaged_cache_entry_is_as_good_as_none(tmp_path):
         assert client.get(stack.url + "/auth/login", allow_redirects=False).status_code == 503
         api = client.get(stack.url + "/api/hello", headers={"Authorization": "Bearer x.y.z"})
         assert api.status_code == 503 and int(api.headers["Retry-After"]) >= 1  # no metadata to check the issuer
+    finally:
+        stack.app.stop()
+        stack.emulator.service.stop()
+
+
+def forged_unknown_kid(token: str) -> str:
+    """The claims of a genuine token, signed with another key under a key id B2C never used."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return jwt.encode(claims, rsa.generate_private_key(public_exponent=65537, key_size=2048), algorithm="RS256", headers={"kid": "k2"})
+
+
+def timed(call: Callable[[], requests.Response]) -> tuple[requests.Response, float]:
+    start = time.monotonic()
+    reply = call()
+    return reply, time.monotonic() - start
+
+
+def test_a_slow_idp_costs_a_request_at_most_its_budget(tmp_path):
+    """B2C slowed by 20 s, read timeout 10 s, budget 1 s: a token with an unknown kid (a key
+    refresh, retried) and a sign-in (a probe) each take their degraded path after the budget,
+    instead of waiting out one or several read timeouts."""
+    stack = start_stack(tmp_path, app_env={"IDP_REQUEST_BUDGET_S": "1", "IDP_READ_TIMEOUT_S": "10", "BREAKER_FAIL_MAX": "50"})
+    try:
+        token = access_token(stack.emulator)
+        assert hello(stack, token) == 200  # keys and metadata loaded
+        stack.emulator.fault(kind="latency", group="all", latency_ms=20000)
+        client = stack.client()
+        reply, seconds = timed(
+            lambda: client.get(stack.url + "/api/hello", headers={"Authorization": f"Bearer {forged_unknown_kid(token)}"})
+        )
+        assert reply.status_code == 401 and seconds < 4, (reply.status_code, seconds)
+        reply, seconds = timed(lambda: client.get(stack.url + "/auth/login", allow_redirects=False))
+        assert reply.status_code == 503 and "Retry-After" in reply.headers and seconds < 4, (reply.status_code, seconds)
+        assert hello(stack, token) == 200  # known keys: no IdP call at all
     finally:
         stack.app.stop()
         stack.emulator.service.stop()
