@@ -18,11 +18,10 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> Response:
-    """Readiness: the session store answers (the IdP is deliberately not checked)."""
-    ping = current_app.extensions.get("session_ping")
+    """Readiness: the session store takes a write (a probe entry, written and deleted); the IdP is
+    deliberately not checked."""
     try:
-        if ping is not None:
-            ping()
+        current_app.extensions["session_probe"]()
     except Exception as exc:  # any store failure means "not ready", never a 500
         response = jsonify(status="unavailable", reason=f"session store: {exc.__class__.__name__}")
         response.status_code = 503
