@@ -28,7 +28,7 @@ def _secret_key(instance: Path) -> str:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create and configure an instance of the reference app."""
-    from sample_app.config import load_settings
+    from sample_app.config import load_settings, remembered_base_url
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(load_settings())
@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     instance = Path(app.instance_path)
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_key(instance)
     app.config["IDP_CACHE_DIR"] = app.config["IDP_CACHE_DIR"] or str(instance / "idp-cache")
+    app.config["B2C_BASE_URL"] = remembered_base_url(app.config["IDP_CACHE_DIR"], app.config["B2C_BASE_URL"])
     app.config.update(
         SESSION_COOKIE_NAME="__Host-refapp",
         SESSION_COOKIE_SECURE=True,

@@ -120,3 +120,26 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
             except ValueError:
                 raise ValueError(f"setting {name}={raw!r} is not a valid {convert.__name__}") from None
     return settings
+
+
+def remembered_base_url(cache_dir: str | os.PathLike[str], base_url: str) -> str:
+    """`base_url`, remembered next to the last-known-good copies; when it is unknown (no setting,
+    and the emulator stopped, taking its emulator.json along), the one remembered. So an app that
+    starts while the IdP is down still knows where its last-known-good copies came from, and
+    reaches the IdP again when it is back, without a restart."""
+    path = Path(cache_dir) / "idp.json"
+    if not base_url:
+        try:
+            found = json.loads(path.read_text()).get("base_url")
+        except (OSError, ValueError, AttributeError):
+            return ""
+        return found if isinstance(found, str) else ""
+    try:
+        if not path.exists() or json.loads(path.read_text()).get("base_url") != base_url:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"base_url": base_url}))
+            os.replace(tmp, path)
+    except (OSError, ValueError, AttributeError):
+        pass  # remembering is a convenience: never a reason not to start
+    return base_url

@@ -99,3 +99,33 @@ def test_a_slow_idp_costs_a_request_at_most_its_budget(tmp_path):
     finally:
         stack.app.stop()
         stack.emulator.service.stop()
+
+
+def test_a_cold_start_during_an_outage_serves_from_the_last_known_good_copies(tmp_path):
+    """The emulator stops (SIGTERM: its emulator.json goes), the app restarts with no IdP
+    settings: it serves from the copies on disk, and recovers without a restart when B2C is back."""
+    stack = start_stack(tmp_path)
+    env = {k: v for k, v in APP_ENV.items() if k == "SECRET_KEY"}  # only what the docs' start sets
+    try:
+        stack.app.stop()
+        stack.app = processes.start_app(tmp_path / "emulator", tmp_path / "app", env=env)
+        token = access_token(stack.emulator)
+        browser = stack.signed_in()
+        assert hello(stack, token) == 200 and "Hello, Test User 1" in browser.get(stack.url + "/call-api").text
+        stack.app.stop()
+        port = int(stack.emulator.url.rsplit(":", 1)[1])
+        stack.emulator.service.stop()
+        assert not (tmp_path / "emulator" / "emulator.json").exists()
+
+        stack.app = processes.start_app(tmp_path / "emulator", tmp_path / "app", env=env)
+        assert hello(stack, token) == 200
+        page = browser.get(stack.url + "/call-api")
+        assert page.status_code == 200 and "Hello, Test User 1" in page.text
+        assert stack.client().get(stack.url + "/auth/login", allow_redirects=False).status_code == 503
+
+        stack.emulator.service = processes.start_emulator(tmp_path / "emulator", port=port)
+        stack.wait_for_recovery()
+        assert stack.signed_in().get(stack.url + "/profile").status_code == 200
+    finally:
+        stack.app.stop()
+        stack.emulator.service.stop()
