@@ -53,7 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     sessions.init_app(app)
 
-    from sample_app import api, auth, logs, ops, pages, security
+    from sample_app import admission, api, auth, logs, ops, pages, security
     from sample_app.idp import Idp
 
     logs.init_app(app)
@@ -64,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(ops.bp)
     _error_pages(app)
+    admission.init_app(app)  # outermost: a refusal costs nothing else
     return app
 
 

@@ -63,10 +63,11 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         "number of reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host/-Port are trusted (0: none)",
     ),
     "MAX_CONCURRENT_REQUESTS": (
-        6,
+        0,
         int,
         "requests one worker processes at once; more are refused at once with 503 and Retry-After (0: no limit)."
-        " Keep it below gunicorn's THREADS, so that refusals and /healthz, /readyz always find a free thread",
+        " The gunicorn start sets it to THREADS - 2 unless given: keep it below THREADS, so that refusals and"
+        " /healthz, /readyz always find a free thread",
     ),
     "OVERLOAD_RETRY_AFTER_S": (2, int, "Retry-After of a request refused because the worker is at MAX_CONCURRENT_REQUESTS"),
     "OPS_TOKEN": ("", str, "a bearer token that opens /metrics and /status/idp from any address (empty: none)"),

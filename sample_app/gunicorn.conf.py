@@ -10,6 +10,8 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
 worker_class = "gthread"
 threads = int(os.environ.get("THREADS", 8))
+# admission control: two threads stay free to refuse quickly and to answer /healthz and /readyz
+os.environ.setdefault("MAX_CONCURRENT_REQUESTS", str(max(1, threads - 2)))
 # IdP calls have their own short timeouts; this only catches a stuck worker.
 timeout = 30
 graceful_timeout = 10

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import jwt
 import pytest
@@ -126,6 +127,36 @@ def test_a_cold_start_during_an_outage_serves_from_the_last_known_good_copies(tm
         stack.emulator.service = processes.start_emulator(tmp_path / "emulator", port=port)
         stack.wait_for_recovery()
         assert stack.signed_in().get(stack.url + "/profile").status_code == 200
+    finally:
+        stack.app.stop()
+        stack.emulator.service.stop()
+
+
+def test_past_its_concurrency_a_worker_refuses_at_once_and_recovers(tmp_path):
+    """One slot per worker, taken by a sign-in waiting on a slow IdP: other requests are refused
+    at once with 503 and Retry-After (a page for browsers, JSON for the API), health checks still
+    answer, and once the slot is free requests are admitted again."""
+    stack = start_stack(tmp_path, threads=4, app_env={"MAX_CONCURRENT_REQUESTS": "1", "OVERLOAD_RETRY_AFTER_S": "2"})
+    try:
+        stack.emulator.fault(kind="latency", group="all", latency_ms=3000)
+        with ThreadPoolExecutor(1) as pool:
+            slow = pool.submit(lambda: stack.client().get(stack.url + "/auth/login", allow_redirects=False, timeout=30))
+            deadline = time.monotonic() + 10
+            while stack.client().get(stack.url + "/").status_code != 503 and time.monotonic() < deadline:
+                time.sleep(0.05)  # until the slow request holds the slot
+            client = stack.client()
+            page, seconds = timed(lambda: client.get(stack.url + "/profile", allow_redirects=False))
+            assert page.status_code == 503 and page.headers["Retry-After"] == "2" and 'id="signin-unavailable"' in page.text
+            assert seconds < 1
+            api = client.get(stack.url + "/api/hello")
+            assert api.status_code == 503 and api.headers["Retry-After"] == "2" and api.json()["error"] == "temporarily_unavailable"
+            assert client.get(stack.url + "/healthz").status_code == 200 and client.get(stack.url + "/readyz").status_code == 200
+            assert 'degraded_responses_total{kind="overload"}' in client.get(stack.url + "/metrics").text
+            assert not slow.done()
+            slow.result()
+        stack.emulator.clear()
+        assert stack.client().get(stack.url + "/").status_code == 200
+        assert stack.client().get(stack.url + "/api/hello").status_code == 401  # admitted: asks for a token
     finally:
         stack.app.stop()
         stack.emulator.service.stop()
