@@ -7,6 +7,7 @@ degrades gracefully, when B2C is slow, throttling or down, without trading away 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import secrets
@@ -17,12 +18,17 @@ from flask import Flask
 
 
 def _secret_key(instance: Path) -> str:
-    """A random key kept in the instance folder (never a hard-coded "dev" key)."""
+    """A random key made once for this deployment and kept in its instance folder (which is never
+    committed); created atomically, so workers starting together agree on one."""
     path = instance / "secret_key"
     if not path.exists():
         instance.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        os.chmod(path, 0o600)
+        tmp = instance / f".secret_key.{os.getpid()}"
+        tmp.write_text(secrets.token_urlsafe(48))
+        os.chmod(tmp, 0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)  # fails if another worker made it first: use theirs
+        tmp.unlink()
     return path.read_text().strip()
 
 
@@ -37,7 +43,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from sample_app import sessions
 
     instance = Path(app.instance_path)
-    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_key(instance)
+    if app.config["SECRET_KEY"] in ("", "generate"):  # gunicorn.conf.py refuses "" in production
+        app.config["SECRET_KEY"] = _secret_key(instance)
     app.config["IDP_CACHE_DIR"] = app.config["IDP_CACHE_DIR"] or str(instance / "idp-cache")
     app.config["B2C_BASE_URL"] = remembered_base_url(app.config["IDP_CACHE_DIR"], app.config["B2C_BASE_URL"])
     app.config.update(
@@ -52,6 +59,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024,
     )
     sessions.init_app(app)
+    if app.config["TRUSTED_PROXIES"] > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
 
     from sample_app import admission, api, auth, logs, ops, pages, security
     from sample_app.idp import Idp

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from sample_app.idp import IDP_ERRORS, idp
 from sample_app.logs import correlation_id
 from sample_app.pages import SIGNED_OUT_COOKIE
-from sample_app.security import check_csrf, safe_next
+from sample_app.security import check_csrf, public_url, safe_next
 from sample_app.sessions import STORE_RETRY_AFTER_S, clear_cookie, end_session, store_errors
 from toolkit.resilience.http import IdpUnavailable
 from toolkit.resilience.keys import TokenInvalid, validate
@@ -73,9 +73,7 @@ def start(policy: str, next_url: str, **kwargs: Any) -> Response:
             # SameSite=Lax and uses the query mode, with PKCE and single-use codes.
             warnings.simplefilter("ignore", UserWarning)
             flow = (
-                idp()
-                .cca(policy)
-                .initiate_auth_code_flow(scopes, redirect_uri=url_for("auth.callback", _external=True), response_mode="query", **kwargs)
+                idp().cca(policy).initiate_auth_code_flow(scopes, redirect_uri=public_url("auth.callback"), response_mode="query", **kwargs)
             )
     except IDP_ERRORS as exc:
         return unavailable(getattr(exc, "retry_after", None), f"discovery failed: {exc.__class__.__name__}")
@@ -196,7 +194,7 @@ def logout() -> Response:
         page.headers["Retry-After"] = str(STORE_RETRY_AFTER_S)
         clear_cookie(page)
         return page
-    home = url_for("pages.index", _external=True)
+    home = public_url("pages.index")
     try:
         ok, _ = idp().available()
         end = idp().metadata().get("end_session_endpoint") if ok else None

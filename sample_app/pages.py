@@ -15,7 +15,7 @@ from flask import Blueprint, g, make_response, redirect, render_template, reques
 from werkzeug.wrappers import Response
 
 from sample_app.idp import IDP_ERRORS, idp
-from sample_app.security import login_required
+from sample_app.security import login_required, public_url
 from toolkit.resilience.http import trusting_session
 
 bp = Blueprint("pages", __name__)
@@ -88,7 +88,7 @@ def call_api() -> str | Response:
             return redirect(url_for("auth.login", next="/call-api"))  # a genuine re-consent
         limited("no access token and the IdP is unavailable")
         return render_template("call_api.html", data=None)
-    base = idp().config["API_BASE_URL"] or request.host_url
+    base = idp().config["API_BASE_URL"] or public_url("pages.index")  # never the Host header: the token goes there
     try:
         reply = _api_session().get(
             base.rstrip("/") + "/api/hello", headers={"Authorization": f"Bearer {result['access_token']}"}, timeout=(2, 5)
