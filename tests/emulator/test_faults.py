@@ -222,9 +222,9 @@ def _strict_json(text: str):
     [
         ('{"grace_s": NaN}', "NaN is not a JSON number"),
         ('{"grace_s": Infinity}', "Infinity is not a JSON number"),
-        ('{"grace_s": -5}', "grace_s must be a number from 0 to 604800 (got -5)"),
-        ('{"grace_s": 1e308}', "grace_s must be a number from 0 to 604800"),
-        ('{"grace_s": "10"}', "grace_s must be a number from 0 to 604800 (got '10')"),
+        ('{"grace_s": -5}', "grace_s must be a number >= 0 and <= 604800 (got -5)"),
+        ('{"grace_s": 1e308}', "grace_s must be a number >= 0 and <= 604800"),
+        ('{"grace_s": "10"}', "grace_s must be a number >= 0 and <= 604800 (got '10')"),
         ('{"grace_s": true}', "grace_s must be a number"),
         ('{"grace": 10}', '{"grace_s": SECONDS}'),
         ("[10]", '{"grace_s": SECONDS}'),

@@ -53,7 +53,7 @@ def number(value: Any, name: str, low: float = 0.0, high: float = MAX_SECONDS, i
     NaN, infinities, strings such as "10" and booleans are refused."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
         shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-        raise FaultError(f"{name} must be a number from {low:g} to {high:g} (got {shown})")
+        raise FaultError(f"{name} must be a number >= {low:g} and <= {high:g} (got {shown})")
     if integer and value != int(value):
         raise FaultError(f"{name} must be a whole number (got {value!r})")
     return float(value)
