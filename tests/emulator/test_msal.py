@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 
 import jwt
@@ -234,6 +235,9 @@ def test_malformed_token_requests_get_oauth_errors(emulator, data, headers, erro
         "/contoso.onmicrosoft.com/B2C_1A_signup_signin/oauth2/v2.0/authorize?client_id=x&redirect_uri=http://127.0.0.1/",
         "/contoso.onmicrosoft.com/B2C_1A_signup_signin/api/CombinedSigninAndSignup/confirmed?tx=StateProperties=e30&csrf_token=x",
         "/contoso.onmicrosoft.com/B2C_1A_signup_signin/api/CombinedSigninAndSignup/unified?tx=%%%",
+        # a transaction id that decodes to JSON nested past Python's recursion limit
+        "/contoso.onmicrosoft.com/B2C_1A_signup_signin/api/CombinedSigninAndSignup/confirmed?csrf_token=x&tx=StateProperties="
+        + base64.urlsafe_b64encode(b"[" * 2500).decode(),
     ],
 )
 def test_malformed_page_requests_never_500(emulator, path):
