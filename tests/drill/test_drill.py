@@ -67,7 +67,7 @@ def test_key_rotation_drill_passes(tmp_path):
 
 
 def test_compound_drill_passes(tmp_path):
-    """Faults one after another: a key rotation, B2C slowed to 8 s a request, a full outage, then
+    """Faults one after another: a key rotation, B2C slowed to 10 s a request, a full outage, then
     recovery. Signed-in users and API callers keep working in every phase, no request to the app
     waits on B2C past the app's time budget plus a margin, and new sign-ins recover within 5 s."""
     code, card, output = drill(tmp_path, "--scenario", "compound", "--duration", "30")
