@@ -112,12 +112,13 @@ def test_redirect_targets_with_control_characters_are_never_followed(emulator: R
         params["response_type"] = data.draw(st.sampled_from(["code", "bogus", "id_token"]))
         params["prompt"] = data.draw(st.sampled_from(["none", "login", ""]))
         reply = client.get(emulator.authority() + "/oauth2/v2.0/authorize", params=params, allow_redirects=False, timeout=5)
-        assert reply.status_code == 400 and ("AADB2C90006" in reply.text or "AADB2C90117" in reply.text), reply.text
+        refused = reply.status_code == 400 and ("AADB2C90006" in reply.text or "AADB2C90117" in reply.text)
+        assert refused or reply.status_code == 414, reply.text  # 414: the URL is past the server's limit
     else:
         target = data.draw(tainted(data.draw(st.sampled_from(["http://127.0.0.1:18000/", REDIRECT_URI]))))
         params = {"post_logout_redirect_uri": target, **data.draw(damaged({"state": "s"}))}
         reply = client.get(emulator.authority() + "/oauth2/v2.0/logout", params=params, allow_redirects=False, timeout=5)
-        assert reply.status_code == 200, reply.text[:300]
+        assert reply.status_code in (200, 414), reply.text[:300]
     assert "Location" not in reply.headers and "X-Injected" not in reply.headers
 
 
