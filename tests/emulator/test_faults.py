@@ -300,3 +300,27 @@ def test_the_admin_api_answers_any_json_with_standard_json(tmp_path_factory, pat
     _strict_json(reply.get_data(as_text=True))
     _strict_json(client.get("/_emulator/faults").get_data(as_text=True))
     client.delete("/_emulator/faults")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--threads", "0"], "--threads must be >= 1"),
+        (["--public-url", "http://127.0.0.1:8443"], "give https://HOST[:PORT] with no path"),
+        (["--public-url", "https://login.example/tenant"], "give https://HOST[:PORT] with no path"),
+        (["--public-url", "https://login.example:port"], "give https://HOST[:PORT] with no path"),
+    ],
+)
+def test_emulator_usage_errors_exit_2(tmp_path, args, message):
+    command = [sys.executable, "-m", "toolkit", "emulator", "--state-dir", str(tmp_path), "--print-config", *args]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+
+
+def test_print_config_names_the_public_url(tmp_path):
+    command = [sys.executable, "-m", "toolkit", "emulator", "--state-dir", str(tmp_path), "--print-config", "--users", "1"]
+    config = json.loads(subprocess.run([*command, "--public-url", "https://login.example:9443/"], capture_output=True, text=True).stdout)
+    assert (config["base_url"], config["authority"]) == (
+        "https://login.example:9443",
+        "https://login.example:9443/contoso.onmicrosoft.com/B2C_1A_signup_signin",
+    )

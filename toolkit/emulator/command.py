@@ -85,8 +85,8 @@ def run_emulator(args: argparse.Namespace) -> int:
     """Serve (or print the configuration)."""
     from toolkit.emulator.server import free_port
 
-    if args.users < 1 or not 0 <= args.port <= 65535:
-        print("b2c-toolkit emulator: --users must be >= 1 and --port within 0..65535", file=sys.stderr)
+    if args.users < 1 or args.threads < 1 or not 0 <= args.port <= 65535:
+        print("b2c-toolkit emulator: --users and --threads must be >= 1 and --port within 0..65535", file=sys.stderr)
         return 2
     port = args.port or free_port(args.host)
     base_url = (args.public_url or f"https://{f'[{args.host}]' if ':' in args.host else args.host}:{port}").rstrip("/")
