@@ -76,8 +76,8 @@ class Objective:
     baseline: str | None = None
     min: float | None = None
     max: float | None = None
-    #: `max_s` and `max_request_s` only: the app's time budget for IdP work in one request, and what a request may take
-    #: beyond it (answering, queueing); together they are the objective's `max`
+    #: `max_s` and `max_request_s` only: the app's time budget for IdP work in one request, and
+    #: what a request may take beyond it (answering, queueing); together they are the `max`
     budget_s: float | None = None
     margin_s: float | None = None
 

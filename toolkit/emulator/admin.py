@@ -53,9 +53,9 @@ def _body(empty: Any = None) -> Any:
         return empty
     try:
         return json.loads(raw, parse_constant=_not_json)
+    except FaultError:  # NaN or Infinity, named by _not_json
+        raise
     except (ValueError, RecursionError) as exc:
-        if isinstance(exc, FaultError):
-            raise
         raise FaultError(f"the body is not valid JSON: {exc}") from None
 
 
