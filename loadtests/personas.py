@@ -178,7 +178,7 @@ def full_sign_in(user: Persona) -> tuple[str, str]:
             return FAILED, "no way back to the app"
     except flows.FlowError as exc:
         return FAILED, str(exc)
-    with flows.back_to_app(user.client, page, name=f"{name} app callback", catch_response=True) as reply:
+    with flows.back_to_app(user.client, page, name=f"{name} app callback {app.callback}", catch_response=True) as reply:
         if any(m.matches(reply.status_code, reply.headers, reply.text or "") for m in app.handled):
             reply.success()
             return HANDLED, f"callback answered a handled page ({reply.status_code})"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
@@ -34,6 +36,9 @@ def hello() -> Response:
         )
     except TokenInvalid as exc:
         return _refuse(401, "invalid_token", str(exc))
-    except IDP_ERRORS:
-        return _refuse(503, "temporarily_unavailable", "signing keys are not available yet")
+    except IDP_ERRORS as exc:
+        response = _refuse(503, "temporarily_unavailable", "signing keys are not available yet")
+        wait = getattr(exc, "retry_after", None) or idp().config["BREAKER_RESET_S"]
+        response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        return response
     return jsonify(message=f"Hello, {claims.get('name') or 'user'}", oid=claims.get("oid"), scopes=str(claims.get("scp", "")).split())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -11,6 +12,9 @@ from toolkit.emulator.faults import FaultBook, FaultMiddleware
 from toolkit.emulator.journeys import Transactions
 from toolkit.emulator.state import POLICIES, State
 from toolkit.emulator.tokens import Lifetimes, TokenService
+
+#: the URL of an emulator started with the CLI's defaults
+DEFAULT_URL = "https://127.0.0.1:8443"
 
 
 @dataclass
@@ -23,6 +27,14 @@ class Emulator:
     #: extra redirect URIs accepted besides loopback ones
     redirect_uris: list[str] = field(default_factory=list)
     transactions: Transactions = field(default_factory=lambda: Transactions())
+    #: the emulator's own URL, named in its metadata and tokens (as B2C names its own host; the
+    #: request's Host header is never used, so a client cannot choose the endpoints others see)
+    base_url: str = DEFAULT_URL
+
+    @property
+    def host(self) -> str:
+        """`127.0.0.1:8443`: the host and port of `base_url`."""
+        return urlsplit(self.base_url).netloc
 
     def policy(self, name: str) -> str | None:
         """The canonical spelling of a served policy id (B2C matches them case-insensitively)."""
@@ -33,11 +45,23 @@ class Emulator:
         return next(role for role, p in POLICIES.items() if p == policy)
 
 
-def create_app(state: State, lifetimes: Lifetimes | None = None, seed: int | None = None, redirect_uris: list[str] | None = None) -> Flask:
+def create_app(
+    state: State,
+    lifetimes: Lifetimes | None = None,
+    seed: int | None = None,
+    redirect_uris: list[str] | None = None,
+    base_url: str = DEFAULT_URL,
+) -> Flask:
     """Create the emulator's Flask app, wrapped in the fault middleware."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    emulator = Emulator(state, TokenService(state, lifetimes), FaultBook(seed, rotate_keys=state.rotate_keys), list(redirect_uris or []))
+    emulator = Emulator(
+        state,
+        TokenService(state, lifetimes),
+        FaultBook(seed, rotate_keys=state.rotate_keys),
+        list(redirect_uris or []),
+        base_url=base_url.rstrip("/"),
+    )
     app.extensions["b2c_emulator"] = emulator
 
     from toolkit.emulator import admin, journeys, oidc

@@ -2,7 +2,7 @@
 navigation calls a real B2C page makes (`SelfAsserted`, `api/.../confirmed`, `unified`).
 
 The HTTP steps a non-browser client takes (the Locust driver follows them, and they match what
-public load-test scripts do against real B2C; see the README):
+public load-test scripts do against real B2C; see docs/emulator.md):
 
 1. GET  /{tenant}/{policy}/oauth2/v2.0/authorize?...  → 200 HTML with `var SETTINGS = {...};`
    (`csrf`, `transId`, `api`, `hosts`) and cookies `x-ms-cpim-csrf`, `x-ms-cpim-trans`.
@@ -91,7 +91,7 @@ class Transactions:
             value = value[len("StateProperties=") :]
         try:
             tid = json.loads(b64url_decode(value)).get("TID")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):  # RecursionError: `[[[[...` nested past Python's limit
             return None
         tx = self._items.get(str(tid))
         if tx is None or tx.created + TRANSACTION_LIFETIME_S < time.time():

@@ -45,8 +45,16 @@ def resolve(tenant: str, policy: str) -> str:
     return str(found)
 
 
+def has_control_characters(text: str) -> bool:
+    """True when `text` holds a C0 or C1 control character (CR, LF, NUL, DEL, ...): such a value
+    matches no registered URI and must never reach a response header."""
+    return any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in text)
+
+
 def loopback_or_registered(uri: str) -> bool:
     """Redirect URIs the emulator accepts: loopback ones, or ones given with --redirect-uri."""
+    if has_control_characters(uri):
+        return False
     if uri in emulator().redirect_uris:
         return True
     try:
@@ -58,9 +66,9 @@ def loopback_or_registered(uri: str) -> bool:
 
 def metadata(tenant: str, policy: str) -> dict[str, Any]:
     """The discovery document of one policy."""
-    base = f"https://{request.host}/{tenant}/{policy}"
+    base = f"{emulator().base_url}/{tenant}/{policy}"
     return {
-        "issuer": emulator().tokens.issuer(request.host),
+        "issuer": emulator().tokens.issuer(emulator().host),
         "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
         "token_endpoint": f"{base}/oauth2/v2.0/token",
         "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
@@ -180,7 +188,7 @@ def _redeem(policy: str) -> dict[str, Any]:
     if user is None:
         raise GrantError("invalid_grant", "AADB2C90128: The account associated with this grant no longer exists.")
     scope = request.form.get("scope") or code.scope
-    return dict(emu.tokens.token_response(request.host, user, policy, code.client_id, scope, code.nonce, code.auth_time))
+    return dict(emu.tokens.token_response(emu.host, user, policy, code.client_id, scope, code.nonce, code.auth_time))
 
 
 def _refresh(policy: str, client_id: str) -> dict[str, Any]:
@@ -189,7 +197,7 @@ def _refresh(policy: str, client_id: str) -> dict[str, Any]:
     scope = request.form.get("scope") or str(claims.get("scope", "openid offline_access"))
     if "offline_access" not in scope.split():
         scope += " offline_access"
-    return dict(emu.tokens.token_response(request.host, user, policy, client_id, scope, None, int(claims["auth_time"])))
+    return dict(emu.tokens.token_response(emu.host, user, policy, client_id, scope, None, int(claims["auth_time"])))
 
 
 def _ropc(policy: str, client_id: str) -> dict[str, Any]:
@@ -198,7 +206,7 @@ def _ropc(policy: str, client_id: str) -> dict[str, Any]:
     if user is None or not same(_required("password"), user.password):
         raise GrantError("invalid_grant", "AADB2C90225: The username or password provided in the request are invalid.")
     scope = request.form.get("scope", "openid")
-    return dict(emu.tokens.token_response(request.host, user, policy, client_id, scope, None, int(time.time())))
+    return dict(emu.tokens.token_response(emu.host, user, policy, client_id, scope, None, int(time.time())))
 
 
 @bp.get("/<tenant>/<policy>/oauth2/v2.0/logout")
