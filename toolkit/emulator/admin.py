@@ -99,4 +99,4 @@ def rotate() -> Response:
 @bp.get("/config")
 def config() -> Response:
     """The connection details an app needs (secrets included: loopback only)."""
-    return jsonify(emulator().state.client_config(f"https://{request.host}"))
+    return jsonify(emulator().flavor.client_config(emulator().state, f"https://{request.host}"))

@@ -8,8 +8,9 @@ from typing import Any
 from flask import Flask
 
 from toolkit.emulator.faults import FaultBook, FaultMiddleware
+from toolkit.emulator.flavors import Flavor
 from toolkit.emulator.journeys import Transactions
-from toolkit.emulator.state import POLICIES, State
+from toolkit.emulator.state import State
 from toolkit.emulator.tokens import Lifetimes, TokenService
 
 
@@ -24,27 +25,44 @@ class Emulator:
     redirect_uris: list[str] = field(default_factory=list)
     transactions: Transactions = field(default_factory=lambda: Transactions())
 
+    @property
+    def flavor(self) -> Flavor:
+        """B2C or External ID."""
+        return self.tokens.flavor
+
     def policy(self, name: str) -> str | None:
         """The canonical spelling of a served policy id (B2C matches them case-insensitively)."""
-        return next((p for p in POLICIES.values() if p.casefold() == name.casefold()), None)
+        return next((p for p in self.flavor.policies.values() if p.casefold() == name.casefold()), None)
 
     def role(self, policy: str) -> str:
         """signup_signin, edit_profile, reset_password or ropc."""
-        return next(role for role, p in POLICIES.items() if p == policy)
+        return next(role for role, p in self.flavor.policies.items() if p == policy)
 
 
-def create_app(state: State, lifetimes: Lifetimes | None = None, seed: int | None = None, redirect_uris: list[str] | None = None) -> Flask:
+def create_app(
+    state: State,
+    lifetimes: Lifetimes | None = None,
+    seed: int | None = None,
+    redirect_uris: list[str] | None = None,
+    flavor: Flavor | None = None,
+) -> Flask:
     """Create the emulator's Flask app, wrapped in the fault middleware."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    emulator = Emulator(state, TokenService(state, lifetimes), FaultBook(seed, rotate_keys=state.rotate_keys), list(redirect_uris or []))
+    flavor = flavor or Flavor()
+    faults = FaultBook(seed, rotate_keys=state.rotate_keys, flavor=flavor)
+    emulator = Emulator(state, TokenService(state, lifetimes, flavor), faults, list(redirect_uris or []))
     app.extensions["b2c_emulator"] = emulator
 
-    from toolkit.emulator import admin, journeys, oidc
+    from toolkit.emulator import admin, external_id, journeys, oidc
 
-    app.register_blueprint(oidc.bp)
-    app.register_blueprint(journeys.bp)
+    if flavor.name == "external-id":
+        app.register_blueprint(external_id.bp)
+    else:
+        app.register_blueprint(oidc.bp)
+        app.register_blueprint(journeys.bp)
     app.register_blueprint(admin.bp)
+    app.context_processor(lambda: {"flavor": flavor})
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
