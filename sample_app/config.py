@@ -17,6 +17,9 @@ from typing import Any
 SETTINGS: dict[str, tuple[Any, Any]] = {
     "B2C_STATE_DIR": (".b2c-emulator", str),
     "B2C_BASE_URL": ("", str),  #: https://contoso.b2clogin.com (or the emulator's URL)
+    #: External ID or a custom domain: https://login.contoso.com/<tenant-id>/v2.0 (msal's oidc_authority);
+    #: when set, it replaces B2C_BASE_URL + B2C_TENANT + policy
+    "OIDC_AUTHORITY": ("", str),
     "B2C_TENANT": ("", str),  #: contoso.onmicrosoft.com
     "B2C_SIGNUP_SIGNIN_POLICY": ("B2C_1A_signup_signin", str),
     "B2C_EDIT_PROFILE_POLICY": ("B2C_1A_ProfileEdit", str),
@@ -26,6 +29,12 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "B2C_API_SCOPE": ("", str),  #: the scope the app asks for, e.g. https://contoso.onmicrosoft.com/api/demo.read
     "B2C_API_AUDIENCE": ("", str),  #: the API's app id: the `aud` its access tokens carry
     "B2C_CA_BUNDLE": ("", str),  #: CA file to trust for the IdP ("" = the system's)
+    "API_APP_ID_URI": ("", str),  #: the API's application ID URI; app-only tokens ask for {it}/.default
+    "API_ROLE": ("Demo.Read.All", str),  #: the app role /api/report requires (app-only tokens)
+    "DAEMON_CLIENT_ID": ("", str),  #: the daemon's app registration (client credentials)
+    "DAEMON_CLIENT_SECRET": ("", str),
+    "DAEMON_INTERVAL_S": (5.0, float),  #: how often the daemon calls the API
+    "DAEMON_MAX_BACKOFF_S": (60.0, float),  #: the longest wait between token requests that fail
     "REDIS_URL": ("", str),  #: share sessions and token caches across instances
     "SESSION_DIR": ("", str),  #: sessions on disk when REDIS_URL is unset (default: instance/sessions)
     "IDP_CACHE_DIR": ("", str),  #: last-known-good metadata and keys (default: instance/idp-cache)
@@ -46,19 +55,27 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
 def _emulator_defaults(state_dir: Path) -> dict[str, Any]:
     found: dict[str, Any] = {}
     tenant_file, running = state_dir / "tenant.json", state_dir / "emulator.json"
+    emulator = json.loads(running.read_text()) if running.exists() else {}
     if tenant_file.exists():
         tenant = json.loads(tenant_file.read_text())
         domain = f"{tenant['name']}.onmicrosoft.com"
+        # the emulator's flavor decides the API's app ID URI (B2C: https://{domain}/api; External ID: api://{app id})
+        app_id_uri = f"api://{tenant['api_app_id']}" if emulator.get("flavor") == "external-id" else f"https://{domain}/api"
         found.update(
             B2C_TENANT=domain,
             B2C_CLIENT_ID=tenant["client_id"],
             B2C_CLIENT_SECRET=tenant["client_secret"],
-            B2C_API_SCOPE=f"https://{domain}/api/demo.read",
+            B2C_API_SCOPE=f"{app_id_uri}/demo.read",
             B2C_API_AUDIENCE=tenant["api_app_id"],
             B2C_CA_BUNDLE=str((state_dir / "ca.pem").resolve()),
+            API_APP_ID_URI=app_id_uri,
+            DAEMON_CLIENT_ID=tenant.get("daemon_client_id", ""),
+            DAEMON_CLIENT_SECRET=tenant.get("daemon_client_secret", ""),
         )
-    if running.exists():
-        found["B2C_BASE_URL"] = json.loads(running.read_text())["url"]
+        if emulator.get("flavor") == "external-id":
+            found["OIDC_AUTHORITY"] = f"{emulator['url']}/{tenant['tenant_id']}/v2.0"
+    if emulator:
+        found["B2C_BASE_URL"] = emulator["url"]
     return found
 
 
