@@ -48,7 +48,9 @@ class RunningEmulator:
         return trusting_session(self.config["ca_bundle"])
 
     def authority(self, role: str = "signup_signin") -> str:
-        """The authority URL of one policy."""
+        """The authority URL of one policy (External ID: of the tenant; its endpoints are under it too)."""
+        if "oidc_authority" in self.config:
+            return f"{self.url}/{self.config['tenant_id']}"
         return f"{self.url}/{self.config['tenant']}/{self.config['policies'][role]}"
 
     def where(self, role: str = "signup_signin") -> dict[str, str]:

@@ -112,7 +112,7 @@ def test_ropc_is_not_a_grant_of_external_id(external_id):
     ("fault", "group", "status", "code"),
     [
         ({"kind": "outage"}, "metadata", 503, "AADSTS90033"),
-        ({"kind": "error", "status": 500, "body": "json"}, "jwks", 500, "AADSTS90100"),
+        ({"kind": "error", "status": 500, "body": "json"}, "jwks", 500, "AADSTS50000"),
         ({"kind": "throttle", "retry_after": 7}, "token", 429, "AADSTS90055"),
         ({"kind": "tenant-limit", "limit": 1, "ip_limit": 1}, "metadata", 429, "AADSTS90055"),
     ],

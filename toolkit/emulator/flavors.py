@@ -109,8 +109,8 @@ class ExternalId(Flavor):
     ip_limit: int | None = 20
     tenant_limit: int = 200
     throttled: str = "AADSTS90055: TenantThrottlingError: There are too many incoming requests. Please retry after the time in Retry-After."
-    unavailable: str = "AADSTS90033: A transient error has occurred. Please try again."
-    server_error: str = "AADSTS90100: An unexpected error occurred on the server."
+    unavailable: str = "AADSTS90033: A transient error has occurred (the directory service is unavailable). Please try again."
+    server_error: str = "AADSTS50000: There was an error issuing a token or an issue with the sign-in service."
     invalid_scope: str = "AADSTS1002012"
     forgot_password_in_flow: bool = True
     id_token_version: str = "2.0"
