@@ -13,8 +13,8 @@ API_BASE_URL (where the API is) and the IDP_* and BREAKER_* knobs.
 - Every call to the IdP and to the API goes through `toolkit.resilience.http.ResilientHttpClient`
   (timeouts, Retry-After, a circuit breaker each); discovery is kept last-known-good on disk, so
   a restart during an outage still finds the token endpoint.
-- When a token request fails, the next one waits for the exponential backoff (with jitter) or the
-  IdP's Retry-After, whichever is longer. Meanwhile the daemon keeps calling the API with the token
+- When a token request fails, the next one waits for the exponential backoff (5 s, 10 s, 20 s ...
+  up to DAEMON_MAX_BACKOFF_S, with jitter) or the IdP's Retry-After, whichever is longer. Meanwhile the daemon keeps calling the API with the token
   it holds, until that token is within `EXPIRY_MARGIN_S` of its expiry: an IdP outage shorter than
   the token's remaining lifetime is not seen by the API, and one longer costs one token request
   per backoff window, never a storm.
@@ -46,6 +46,9 @@ from toolkit.resilience.lastknown import LastKnownGood
 LOG = logging.getLogger("sample_app.daemon")
 #: stop using a held token this long before it expires (clocks differ; the API allows 120 s leeway)
 EXPIRY_MARGIN_S = 30.0
+#: the first wait after a failed token request when the IdP sends no Retry-After: msal's own default
+#: throttle time, so that a daemon asks at most once per such window
+FIRST_BACKOFF_S = 5.0
 #: errors msal raises when the IdP misbehaves (discovery included)
 TOKEN_ERRORS = (requests.RequestException, msal.exceptions.MsalServiceError, ValueError, KeyError, RuntimeError)
 
@@ -117,7 +120,7 @@ class Daemon:
         self._held: tuple[str, float] | None = None  #: (access token, monotonic time it expires)
         self._failures = 0  #: token requests failed in a row
         self._quiet_until = 0.0  #: no token request before this monotonic time
-        self._backoff = wait_exponential_jitter(initial=1, max=settings["DAEMON_MAX_BACKOFF_S"], jitter=1)
+        self._backoff = wait_exponential_jitter(initial=FIRST_BACKOFF_S, max=settings["DAEMON_MAX_BACKOFF_S"], jitter=1)
 
     # -- the IdP ------------------------------------------------------------------------------
 
