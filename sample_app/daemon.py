@@ -40,7 +40,7 @@ from tenacity import RetryCallState, Retrying, wait_exponential_jitter
 
 from sample_app.authority import msal_authority
 from sample_app.config import load_settings
-from toolkit.resilience.http import TRANSIENT, IdpUnavailable, ResilientHttpClient, new_breaker, retry_after_s
+from toolkit.resilience.http import TRANSIENT, ResilientHttpClient, new_breaker, retry_after_s
 from toolkit.resilience.lastknown import LastKnownGood
 
 LOG = logging.getLogger("sample_app.daemon")
@@ -65,8 +65,8 @@ class TokenClient(ResilientHttpClient):
         """One POST (never retried: msal reads a 429 or 5xx itself and throttles on Retry-After)."""
         try:
             response = super().post(url, params=params, data=data, headers=headers, **kwargs)
-        except IdpUnavailable as exc:
-            self.failed, self.retry_after = True, exc.retry_after
+        except requests.RequestException as exc:  # unreachable, reset, timed out, or the breaker is open
+            self.failed, self.retry_after = True, getattr(exc, "retry_after", None)
             raise
         self.failed = response.status_code in TRANSIENT
         self.retry_after = retry_after_s(response) if self.failed else None
@@ -175,23 +175,27 @@ class Daemon:
     # -- the API ------------------------------------------------------------------------------
 
     def call(self) -> str:
-        """One scheduled call of the API; returns its outcome."""
-        token = self.token()
-        if token is None:
-            outcome = "no_token"
-        else:
-            try:
-                reply = self.api.get(self.url, headers={"Authorization": f"Bearer {token}"})
-                outcome = "ok" if reply.ok else f"http_{reply.status_code}"
-                if reply.status_code == 401:  # the API no longer takes this token: get a new one
-                    self._held = None
-                    self.app().remove_tokens_for_client()
-            except requests.RequestException as exc:
-                outcome = f"api_{exc.__class__.__name__}"
+        """One scheduled call of the API; returns its outcome. A 401 (the API no longer takes the
+        token: a key rollover, a revoked grant) drops the token and tries once with a new one."""
+        outcome = self._call_once()
+        if outcome == "http_401":
+            self._held = None
+            self.app().remove_tokens_for_client()
+            outcome = self._call_once()
         self.tally.calls[outcome] += 1
         if outcome != "ok":
             LOG.warning("api call: %s", outcome)
         return outcome
+
+    def _call_once(self) -> str:
+        token = self.token()
+        if token is None:
+            return "no_token"
+        try:
+            reply = self.api.get(self.url, headers={"Authorization": f"Bearer {token}"})
+        except requests.RequestException as exc:
+            return f"api_{exc.__class__.__name__}"
+        return "ok" if reply.ok else f"http_{reply.status_code}"
 
     def run(self, interval_s: float, duration_s: float | None, stop: threading.Event) -> dict[str, Any]:
         """Call every `interval_s` until `stop` is set or `duration_s` has passed."""

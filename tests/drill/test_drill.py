@@ -48,9 +48,9 @@ def test_short_drill_passes_with_a_valid_scorecard(tmp_path):
     jsonschema.validate(card, SCHEMA)
     assert [p["name"] for p in card["phases"]] == ["baseline", "outage", "recovery"]
     assert card["phases"][1]["fault"] == "idp-outage"
-    assert all(set(p["personas"]) == {"anonymous", "signed_in", "new_sign_in", "api_caller"} for p in card["phases"])
+    assert all(set(p["personas"]) == {"anonymous", "signed_in", "new_sign_in", "daemon"} for p in card["phases"])
     assert all(s["requests"] > 0 for p in card["phases"] for s in p["personas"].values())
-    assert len(card["objectives"]) == 6 and all(o["observed"] is not None for o in card["objectives"])
+    assert len(card["objectives"]) == 7 and all(o["observed"] is not None for o in card["objectives"])
     for name in ("report.html", "locust_stats.csv", "timeline.png", "ops.jsonl", "phases.json"):
         assert (tmp_path / name).stat().st_size > 0, name
     assert "PASSED" in output and "phase outage" in output and "handled/failed so far" in output  # summary and progress

@@ -109,9 +109,7 @@ def test_build_evaluates_every_objective(tmp_path):
     (tmp_path / "phases.json").write_text(json.dumps({"started_at": started, "phases": []}))
     lines = []
     for second in range(20):
-        lines.extend(
-            [started + second + 0.1, persona, "ok", 10.0, persona[0], False] for persona in ("anonymous", "signed_in", "api_caller")
-        )
+        lines.extend([started + second + 0.1, persona, "ok", 10.0, persona[0], False] for persona in ("anonymous", "signed_in", "daemon"))
         lines.append([started + second + 0.2, "new_sign_in", "handled" if 8 <= second < 14 else "ok", 50.0, "n", False])
     (tmp_path / "ops.jsonl").write_text("\n".join(json.dumps(line) for line in lines))
     card = score.build(s, tmp_path)

@@ -34,7 +34,7 @@ def _own_screenshots(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(test_browser, "SHOTS", test_browser.SHOTS / "external-id")
 
 
-def test_forgot_password_signs_in_after_the_reset(stack, browser):
+def test_forgot_password_signs_in_after_the_reset(stack, browser):  # noqa: F811 (the imported fixture)
     browser.open("/")
     browser.click("sign-in")
     browser.click("forgotPassword")
