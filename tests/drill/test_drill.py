@@ -57,6 +57,15 @@ def test_short_drill_passes_with_a_valid_scorecard(tmp_path):
     assert "lifetimes from" in (tmp_path / "emulator.log").read_text()  # --policies reached the emulator
 
 
+def test_external_id_drill_passes_with_daemons_quiet_during_the_outage(tmp_path):
+    code, card, output = drill(tmp_path, "--flavor", "external-id")
+    assert code == 0, output
+    assert "(external-id)" in output and "Microsoft Entra External ID emulator" in (tmp_path / "emulator.log").read_text()
+    outage = card["phases"][1]["personas"]["daemon"]
+    assert outage["success_ratio"] == 1.0 and outage["token_requests_per_window"] <= 1 and outage["token_window_s"] == 5
+    assert "oidc_authority" in json.loads((tmp_path / "b2c-config.json").read_text())
+
+
 def test_key_rotation_drill_passes(tmp_path):
     """B2C rotates its signing key mid-run, seconds after the app loaded its keys: new sign-ins
     must validate at once (they failed until the app's JWKS refresh interval ended)."""
@@ -90,6 +99,7 @@ def test_distributed_mode_gives_the_same_scorecard_shape(tmp_path):
         (["--weights", "x=1"], "bad persona weight"),
         (["--workers", "-1"], "--workers"),
         (["--policies", "nowhere"], "not a folder"),
+        (["--flavor", "external-id", "--weights", "api_caller=1"], "no ROPC"),
     ],
 )
 def test_usage_errors_exit_2(tmp_path, args, message):

@@ -103,7 +103,7 @@ def run_emulator(args: argparse.Namespace) -> int:
     def ready(url: str) -> None:
         print(f"{flavor.title} emulator on {url}  tenant {state.tenant.domain}  CA {state.ca_bundle}", flush=True)
         if lifetimes is not None:
-            print(f"lifetimes: {lifetimes}", flush=True)
+            print(f"lifetimes from {args.policies or 'the defaults'}: {lifetimes}", flush=True)
         where = next(iter(flavor.authority(url, state.tenant).items()))
         print(f"{where[0]}: {where[1]}   (b2c-toolkit emulator --print-config for the rest)", flush=True)
 
