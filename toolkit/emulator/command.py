@@ -16,8 +16,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     """Register `emulator` and its `faults` subcommands."""
     p = sub.add_parser(
         "emulator",
-        help="run the local Azure AD B2C emulator (HTTPS, fault injection)",
-        description="Serve a local Azure AD B2C over HTTPS.",
+        help="run the local Azure AD B2C / Entra External ID emulator (HTTPS, fault injection)",
+        description="Serve a local Azure AD B2C (or Entra External ID tenant) over HTTPS.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8443, help="port (default: 8443; 0 picks a free one)")
