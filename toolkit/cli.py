@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from toolkit import __version__
+DISTRIBUTION = "b2c-resilience-toolkit"
 
 #: each subcommand and the module that registers it (imported only when needed: `lint` starts fast)
 COMMANDS = {
@@ -18,6 +18,9 @@ COMMANDS = {
     "emulator": "toolkit.emulator.command",
     "drill": "toolkit.drill.command",
 }
+
+#: the extra a subcommand needs beyond the linter's lxml (`pip install b2c-resilience-toolkit[EXTRA]`)
+EXTRAS = {"emulator": "emulator", "drill": "drill"}
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -45,10 +48,71 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(**kwargs)
 
 
+class _Version(argparse.Action):
+    """`--version`, read from the package metadata only when asked (importlib.metadata costs 40 ms)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        print(f"{parser.prog} {installed_version()}")
+        parser.exit()
+
+
+def installed_version() -> str:
+    """The version pip installed; from a source tree that is not installed, the package's own."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        from toolkit import __version__
+
+        return __version__
+
+
+def missing_requirements(extra: str) -> list[str]:
+    """The distributions of `extra` (and of the extras it names) that are not installed.
+
+    Read from the installed package's metadata, so the list cannot drift from pyproject.toml; a
+    source tree that is not installed has no metadata and is taken as complete.
+    """
+    import re
+    from importlib import metadata
+
+    try:
+        requires = metadata.requires(DISTRIBUTION) or []
+    except metadata.PackageNotFoundError:
+        return []
+    missing: list[str] = []
+    wanted, seen = [extra], set()
+    while wanted:
+        current = wanted.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for requirement in requires:
+            spec, _, marker = requirement.partition(";")
+            if not re.search(rf"extra\s*==\s*['\"]{re.escape(current)}['\"]", marker):
+                continue
+            m = re.match(r"\s*([A-Za-z0-9._-]+)\s*(?:\[([^\]]*)\])?", spec)
+            if m is None:
+                continue
+            name, extras = m.group(1), m.group(2) or ""
+            if name.lower().replace("_", "-") == DISTRIBUTION:
+                wanted += [e.strip() for e in extras.split(",") if e.strip()]
+                continue
+            try:
+                metadata.distribution(name)
+            except metadata.PackageNotFoundError:
+                missing.append(name)
+    return sorted(set(missing))
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The top-level parser: with a known `command`, only the module that registers it is imported."""
     parser = _Parser(prog="b2c-toolkit", description="Azure AD B2C / CIAM resilience toolkit.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_Version, help="show the installed version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules = [COMMANDS[command]] if command in COMMANDS else COMMANDS.values()
     for name in dict.fromkeys(modules):
@@ -96,6 +160,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
+        return 2
+    extra = EXTRAS.get(args.command)
+    if extra and (missing := missing_requirements(extra)):
+        print(
+            f"b2c-toolkit {args.command} needs the [{extra}] extra (missing: {', '.join(missing)}): pip install '{DISTRIBUTION}[{extra}]'",
+            file=sys.stderr,
+        )
         return 2
     code: int = args.run(args)
     return code

@@ -2,7 +2,7 @@
 navigation calls a real B2C page makes (`SelfAsserted`, `api/.../confirmed`, `unified`).
 
 The HTTP steps a non-browser client takes (the Locust driver follows them, and they match what
-public load-test scripts do against real B2C; see the README):
+public load-test scripts do against real B2C; see docs/emulator.md):
 
 1. GET  /{tenant}/{policy}/oauth2/v2.0/authorize?...  → 200 HTML with `var SETTINGS = {...};`
    (`csrf`, `transId`, `api`, `hosts`) and cookies `x-ms-cpim-csrf`, `x-ms-cpim-trans`.

@@ -1,0 +1,211 @@
+"""MkDocs hooks: the pages that are generated from the code when the site is built.
+
+- one page per lint rule, `rules/<ID>.md`, from the rule's docstring (what `b2c-toolkit rules ID`
+  prints), and the rule table on `rules/index.md`;
+- the reference app's settings table, from `sample_app/config.py`'s `SETTINGS` and the `#:`
+  comment beside each setting;
+- the command-line reference, from the argument parsers of `b2c-toolkit`.
+
+A page asks for a generated part with a marker line, e.g. `<!-- generated: rules-table -->`. A rule,
+setting or option added to the code appears in the site without editing the docs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import io
+import os
+import re
+import tokenize
+from typing import Any
+
+MARKER = re.compile(r"^<!-- generated: ([a-z-]+) -->$", re.MULTILINE)
+
+
+# ---- rules ------------------------------------------------------------------------------------
+
+
+def _rules() -> list[Any]:
+    from toolkit.lint.registry import all_rules
+
+    return all_rules()
+
+
+def doc_to_markdown(doc: str) -> str:
+    """A rule docstring as Markdown: `Bad::` and its indented block become a fenced XML example."""
+    out: list[str] = []
+    lines = doc.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.rstrip().endswith("::"):
+            out.append(line.rstrip()[:-1])  # "Bad::" -> "Bad:"
+            i += 1
+            block: list[str] = []
+            while i < len(lines) and (not lines[i].strip() or lines[i].startswith("    ")):
+                block.append(lines[i][4:])
+                i += 1
+            while block and not block[-1].strip():
+                block.pop()
+            while block and not block[0].strip():
+                block.pop(0)
+            out += ["", "```xml", *block, "```", ""]
+            continue
+        out.append(_prose(line))
+        i += 1
+    return "\n".join(out).strip() + "\n"
+
+
+def _prose(line: str) -> str:
+    """A prose line with `<` outside code spans escaped: `<BasePolicy>` in a sentence is text, not HTML."""
+    parts = line.split("`")
+    return "`".join(part if n % 2 else part.replace("<", "&lt;") for n, part in enumerate(parts))
+
+
+def rule_page(rule: Any) -> str:
+    """The Markdown page of one rule."""
+    return (
+        f"# {rule.id}: {rule.title}\n\n"
+        f"Severity **{rule.severity.value}**, scope {rule.scope.value}; "
+        f"`b2c-toolkit rules {rule.id}` prints the same text.\n\n"
+        f"{doc_to_markdown(rule.doc)}\n"
+        f"Microsoft documentation: <{rule.help_uri}>\n"
+    )
+
+
+def rule_pages() -> dict[str, str]:
+    """Every rule's page by its path in the site."""
+    return {f"rules/{r.id}.md": rule_page(r) for r in _rules()}
+
+
+def rules_table() -> str:
+    rows = [f"| [{r.id}]({r.id}.md) | {r.severity.value} | {_cell(r.title)} |" for r in _rules()]
+    return "\n".join(["| Rule | Severity | Title |", "|---|---|---|", *rows]) + "\n"
+
+
+# ---- reference app settings -------------------------------------------------------------------
+
+
+def setting_comments(source: str) -> dict[str, str]:
+    """The `#:` comment written on the line of each `"NAME": (...)` entry."""
+    found: dict[str, str] = {}
+    by_line: dict[int, str] = {}
+    comments: dict[int, str] = {}
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.STRING and tok.start[0] not in by_line:
+            by_line[tok.start[0]] = tok.string.strip("\"'")
+        elif tok.type == tokenize.COMMENT and tok.string.startswith("#:"):
+            comments[tok.start[0]] = tok.string[2:].strip()
+    for line, comment in comments.items():
+        if line in by_line:
+            found[by_line[line]] = comment
+    return found
+
+
+def _default(value: Any) -> str:
+    if value == "":
+        return "unset"
+    return f"`{value}`"
+
+
+def settings_table() -> str:
+    from sample_app import config
+
+    comments = setting_comments(inspect.getsource(config))
+    rows = []
+    for name, spec in config.SETTINGS.items():
+        default, convert = spec[0], spec[1]  # (default, converter, ...)
+        kind = getattr(convert, "__name__", str(convert))
+        rows.append(f"| `{name}` | {_default(default)} | {kind} | {_cell(comments.get(name, ''))} |")
+    return "\n".join(["| Variable | Default | Type | Meaning |", "|---|---|---|---|", *rows]) + "\n"
+
+
+# ---- command line -----------------------------------------------------------------------------
+
+
+def _walk(parser: argparse.ArgumentParser, path: list[str]) -> list[tuple[list[str], argparse.ArgumentParser]]:
+    found = [(path, parser)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                found += _walk(child, [*path, name])
+    return found
+
+
+def cli_reference() -> str:
+    """`--help` of `b2c-toolkit` and of every subcommand, at a fixed width."""
+    from toolkit.cli import build_parser
+
+    saved = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "102"
+    try:
+        parts = []
+        for path, parser in _walk(build_parser(), ["b2c-toolkit"]):
+            depth = "##" if len(path) <= 2 else "###"
+            parts.append(f"{depth} `{' '.join(path)}`\n\n```text\n{parser.format_help().rstrip()}\n```\n")
+    finally:
+        if saved is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = saved
+    return "\n".join(parts)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+GENERATORS = {"rules-table": rules_table, "settings-table": settings_table, "cli-reference": cli_reference}
+
+
+def render(markdown: str) -> str:
+    """Replace each marker line with what its generator writes; an unknown marker is an error."""
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in GENERATORS:
+            raise ValueError(f"unknown generated part {name!r} (known: {', '.join(GENERATORS)})")
+        return GENERATORS[name]().rstrip()
+
+    return MARKER.sub(fill, markdown)
+
+
+# ---- MkDocs events ----------------------------------------------------------------------------
+
+
+def on_config(config: Any) -> Any:
+    """Put every rule page in the nav, under the rule reference."""
+    pages = [{r.id: f"rules/{r.id}.md"} for r in _rules()]
+
+    def expand(items: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for item in items:
+            if isinstance(item, dict):
+                (title, value), *_ = item.items()
+                if value == "rules/index.md":
+                    out.append({title: ["rules/index.md", *pages]})
+                    continue
+                if isinstance(value, list):
+                    out.append({title: expand(value)})
+                    continue
+            out.append(item)
+        return out
+
+    config["nav"] = expand(config["nav"])
+    return config
+
+
+def on_files(files: Any, config: Any) -> Any:
+    """Add the rule pages (generated in memory, never written to docs/)."""
+    from mkdocs.structure.files import File
+
+    for path, content in rule_pages().items():
+        if files.get_file_from_path(path) is not None:
+            raise ValueError(f"docs/{path} is written by hand: rule pages are generated from the rule's docstring")
+        files.append(File.generated(config, path, content=content))
+    return files
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
+    return render(markdown)

@@ -1,0 +1,106 @@
+"""The GitHub Action: its script run here as the runner runs it (INPUT_* variables, $GITHUB_OUTPUT,
+$GITHUB_STEP_SUMMARY, the real `b2c-toolkit` on PATH), and action.yml wired to it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "github_action.py"
+FRAGILE = "policies/antipatterns/fragile"
+
+
+def run_action(tmp_path: Path, **inputs: str) -> tuple[subprocess.CompletedProcess[str], dict[str, str], str]:
+    output, summary = tmp_path / "output", tmp_path / "summary"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INPUT_")}
+    env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items()})
+    env.update(
+        GITHUB_OUTPUT=str(output),
+        GITHUB_STEP_SUMMARY=str(summary),
+        RUNNER_TEMP=str(tmp_path),
+        PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
+    )
+    result = subprocess.run([sys.executable, str(SCRIPT)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines()) if output.exists() else {}
+    return result, outputs, summary.read_text() if summary.exists() else ""
+
+
+def test_findings_annotate_the_pull_request(tmp_path: Path) -> None:
+    result, outputs, summary = run_action(tmp_path, paths=FRAGILE)
+    assert result.returncode == 0, result.stderr  # the action's last step fails the job
+    assert outputs["exit-code"] == "1"
+    assert "sarif" not in outputs
+    annotations = re.findall(r"^::(error|warning|notice) file=([^,]+),line=(\d+)", result.stdout, re.MULTILINE)
+    assert len(annotations) == int(outputs["errors"]) + int(outputs["warnings"]) + int(outputs["infos"])
+    assert int(outputs["errors"]) > 0
+    assert {path for _, path, _ in annotations} <= {f"{FRAGILE}/TrustFrameworkBase.xml", f"{FRAGILE}/SignUpOrSignin.xml"}
+    assert f"| 2 | {outputs['errors']} | {outputs['warnings']} | {outputs['infos']} |" in summary
+
+
+def test_sarif_for_code_scanning(tmp_path: Path) -> None:
+    result, outputs, _ = run_action(tmp_path, paths=FRAGILE, **{"upload_sarif": "true", "fail_on": "error"})
+    assert result.returncode == 0, result.stderr
+    assert outputs["exit-code"] == "1"
+    sarif = json.loads(Path(outputs["sarif"]).read_text())
+    assert sarif["version"] == "2.1.0"
+    results = sarif["runs"][0]["results"]
+    assert len(results) == int(outputs["errors"]) + int(outputs["warnings"]) + int(outputs["infos"])
+    assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].startswith(FRAGILE)
+
+
+def test_clean_policies_pass_and_a_report_goes_to_a_file(tmp_path: Path) -> None:
+    report = tmp_path / "reports" / "lint.xml"
+    result, outputs, _ = run_action(tmp_path, paths="policies/resilient", format="junit", output=str(report))
+    assert result.returncode == 0, result.stderr
+    assert outputs["exit-code"] == "0"
+    assert outputs["errors"] == "0" and outputs["warnings"] == "0"
+    assert report.read_text().startswith("<?xml")
+
+
+def test_config_and_args_reach_the_linter(tmp_path: Path) -> None:
+    config = tmp_path / "lint.toml"
+    config.write_text('ignore = ["DEP"]\n')
+    result, _, _ = run_action(tmp_path, paths=FRAGILE, config=str(config), args="--select DEP,REST003")
+    assert result.returncode == 0, result.stderr
+    rules = set(re.findall(r"title=(\w+)::", result.stdout))
+    assert rules == {"REST003"}
+
+
+def test_bad_inputs_fail_with_a_message(tmp_path: Path) -> None:
+    for inputs, message in (
+        ({"format": "xml"}, "format: 'xml'"),
+        ({"fail_on": "sometimes"}, "fail-on: 'sometimes'"),
+        ({"config": "no/such.toml"}, "config: no/such.toml is not a file"),
+        ({"args": "--select NOPE"}, "the linter exited 2"),
+    ):
+        result, outputs, _ = run_action(tmp_path, paths=FRAGILE, **inputs)
+        assert result.returncode == 2, inputs
+        assert message in result.stdout, (inputs, result.stdout)
+        assert "exit-code" not in outputs
+
+
+def test_action_yml_runs_the_script_with_every_input() -> None:
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    steps = action["runs"]["steps"]
+    lint = next(s for s in steps if s.get("id") == "lint")
+    assert "scripts/github_action.py" in lint["run"]
+    passed = {name.removeprefix("INPUT_").lower().replace("_", "-") for name in lint["env"]}
+    consumed_elsewhere = {"python-version", "package"}
+    assert passed | consumed_elsewhere == set(action["inputs"])
+    for name, value in lint["env"].items():
+        input_name = name.removeprefix("INPUT_").lower().replace("_", "-")
+        assert value == "${{ inputs." + input_name + " }}"
+    text = (ROOT / "action.yml").read_text()
+    for used in re.findall(r"inputs\.([\w-]+)", text):
+        assert used in action["inputs"], used
+    upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif"))
+    assert "upload-sarif == 'true'" in upload["if"]
+    assert steps[-1]["run"] == 'exit "$CODE"'

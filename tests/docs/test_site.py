@@ -1,0 +1,124 @@
+"""The documentation site builds without a warning, its generated pages follow the code, and the
+README stays a short front door."""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from sample_app.config import SETTINGS
+from toolkit.lint.registry import all_rules
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _hooks() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("docs_hooks", ROOT / "scripts" / "docs_hooks.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+hooks = _hooks()
+
+
+def _text(page: str) -> str:
+    """A page's text as one line: tags dropped, entities decoded, whitespace collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", page)).replace("*", "").split())
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`mkdocs build --strict`, once per module: a broken link, anchor or a page left out of the nav fails."""
+    out = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+def test_site_builds_with_the_pictures(site: Path) -> None:
+    assert (site / "index.html").is_file()
+    assert (site / "images" / "normal.png").is_file()
+
+
+def test_every_rule_has_its_page_and_no_page_is_left_over(site: Path) -> None:
+    rules = all_rules()
+    pages = {p.name for p in (site / "rules").iterdir() if p.is_dir()}
+    assert pages == {r.id for r in rules}
+    table = (site / "rules" / "index.html").read_text(encoding="utf-8")
+    for r in rules:
+        page = (site / "rules" / r.id / "index.html").read_text(encoding="utf-8")
+        assert html.escape(r.title, quote=False) in page
+        assert r.help_uri in page
+        text = _text(page)
+        for line in r.doc.splitlines():  # the whole docstring is on the page, prose and examples
+            words = " ".join(line.replace("`", "").replace("*", "").replace("::", ":").split())
+            assert words in text, (r.id, line)
+        assert f'href="{r.id}/"' in table
+
+
+def test_settings_table_lists_every_setting(site: Path) -> None:
+    page = (site / "reference-app" / "index.html").read_text(encoding="utf-8")
+    assert "generated:" not in page
+    for name in SETTINGS:
+        assert f"<code>{name}</code>" in page
+
+
+def test_cli_reference_lists_every_option(site: Path) -> None:
+    from toolkit.cli import build_parser
+
+    page = html.unescape((site / "cli" / "index.html").read_text(encoding="utf-8"))
+    for path, parser in hooks._walk(build_parser(), ["b2c-toolkit"]):
+        assert " ".join(path) in page
+        for action in parser._actions:
+            for option in action.option_strings:
+                assert option in page, (path, option)
+
+
+def test_docstring_examples_become_fenced_xml() -> None:
+    doc = 'Why.\n\nBad::\n\n    <Item Key="A">1</Item>\n      <X />\n\nFixed::\n\n    <Item Key="A">2</Item>\n\nSource: x.'
+    assert hooks.doc_to_markdown(doc) == (
+        'Why.\n\nBad:\n\n```xml\n<Item Key="A">1</Item>\n  <X />\n```\n\nFixed:\n\n```xml\n<Item Key="A">2</Item>\n```\n\nSource: x.\n'
+    )
+
+
+def test_setting_comments_are_read_from_the_source() -> None:
+    source = 'S = {\n    "A": ("", str),  #: what A does\n    "B": (1, int),\n    "C": (2, int),  # not documentation\n}\n'
+    assert hooks.setting_comments(source) == {"A": "what A does"}
+
+
+def test_an_unknown_marker_is_an_error() -> None:
+    with pytest.raises(ValueError, match="no-such-part"):
+        hooks.render("text\n<!-- generated: no-such-part -->\n")
+
+
+def test_readme_is_short_and_starts_with_the_two_commands() -> None:
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= 200
+    top = "\n".join(lines[:6])
+    assert "bash scripts/demo.sh" in top
+    assert "bash scripts/test.sh" in top
+
+
+def test_readme_links_and_pictures_exist() -> None:
+    """The README is read on the forge, outside the site: its relative links must resolve there."""
+    targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", (ROOT / "README.md").read_text(encoding="utf-8"))
+    assert targets
+    missing = [t for t in targets if "://" not in t and not (ROOT / t).exists()]
+    assert not missing
