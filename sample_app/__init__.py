@@ -7,6 +7,7 @@ degrades gracefully, when B2C is slow, throttling or down, without trading away 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import secrets
@@ -17,53 +18,35 @@ from flask import Flask
 
 
 def _secret_key(instance: Path) -> str:
-    """A random key kept in the instance folder (never a hard-coded "dev" key)."""
+    """A random key made once for this deployment and kept in its instance folder (which is never
+    committed); created atomically, so workers starting together agree on one."""
     path = instance / "secret_key"
     if not path.exists():
         instance.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        os.chmod(path, 0o600)
+        tmp = instance / f".secret_key.{os.getpid()}"
+        tmp.write_text(secrets.token_urlsafe(48))
+        os.chmod(tmp, 0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)  # fails if another worker made it first: use theirs
+        tmp.unlink()
     return path.read_text().strip()
-
-
-def _sessions(app: Flask) -> None:
-    """Server-side sessions (and per-user token caches in them): Redis when REDIS_URL is set,
-    else files in the instance folder."""
-    from cachelib import FileSystemCache
-    from flask_session import Session
-
-    if app.config["REDIS_URL"]:
-        import redis
-
-        client = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2)
-        app.config.update(SESSION_TYPE="redis", SESSION_REDIS=client, SESSION_KEY_PREFIX="refapp:")
-        app.extensions["session_ping"] = client.ping
-    else:
-        folder = app.config["SESSION_DIR"] or os.path.join(app.instance_path, "sessions")
-        # threshold 0: never evict live sessions (the default 500 would sign users out under load)
-        app.config.update(
-            SESSION_TYPE="cachelib", SESSION_CACHELIB=FileSystemCache(folder, threshold=0, default_timeout=app.config["SESSION_LIFETIME_S"])
-        )
-
-        def ping() -> None:
-            if not os.access(folder, os.W_OK):
-                raise OSError(f"{folder} is not writable")
-
-        app.extensions["session_ping"] = ping
-    Session(app)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create and configure an instance of the reference app."""
-    from sample_app.config import load_settings
+    from sample_app.config import load_settings, remembered_base_url
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(load_settings())
     if config:
         app.config.update(config)
+    from sample_app import sessions
+
     instance = Path(app.instance_path)
-    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_key(instance)
+    if app.config["SECRET_KEY"] in ("", "generate"):  # gunicorn.conf.py refuses "" in production
+        app.config["SECRET_KEY"] = _secret_key(instance)
     app.config["IDP_CACHE_DIR"] = app.config["IDP_CACHE_DIR"] or str(instance / "idp-cache")
+    app.config["B2C_BASE_URL"] = remembered_base_url(app.config["IDP_CACHE_DIR"], app.config["B2C_BASE_URL"])
     app.config.update(
         SESSION_COOKIE_NAME="__Host-refapp",
         SESSION_COOKIE_SECURE=True,
@@ -75,9 +58,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # the app takes small forms only (sign-out's CSRF token; a callback's code or error)
         MAX_CONTENT_LENGTH=64 * 1024,
     )
-    _sessions(app)
+    sessions.init_app(app)
+    if app.config["TRUSTED_PROXIES"] > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from sample_app import api, auth, logs, ops, pages, security
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
+
+    from sample_app import admission, api, auth, logs, ops, pages, security
     from sample_app.idp import Idp
 
     logs.init_app(app)
@@ -88,28 +76,24 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(ops.bp)
     _error_pages(app)
+    admission.init_app(app)  # outermost: a refusal costs nothing else
     return app
-
-
-#: seconds a user is asked to wait while the session store does not answer (a Redis failover)
-STORE_RETRY_AFTER_S = 5
 
 
 def _error_pages(app: Flask) -> None:
     """Friendly pages for every error: a traceback never reaches a user. A session store that does
-    not answer is a 503 with Retry-After, not a 500: the sessions are intact, and a user who tries
-    again once it answers is still signed in."""
+    not answer, or cannot be written, is a 503 with Retry-After, not a 500: the sessions are intact,
+    and a user who tries again once it answers is still signed in."""
     from flask import Response, make_response, render_template
     from werkzeug.exceptions import HTTPException
 
-    store_errors: tuple[type[Exception], ...] = ()
-    if app.config["REDIS_URL"]:
-        import redis
+    from sample_app.sessions import STORE_RETRY_AFTER_S
+    from sample_app.sessions import store_errors as errors_of
 
-        store_errors = (redis.RedisError,)
+    store_errors = errors_of(app)
 
     def store_unavailable(exc: Exception) -> Response:
-        app.logger.warning("session store unavailable: %s", exc.__class__.__name__, extra={"event": "session_store_unavailable"})
+        app.logger.warning("session store unavailable: %s", exc, extra={"event": "session_store_unavailable"})
         message = "We cannot reach our session store for a moment. Nothing is wrong with your account: please try again shortly."
         # store_down: the page must not read the session, which is what failed
         response = make_response(render_template("error.html", message=message, code="503", store_down=True), 503)

@@ -5,6 +5,7 @@ daemons (app-only tokens with the `API_ROLE` app role, no user behind them)."""
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -39,8 +40,11 @@ def _claims(required_scope: str | None) -> dict[str, Any] | Response:
         )
     except TokenInvalid as exc:
         return _refuse(401, "invalid_token", str(exc))
-    except IDP_ERRORS:
-        return _refuse(503, "temporarily_unavailable", "signing keys are not available yet")
+    except IDP_ERRORS as exc:
+        response = _refuse(503, "temporarily_unavailable", "signing keys are not available yet")
+        wait = getattr(exc, "retry_after", None) or idp().config["BREAKER_RESET_S"]
+        response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        return response
 
 
 @bp.get("/hello")

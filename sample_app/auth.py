@@ -17,7 +17,9 @@ from werkzeug.wrappers import Response
 from sample_app.authority import uses_policies
 from sample_app.idp import IDP_ERRORS, idp
 from sample_app.logs import correlation_id
-from sample_app.security import check_csrf, safe_next
+from sample_app.pages import SIGNED_OUT_COOKIE
+from sample_app.security import check_csrf, public_url, safe_next
+from sample_app.sessions import STORE_RETRY_AFTER_S, clear_cookie, end_session, store_errors
 from toolkit.resilience.http import IdpUnavailable
 from toolkit.resilience.keys import TokenInvalid, validate
 
@@ -44,8 +46,25 @@ def failed(message: str, code: str | None = None, status: int = 400) -> Response
     return make_response(render_template("error.html", message=message, code=code), status)
 
 
+def store_unwritable() -> Response | None:
+    """A 503 page when the session store cannot be written now, else None: the flow a sign-in
+    starts must be kept, or the user would come back from B2C to "this link has expired"."""
+    try:
+        current_app.extensions["session_probe"]()
+    except store_errors(current_app) as exc:
+        LOG.warning("session store cannot be written: %s", exc, extra={"event": "session_store_unavailable"})
+        message = "We cannot sign you in for a moment: our session store is not accepting changes. Please try again shortly."
+        response = make_response(render_template("error.html", message=message, code="503"), 503)
+        response.headers["Retry-After"] = str(STORE_RETRY_AFTER_S)
+        return response
+    return None
+
+
 def start(policy: str, next_url: str, **kwargs: Any) -> Response:
     """Begin a journey of `policy`: remember the flow server-side, send the user to B2C."""
+    refused = store_unwritable()
+    if refused is not None:
+        return refused
     ok, wait = idp().available()
     if not ok:
         return unavailable(wait, "breaker open or probe failed")
@@ -56,9 +75,7 @@ def start(policy: str, next_url: str, **kwargs: Any) -> Response:
             # SameSite=Lax and uses the query mode, with PKCE and single-use codes.
             warnings.simplefilter("ignore", UserWarning)
             flow = (
-                idp()
-                .cca(policy)
-                .initiate_auth_code_flow(scopes, redirect_uri=url_for("auth.callback", _external=True), response_mode="query", **kwargs)
+                idp().cca(policy).initiate_auth_code_flow(scopes, redirect_uri=public_url("auth.callback"), response_mode="query", **kwargs)
             )
     except IDP_ERRORS as exc:
         return unavailable(getattr(exc, "retry_after", None), f"discovery failed: {exc.__class__.__name__}")
@@ -172,16 +189,27 @@ def _sign_in(claims: dict[str, Any], app: msal.ConfidentialClientApplication, ca
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Sign out: the local session always ends; B2C's session too when it can be reached."""
+    """Sign out: the session cookie always goes; the session itself is deleted from the store, and
+    when the store cannot do that the answer says so (503) instead of claiming success; B2C's
+    session ends too when it can be reached."""
     check_csrf()
-    session.clear()
-    flash("You are signed out.")
-    home = url_for("pages.index", _external=True)
+    if not end_session():
+        LOG.error("sign-out could not delete the session from the store", extra={"event": "signout_incomplete"})
+        message = (
+            "This browser is signed out, but we could not end your session on our side just now; it ends by itself"
+            " when it expires. If this is a shared computer, close the browser."
+        )
+        page = make_response(render_template("error.html", message=message, code="503", store_down=True), 503)
+        page.headers["Retry-After"] = str(STORE_RETRY_AFTER_S)
+        clear_cookie(page)
+        return page
+    home = public_url("pages.index")
     try:
         ok, _ = idp().available()
         end = idp().metadata().get("end_session_endpoint") if ok else None
     except IDP_ERRORS:
         end = None
-    if not end:
-        return redirect(home)
-    return redirect(f"{end}?{urlencode({'post_logout_redirect_uri': home})}")
+    response = redirect(f"{end}?{urlencode({'post_logout_redirect_uri': home})}" if end else home)
+    clear_cookie(response)
+    response.set_cookie(SIGNED_OUT_COOKIE, "1", max_age=120, path="/", secure=True, httponly=True, samesite="Lax")
+    return response

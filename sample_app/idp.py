@@ -69,12 +69,16 @@ class Idp:
                 breaker=self.breaker,
                 last_known_good=self.last_known_good,
                 observer=self._observe,
+                budget_s=cfg["IDP_REQUEST_BUDGET_S"],
             )
+            # one time budget for all IdP work of a request (its threads run one request at a time)
+            app.before_request(self.http.start_budget)
+            app.teardown_request(lambda _exc: self.http.end_budget())
         else:
             # What public samples do: no timeouts, no retries, no breaker, no cache.
             self.http = trusting_session(ca)
         self.http_cache: dict[Any, Any] = {}  # msal's, shared by every msal app of this process
-        self.keys = KeySet(self.http, lambda: str(self.metadata()["jwks_uri"]))
+        self.keys = KeySet(self.http, lambda: str(self.metadata()["jwks_uri"]), stored=self._stored)
         app.extensions["idp"] = self
 
     # -- where things are -------------------------------------------------------------------
@@ -117,6 +121,11 @@ class Idp:
             instance_discovery=False,
             **self.authority(policy),
         )
+
+    def _stored(self, url: str) -> str | None:
+        """The last-known-good body of `url` (written by any worker), or None."""
+        found = self.last_known_good.get(url) if self.last_known_good else None
+        return None if found is None else found[1]
 
     # -- health -----------------------------------------------------------------------------
 

@@ -15,7 +15,8 @@ CORRELATION = re.compile(r"Correlation ID: ([0-9a-fA-F-]{16,})")
 
 
 class JsonFormatter(logging.Formatter):
-    """`{"ts", "level", "logger", "msg", "request_id", ...}` per record."""
+    """`{"ts", "level", "logger", "msg", "request_id", ...}` per record, with `exc` (the
+    traceback) when the record carries an exception: a 500 must be traceable from the log."""
 
     def format(self, record: logging.LogRecord) -> str:
         data = {"ts": round(record.created, 3), "level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage()}
@@ -24,6 +25,10 @@ class JsonFormatter(logging.Formatter):
         for key in ("correlation_id", "event", "status", "path"):
             if hasattr(record, key):
                 data[key] = getattr(record, key)
+        if record.exc_info:
+            data["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            data["exc"] = record.exc_text
         return json.dumps(data)
 
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import msal
 import requests
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, make_response, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from sample_app.idp import IDP_ERRORS, idp
-from sample_app.security import login_required
+from sample_app.security import login_required, public_url
 from toolkit.resilience.http import trusting_session
 
 bp = Blueprint("pages", __name__)
@@ -29,10 +29,19 @@ def limited(reason: str) -> None:
     LOG.info("limited mode: %s", reason, extra={"event": "limited_mode"})
 
 
+#: a short-lived cookie that says "you are signed out" on the home page (sign-out writes nothing to
+#: the session store, so the note cannot live in the session)
+SIGNED_OUT_COOKIE = "__Host-refapp-signed-out"
+
+
 @bp.get("/")
-def index() -> str:
+def index() -> Response:
     """The public home page."""
-    return render_template("index.html")
+    signed_out = request.cookies.get(SIGNED_OUT_COOKIE) == "1"
+    response = make_response(render_template("index.html", signed_out=signed_out))
+    if signed_out:
+        response.delete_cookie(SIGNED_OUT_COOKIE, path="/", secure=True, httponly=True, samesite="Lax")
+    return response
 
 
 @bp.get("/profile")
@@ -79,7 +88,7 @@ def call_api() -> str | Response:
             return redirect(url_for("auth.login", next="/call-api"))  # a genuine re-consent
         limited("no access token and the IdP is unavailable")
         return render_template("call_api.html", data=None)
-    base = idp().config["API_BASE_URL"] or request.host_url
+    base = idp().config["API_BASE_URL"] or public_url("pages.index")  # never the Host header: the token goes there
     try:
         reply = _api_session().get(
             base.rstrip("/") + "/api/hello", headers={"Authorization": f"Bearer {result['access_token']}"}, timeout=(2, 5)

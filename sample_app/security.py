@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-from flask import Flask, Response, abort, redirect, request, session, url_for
+from flask import Flask, Response, abort, current_app, redirect, request, session, url_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,14 +29,45 @@ def check_csrf() -> None:
 
 
 def safe_next(target: str | None) -> str:
-    """A same-site path to go to after sign-in; anything else (absolute URLs, `//host`,
-    backslashes) becomes the home page, so `next` can never redirect off-site."""
+    """A same-site path to go to after sign-in; anything else becomes the home page, so `next`
+    can never redirect off-site nor break the redirect: absolute URLs, `//host`, backslashes, and
+    control characters (browsers drop tabs and newlines, so `/<TAB>/host` would be `//host`; CR/LF
+    cannot go into a header). Spaces and non-ASCII characters are percent-encoded."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return "/"
+    target = quote(target, safe="".join(chr(c) for c in range(0x21, 0x7F)))
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return "/"
     return target
+
+
+def public_url(endpoint: str) -> str:
+    """The absolute URL of `endpoint` from APP_PUBLIC_URL (the Host header could name any site);
+    without it (`flask run` in development), from the request."""
+    base = str(current_app.config["APP_PUBLIC_URL"]).rstrip("/")
+    return base + url_for(endpoint) if base else url_for(endpoint, _external=True)
+
+
+def ops_allowed() -> bool:
+    """Whether this request may read /metrics and /status/idp: it carries OPS_TOKEN, or comes
+    from OPS_ALLOWED_NETWORKS (the client address as TRUSTED_PROXIES proxies report it)."""
+    token = str(current_app.config["OPS_TOKEN"])
+    sent = request.headers.get("Authorization", "")
+    if token and secrets.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+        return True
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    return any(address in network for network in _networks(str(current_app.config["OPS_ALLOWED_NETWORKS"])))
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(setting: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in setting.split(",") if part.strip())
 
 
 def login_required(view: F) -> F:

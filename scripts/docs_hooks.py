@@ -2,8 +2,8 @@
 
 - one page per lint rule, `rules/<ID>.md`, from the rule's docstring (what `b2c-toolkit rules ID`
   prints), and the rule table on `rules/index.md`;
-- the reference app's settings table, from `sample_app/config.py`'s `SETTINGS` and the `#:`
-  comment beside each setting;
+- the reference app's settings table, from `sample_app/config.py`'s `SETTINGS` (default,
+  converter and meaning of each setting);
 - the command-line reference, from the argument parsers of `b2c-toolkit`.
 
 A page asks for a generated part with a marker line, e.g. `<!-- generated: rules-table -->`. A rule,
@@ -13,11 +13,8 @@ setting or option added to the code appears in the site without editing the docs
 from __future__ import annotations
 
 import argparse
-import inspect
-import io
 import os
 import re
-import tokenize
 from typing import Any
 
 MARKER = re.compile(r"^<!-- generated: ([a-z-]+) -->$", re.MULTILINE)
@@ -87,22 +84,6 @@ def rules_table() -> str:
 # ---- reference app settings -------------------------------------------------------------------
 
 
-def setting_comments(source: str) -> dict[str, str]:
-    """The `#:` comment written on the line of each `"NAME": (...)` entry."""
-    found: dict[str, str] = {}
-    by_line: dict[int, str] = {}
-    comments: dict[int, str] = {}
-    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-        if tok.type == tokenize.STRING and tok.start[0] not in by_line:
-            by_line[tok.start[0]] = tok.string.strip("\"'")
-        elif tok.type == tokenize.COMMENT and tok.string.startswith("#:"):
-            comments[tok.start[0]] = tok.string[2:].strip()
-    for line, comment in comments.items():
-        if line in by_line:
-            found[by_line[line]] = comment
-    return found
-
-
 def _default(value: Any) -> str:
     if value == "":
         return "unset"
@@ -112,12 +93,10 @@ def _default(value: Any) -> str:
 def settings_table() -> str:
     from sample_app import config
 
-    comments = setting_comments(inspect.getsource(config))
     rows = []
-    for name, spec in config.SETTINGS.items():
-        default, convert = spec[0], spec[1]  # (default, converter, ...)
+    for name, (default, convert, meaning) in config.SETTINGS.items():
         kind = getattr(convert, "__name__", str(convert))
-        rows.append(f"| `{name}` | {_default(default)} | {kind} | {_cell(comments.get(name, ''))} |")
+        rows.append(f"| `{name}` | {_default(default)} | {kind} | {_cell(meaning)} |")
     return "\n".join(["| Variable | Default | Type | Meaning |", "|---|---|---|---|", *rows]) + "\n"
 
 

@@ -423,8 +423,14 @@ def sets() -> dict[str, dict[str, str]]:
         [oidc.format(metadata=https_metadata, extra='<Item Key="client_secret">s3cr3t-value</Item>', keys=secret_key)],
         both,
     )
-    pages = [SIGN_IN, *(step(i, "SelfAsserted-ProfileUpdate", f"Page{i}") for i in range(2, 8)), send(8)]
-    s["LIM001"] = with_journey("LIM001", "seven pages per sign-in: about 17 requests, 12 sign-ins/s for the whole tenant", [], pages)
+    pages = [SIGN_IN, *(step(i, "SelfAsserted-Notice", f"Page{i}") for i in range(2, 8)), send(8)]
+    notice = (
+        f'<TechnicalProfile Id="SelfAsserted-Notice"><DisplayName>Notice</DisplayName><Protocol Name="Proprietary" Handler="{SA}" />'
+        '<Metadata><Item Key="ContentDefinitionReferenceId">api.selfasserted</Item></Metadata>'
+        '<OutputClaims><OutputClaim ClaimTypeReferenceId="email" /></OutputClaims>'
+        '<UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
+    )
+    s["LIM001"] = with_journey("LIM001", "seven pages per sign-in: about 17 requests, 12 sign-ins/s for the whole tenant", [notice], pages)
     files = simple("SET001", "a placeholder nobody replaced")
     files["RelyingParty.xml"] = (
         files["RelyingParty.xml"]
@@ -444,6 +450,42 @@ def sets() -> dict[str, dict[str, str]]:
             f'{base_meta}<Item Key="AuthenticationType">ClientCertificate</Item><Item Key="DefaultUserMessageIfRequestFailed">Please try again later.</Item><Item Key="UserMessageIfCircuitOpn">Unavailable.</Item>',
         ),
     )
+    s["JRN006"] = simple(
+        "JRN006", "a relying party that names no journey: the upload fails", rp=f"  <RelyingParty>{BEHAVIOURS}{PROFILE}</RelyingParty>"
+    )
+    s["DEP003"] = rest_on_sign_in(
+        "DEP003",
+        "a REST API reached through a development tunnel",
+        rest(
+            "REST-DEP003",
+            '<Item Key="ServiceUrl">https://3f2a-81-2-69-160.ngrok-free.app/api/loyalty</Item><Item Key="SendClaimsIn">Body</Item>'
+            f'<Item Key="AuthenticationType">ClientCertificate</Item>{MESSAGES}',
+        ),
+    )
+    s["SSO004"] = simple(
+        "SSO004",
+        "the sign-in page never uses the SSO session: every visit asks for the password",
+        providers(
+            '<TechnicalProfile Id="SelfAsserted-LocalAccountSignin-Email"><UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
+        ),
+    )
+    delete = (
+        f'<TechnicalProfile Id="AAD-DeleteUser"><Protocol Name="Proprietary" Handler="{AAD}" />'
+        '<Metadata><Item Key="Operation">DeleteClaimsPrincipal</Item></Metadata>'
+        '<InputClaims><InputClaim ClaimTypeReferenceId="objectId" Required="true" /></InputClaims>'
+        '<UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
+    )
+    s["SSO005"] = with_journey(
+        "SSO005", "the account is deleted on the strength of the SSO session alone", [delete], [SIGN_IN, step(2, "AAD-DeleteUser"), send(3)]
+    )
+    phone = (
+        '<BuildingBlocks><ClaimsSchema><ClaimType Id="strongAuthenticationPhoneNumber"><DisplayName>Phone</DisplayName><DataType>string</DataType></ClaimType></ClaimsSchema></BuildingBlocks>\n'
+        + providers(
+            '<TechnicalProfile Id="SelfAsserted-LocalAccountSignin-Email"><OutputClaims>'
+            '<OutputClaim ClaimTypeReferenceId="strongAuthenticationPhoneNumber" DefaultValue="+15555550123" /></OutputClaims></TechnicalProfile>'
+        )
+    )
+    s["MFA005"] = simple("MFA005", "every user without a phone gets codes at one hard-coded number", phone)
     return s
 
 

@@ -98,9 +98,13 @@ def test_docstring_examples_become_fenced_xml() -> None:
     )
 
 
-def test_setting_comments_are_read_from_the_source() -> None:
-    source = 'S = {\n    "A": ("", str),  #: what A does\n    "B": (1, int),\n    "C": (2, int),  # not documentation\n}\n'
-    assert hooks.setting_comments(source) == {"A": "what A does"}
+def test_every_setting_has_a_row_with_its_meaning() -> None:
+    from sample_app.config import SETTINGS
+
+    table = hooks.settings_table()
+    for name, (_default, _convert, meaning) in SETTINGS.items():
+        assert meaning.strip(), name
+        assert f"| `{name}` |" in table
 
 
 def test_an_unknown_marker_is_an_error() -> None:

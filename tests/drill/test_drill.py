@@ -75,6 +75,17 @@ def test_key_rotation_drill_passes(tmp_path):
     assert after["fault"].startswith("rotate-keys") and after["personas"]["new_sign_in"]["failures"] == 0, after
 
 
+def test_compound_drill_passes(tmp_path):
+    """Faults one after another: a key rotation, B2C's token endpoint slowed to 10 s, a full outage, then
+    recovery. Signed-in users and API callers keep working in every phase, no request to the app
+    waits on B2C past the app's time budget plus a margin, and new sign-ins recover within 5 s."""
+    code, card, output = drill(tmp_path, "--scenario", "compound", "--duration", "30")
+    jsonschema.validate(card, SCHEMA)
+    assert [p["fault"] for p in card["phases"]] == ["none", "rotate-keys:all", "latency:token", "idp-outage", "none"]
+    assert "new_sign_in 5 app /auth/callback" in card["app_requests_max_ms"]  # the slowest request is the code redemption
+    assert code == 0, output
+
+
 def test_fragile_app_fails_its_objectives(tmp_path):
     code, card, output = drill(tmp_path, "--fragile")
     assert code == 1, output

@@ -17,7 +17,7 @@ from toolkit.drill import scenario as scenarios
 from toolkit.drill import score
 
 
-@pytest.mark.parametrize("name", ["baseline", "idp-outage", "throttling", "latency", "key-rotation"])
+@pytest.mark.parametrize("name", ["baseline", "idp-outage", "throttling", "latency", "key-rotation", "compound"])
 def test_shipped_scenarios_load(name):
     s = scenarios.load(name)
     assert s.phases[0].start_s == 0 and s.phases[-1].end_s == pytest.approx(s.duration_s, abs=0.001)  # to the ms
@@ -117,6 +117,99 @@ def test_build_evaluates_every_objective(tmp_path):
     assert card["recovery_s"] == pytest.approx(0.2)
     assert [p["fault"] for p in card["phases"]] == ["none", "idp-outage", "none"]
     assert "PASSED" in score.summary(card)
+
+
+def test_compound_plays_rotation_latency_and_outage_in_turn():
+    s = scenarios.load("compound", duration_s=20)
+    assert [e["fault"] if isinstance(e["fault"], str) else e["fault"]["kind"] for e in s.timeline()] == ["rotate-keys", "latency", "outage"]
+    assert s.last_fault_end_s == next(p.end_s for p in s.phases if p.name == "outage")
+    assert {o.metric for o in s.objectives} >= {"signed_in_users_logged_out", "success_ratio", "max_request_s", "recovery_s"}
+
+
+def _card(tmp_path, text, rows):
+    """The scorecard of `rows` (t, persona, outcome, ms) under a scenario written from `text`."""
+    path = tmp_path / "s.toml"
+    path.write_text('name = "s"\nduration_s = 30\n[weights]\nsigned_in = 1\napi_caller = 1\n' + text)
+    s = scenarios.load(str(path))
+    (tmp_path / "phases.json").write_text(json.dumps({"started_at": 0.0, "phases": []}))
+    (tmp_path / "ops.jsonl").write_text("\n".join(json.dumps([t, who, outcome, ms, "u", False]) for t, who, outcome, ms in rows))
+    return score.build(s, tmp_path)
+
+
+PHASES = '[[phases]]\nname = "a"\nshare = 1\n[[phases]]\nname = "b"\nshare = 1\n[[phases]]\nname = "c"\nshare = 1\n'
+
+
+def test_every_phase_objective_observes_the_worst_phase(tmp_path):
+    """`phase = "*"`: a drop in one phase fails it, even when the whole run averages above."""
+    text = PHASES + '[[objectives]]\nname = "every"\nmetric = "success_ratio"\npersona = "signed_in"\nphase = "*"\nmin = 0.9\n'
+    rows = [(t + 0.5, "signed_in", "ok", 10.0) for t in range(30)] + [(12.0, "signed_in", "failed", 10.0)] * 2
+    card = _card(tmp_path, text, rows)
+    assert [p["personas"]["signed_in"]["success_ratio"] for p in card["phases"]] == [1.0, 0.83333, 1.0]
+    assert card["objectives"][0] == {"name": "every", "threshold": ">= 0.9", "observed": 0.83333, "passed": False}
+    quiet = _card(tmp_path, text, [(t + 0.5, "signed_in", "ok", 10.0) for t in range(20)])  # nothing in phase c
+    assert quiet["objectives"][0]["observed"] is None and not quiet["passed"]
+
+
+def test_max_s_objective_is_the_longest_operation_against_budget_plus_margin(tmp_path):
+    objective = '[[objectives]]\nname = "budget"\nmetric = "max_s"\npersona = "api_caller"\nbudget_s = 3\nmargin_s = 1.5\n'
+    rows = [(t + 0.5, "api_caller", "ok", 200.0) for t in range(30)] + [(25.0, "signed_in", "ok", 9000.0)]
+    fast = _card(tmp_path, PHASES + objective, [*rows, (15.0, "api_caller", "failed", 4400.0)])
+    assert fast["objectives"][0] == {"name": "budget", "threshold": "<= 4.5 (budget 3 s + margin 1.5 s)", "observed": 4.4, "passed": True}
+    assert fast["phases"][1]["personas"]["api_caller"]["max_ms"] == 4400.0
+    slow = _card(
+        tmp_path, PHASES + objective.replace("\nmargin_s = 1.5", "") + 'phase = "*"\n', [*rows, (15.0, "api_caller", "ok", 3001.0)]
+    )
+    assert slow["objectives"][0]["threshold"] == "<= 3 (budget 3 s + margin 0 s)"
+    assert (slow["objectives"][0]["observed"], slow["objectives"][0]["passed"]) == (3.001, False)
+    assert "max   3001 ms" in score.summary(slow)
+
+
+LOCUST_STATS = """Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time
+PERSONA,new_sign_in,9,0,5,5,5,9100.5
+GET,new_sign_in 1 app /auth/login,9,0,5,5,5,3900.25
+GET,new_sign_in 2 b2c authorize,9,0,5,5,5,8000
+GET,signed_in /profile,9,0,5,5,5,120
+POST,api_caller b2c token (ROPC),9,0,5,5,5,8100
+,Aggregated,45,0,5,5,5,9100.5
+"""
+
+
+def test_max_request_s_is_the_slowest_request_to_the_app(tmp_path):
+    """Locust's per-request maxima, B2C's own requests and the persona operations left out."""
+    (tmp_path / "locust_stats.csv").write_text(LOCUST_STATS)
+    assert score.app_requests_max_ms(tmp_path / "locust_stats.csv") == {
+        "new_sign_in 1 app /auth/login": 3900.2,
+        "signed_in /profile": 120.0,
+    }
+    objective = '[[objectives]]\nname = "budget"\nmetric = "max_request_s"\nbudget_s = 3\nmargin_s = 1\n'
+    card = _card(tmp_path, PHASES + objective + objective.replace("budget_s = 3", "budget_s = 2").replace('"budget"', '"tight"'), [])
+    assert [(o["observed"], o["passed"]) for o in card["objectives"]] == [(3.9, True), (3.9, False)]
+    signed_in = _card(tmp_path, PHASES + objective + 'persona = "signed_in"\n', [])
+    assert signed_in["objectives"][0]["observed"] == 0.12
+    (tmp_path / "locust_stats.csv").unlink()
+    assert _card(tmp_path, PHASES + objective, [])["objectives"][0]["observed"] is None  # no stats: the objective fails
+
+
+@pytest.mark.parametrize(
+    ("objective", "message"),
+    [
+        ('metric = "max_request_s"\nphase = "a"\nmax = 3\n', "measured over the whole run"),
+        (
+            'metric = "p95_ms"\nphase = "a"\npersona = "signed_in"\nbudget_s = 3\n',
+            "budget_s (and margin_s) go with metric max_s or max_request_s",
+        ),
+        ('metric = "max_s"\npersona = "signed_in"\nmargin_s = 1\n', "budget_s first"),
+        ('metric = "max_s"\npersona = "signed_in"\nbudget_s = -1\n', "budget_s must be a number of seconds >= 0"),
+        ('metric = "max_s"\npersona = "signed_in"\nbudget_s = 3\nmargin_s = inf\n', "margin_s must be a number of seconds >= 0"),
+        ('metric = "max_s"\npersona = "signed_in"\nbudget_s = "3"\n', "budget_s must be a number"),
+        ('metric = "success_ratio"\npersona = "signed_in"\nbaseline = "*"\nphase = "a"\nmin = 1\n', "no phase '*'"),
+    ],
+)
+def test_bad_budget_and_phase_objectives_are_refused(tmp_path, objective, message):
+    path = tmp_path / "x.toml"
+    path.write_text(GOOD + '[[objectives]]\nname = "o"\n' + objective)
+    with pytest.raises(scenarios.ScenarioError, match=re.escape(message)):
+        scenarios.load(str(path))
 
 
 VALUES = st.recursive(

@@ -206,3 +206,121 @@ def test_a_fault_is_refused_when_set_or_works_on_every_request(spec, group):
         assert 0 <= decision.delay_s < float("inf")
         assert decision.status is None or (type(decision.status) is int and 400 <= decision.status <= 599)
         assert decision.retry_after is None or decision.retry_after >= 0
+
+
+def _strict_json(text: str):
+    """Parse standard JSON only (Python's parser takes NaN and Infinity)."""
+
+    def refuse(constant: str):
+        raise ValueError(f"non-standard JSON constant {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('{"grace_s": NaN}', "NaN is not a JSON number"),
+        ('{"grace_s": Infinity}', "Infinity is not a JSON number"),
+        ('{"grace_s": -5}', "grace_s must be a number >= 0 and <= 604800 (got -5)"),
+        ('{"grace_s": 1e308}', "grace_s must be a number >= 0 and <= 604800"),
+        ('{"grace_s": "10"}', "grace_s must be a number >= 0 and <= 604800 (got '10')"),
+        ('{"grace_s": true}', "grace_s must be a number"),
+        ('{"grace": 10}', '{"grace_s": SECONDS}'),
+        ("[10]", '{"grace_s": SECONDS}'),
+        ("{not json", "not valid JSON"),
+    ],
+)
+def test_key_rotation_refuses_a_bad_grace_period(emulator, body, message):
+    """NaN and negatives dropped the previous key at once (its private key deleted from keys.json),
+    Infinity was written to keys.json as non-standard JSON, "10" was taken as 10."""
+    session = emulator.session()
+    keys_url = emulator.authority() + "/discovery/v2.0/keys"
+    before = session.get(keys_url, timeout=5).json()
+    on_disk = (emulator.state_dir / "keys.json").read_text()
+    reply = session.post(emulator.url + "/_emulator/keys/rotate", data=body, headers={"Content-Type": "application/json"}, timeout=5)
+    assert reply.status_code == 400 and reply.json()["error"] == "invalid_fault"
+    assert message in reply.json()["error_description"]
+    assert session.get(keys_url, timeout=5).json() == before
+    assert (emulator.state_dir / "keys.json").read_text() == on_disk
+    _strict_json(on_disk)
+
+
+@pytest.mark.parametrize("grace", ["nan", "inf", "-5", "1e308", "ten"])
+def test_cli_rotate_keys_refuses_a_bad_grace_period(emulator, grace):
+    command = [sys.executable, "-m", "toolkit", "emulator", "faults", "rotate-keys", "--url", emulator.url]
+    proc = subprocess.run([*command, "--state-dir", str(emulator.state_dir), "--grace", grace], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2 and "argument --grace: grace_s must be a number" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"kind": "latency", "latency_ms": 1e308}',  # every request then failed in time.sleep
+        '{"kind": "outage", "status": 1' + "0" * 400 + "}",  # too large for a float: a 500 when checked
+        '{"kind": "throttle", "retry_after": 1e300}',
+        '{"kind": "outage", "duration_s": 1e308}',
+        '{"kind": "tenant-limit", "limit": 1e12}',
+        '{"kind": "latency", "jitter_ms": Infinity}',
+        '{"timeline": [{"at_s": 1e308, "fault": "rotate-keys"}]}',
+        '{"timeline": [{"at_s": 0, "fault": "rotate-keys", "grace_s": -1}]}',
+        '{"timeline": [{"at_s": 0, "fault": "rotate-keys", "grace_s": 5, "note": NaN}]}',  # was echoed as NaN
+        '{"timeline": [{"at_s": 0, "fault": {"kind": "outage"}, "duration": 5}]}',  # a typo made the fault permanent
+    ],
+)
+def test_admin_numbers_are_finite_and_bounded(emulator, body):
+    endpoint = "/_emulator/timeline" if body.startswith('{"timeline"') else "/_emulator/faults"
+    session = emulator.session()
+    reply = session.post(emulator.url + endpoint, data=body, headers={"Content-Type": "application/json"}, timeout=5)
+    assert reply.status_code == 400 and reply.json()["error"] == "invalid_fault", reply.text
+    shown = session.get(emulator.url + "/_emulator/faults", timeout=5)
+    assert _strict_json(shown.text)["faults"] == [] and shown.json()["timeline"] == []
+    assert session.get(metadata_url(emulator), timeout=5).status_code == 200
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+ADMIN_FIELDS = st.sampled_from(
+    ["kind", "group", "ratio", "latency_ms", "duration_s", "limit", "status", "at_s", "grace_s", "fault", "timeline"]
+)
+
+
+@given(
+    st.sampled_from(["/_emulator/faults", "/_emulator/timeline", "/_emulator/keys/rotate"]),
+    st.dictionaries(ADMIN_FIELDS, st.sampled_from(["latency", "rotate-keys", "all"]) | JSON_VALUES, max_size=4) | JSON_VALUES,
+)
+def test_the_admin_api_answers_any_json_with_standard_json(tmp_path_factory, path, data):
+    """Any body, NaN and Infinity included: a 2xx or a 400, never a 500, and standard JSON back."""
+    client = create_app(load_state(tmp_path_factory.mktemp("admin"), users=1)).test_client()
+    reply = client.post(path, data=json.dumps(data), content_type="application/json")
+    assert reply.status_code in (200, 201, 400), reply.text
+    _strict_json(reply.get_data(as_text=True))
+    _strict_json(client.get("/_emulator/faults").get_data(as_text=True))
+    client.delete("/_emulator/faults")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--threads", "0"], "--threads must be >= 1"),
+        (["--public-url", "http://127.0.0.1:8443"], "give https://HOST[:PORT] with no path"),
+        (["--public-url", "https://login.example/tenant"], "give https://HOST[:PORT] with no path"),
+        (["--public-url", "https://login.example:port"], "give https://HOST[:PORT] with no path"),
+    ],
+)
+def test_emulator_usage_errors_exit_2(tmp_path, args, message):
+    command = [sys.executable, "-m", "toolkit", "emulator", "--state-dir", str(tmp_path), "--print-config", *args]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+
+
+def test_print_config_names_the_public_url(tmp_path):
+    command = [sys.executable, "-m", "toolkit", "emulator", "--state-dir", str(tmp_path), "--print-config", "--users", "1"]
+    config = json.loads(subprocess.run([*command, "--public-url", "https://login.example:9443/"], capture_output=True, text=True).stdout)
+    assert (config["base_url"], config["authority"]) == (
+        "https://login.example:9443",
+        "https://login.example:9443/contoso.onmicrosoft.com/B2C_1A_signup_signin",
+    )

@@ -14,20 +14,40 @@ from hypothesis import strategies as st
 from tests.support import REDIRECT_URI, RunningEmulator
 from toolkit import flows
 
-JUNK = st.text(max_size=30) | st.sampled_from(["", " ", "%00", "null", "../..", "a" * 5000, "é", "\u202e"])
+#: C0 and C1 control characters, CR/LF first: a value carrying them must never reach a header
+CONTROL = st.sampled_from(["\r\n", "\r", "\n", "\r\nX-Injected: 1", "\x00", "\t", "\x0b", "\x1b", "\x7f", "\x85"]) | st.text(
+    st.characters(categories=["Cc"]), min_size=1, max_size=3
+)
+JUNK = (
+    st.text(max_size=30)
+    | st.sampled_from(["", " ", "%00", "null", "../..", "a" * 5000, "é", "\u202e"])
+    | st.builds("".join, st.lists(st.text(max_size=5) | CONTROL, max_size=4))
+)
 #: what an HTTP header can carry at all (requests refuses to send a value with leading whitespace)
 HEADER_JUNK = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=30).map(str.lstrip)
 NAMES = ("p", "client_id", "scope", "state", "prompt", "code", "refresh_token", "tx", "csrf_token", "request_type", "password")
 
 
 @st.composite
-def damaged(draw: st.DrawFn, valid: dict[str, str], junk: st.SearchStrategy[str] = JUNK) -> dict[str, str]:
-    """`valid` with each field kept, dropped or replaced with junk, and sometimes one more."""
+def tainted(draw: st.DrawFn, value: str) -> str:
+    """`value` with control characters put in somewhere (a valid redirect URI + CR/LF + a header)."""
+    at = draw(st.integers(0, len(value)))
+    return value[:at] + draw(CONTROL) + value[at:]
+
+
+@st.composite
+def damaged(draw: st.DrawFn, valid: dict[str, str], junk: st.SearchStrategy[str] = JUNK, taint: bool = True) -> dict[str, str]:
+    """`valid` with each field kept, dropped, replaced with junk or (unless it goes into a header,
+    where a client cannot send them) given control characters, and sometimes one more field."""
     fields = {}
     for name, value in valid.items():
-        how = draw(st.sampled_from(["keep", "keep", "drop", "junk"]))
-        if how != "drop":
-            fields[name] = value if how == "keep" else draw(junk)
+        how = draw(st.sampled_from(["keep", "keep", "drop", "junk", "taint"] if taint else ["keep", "keep", "drop", "junk"]))
+        if how == "keep":
+            fields[name] = value
+        elif how == "junk":
+            fields[name] = draw(junk)
+        elif how == "taint":
+            fields[name] = draw(tainted(value))
     if draw(st.booleans()):
         fields[draw(st.sampled_from(NAMES))] = draw(junk)
     return fields
@@ -49,7 +69,8 @@ def _auth_flow(emulator: RunningEmulator) -> dict[str, Any]:
 @given(data=st.data())
 def test_endpoints_answer_damaged_requests(emulator: RunningEmulator, data: st.DataObject) -> None:
     tenant, policy = emulator.config["tenant"], emulator.config["policies"]["signup_signin"]
-    where = data.draw(st.sampled_from([(tenant, policy), (tenant, "B2C_1A_nope"), ("nobody", policy)]) | st.tuples(JUNK, JUNK))
+    known = [(tenant, policy), (tenant, policy), (tenant, policy), (tenant, "B2C_1A_nope"), ("nobody", policy)]
+    where = data.draw(st.sampled_from(known) | st.tuples(JUNK, JUNK))
     base = f"{emulator.url}/{quote(where[0], safe='') or '-'}/{quote(where[1], safe='') or '-'}"
     flow = _auth_flow(emulator)
     authorize = dict(parse_qsl(urlsplit(flow["auth_uri"]).query))  # as msal builds it
@@ -80,6 +101,28 @@ def test_endpoints_answer_damaged_requests(emulator: RunningEmulator, data: st.D
 
 
 @given(data=st.data())
+def test_redirect_targets_with_control_characters_are_never_followed(emulator: RunningEmulator, data: st.DataObject) -> None:
+    """A loopback redirect URI with CR/LF (or any control character) in it, at authorize (whatever
+    response_type and prompt say) and at logout: B2C's refusal, never a 500 or a redirect."""
+    client = emulator.session()
+    if data.draw(st.booleans()):
+        authorize = dict(parse_qsl(urlsplit(_auth_flow(emulator)["auth_uri"]).query))
+        params = data.draw(damaged({k: v for k, v in authorize.items() if k != "redirect_uri"}))
+        params["redirect_uri"] = data.draw(tainted(REDIRECT_URI))
+        params["response_type"] = data.draw(st.sampled_from(["code", "bogus", "id_token"]))
+        params["prompt"] = data.draw(st.sampled_from(["none", "login", ""]))
+        reply = client.get(emulator.authority() + "/oauth2/v2.0/authorize", params=params, allow_redirects=False, timeout=5)
+        refused = reply.status_code == 400 and ("AADB2C90006" in reply.text or "AADB2C90117" in reply.text)
+        assert refused or reply.status_code == 414, reply.text  # 414: the URL is past the server's limit
+    else:
+        target = data.draw(tainted(data.draw(st.sampled_from(["http://127.0.0.1:18000/", REDIRECT_URI]))))
+        params = {"post_logout_redirect_uri": target, **data.draw(damaged({"state": "s"}))}
+        reply = client.get(emulator.authority() + "/oauth2/v2.0/logout", params=params, allow_redirects=False, timeout=5)
+        assert reply.status_code in (200, 414), reply.text[:300]
+    assert "Location" not in reply.headers and "X-Injected" not in reply.headers
+
+
+@given(data=st.data())
 def test_a_page_answers_damaged_posts_and_links(emulator: RunningEmulator, data: st.DataObject) -> None:
     flow = _auth_flow(emulator)
     client = emulator.session()
@@ -87,7 +130,7 @@ def test_a_page_answers_damaged_posts_and_links(emulator: RunningEmulator, data:
     assert isinstance(page, flows.Page)
     user = emulator.user
     query = data.draw(damaged({"tx": page.settings["transId"], "p": page.settings["hosts"]["policy"]}))
-    headers = data.draw(damaged({"X-CSRF-TOKEN": page.settings["csrf"]}, HEADER_JUNK))
+    headers = data.draw(damaged({"X-CSRF-TOKEN": page.settings["csrf"]}, HEADER_JUNK, taint=False))
     if data.draw(st.booleans()):
         client.cookies.clear()  # the CSRF cookie gone
     form = data.draw(damaged({"request_type": "RESPONSE", "signInName": user["username"], "password": user["password"]}))

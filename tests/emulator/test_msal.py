@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 
 import jwt
@@ -235,6 +236,9 @@ def test_malformed_token_requests_get_oauth_errors(emulator, data, headers, erro
         "/contoso.onmicrosoft.com/B2C_1A_signup_signin/oauth2/v2.0/authorize?client_id=x&redirect_uri=http://127.0.0.1/",
         "/contoso.onmicrosoft.com/B2C_1A_signup_signin/api/CombinedSigninAndSignup/confirmed?tx=StateProperties=e30&csrf_token=x",
         "/contoso.onmicrosoft.com/B2C_1A_signup_signin/api/CombinedSigninAndSignup/unified?tx=%%%",
+        # a transaction id that decodes to JSON nested past Python's recursion limit
+        "/contoso.onmicrosoft.com/B2C_1A_signup_signin/api/CombinedSigninAndSignup/confirmed?csrf_token=x&tx=StateProperties="
+        + base64.urlsafe_b64encode(b"[" * 2500).decode(),
     ],
 )
 def test_malformed_page_requests_never_500(emulator, path):
@@ -258,3 +262,49 @@ def test_self_asserted_checks_csrf(emulator):
     page.settings["csrf"] = "forged"
     with pytest.raises(flows.FlowError, match="403"):
         flows.submit(browser, page, {"signInName": emulator.user["username"], "password": emulator.user["password"]})
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "logout?post_logout_redirect_uri=http://127.0.0.1:18000/%0d%0aX-Injected:%201&state=s",
+        "authorize?client_id={client_id}&redirect_uri=http://127.0.0.1:1/%0d%0aX:1&response_type=bogus",
+        "authorize?client_id={client_id}&redirect_uri=http://127.0.0.1:1/%0d%0aX:1&response_type=code&prompt=none",
+        "authorize?client_id={client_id}&redirect_uri=http://127.0.0.1:1/%0aX:1&response_type=code",
+        "authorize?client_id={client_id}&redirect_uri=http://127.0.0.1:1/%00&response_type=bogus",
+        "authorize?client_id={client_id}&redirect_uri=http://127.0.0.1:1/%09x&response_type=bogus",
+        "authorize?client_id={client_id}&redirect_uri=http://127.0.0.1:1/%7f&response_type=bogus",
+        "authorize?client_id={client_id}&redirect_uri=http://127.0.0.1:1/%c2%85&response_type=bogus",
+    ],
+)
+def test_control_characters_in_redirect_targets_are_refused(emulator, query):
+    """A redirect target with CR/LF was a 500 (the header refused it); a control character matches
+    no registered URI, so B2C's answer: AADB2C90006 at authorize, the signed-out page at logout."""
+    url = f"{emulator.authority()}/oauth2/v2.0/{query.replace('{client_id}', emulator.config['client_id'])}"
+    reply = emulator.session().get(url, allow_redirects=False, timeout=5)
+    assert "Location" not in reply.headers and "X-Injected" not in reply.headers
+    if query.startswith("logout"):
+        assert reply.status_code == 200 and "signed out" in reply.text.lower()
+    else:
+        assert reply.status_code == 400 and "AADB2C90006" in reply.text
+
+
+def test_metadata_and_tokens_name_the_emulators_own_url_not_the_host_header(emulator):
+    """B2C's metadata names its own host; the emulator copied the Host header into it (and into the
+    tokens' issuer), so one client could make another fetch keys or send secrets elsewhere."""
+    evil = {"Host": "evil.example"}
+    session = emulator.session()
+    metadata = session.get(emulator.authority() + "/v2.0/.well-known/openid-configuration", headers=evil, timeout=5).json()
+    assert metadata["issuer"] == f"{emulator.url}/{emulator.config['tenant_id']}/v2.0/"
+    assert all(metadata[k].startswith(emulator.authority() + "/") for k in metadata if k.endswith(("_endpoint", "_uri")))
+    config = session.get(emulator.url + "/_emulator/config", headers=evil, timeout=5).json()
+    assert config["authority"] == emulator.authority() and config["base_url"] == emulator.url
+    form = {
+        "grant_type": "password",
+        "client_id": emulator.config["client_id"],
+        "username": emulator.user["username"],
+        "password": emulator.user["password"],
+        "scope": "openid",
+    }
+    token = session.post(emulator.authority("ropc") + "/oauth2/v2.0/token", data=form, headers=evil, timeout=5).json()["id_token"]
+    assert jwt.decode(token, options={"verify_signature": False})["iss"] == metadata["issuer"]

@@ -55,7 +55,7 @@ def test_text_format(dirty, capsys):
     assert lines[0].startswith("Base.xml:")
     assert " REST005 warning " in lines[0] and lines[0].endswith("[B2C_1A_signup_signin]")
     assert lines[1].startswith("Extensions.xml:3:") and " DEP001 error DeploymentMode is Development" in lines[1]
-    assert lines[-1] == "3 policy files linted: 1 errors, 1 warnings, 0 infos"
+    assert lines[-1] == "3 policy files linted: 1 errors, 1 warnings, 0 infos; by rule: DEP001 1, REST005 1"
 
 
 def test_json_format(dirty, capsys):
@@ -267,7 +267,7 @@ def test_the_console_script_exits_at_once_with_its_output_complete(tmp_path):
     failing = b2c_toolkit("lint", "--no-cache", str(fragile))
     assert failing.returncode == 1 and failing.stdout.splitlines()[-1].startswith("2 policy files linted: 6 errors")
     rules = b2c_toolkit("rules")
-    assert rules.returncode == 0 and len(rules.stdout.splitlines()) == 51
+    assert rules.returncode == 0 and len(rules.stdout.splitlines()) == 56
 
 
 @pytest.mark.parametrize("command", [["rules"], ["lint", "--no-cache", "policies"]])
@@ -279,3 +279,27 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(command):
         process.stdout.close()  # long before the command has started, let alone written
         assert process.wait(timeout=60) == BROKEN_PIPE
         assert b"Traceback" not in process.stderr.read()
+
+
+def test_inventories_are_not_problems_but_a_report_of_their_own(tmp_path, monkeypatch, capsys):
+    write(tmp_path, clean_set())
+    monkeypatch.chdir(tmp_path)
+    main(["lint", "--no-cache", "--format", "json"])
+    assert '"LIM001"' not in capsys.readouterr().out  # not in the default problem list
+    assert main(["lint", "--print-inventory"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "B2C_1A_signup_signin" and out[1].startswith("  LIM001 a sign-in costs about 5 requests")
+
+
+def test_text_names_a_few_relying_parties_and_the_count(tmp_path, monkeypatch, capsys):
+    files = clean_set(ext_attrs='DeploymentMode="Development"')
+    for i in range(5):
+        files[f"RP{i}.xml"] = files["SignUpOrSignin.xml"].replace("B2C_1A_signup_signin", f"B2C_1A_rp{i}")
+    write(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    main(["lint", "--no-cache"])
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if " DEP001 error " in line]
+    assert line.endswith("[B2C_1A_rp0 and 5 more]")
+    main(["lint", "--no-cache", "--format", "json"])
+    (problem,) = [p for p in json.loads(capsys.readouterr().out)["problems"] if p["rule"] == "DEP001"]
+    assert len(problem["policy"].split(", ")) == 6  # JSON keeps them all

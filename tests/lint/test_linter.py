@@ -71,7 +71,7 @@ def test_hostile_text_cannot_stall_a_run(tmp_path):
     stall CI): a long run of name characters before a placeholder, a REST URL of `#{#{…`, a
     suppression comment of spaces. Each takes milliseconds; the bound is a hundred times that."""
     word = "a" * 200_000
-    url = "http://api/" + "#{" * 100_000  # not https: REST006 reads (and cleans) the whole URL
+    url = "http://api/" + "#{" * 100_000  # a placeholder URL: read whole by SET001, never judged as a URL
     base = BASE.replace("https://api.contoso.com/loyalty", url).replace("<BuildingBlocks>", f"<BuildingBlocks><!-- {word}yourtenant -->", 1)
     rp = "<!-- b2c-toolkit: disable=REST" + " " * 200_000 + "! -->\n" + clean_set()["SignUpOrSignin.xml"].split("\n", 1)[1]
     files = clean_set(base=base)
@@ -80,7 +80,7 @@ def test_hostile_text_cannot_stall_a_run(tmp_path):
     started = time.monotonic()
     report = lint([tmp_path])
     assert time.monotonic() - started < 10
-    assert {"SET001", "REST006"} <= {p.rule for p in report.problems}
+    assert "SET001" in {p.rule for p in report.problems} and "REST006" not in {p.rule for p in report.problems}
 
 
 def test_a_generated_include_chain_cannot_stall_a_run(tmp_path):

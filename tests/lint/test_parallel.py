@@ -24,7 +24,7 @@ def test_forked_run_reports_what_one_process_reports(shared):
     two = lint([corpus], jobs=2)
     three = lint([corpus], jobs=3)
     assert one.problems == two.problems == three.problems  # every field, policy lists included
-    assert one.files == two.files == 109
+    assert one.files == two.files == 357
 
 
 def test_work_is_shared_out_by_whole_policy_sets(tmp_path):

@@ -73,7 +73,8 @@ def test_messages_are_plain(raw, expected):
         ("InstrumentationKey", " -- App Insights Instrumentation Key -- ", True),
         ("TenantObjectId", "yourtenant.onmicrosoft.com", True),
         ("DeploymentMode", "Testing", False),
-        ("PolicyId", "{Settings:Id}", False),
+        ("PolicyId", "{Settings:Id}", True),  # templated PolicyIds are real (integration-demo-ipification)
+        ("PolicyId", "B2C_1A_signup signin", False),
     ],
 )
 def test_placeholders_are_left_to_set001(attribute, value, placeholder):

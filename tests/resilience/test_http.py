@@ -7,7 +7,7 @@ import time
 import msal
 import pytest
 
-from toolkit.resilience.http import IdpUnavailable, ResilientHttpClient, new_breaker, retry_after_s
+from toolkit.resilience.http import BudgetSpent, IdpUnavailable, ResilientHttpClient, new_breaker, retry_after_s
 from toolkit.resilience.lastknown import LastKnownGood
 
 
@@ -134,3 +134,24 @@ def test_retry_after_http_date():
     response = requests.Response()
     response.headers["Retry-After"] = email.utils.formatdate(time.time() + 30, usegmt=True)
     assert 25 <= (retry_after_s(response) or 0) <= 31
+
+
+def test_one_budget_covers_every_call_and_retry_of_a_request(emulator, tmp_path):
+    """A slow IdP (3 s per answer), read timeout 10 s, 3 attempts, budget 0.5 s: a GET is answered
+    from the last-known-good copy, and a POST is refused, each within the budget; then, the budget
+    spent, no request leaves at all."""
+    cache = LastKnownGood(tmp_path)
+    http = client(emulator, read_timeout_s=10, get_attempts=3, last_known_good=cache, breaker=new_breaker(fail_max=50), budget_s=0.5)
+    http.get(metadata(emulator))  # a good copy
+    emulator.fault(kind="latency", group="all", latency_ms=3000)
+    with http.budget():
+        start = time.monotonic()
+        assert http.get(metadata(emulator)).headers["X-Served-From"] == "last-known-good"
+        with pytest.raises(BudgetSpent):
+            http.post(token_url(emulator), data={"grant_type": "refresh_token"})
+        assert time.monotonic() - start < 2
+        before = emulator.counts()
+        assert http.get(metadata(emulator)).headers["X-Served-From"] == "last-known-good"
+        assert sum(emulator.counts().values()) == sum(before.values())
+    emulator.clear()
+    assert http.get(metadata(emulator)).status_code == 200 and "X-Served-From" not in http.get(metadata(emulator)).headers

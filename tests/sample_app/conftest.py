@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from tests.lint.policies import BASE, RP, policy, write
-from tests.support import RunningEmulator, start_emulator, stop_emulator
+from tests.support import REDIRECT_URI, RunningEmulator, start_emulator, stop_emulator
 from toolkit import flows
 from toolkit.drill import processes
 from toolkit.drill.processes import Service
@@ -66,7 +66,12 @@ class Stack:
 
 
 def start_stack(
-    root: Path, token_lifetime_s: int | None = None, app_env: dict[str, str] | None = None, emulator_args: list[str] | None = None
+    root: Path,
+    token_lifetime_s: int | None = None,
+    app_env: dict[str, str] | None = None,
+    workers: int = 1,
+    threads: int = 16,
+    emulator_args: list[str] | None = None,
 ) -> Stack:
     """Emulator (optionally with a policy set setting the access-token lifetime, and `emulator_args`) and app."""
     extra: list[str] = list(emulator_args or [])
@@ -75,7 +80,7 @@ def start_stack(
         files = {"Base.xml": policy("B2C_1A_Base", base), "RP.xml": policy("B2C_1A_signup_signin", RP, base="B2C_1A_Base")}
         extra += ["--policies", str(write(root / "policies", files))]
     emulator = start_emulator(root / "emulator", *extra)
-    app = processes.start_app(root / "emulator", root / "app", env={**APP_ENV, **(app_env or {})})
+    app = processes.start_app(root / "emulator", root / "app", env={**APP_ENV, **(app_env or {})}, workers=workers, threads=threads)
     return Stack(emulator, app)
 
 
@@ -95,3 +100,15 @@ def _recovered(request: pytest.FixtureRequest) -> Iterator[None]:
         running: Stack = request.getfixturevalue("stack")
         running.emulator.clear()
         running.wait_for_recovery()
+
+
+def access_token(emulator: RunningEmulator) -> str:
+    """A genuine access token for the API scope, from the emulator through msal."""
+    app = emulator.cca()
+    flow = app.initiate_auth_code_flow([emulator.config["api_scope"]], redirect_uri=REDIRECT_URI, response_mode="form_post")
+    user = emulator.user
+    result = app.acquire_token_by_auth_code_flow(
+        flow, flows.sign_in(emulator.session(), flow["auth_uri"], user["username"], user["password"]).params
+    )
+    token: str = result["access_token"]
+    return token

@@ -119,6 +119,15 @@ def test_no_open_redirect_after_sign_in(stack):
         assert reply.headers["Location"] == "/"
 
 
+def test_cr_lf_in_next_gives_the_home_page_not_a_500(stack):
+    client = stack.client()
+    user = stack.user()
+    reply = flows.app_sign_in(client, stack.url, user["username"], user["password"], next_path="/profile\r\nX:1")
+    assert (reply.status_code, reply.headers["Location"]) == (302, "/")
+    assert "X" not in reply.headers
+    assert client.get(stack.url + "/profile", allow_redirects=False).status_code == 200
+
+
 def test_state_is_checked_and_codes_cannot_be_replayed(stack):
     client = stack.client()
     user = stack.user()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 import shutil
 import signal
 import subprocess
@@ -93,3 +96,97 @@ def test_a_stalled_session_store_is_a_503_and_users_stay_signed_in(tmp_path):
         stop_emulator(emulator)
         store.terminate()
         store.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def small_filesystem(folder: Path) -> Iterator[Path]:
+    """A 1 MB tmpfs at `folder` (mounting needs root, as in CI's container)."""
+    folder.mkdir(parents=True)
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)], check=False).returncode:
+        pytest.skip("mounting a small filesystem needs root")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def make_unwritable(folder: Path, how: str) -> None:
+    """Remount the folder read-only, or fill it up."""
+    if how == "read-only":
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+        return
+    with open(folder / "filler", "wb") as f, contextlib.suppress(OSError):
+        while True:
+            f.write(b"\0" * 65536)
+            f.flush()
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+@pytest.mark.parametrize("how", ["read-only", "full"])
+def test_a_session_folder_that_cannot_be_written(tmp_path, how):
+    """Sign-in is refused before B2C, readiness says so, signed-in users keep reading pages,
+    sign-out never claims a success it did not have (a full disk still deletes; a read-only one
+    does not), and no temporary file is left behind."""
+    from tests.sample_app.conftest import Stack
+
+    with small_filesystem(tmp_path / "sessions") as folder:
+        emulator = start_emulator(tmp_path / "emulator")
+        app = processes.start_app(tmp_path / "emulator", tmp_path / "app", env={**APP_ENV, "SESSION_DIR": str(folder)})
+        try:
+            stack = Stack(emulator, app)
+            client = stack.signed_in()
+            token = _csrf(client.get(app.url + "/").text)
+            make_unwritable(folder, how)
+
+            assert client.get(app.url + "/readyz").status_code == 503
+            login = stack.client().get(app.url + "/auth/login", allow_redirects=False)
+            assert login.status_code == 503 and "Retry-After" in login.headers and "Location" not in login.headers
+            assert client.get(app.url + "/profile", allow_redirects=False).status_code == 200  # reading writes nothing
+
+            cookie = client.cookies.get("__Host-refapp")
+            out = client.post(app.url + "/auth/logout", data={"csrf_token": token}, allow_redirects=False)
+            assert out.headers["Set-Cookie"].startswith(("__Host-refapp=;", '__Host-refapp="";'))  # in any case
+            assert client.get(app.url + "/profile", allow_redirects=False).status_code == 302
+            replayed = stack.client()
+            replayed.cookies.set("__Host-refapp", cookie)
+            still_valid = replayed.get(app.url + "/profile", allow_redirects=False).status_code == 200
+            if how == "read-only":  # the session could not be deleted: the answer says so
+                assert out.status_code == 503 and "Retry-After" in out.headers and still_valid
+                assert "could not end your session" in out.text and "Traceback" not in out.text
+            else:  # a delete frees space: signed out for real
+                assert out.status_code == 302 and not still_valid
+            assert not [p.name for p in folder.iterdir() if p.name.endswith(".__wz_cache")]
+        finally:
+            app.stop()
+            stop_emulator(emulator)
+
+
+def test_a_redis_that_cannot_take_writes(tmp_path, redis_url):
+    """Redis at its memory limit (noeviction): sign-in is refused before B2C, readiness says so,
+    signed-in users keep reading pages, and sign-out (a delete, which Redis still takes) works."""
+    from tests.sample_app.conftest import Stack
+
+    emulator = start_emulator(tmp_path / "emulator")
+    app = processes.start_app(tmp_path / "emulator", tmp_path / "app", env={**APP_ENV, "REDIS_URL": redis_url})
+    store = redis.Redis.from_url(redis_url)
+    try:
+        stack = Stack(emulator, app)
+        client = stack.signed_in()
+        token = _csrf(client.get(app.url + "/").text)
+        store.config_set("maxmemory", 1)
+        try:
+            assert client.get(app.url + "/readyz").status_code == 503
+            login = stack.client().get(app.url + "/auth/login", allow_redirects=False)
+            assert login.status_code == 503 and "Retry-After" in login.headers and "Location" not in login.headers
+            assert client.get(app.url + "/profile", allow_redirects=False).status_code == 200
+            out = client.post(app.url + "/auth/logout", data={"csrf_token": token}, allow_redirects=False)
+            assert out.status_code == 302
+        finally:
+            store.config_set("maxmemory", 0)
+        assert client.get(app.url + "/profile", allow_redirects=False).status_code == 302
+    finally:
+        app.stop()
+        stop_emulator(emulator)

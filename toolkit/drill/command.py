@@ -20,7 +20,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument(
         "--scenario",
         default=DEFAULT_SCENARIO,
-        help=f"baseline, idp-outage, throttling, latency, key-rotation, or a TOML file (default: {DEFAULT_SCENARIO})",
+        help=f"baseline, idp-outage, throttling, latency, key-rotation, compound, or a TOML file (default: {DEFAULT_SCENARIO})",
     )
     p.add_argument("--users", type=int, help="peak simulated users (default: the scenario's)")
     p.add_argument("--duration", type=float, help="seconds (default: the scenario's, at most 60)")

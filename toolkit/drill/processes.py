@@ -123,6 +123,7 @@ def start_app(
         "TLS_CERT": str(emulator_state / "server.pem"),
         "TLS_KEY": str(emulator_state / "server-key.pem"),
         "ACCESS_LOG": "",
+        "SECRET_KEY": "generate",  # made for this instance folder (a production start needs one)
         **(env or {}),
     }
     environ.pop("REQUESTS_CA_BUNDLE", None)

@@ -23,11 +23,17 @@ METRICS = (
     "failures",
     "p95_ratio",
     "p95_ms",
+    "max_s",
+    "max_request_s",
     "signed_in_users_logged_out",
     "recovery_s",
     "token_requests_per_window",  #: daemon: most token requests one daemon sent within one Retry-After window
 )
 FLAVORS = ("b2c", "external-id")
+#: metrics that take a time budget (budget_s, margin_s) in place of `max`
+BUDGETED = ("max_s", "max_request_s")
+#: `phase = "*"`: the objective holds in every phase (its worst phase is what is observed)
+EVERY_PHASE = "*"
 
 
 class ScenarioError(ValueError):
@@ -72,19 +78,34 @@ class Objective:
     baseline: str | None = None
     min: float | None = None
     max: float | None = None
+    #: `max_s` and `max_request_s` only: the app's time budget for IdP work in one request, and
+    #: what a request may take beyond it (answering, queueing); together they are the `max`
+    budget_s: float | None = None
+    margin_s: float | None = None
+
+    @property
+    def ceiling(self) -> float | None:
+        """`max`, or else the time budget plus its margin."""
+        if self.max is not None or self.budget_s is None:
+            return self.max
+        return self.budget_s + (self.margin_s or 0.0)
 
     def check(self, observed: float | None) -> bool:
         """True when `observed` is within bounds (a missing value fails)."""
         if observed is None:
             return False
-        return (self.min is None or observed >= self.min) and (self.max is None or observed <= self.max)
+        return (self.min is None or observed >= self.min) and (self.ceiling is None or observed <= self.ceiling)
 
     @property
     def threshold(self) -> str:
-        """`>= 0.999`, `<= 5` or `0.9 .. 1.0`."""
-        if self.min is not None and self.max is not None:
-            return f"{self.min} .. {self.max}"
-        return f">= {self.min}" if self.min is not None else f"<= {self.max}"
+        """`>= 0.999`, `<= 5`, `0.9 .. 1.0` or `<= 4 (budget 3 s + margin 1 s)`."""
+        if self.min is not None and self.ceiling is not None:
+            return f"{self.min} .. {self.ceiling}"
+        if self.min is not None:
+            return f">= {self.min}"
+        if self.max is None and self.budget_s is not None:
+            return f"<= {self.ceiling:g} (budget {self.budget_s:g} s + margin {self.margin_s or 0:g} s)"
+        return f"<= {self.max}"
 
 
 @dataclass
@@ -189,8 +210,8 @@ def _problem(scenario: Scenario) -> str | None:
         return "a scenario needs at least one [[phases]] entry"
     names = [p.name for p in scenario.phases]
     for phase in scenario.phases:
-        if not isinstance(phase.name, str) or names.count(phase.name) > 1:
-            return f"phase names must be distinct strings ({phase.name!r})"
+        if not isinstance(phase.name, str) or names.count(phase.name) > 1 or phase.name == EVERY_PHASE:
+            return f"phase names must be distinct strings other than {EVERY_PHASE!r} ({phase.name!r})"
         if not 0 < phase.share < math.inf:
             return f"phase {phase.name!r}: share must be a positive number"
         if phase.fault is None:
@@ -207,11 +228,28 @@ def _problem(scenario: Scenario) -> str | None:
         if objective.persona is not None and objective.persona not in PERSONAS:
             return f"objective {objective.name!r}: unknown persona {objective.persona!r}"
         for phase_name in (objective.phase, objective.baseline):
-            if phase_name is not None and phase_name not in names:
+            if phase_name is not None and phase_name not in names and (phase_name, objective.phase) != (EVERY_PHASE, EVERY_PHASE):
                 return f"objective {objective.name!r}: no phase {phase_name!r}"
-        bounds = [b for b in (objective.min, objective.max) if b is not None]
+        if objective.metric == "max_request_s" and objective.phase is not None:
+            return f"objective {objective.name!r}: max_request_s is measured over the whole run (no phase)"
+        problem = _budget_problem(objective)
+        if problem:
+            return f"objective {objective.name!r}: {problem}"
+        bounds = [b for b in (objective.min, objective.max, objective.budget_s) if b is not None]
         if not bounds or any(isinstance(b, bool) or not isinstance(b, int | float) for b in bounds):
             return f"objective {objective.name!r}: min and/or max must be numbers"
+    return None
+
+
+def _budget_problem(objective: Objective) -> str | None:
+    """What is wrong with an objective's time budget and margin, if anything."""
+    if objective.budget_s is None and objective.margin_s is None:
+        return None
+    if objective.metric not in BUDGETED or objective.budget_s is None:
+        return f"budget_s (and margin_s) go with metric {' or '.join(BUDGETED)}, budget_s first"
+    for name, value in (("budget_s", objective.budget_s), ("margin_s", objective.margin_s or 0)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+            return f"{name} must be a number of seconds >= 0"
     return None
 
 

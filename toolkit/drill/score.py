@@ -3,12 +3,14 @@ recovery time, and signed-in users sent back to sign in."""
 
 from __future__ import annotations
 
+import csv
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from toolkit.drill.scenario import PERSONAS, Objective, Scenario
+from toolkit.drill.scenario import EVERY_PHASE, PERSONAS, Objective, Scenario
 
 RECOVERY_WINDOW_S = 1.0
 RECOVERY_RATIO = 0.99
@@ -33,8 +35,22 @@ def read_ops(path: Path, started_at: float) -> list[tuple[float, str, str, float
     return rows
 
 
+def app_requests_max_ms(path: Path) -> dict[str, float]:
+    """The longest response time of each request to the app, from Locust's stats CSV: its persona
+    operations and B2C's requests (named `PERSONA N b2c ...`) are left out."""
+    if not path.exists():
+        return {}
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return {
+        row["Name"]: round(float(row["Max Response Time"]), 1)
+        for row in rows
+        if row.get("Type") not in (None, "", "PERSONA") and "b2c" not in row["Name"].split()
+    }
+
+
 def persona_stats(ops: list[tuple[float, str, str, float, str, bool]], seconds: float) -> dict[str, Any]:
-    """requests, failures, success_ratio, ok_ratio, p50_ms, p95_ms, rps of some operations."""
+    """requests, failures, success_ratio, ok_ratio, p50_ms, p95_ms, max_ms, rps of some operations."""
     times = [o[3] for o in ops]
     failures = sum(1 for o in ops if o[2] == "failed")
     ok = sum(1 for o in ops if o[2] == "ok")
@@ -47,6 +63,7 @@ def persona_stats(ops: list[tuple[float, str, str, float, str, bool]], seconds: 
         "ok_ratio": None if not total else round(ok / total, 5),
         "p50_ms": None if p50 is None else round(p50, 1),
         "p95_ms": None if p95 is None else round(p95, 1),
+        "max_ms": max(times, default=None),
         "rps": round(total / seconds, 2) if seconds > 0 else 0.0,
     }
 
@@ -80,10 +97,21 @@ def recovery_s(ops: list[tuple[float, str, str, float, str, bool]], fault_end: f
 
 
 def observe(objective: Objective, card: dict[str, Any]) -> float | None:
-    """The scorecard value an objective checks."""
+    """The scorecard value an objective checks; for every phase (`phase = "*"`), the worst one."""
     if objective.metric in ("recovery_s", "signed_in_users_logged_out"):
         value = card[objective.metric]
         return None if value is None else float(value)
+    if objective.metric == "max_request_s":
+        prefix = f"{objective.persona} " if objective.persona else ""
+        found = [float(ms) for name, ms in card.get("app_requests_max_ms", {}).items() if name.startswith(prefix)]
+        return round(max(found) / 1000, 3) if found else None
+    if objective.phase == EVERY_PHASE:
+        names = [p["name"] for p in card["phases"] if p["name"] != objective.baseline]
+        values = [observe(replace(objective, phase=name), card) for name in names]
+        if not values or any(v is None for v in values):
+            return None  # a phase without such operations fails the objective
+        found = [v for v in values if v is not None]
+        return min(found) if objective.min is not None else max(found)
     phases = {p["name"]: p for p in card["phases"]}
 
     def stat(phase: str | None, key: str) -> float | None:
@@ -93,6 +121,9 @@ def observe(objective: Objective, card: dict[str, Any]) -> float | None:
             rows = [p["personas"].get(objective.persona, {}) for p in card["phases"]]
             if key == "failures":
                 return float(sum(r.get("failures", 0) for r in rows))
+            if key == "max_ms":
+                found = [r["max_ms"] for r in rows if r.get("max_ms") is not None]
+                return float(max(found)) if found else None
             return None
         value = phases.get(phase, {}).get("personas", {}).get(objective.persona, {}).get(key)
         return None if value is None else float(value)
@@ -100,6 +131,9 @@ def observe(objective: Objective, card: dict[str, Any]) -> float | None:
     if objective.metric == "p95_ratio":
         now, before = stat(objective.phase, "p95_ms"), stat(objective.baseline, "p95_ms")
         return None if now is None or not before else round(now / before, 3)
+    if objective.metric == "max_s":
+        longest = stat(objective.phase, "max_ms")
+        return None if longest is None else round(longest / 1000, 3)
     key = "p95_ms" if objective.metric == "p95_ms" else objective.metric
     return stat(objective.phase, key)
 
@@ -129,6 +163,7 @@ def build(scenario: Scenario, out: Path) -> dict[str, Any]:
         "objectives": [],
         "recovery_s": recovery_s(ops, scenario.last_fault_end_s),
         "signed_in_users_logged_out": len({o[4] for o in ops if o[1] == "signed_in" and o[5]}),
+        "app_requests_max_ms": app_requests_max_ms(out / "locust_stats.csv"),
     }
     for objective in scenario.objectives:
         observed = observe(objective, card)
@@ -149,8 +184,10 @@ def summary(card: dict[str, Any]) -> str:
         for name, s in phase["personas"].items():
             ratio = "-" if s["success_ratio"] is None else f"{s['success_ratio']:.4f}"
             p95 = "-" if s["p95_ms"] is None else f"{s['p95_ms']:.0f}"
+            longest = "-" if s.get("max_ms") is None else f"{s['max_ms']:.0f}"
             lines.append(
-                f"      {name:<12} {s['requests']:>6} ops  {s['failures']:>4} failed  success {ratio:>6}  p95 {p95:>6} ms  {s['rps']:>6.1f}/s"
+                f"      {name:<12} {s['requests']:>6} ops  {s['failures']:>4} failed  success {ratio:>6}  p95 {p95:>6} ms"
+                f"  max {longest:>6} ms  {s['rps']:>6.1f}/s"
             )
     recovery = card["recovery_s"]
     lines.append(

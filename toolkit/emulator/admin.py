@@ -11,10 +11,12 @@ GET    /_emulator/config          what `b2c-toolkit emulator --print-config` pri
 from __future__ import annotations
 
 import ipaddress
+import json
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from toolkit.emulator.faults import Fault, FaultError
+from toolkit.emulator.faults import GRACE_S, Fault, FaultError, number
 from toolkit.emulator.oidc import emulator
 
 bp = Blueprint("admin", __name__, url_prefix="/_emulator")
@@ -39,6 +41,24 @@ def _bad(message: str) -> Response:
     return response
 
 
+def _not_json(constant: str) -> Any:
+    raise FaultError(f"{constant} is not a JSON number: send finite numbers only")
+
+
+def _body(empty: Any = None) -> Any:
+    """The request's JSON body (`empty` when there is none). Standard JSON only: Python's parser
+    takes NaN and Infinity, which would pass through to the answers and keys.json."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return empty
+    try:
+        return json.loads(raw, parse_constant=_not_json)
+    except FaultError:  # NaN or Infinity, named by _not_json
+        raise
+    except (ValueError, RecursionError) as exc:
+        raise FaultError(f"the body is not valid JSON: {exc}") from None
+
+
 @bp.get("/faults")
 def show() -> Response:
     """Active faults, the timeline and request counters."""
@@ -48,9 +68,9 @@ def show() -> Response:
 @bp.post("/faults")
 def add() -> Response:
     """Add one fault or a list of them."""
-    data = request.get_json(silent=True)
-    specs = data if isinstance(data, list) else [data]
     try:
+        data = _body()
+        specs = data if isinstance(data, list) else [data]
         if not all(isinstance(s, dict) for s in specs):
             raise FaultError("send a JSON object (or a list of them) describing the fault")
         faults = [Fault.from_dict(s) for s in specs if isinstance(s, dict)]
@@ -73,11 +93,11 @@ def clear() -> Response:
 @bp.post("/timeline")
 def timeline() -> Response:
     """Play a fault timeline from now."""
-    data = request.get_json(silent=True)
-    entries = data.get("timeline") if isinstance(data, dict) else data
-    if not isinstance(entries, list):
-        return _bad('send {"timeline": [{"at_s": 0, "fault": {...}, "duration_s": 10}, ...]}')
     try:
+        data = _body()
+        entries = data.get("timeline") if isinstance(data, dict) else data
+        if not isinstance(entries, list):
+            return _bad('send {"timeline": [{"at_s": 0, "fault": {...}, "duration_s": 10}, ...]}')
         emulator().faults.play(entries)
     except (FaultError, TypeError, ValueError) as exc:
         return _bad(str(exc))
@@ -87,11 +107,13 @@ def timeline() -> Response:
 @bp.post("/keys/rotate")
 def rotate() -> Response:
     """Rotate the token signing key now; the old key stays in the JWKS for grace_s seconds."""
-    data = request.get_json(silent=True) or {}
     try:
-        grace = float(data.get("grace_s", 300))
-    except (TypeError, ValueError, AttributeError):
-        return _bad("grace_s must be a number of seconds")
+        data = _body(empty={})
+        if not isinstance(data, dict) or set(data) - {"grace_s"}:
+            raise FaultError('send {"grace_s": SECONDS} (or nothing, for 300 s)')
+        grace = number(data.get("grace_s", 300), "grace_s", *GRACE_S)
+    except FaultError as exc:
+        return _bad(str(exc))
     key = emulator().state.rotate_keys(grace)
     return jsonify(kid=key.kid, published=[k.kid for k in emulator().state.published_keys()])
 
@@ -99,4 +121,4 @@ def rotate() -> Response:
 @bp.get("/config")
 def config() -> Response:
     """The connection details an app needs (secrets included: loopback only)."""
-    return jsonify(emulator().flavor.client_config(emulator().state, f"https://{request.host}"))
+    return jsonify(emulator().flavor.client_config(emulator().state, emulator().base_url))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -12,6 +13,9 @@ from toolkit.emulator.flavors import Flavor
 from toolkit.emulator.journeys import Transactions
 from toolkit.emulator.state import State
 from toolkit.emulator.tokens import Lifetimes, TokenService
+
+#: the URL of an emulator started with the CLI's defaults
+DEFAULT_URL = "https://127.0.0.1:8443"
 
 
 @dataclass
@@ -24,6 +28,14 @@ class Emulator:
     #: extra redirect URIs accepted besides loopback ones
     redirect_uris: list[str] = field(default_factory=list)
     transactions: Transactions = field(default_factory=lambda: Transactions())
+    #: the emulator's own URL, named in its metadata and tokens (as B2C names its own host; the
+    #: request's Host header is never used, so a client cannot choose the endpoints others see)
+    base_url: str = DEFAULT_URL
+
+    @property
+    def host(self) -> str:
+        """`127.0.0.1:8443`: the host and port of `base_url`."""
+        return urlsplit(self.base_url).netloc
 
     @property
     def flavor(self) -> Flavor:
@@ -45,13 +57,19 @@ def create_app(
     seed: int | None = None,
     redirect_uris: list[str] | None = None,
     flavor: Flavor | None = None,
+    base_url: str = DEFAULT_URL,
 ) -> Flask:
     """Create the emulator's Flask app, wrapped in the fault middleware."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     flavor = flavor or Flavor()
-    faults = FaultBook(seed, rotate_keys=state.rotate_keys, flavor=flavor)
-    emulator = Emulator(state, TokenService(state, lifetimes, flavor), faults, list(redirect_uris or []))
+    emulator = Emulator(
+        state,
+        TokenService(state, lifetimes, flavor),
+        FaultBook(seed, rotate_keys=state.rotate_keys, flavor=flavor),
+        list(redirect_uris or []),
+        base_url=base_url.rstrip("/"),
+    )
     app.extensions["b2c_emulator"] = emulator
 
     from toolkit.emulator import admin, external_id, journeys, oidc

@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_STATE_DIR = ".b2c-emulator"
 
@@ -35,6 +36,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("--threads", type=int, default=32, help="request threads (default: 32)")
     p.add_argument("--app-token-refresh-in", type=int, metavar="S", help="refresh_in of app-only tokens (default: half their lifetime)")
     p.add_argument("--redirect-uri", action="append", default=[], help="accept this non-loopback redirect URI (repeatable)")
+    p.add_argument(
+        "--public-url",
+        help="the URL clients reach the emulator at, named in its metadata and tokens (default: https://HOST:PORT)",
+    )
     p.add_argument("--print-config", action="store_true", help="print the app configuration as JSON and exit")
     p.set_defaults(run=run_emulator)
 
@@ -46,18 +51,39 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     f.add_argument("--kind", choices=("outage", "error", "throttle", "latency", "tenant-limit"))
     f.add_argument("--group", default="all", choices=("metadata", "jwks", "pages", "token", "all"))
     f.add_argument("--mode", choices=("503", "reset"), help="outage: an error page (503) or a TCP reset")
-    f.add_argument("--status", type=int, help="error: the HTTP status (default 503)")
+    f.add_argument("--status", type=_checked("status"), help="error: the HTTP status (default 503)")
     f.add_argument("--body", choices=("html", "json"))
-    f.add_argument("--ratio", type=float, help="share of requests affected (0..1, default 1)")
-    f.add_argument("--retry-after", type=int, help="seconds in Retry-After (default 5)")
-    f.add_argument("--latency-ms", type=float)
-    f.add_argument("--jitter-ms", type=float)
-    f.add_argument("--limit", type=int, help="tenant-limit: requests per second (default 200)")
-    f.add_argument("--ip-limit", type=int, help="tenant-limit: requests per second per client IP (default: external-id 20, b2c none)")
-    f.add_argument("--duration", type=float, help="seconds until the fault clears itself")
-    f.add_argument("--grace", type=float, default=300, help="rotate-keys: seconds the old key stays published")
+    f.add_argument("--ratio", type=_checked("ratio"), help="share of requests affected (0..1, default 1)")
+    f.add_argument("--retry-after", type=_checked("retry_after"), help="seconds in Retry-After (default 5)")
+    f.add_argument("--latency-ms", type=_checked("latency_ms"))
+    f.add_argument("--jitter-ms", type=_checked("jitter_ms"))
+    f.add_argument("--limit", type=_checked("limit"), help="tenant-limit: requests per second (default 200)")
+    f.add_argument(
+        "--ip-limit", type=_checked("ip_limit"), help="tenant-limit: requests per second per client IP (default: external-id 20, b2c none)"
+    )
+    f.add_argument("--duration", type=_checked("duration_s"), help="seconds until the fault clears itself")
+    f.add_argument("--grace", type=_checked("grace_s"), default=300, help="rotate-keys: seconds the old key stays published")
     f.add_argument("--file", help="timeline: a JSON file with [{at_s, fault, duration_s}, ...]")
     f.set_defaults(run=run_faults)
+
+
+def _checked(name: str) -> Any:
+    """An argparse type for a fault setting: the bounds the admin API checks, so that a bad value
+    (nan, inf, -5, 1e308) is a usage error here (exit 2) rather than a request JSON cannot carry."""
+    from toolkit.emulator.faults import GRACE_S, NUMBERS, FaultError, number
+
+    low, high, integer = GRACE_S if name == "grace_s" else NUMBERS[name]
+
+    def convert(text: str) -> float | int:
+        try:
+            value = number(float(text), name, low, high, integer)
+        except ValueError as exc:  # FaultError is one
+            message = str(exc) if isinstance(exc, FaultError) else f"{name} must be a number (got {text!r})"
+            raise argparse.ArgumentTypeError(message) from None
+        return int(value) if integer else value
+
+    convert.__name__ = name  # argparse names the type in its messages
+    return convert
 
 
 def _state(args: argparse.Namespace) -> Any:
@@ -70,16 +96,20 @@ def run_emulator(args: argparse.Namespace) -> int:
     """Serve (or print the configuration)."""
     from toolkit.emulator.server import free_port
 
-    if args.users < 1 or not 0 <= args.port <= 65535:
-        print("b2c-toolkit emulator: --users must be >= 1 and --port within 0..65535", file=sys.stderr)
+    if args.users < 1 or args.threads < 1 or not 0 <= args.port <= 65535:
+        print("b2c-toolkit emulator: --users and --threads must be >= 1 and --port within 0..65535", file=sys.stderr)
+        return 2
+    port = args.port or free_port(args.host)
+    base_url = (args.public_url or f"https://{f'[{args.host}]' if ':' in args.host else args.host}:{port}").rstrip("/")
+    if not _https_origin(base_url):
+        print(f"b2c-toolkit emulator: --public-url {base_url!r}: give https://HOST[:PORT] with no path", file=sys.stderr)
         return 2
     from toolkit.emulator.flavors import flavor as find_flavor
 
     flavor = find_flavor(args.flavor)
     state = _state(args)
-    port = args.port or free_port(args.host)
     if args.print_config:
-        print(json.dumps(flavor.client_config(state, f"https://{args.host}:{port}"), indent=2))
+        print(json.dumps(flavor.client_config(state, base_url), indent=2))
         return 0
     from toolkit.emulator.app import create_app
     from toolkit.emulator.policies import PolicyError, lifetimes_from_policies
@@ -98,7 +128,7 @@ def run_emulator(args: argparse.Namespace) -> int:
             print("b2c-toolkit emulator: --app-token-refresh-in must be >= 0", file=sys.stderr)
             return 2
         lifetimes = dataclasses.replace(lifetimes or Lifetimes(), app_refresh_in=args.app_token_refresh_in)
-    app = create_app(state, lifetimes=lifetimes, seed=args.seed, redirect_uris=args.redirect_uri, flavor=flavor)
+    app = create_app(state, lifetimes=lifetimes, seed=args.seed, redirect_uris=args.redirect_uri, flavor=flavor, base_url=base_url)
 
     def ready(url: str) -> None:
         print(f"{flavor.title} emulator on {url}  tenant {state.tenant.domain}  CA {state.ca_bundle}", flush=True)
@@ -109,6 +139,20 @@ def run_emulator(args: argparse.Namespace) -> int:
 
     serve(app, Path(args.state_dir), args.host, port, threads=args.threads, on_ready=ready, flavor=flavor.name)
     return 0
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number: use finite numbers")
+
+
+def _https_origin(url: str) -> bool:
+    """True for `https://HOST[:PORT]` with nothing after it."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return False
+    return parts.scheme == "https" and bool(parts.hostname) and not (parts.path or parts.query or parts.fragment or parts.username)
 
 
 def _fault_spec(args: argparse.Namespace) -> dict[str, Any]:
@@ -151,7 +195,12 @@ def run_faults(args: argparse.Namespace) -> int:
             if not args.file:
                 print("b2c-toolkit emulator faults timeline: --file is required", file=sys.stderr)
                 return 2
-            reply = session.post(f"{base}/timeline", json={"timeline": json.loads(Path(args.file).read_text())}, timeout=10)
+            try:
+                entries = json.loads(Path(args.file).read_text(), parse_constant=_no_constant)
+            except (OSError, ValueError) as exc:
+                print(f"b2c-toolkit emulator faults timeline: {args.file}: {exc}", file=sys.stderr)
+                return 2
+            reply = session.post(f"{base}/timeline", json={"timeline": entries}, timeout=10)
         else:
             if not args.kind:
                 print("b2c-toolkit emulator faults set: --kind is required", file=sys.stderr)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import errno
 import json
-import math
 import random
 import socket
 import struct
@@ -47,28 +46,40 @@ class FaultError(ValueError):
     """A fault specification that cannot be used."""
 
 
-def number(value: Any, name: str, low: float = 0.0, integer: bool = False) -> float:
-    """`value` if it is a finite number of at least `low` (a whole one if `integer`), else FaultError:
-    checked when a fault is set, so that a bad one is refused instead of breaking requests later."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < low:
-        raise FaultError(f"{name} must be a number >= {low:g}")
+#: the longest time any fault setting may name: a week
+MAX_SECONDS = 7 * 24 * 3600
+
+
+def number(value: Any, name: str, low: float = 0.0, high: float = MAX_SECONDS, integer: bool = False) -> float:
+    """`value` if it is a number from `low` to `high` (a whole one if `integer`), else FaultError:
+    checked when a fault is set, so that a bad one is refused instead of breaking requests later.
+    NaN, infinities, strings such as "10" and booleans are refused."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        raise FaultError(f"{name} must be a number >= {low:g} and <= {high:g} (got {shown})")
     if integer and value != int(value):
-        raise FaultError(f"{name} must be a whole number")
+        raise FaultError(f"{name} must be a whole number (got {value!r})")
     return float(value)
 
 
-#: numeric fields of a fault: (lowest value, whole numbers only)
+#: numeric fields of a fault: (lowest value, highest value, whole numbers only)
 NUMBERS = {
-    "status": (100, True),
-    "ratio": (0.0, False),
-    "retry_after": (0, True),
-    "latency_ms": (0.0, False),
-    "jitter_ms": (0.0, False),
-    "limit": (1, True),
-    "ip_limit": (1, True),
-    "duration_s": (0.0, False),
+    "status": (100, 599, True),
+    "ratio": (0.0, 1.0, False),
+    "retry_after": (0, 24 * 3600, True),
+    "latency_ms": (0.0, 600_000.0, False),
+    "jitter_ms": (0.0, 600_000.0, False),
+    "limit": (1, 1_000_000, True),
+    "ip_limit": (1, 1_000_000, True),
+    "duration_s": (0.0, MAX_SECONDS, False),
 }
+#: numeric fields that may be left out (None)
 OPTIONAL = ("duration_s", "ip_limit")
+#: the other numbers the admin API takes: a timeline entry's start, a key rotation's grace period
+AT_S = (0.0, MAX_SECONDS, False)
+GRACE_S = (0.0, MAX_SECONDS, False)
+#: the keys of a timeline entry
+ENTRY_KEYS = ("at_s", "fault", "duration_s", "grace_s")
 
 
 @dataclass
@@ -109,13 +120,11 @@ class Fault:
             raise FaultError("mode must be 503 or reset")
         if fault.body not in ("html", "json"):
             raise FaultError("body must be html or json")
-        for name, (low, integer) in NUMBERS.items():
+        for name, (low, high, integer) in NUMBERS.items():
             if name not in OPTIONAL or getattr(fault, name) is not None:
-                value = number(getattr(fault, name), name, low, integer)
+                value = number(getattr(fault, name), name, low, high, integer)
                 if integer:
                     setattr(fault, name, int(value))  # 503.0 from JSON is written as 503
-        if fault.ratio > 1.0:
-            raise FaultError("ratio must be between 0 and 1")
         if fault.kind == "error" and not 400 <= fault.status <= 599:
             raise FaultError("status must be an HTTP error status")
         if fault.duration_s is not None:
@@ -135,10 +144,13 @@ def check_entry(entry: Any) -> None:
     duration_s}` with a valid fault, or `{at_s, "fault": "rotate-keys", grace_s}`."""
     if not isinstance(entry, dict) or "at_s" not in entry or "fault" not in entry:
         raise FaultError("each timeline entry needs at_s and fault")
-    number(entry["at_s"], "at_s")
+    unknown = sorted(set(entry) - set(ENTRY_KEYS))
+    if unknown:
+        raise FaultError(f"unknown timeline entry field {unknown[0]!r} (known: {', '.join(ENTRY_KEYS)})")
+    number(entry["at_s"], "at_s", *AT_S)
     spec = entry["fault"]
     if spec in ("rotate-keys", {"kind": "rotate-keys"}):
-        number(entry.get("grace_s", 300), "grace_s")
+        number(entry.get("grace_s", 300), "grace_s", *GRACE_S)
     elif isinstance(spec, dict):
         Fault.from_dict({**spec, "duration_s": entry.get("duration_s")})
     else:

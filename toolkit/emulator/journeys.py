@@ -91,7 +91,7 @@ class Transactions:
             value = value[len("StateProperties=") :]
         try:
             tid = json.loads(b64url_decode(value)).get("TID")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):  # RecursionError: `[[[[...` nested past Python's limit
             return None
         tx = self._items.get(str(tid))
         if tx is None or tx.created + TRANSACTION_LIFETIME_S < time.time():

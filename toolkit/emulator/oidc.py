@@ -46,8 +46,16 @@ def resolve(tenant: str, policy: str) -> str:
     return str(found)
 
 
+def has_control_characters(text: str) -> bool:
+    """True when `text` holds a C0 or C1 control character (CR, LF, NUL, DEL, ...): such a value
+    matches no registered URI and must never reach a response header."""
+    return any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in text)
+
+
 def loopback_or_registered(uri: str) -> bool:
     """Redirect URIs the emulator accepts: loopback ones, or ones given with --redirect-uri."""
+    if has_control_characters(uri):
+        return False
     if uri in emulator().redirect_uris:
         return True
     try:
@@ -60,9 +68,9 @@ def loopback_or_registered(uri: str) -> bool:
 def metadata(tenant: str, policy: str) -> dict[str, Any]:
     """The discovery document of one policy (or, for External ID, of the tenant)."""
     flavor = emulator().flavor
-    base = flavor.endpoint_base(request.host, emulator().state.tenant, tenant, policy)
+    base = flavor.endpoint_base(emulator().host, emulator().state.tenant, tenant, policy)
     return {
-        "issuer": emulator().tokens.issuer(request.host),
+        "issuer": emulator().tokens.issuer(emulator().host),
         "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
         "token_endpoint": f"{base}/oauth2/v2.0/token",
         "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
@@ -160,7 +168,7 @@ def token(tenant: str, policy: str) -> Response:
         if grant not in emu.flavor.grants:
             raise GrantError("unsupported_grant_type", f"AADB2C90086: The supplied grant_type [{grant}] is not supported.")
         if grant == "client_credentials":
-            return jsonify(emu.tokens.app_token_response(request.host, app, request.form.get("scope", "")))
+            return jsonify(emu.tokens.app_token_response(emu.host, app, request.form.get("scope", "")))
         if not app.signs_in_users:
             raise GrantError("unauthorized_client", f"AADB2C90018: The client '{client_id}' may use the client credentials grant only.")
         if grant == "authorization_code":
@@ -190,7 +198,7 @@ def _redeem(policy: str) -> dict[str, Any]:
     if user is None:
         raise GrantError("invalid_grant", "AADB2C90128: The account associated with this grant no longer exists.")
     scope = request.form.get("scope") or code.scope
-    return dict(emu.tokens.token_response(request.host, user, policy, code.client_id, scope, code.nonce, code.auth_time))
+    return dict(emu.tokens.token_response(emu.host, user, policy, code.client_id, scope, code.nonce, code.auth_time))
 
 
 def _refresh(policy: str, client_id: str) -> dict[str, Any]:
@@ -199,7 +207,7 @@ def _refresh(policy: str, client_id: str) -> dict[str, Any]:
     scope = request.form.get("scope") or str(claims.get("scope", "openid offline_access"))
     if "offline_access" not in scope.split():
         scope += " offline_access"
-    return dict(emu.tokens.token_response(request.host, user, policy, client_id, scope, None, int(claims["auth_time"])))
+    return dict(emu.tokens.token_response(emu.host, user, policy, client_id, scope, None, int(claims["auth_time"])))
 
 
 def _ropc(policy: str, client_id: str) -> dict[str, Any]:
@@ -208,7 +216,7 @@ def _ropc(policy: str, client_id: str) -> dict[str, Any]:
     if user is None or not same(_required("password"), user.password):
         raise GrantError("invalid_grant", "AADB2C90225: The username or password provided in the request are invalid.")
     scope = request.form.get("scope", "openid")
-    return dict(emu.tokens.token_response(request.host, user, policy, client_id, scope, None, int(time.time())))
+    return dict(emu.tokens.token_response(emu.host, user, policy, client_id, scope, None, int(time.time())))
 
 
 @bp.get("/<tenant>/<policy>/oauth2/v2.0/logout")

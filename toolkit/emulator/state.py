@@ -198,6 +198,8 @@ class State:
 
     def rotate_keys(self, grace_s: float) -> SigningKey:
         """Start signing with a new key; the old one stays published for `grace_s` seconds."""
+        if not 0 <= grace_s < float("inf"):  # NaN or a negative would drop the old key at once
+            raise ValueError(f"grace_s must be a finite number >= 0, not {grace_s!r}")
         new = new_signing_key()
         with self.lock:
             for k in self.keys:
@@ -256,7 +258,7 @@ class State:
         _write(self.directory / "users.json", json.dumps([asdict(u) for u in self.users], indent=1).encode(), private=True)
 
     def _save_keys(self) -> None:
-        _write(self.directory / "keys.json", json.dumps([asdict(k) for k in self.keys]).encode(), private=True)
+        _write(self.directory / "keys.json", json.dumps([asdict(k) for k in self.keys], allow_nan=False).encode(), private=True)
 
 
 def load_state(directory: str | os.PathLike[str], tenant: str = "contoso", users: int = 5) -> State:

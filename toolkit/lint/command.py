@@ -70,6 +70,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         action="store_true",
         help="print as JSON what the tenant needs before upload (policy keys, apps, IdP client ids, REST endpoints) and exit",
     )
+    p.add_argument(
+        "--print-inventory",
+        action="store_true",
+        help="print, per relying party, the request cost of a sign-in (LIM001) and the REST APIs it calls (REST010), and exit",
+    )
     p.set_defaults(run=run_lint)
 
     r = sub.add_parser("rules", help="list the lint rules, or print one rule's documentation")
@@ -129,6 +134,8 @@ def run_lint(args: argparse.Namespace) -> int:
         return print_upload_order(args.paths, config)
     if args.print_prerequisites:
         return print_prerequisites(args.paths, config)
+    if args.print_inventory:
+        return print_inventory(args.paths, config)
     if args.fix:
         if config.settings is not None:
             print("b2c-toolkit lint: --fix edits the source files; it cannot be combined with --settings", file=sys.stderr)
@@ -204,6 +211,26 @@ def print_prerequisites(paths: list[str], config: Config) -> int:
     from toolkit.lint.prerequisites import prerequisites
 
     print(json.dumps(prerequisites(load_set(paths, config)), indent=2))
+    return 0
+
+
+def print_inventory(paths: list[str], config: Config) -> int:
+    """Per relying party, what its sign-in costs and calls: the inventory rules' findings, which
+    are facts to know, not problems (they stay out of the default report)."""
+    from toolkit.lint.linter import lint
+    from toolkit.lint.loader import printable
+    from toolkit.lint.registry import inventory_ids
+
+    config.select = sorted(inventory_ids())
+    config.ignore = []
+    by_policy: dict[str, list[str]] = {}
+    for p in lint(paths, config).problems:
+        for policy in p.policy.split(", "):
+            by_policy.setdefault(policy, []).append(f"{p.rule} {p.message}")
+    for policy in sorted(by_policy):
+        print(printable(policy))
+        for line in sorted(by_policy[policy]):
+            print(f"  {printable(line)}")
     return 0
 
 

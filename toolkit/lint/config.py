@@ -13,6 +13,7 @@ from typing import Any
 
 from toolkit.lint.directives import matches
 from toolkit.lint.problem import Severity
+from toolkit.lint.registry import inventory_ids
 
 KEYS = {"select", "ignore", "severity", "per-path-ignores", "external-bases", "base-paths", "exclude", "schema"}
 SEVERITIES = {"error", "warning", "info", "off"}
@@ -55,6 +56,8 @@ class Config:
         """Whether `rule` runs, and reports on `path`."""
         if not matches(rule, self.select) or matches(rule, self.ignore) or self.severity.get(rule) == "off":
             return False
+        if rule in inventory_ids() and not matches(rule, [s for s in self.select if s.upper() != "ALL"]):
+            return False  # an inventory runs only when asked for by name
         return not any(fnmatch(path, glob) and matches(rule, rules) for glob, rules in self.per_path_ignores.items())
 
     def severity_of(self, rule: str, default: Severity) -> Severity:

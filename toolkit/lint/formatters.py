@@ -19,12 +19,34 @@ GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.I
 
 
 def summary_line(report: Report) -> str:
-    """`N files linted: E errors, W warnings, I infos` (and how many the baseline suppressed)."""
+    """`N files linted: E errors, W warnings, I infos` (and how many the baseline suppressed),
+    then how many each rule reported, most first: where the noise is, at a glance."""
     line = (
         f"{report.files} policy files linted: {report.count(Severity.ERROR)} errors, "
         f"{report.count(Severity.WARNING)} warnings, {report.count(Severity.INFO)} infos"
     )
-    return line + (f" ({report.suppressed} baselined)" if report.suppressed else "")
+    line += f" ({report.suppressed} baselined)" if report.suppressed else ""
+    counts = by_rule(report)
+    return line + (f"; by rule: {', '.join(f'{rule} {n}' for rule, n in counts.items())}" if counts else "")
+
+
+def by_rule(report: Report) -> dict[str, int]:
+    """How many problems each rule reported (baselined ones not counted), most first."""
+    counts: dict[str, int] = {}
+    for p in report.problems:
+        if not p.suppressed:
+            counts[p.rule] = counts.get(p.rule, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+#: relying parties named inline in text and annotations; JSON and SARIF keep the whole list
+NAMED = 2
+
+
+def few(policy: str) -> str:
+    """`A, B` when a problem affects one or two relying parties, else `A and N more`."""
+    names = policy.split(", ")
+    return policy if len(names) <= NAMED else f"{names[0]} and {len(names) - 1} more"
 
 
 def _printable(p: Problem) -> Problem:
@@ -40,7 +62,7 @@ def text(report: Report) -> str:
     """`path:line:col: RULE severity message [policy]`, then a summary line."""
     lines = [
         f"{p.path}:{p.line}:{p.column}: {p.rule} {p.severity.value} {p.message}"
-        + (f" [{p.policy}]" if p.policy else "")
+        + (f" [{few(p.policy)}]" if p.policy else "")
         + (" (baselined)" if p.suppressed else "")
         for p in map(_printable, report.problems)
     ]
@@ -56,9 +78,10 @@ def json_format(report: Report) -> str:
         "warnings": report.count(Severity.WARNING),
         "infos": report.count(Severity.INFO),
     }
+    rules = json.dumps(by_rule(report))
     lines = ",\n".join(f"    {json.dumps(p.as_dict())}" for p in map(_printable, report.problems))
     problems = f"[\n{lines}\n  ]" if lines else "[]"
-    return f'{{\n  "summary": {json.dumps(summary)},\n  "problems": {problems}\n}}\n'
+    return f'{{\n  "summary": {json.dumps(summary)},\n  "by_rule": {rules},\n  "problems": {problems}\n}}\n'
 
 
 def sarif(report: Report) -> str:
@@ -139,7 +162,7 @@ def github(report: Report) -> str:
     """GitHub Actions workflow commands: one annotation per problem."""
     lines = [
         f"::{GITHUB_LEVEL[p.severity]} file={_escape(p.path, True)},line={p.line},col={p.column},title={_escape(p.rule, True)}::"
-        + _escape(p.message + (f" [{p.policy}]" if p.policy else ""))
+        + _escape(p.message + (f" [{few(p.policy)}]" if p.policy else ""))
         for p in _shown(report)
     ]
     return "\n".join([*lines, summary_line(report)]) + "\n"

@@ -201,7 +201,8 @@ def _parse(inputs: list[Input], config: Config, jobs: int = 1) -> tuple[PolicySe
             files.append(result)
         elif isinstance(result, LoadError):
             errors.append(result)
-    return PolicySet(files, {key(b) for b in config.external_bases}), errors
+    preferred = base_files(config) if config.base_paths else set()
+    return PolicySet(files, {key(b) for b in config.external_bases}, preferred, [e.display for e in errors]), errors
 
 
 def _load(paths: list[str | os.PathLike[str]], config: Config) -> tuple[PolicySet, list[LoadError]]:
@@ -267,7 +268,8 @@ def _run(rules: list[Rule], policy_set: PolicySet, unit: Unit | None = None) -> 
     unit = unit or Unit()
     for r in (r for r in rules if r.scope is Scope.SET and unit.set_rules):
         for finding in r.check(policy_set):
-            yield r, finding, policy_set.owner(finding.element).policy_id
+            for policy in finding.policies or (policy_set.owner(finding.element).policy_id,):
+                yield r, finding, policy
     for f in policy_set.files if unit.files is None else unit.files:
         for r in (r for r in rules if r.scope is Scope.FILE):
             for finding in r.check(f):
@@ -275,6 +277,8 @@ def _run(rules: list[Rule], policy_set: PolicySet, unit: Unit | None = None) -> 
     chain_rules = [r for r in rules if r.scope is Scope.CHAIN]
     for effective in policy_set.effective_policies(unit.groups):
         for r in chain_rules:
+            if r.whole_chain and not effective.chain.complete:
+                continue  # its verdict needs what the missing base holds; INH001 says it was skipped
             if r.per_content or r.per_journeys:
                 key = ("rule", r.id, effective.journey_refs if r.per_journeys else None)
                 findings = effective.merged.once(key, lambda r=r, e=effective: list(r.check(e)))  # type: ignore[misc]
@@ -304,5 +308,18 @@ def _to_problems(raw: list[tuple[Rule, Finding, str]], policy_set: PolicySet, co
         # configuration wins over a finding's own severity, which wins over the rule default
         severity = config.severity_of(r.id, finding.severity or r.severity)
         where = identity(finding.element, finding.attr)
-        problems.append(Problem(f.display, line, column, r.id, severity, finding.message, ", ".join(sorted(policies)), where, f.policy_id))
+        problems.append(
+            Problem(
+                f.display,
+                line,
+                column,
+                r.id,
+                severity,
+                finding.message,
+                ", ".join(sorted(policies)),
+                where,
+                f.policy_id,
+                skipped=finding.skipped,
+            )
+        )
     return problems

@@ -506,18 +506,33 @@ class Effective:
 class PolicySet:
     """Every policy file found, linked into chains by `BasePolicy`."""
 
-    def __init__(self, files: list[PolicyFile], external_bases: set[str] | None = None) -> None:
+    def __init__(
+        self,
+        files: list[PolicyFile],
+        external_bases: set[str] | None = None,
+        preferred: set[str] | None = None,
+        unparsed: list[str] | None = None,
+    ) -> None:
         self.files = files
+        #: reported paths of the policy files that could not be parsed (XML001)
+        self.unparsed = unparsed or []
         self.external_bases = external_bases or set()  #: casefolded PolicyIds deployed elsewhere
+        #: reported paths of the `--base-path` files: a base found there wins over every other copy
+        self.preferred = preferred or set()
         #: (file, BasePolicy element, message) for each broken link (INH001)
         self.broken_links: list[tuple[PolicyFile, Element, str]] = []
+        #: (file, BasePolicy element) for each link to a base declared in external-bases
+        self.external_links: list[tuple[PolicyFile, Element]] = []
         self._reported: set[tuple[int, str]] = set()
         self._by_id: dict[tuple[str, str], list[PolicyFile]] = {}
         for f in self.files:
             self._by_id.setdefault((key(f.tenant), key(f.policy_id)), []).append(f)
         self._owner = {id(f.root): f for f in self.files}
-        self.ambiguous: set[int] = set()  #: ids of files whose base exists in several equally near folders
-        self._folders: dict[tuple[str, str], dict[str, tuple[int, list[PolicyFile]]]] = {}
+        #: ids of files left unlinked because their base is declared in several equally near places
+        self.ambiguous: set[int] = set()
+        #: for each of those: how many places declare the base, and the first few of them
+        self.candidates: dict[int, tuple[int, list[PolicyFile]]] = {}
+        self._folders: dict[tuple[str, str], tuple[dict[str, Place], dict[str, Place] | None]] = {}
         self.parent: dict[int, PolicyFile | None] = {id(f): self._find_parent(f) for f in self.files}
         self.chains: dict[int, Chain] = {}
         for f in self.files:
@@ -529,9 +544,12 @@ class PolicySet:
 
     def _find_parent(self, f: PolicyFile) -> PolicyFile | None:
         """The file `f` extends. The same (TenantId, PolicyId) may appear in several folders (one
-        set per sample): the base nearest to the child in the folder tree is the one it extends
-        (the first in file order among equally near ones). A tie makes the link ambiguous, and
-        the chain is then marked incomplete.
+        set per sample). Walking up from the child's folder, the first folder that holds a
+        declaration decides: one declaration directly in it (the child's own folder, or a folder
+        above it) is the base; else one declaration anywhere below it (a sibling folder of bases)
+        is. Several equally near declarations, none of them the child's own, are never guessed
+        between: the link is left out, the chain is incomplete and INH001 names the candidates.
+        A declaration under a `--base-path` wins over every other copy.
 
         Found by walking up from the child's folder through an index of the folders holding
         each (TenantId, PolicyId), not by comparing the child with every candidate: thousands of
@@ -540,20 +558,20 @@ class PolicySet:
         if base is None:
             return None
         wanted = (key(base[0]), key(base[1]))
-        index = self._folders.get(wanted)
-        if index is None:
-            index = self._folders[wanted] = _folder_index(self._by_id.get(wanted, []))
+        found = self._folders.get(wanted)
+        if found is None:
+            declared = self._by_id.get(wanted, [])
+            preferred = [c for c in declared if c.display in self.preferred]
+            found = self._folders[wanted] = (_folder_index(declared), _folder_index(preferred) if preferred else None)
+        everywhere, preferred_index = found
         itself = (key(f.tenant), key(f.policy_id)) == wanted  # a file naming its own PolicyId as its base
-        folder = f.folder
-        while True:
-            if (entry := index.get(folder)) is not None and (others := entry[0] - itself) > 0:
-                if others > 1:
-                    self.ambiguous.add(id(f))
-                return next(c for c in entry[1] if c is not f)
-            up = os.path.dirname(folder)
-            if up == folder:
-                return None
-            folder = up
+        parent, candidates = _nearest(f, everywhere, itself)
+        if parent is None and preferred_index is not None:  # --base-path settles what the folders do not
+            parent, candidates = _nearest(f, preferred_index, itself and f.display in self.preferred)
+        if candidates is not None:
+            self.ambiguous.add(id(f))
+            self.candidates[id(f)] = candidates
+        return parent
 
     def _link(self, f: PolicyFile) -> None:
         """Build the chain of `f` and of every file above it not built yet, each file's from its
@@ -581,7 +599,7 @@ class PolicySet:
                 self.chains[id(g)] = self._chain(g)  # a root, or a missing base (reported there)
             else:
                 above = self.chains[id(parent)]
-                self.chains[id(g)] = Chain([*above.files, g], above.complete and id(g) not in self.ambiguous)
+                self.chains[id(g)] = Chain([*above.files, g], above.complete)
 
     def _chain(self, f: PolicyFile) -> Chain:
         files = [f]
@@ -593,10 +611,19 @@ class PolicySet:
             tenant, policy_id = current.base
             if parent is None:
                 complete = False
-                if key(policy_id) not in self.external_bases:
+                if key(policy_id) in self.external_bases:
+                    self._external(current)
+                elif id(current) in self.candidates:
+                    self._broken(current, self._ambiguous_message(current))
+                else:
+                    here = [u for u in self.unparsed if os.path.dirname(os.path.abspath(u)) == current.folder]
+                    broken = (
+                        f"; {len(here)} file(s) beside it could not be parsed (XML001) and may declare it: fix them first" if here else ""
+                    )
                     self._broken(
                         current,
-                        f"base policy {policy_id} (tenant {tenant}) is not in the linted set; lint it too, or declare it in external-bases",
+                        f"base policy {policy_id} (tenant {tenant}) is not in the linted set; lint it too, "
+                        f"pass its folder with --base-path, or declare it in external-bases{broken}",
                     )
                 break
             if id(parent) in on_chain:
@@ -604,12 +631,29 @@ class PolicySet:
                 loop = " → ".join(p.policy_id for p in [*reversed(files[files.index(parent) :]), parent])
                 self._broken(current, f"BasePolicy chain is cyclic: {loop}")
                 break
-            if id(current) in self.ambiguous:
-                complete = False
             files.append(parent)
             on_chain.add(id(parent))
             current = parent
         return Chain(list(reversed(files)), complete)
+
+    def _ambiguous_message(self, f: PolicyFile) -> str:
+        count, first = self.candidates[id(f)]
+        assert f.base is not None
+        tenant, policy_id = f.base
+        shown = ", ".join(c.display for c in first)
+        more = f" and {count - len(first)} more" if count > len(first) else ""
+        return (
+            f"base policy {policy_id} (tenant {tenant}) is declared in {count} places, none of them this file's own folder "
+            f"or a folder above it: {shown}{more}; not linked to any of them. Pass the one it extends with --base-path, "
+            "or declare it in external-bases if it is deployed separately"
+        )
+
+    def _external(self, f: PolicyFile) -> None:
+        if (id(f), "external") not in self._reported:
+            self._reported.add((id(f), "external"))
+            base_el = f.root.find(q("BasePolicy"))
+            assert base_el is not None
+            self.external_links.append((f, base_el))
 
     def _broken(self, f: PolicyFile, message: str) -> None:
         if (id(f), message) not in self._reported:
@@ -617,6 +661,18 @@ class PolicySet:
             base_el = f.root.find(q("BasePolicy"))
             assert base_el is not None  # only files with a base are followed
             self.broken_links.append((f, base_el, message))
+
+    @memoized
+    def _leaves_through(self) -> dict[int, list[PolicyFile]]:
+        through: dict[int, list[PolicyFile]] = {}
+        for leaf in self.leaves:
+            for f in self.chain(leaf).files:
+                through.setdefault(id(f), []).append(leaf)
+        return through
+
+    def leaves_through(self, f: PolicyFile) -> list[PolicyFile]:
+        """The leaves (normally relying parties) whose chains hold `f`."""
+        return self._leaves_through.get(id(f), [])
 
     def chain(self, f: PolicyFile) -> Chain:
         """The chain from the root policy down to `f`."""
@@ -661,14 +717,62 @@ class PolicySet:
                 yield Effective(chain, merged)
 
 
-def _folder_index(files: list[PolicyFile]) -> dict[str, tuple[int, list[PolicyFile]]]:
-    """For each folder holding any of `files`, directly or below: how many, and the first two."""
-    index: dict[str, tuple[int, list[PolicyFile]]] = {}
+class Place:
+    """What one folder holds of the files declaring one (TenantId, PolicyId): directly, and in
+    it or below it (the first few of each, and how many)."""
+
+    __slots__ = ("below", "count", "direct", "direct_count")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.below: list[PolicyFile] = []
+        self.direct_count = 0
+        self.direct: list[PolicyFile] = []
+
+
+def _nearest(f: PolicyFile, index: dict[str, Place], itself: bool) -> tuple[PolicyFile | None, tuple[int, list[PolicyFile]] | None]:
+    """The base of `f` found in `index` (see `PolicySet._find_parent`), or None and, when several
+    equally near files declare it, how many and the first few. `itself`: `f` is in the index (a
+    file naming its own PolicyId as its base)."""
+    folder = f.folder
+    while True:
+        if (place := index.get(folder)) is not None:
+            count = place.count - itself
+            if count > 0:
+                if place.direct_count - (itself and folder == f.folder) == 1:
+                    return next(c for c in place.direct if c is not f), None
+                below = [c for c in place.below if c is not f]
+                if count == 1:
+                    return below[0], None
+                return None, (count, below)
+        up = os.path.dirname(folder)
+        if up == folder:
+            return None, None
+        folder = up
+
+
+#: candidate files kept per folder (enough to name them in INH001)
+SHOWN = 3
+
+
+def _folder_index(files: list[PolicyFile]) -> dict[str, Place]:
+    """For each folder holding any of `files`, directly or below: how many, and the first few."""
+    index: dict[str, Place] = {}
     for f in files:
         folder = f.folder
+        direct = True
         while True:
-            count, first = index.get(folder, (0, []))
-            index[folder] = (count + 1, first if len(first) == 2 else [*first, f])
+            place = index.get(folder)
+            if place is None:
+                place = index[folder] = Place()
+            place.count += 1
+            if len(place.below) < SHOWN:
+                place.below.append(f)
+            if direct:
+                place.direct_count += 1
+                if len(place.direct) < SHOWN:
+                    place.direct.append(f)
+                direct = False
             up = os.path.dirname(folder)
             if up == folder:
                 break

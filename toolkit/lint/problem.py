@@ -36,6 +36,7 @@ class Problem(NamedTuple):
     identity: str = ""  #: where the finding is, independent of lines (see `toolkit.lint.baseline`)
     file_policy: str = ""  #: the PolicyId of the file
     suppressed: bool = False  #: recorded in the baseline
+    skipped: str = ""  #: comma-separated ids of rules not run because of this problem (INH001)
 
     def order(self) -> tuple[str, int, int, str]:
         """The report's sort key: path, line, column, rule."""
@@ -52,6 +53,8 @@ class Problem(NamedTuple):
             "message": self.message,
             "policy": self.policy,
         }
+        if self.skipped:
+            data["skipped_rules"] = self.skipped.split(",")
         if self.suppressed:
             data["suppressed"] = True
         return data

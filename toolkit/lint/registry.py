@@ -35,6 +35,10 @@ class Finding(NamedTuple):
     message: str
     attr: str | None = None
     severity: Severity | None = None  #: overrides the rule's default (e.g. REST009 part b)
+    #: the relying parties it affects, when not the file's own PolicyId (SET rules only)
+    policies: tuple[str, ...] = ()
+    #: comma-separated ids of the rules that did not run because of it (INH001)
+    skipped: str = ""
 
 
 class Rule(NamedTuple):
@@ -52,6 +56,12 @@ class Rule(NamedTuple):
     #: a CHAIN rule that reads merged content and the journeys in use, never the relying party's
     #: own elements: run once per distinct (merged content, journeys)
     per_journeys: bool = False
+    #: a CHAIN rule whose verdict needs the whole merged chain (a journey's every step, every
+    #: profile a journey reaches): not run on a chain whose base is missing, ambiguous or external
+    whole_chain: bool = False
+    #: an inventory (a cost estimate, a list of APIs), not a problem: run only when selected by
+    #: id or prefix, and printed by `--print-inventory`
+    inventory: bool = False
 
     @property
     def doc(self) -> str:
@@ -73,6 +83,8 @@ def rule(
     *,
     per_content: bool = False,
     per_journeys: bool = False,
+    whole_chain: bool = False,
+    inventory: bool = False,
 ) -> Callable[[Callable[[Any], Iterator[Finding]]], Callable[[Any], Iterator[Finding]]]:
     """Register a rule. `doc_page` is the Microsoft Learn page (relative to the B2C docs, or absolute)."""
 
@@ -80,7 +92,7 @@ def rule(
         if rule_id in _RULES:
             raise ValueError(f'rule "{rule_id}" registered twice')
         uri = doc_page if doc_page.startswith("https://") else LEARN + doc_page
-        _RULES[rule_id] = Rule(rule_id, title, severity, scope, check, uri, per_content, per_journeys)
+        _RULES[rule_id] = Rule(rule_id, title, severity, scope, check, uri, per_content, per_journeys, whole_chain, inventory)
         return check
 
     return register
@@ -100,3 +112,18 @@ def get(rule_id: str) -> Rule:
         return rules[rule_id.upper()]
     except KeyError:
         raise ValueError(f'no such rule: "{rule_id}"') from None
+
+
+def whole_chain_rules() -> list[Rule]:
+    """The rules skipped on an incomplete chain (see `Rule.whole_chain`)."""
+    return [r for r in all_rules() if r.whole_chain]
+
+
+_INVENTORY: list[frozenset[str]] = []
+
+
+def inventory_ids() -> frozenset[str]:
+    """The ids of the inventory rules (see `Rule.inventory`)."""
+    if not _INVENTORY:
+        _INVENTORY.append(frozenset(r.id for r in all_rules() if r.inventory))
+    return _INVENTORY[0]

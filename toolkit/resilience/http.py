@@ -10,6 +10,10 @@ responsive when the IdP is not.
   errors, never on a 4xx such as `invalid_grant`; after `reset_timeout` one probe goes through
   (half-open) and success closes it. While it is open no request leaves the app.
 - A GET that fails is answered from the last-known-good copy when there is one.
+- One time budget for all IdP work inside a request (`budget()`): every timeout and every wait
+  between retries is cut to what is left of it, and once it is spent no call leaves the app (a GET
+  is then answered from the last-known-good copy, anything else raises `IdpUnavailable`). A slow IdP
+  thus costs a request at most the budget, however many calls and retries it would have made.
 
 It trusts only the given CA (`trust_env=False`), because `REQUESTS_CA_BUNDLE` silently overrides
 `verify=` in requests.
@@ -17,10 +21,12 @@ It trusts only the given CA (`trust_env=False`), because `REQUESTS_CA_BUNDLE` si
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -28,7 +34,14 @@ from urllib.parse import urlencode, urlsplit
 import pybreaker
 import requests
 from requests.adapters import HTTPAdapter
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from toolkit.resilience.lastknown import LastKnownGood
 
@@ -48,6 +61,20 @@ class IdpUnavailable(requests.exceptions.ConnectionError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class BudgetSpent(IdpUnavailable):
+    """The request's time budget for IdP work is spent: no further call is made."""
+
+
+#: when the current request's IdP budget ends (time.monotonic()), or None outside a budget
+_DEADLINE: ContextVar[float | None] = ContextVar("idp_deadline", default=None)
+
+
+def budget_left() -> float | None:
+    """Seconds left of the current budget, or None when no budget applies."""
+    deadline = _DEADLINE.get()
+    return None if deadline is None else deadline - time.monotonic()
 
 
 class TransientResponse(Exception):
@@ -130,8 +157,10 @@ class ResilientHttpClient:
         breaker: pybreaker.CircuitBreaker | None = None,
         last_known_good: LastKnownGood | None = None,
         observer: Observer | None = None,
+        budget_s: float | None = None,
     ) -> None:
         self.session = trusting_session(ca_bundle)
+        self.budget_s = budget_s
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=64, max_retries=0)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
@@ -143,10 +172,30 @@ class ResilientHttpClient:
         self._retrying = Retrying(
             stop=self._stop(get_attempts),
             wait=self._wait(wait_exponential_jitter(multiplier=backoff_s, max=max_backoff_s, jitter=backoff_s)),
-            # an open breaker (CircuitBreakerError) is not retried: fail fast
-            retry=retry_if_exception_type((requests.ConnectionError, requests.Timeout, TransientResponse)),
+            # an open breaker (CircuitBreakerError) or a spent budget is not retried: fail fast
+            retry=retry_if_exception_type((requests.ConnectionError, requests.Timeout, TransientResponse))
+            & retry_if_not_exception_type(BudgetSpent),
             reraise=True,
         )
+
+    # -- the request's budget ----------------------------------------------------------------
+
+    def start_budget(self) -> None:
+        """Start this request's budget (from `budget_s`; nothing when it is None)."""
+        _DEADLINE.set(None if self.budget_s is None else time.monotonic() + self.budget_s)
+
+    def end_budget(self) -> None:
+        """Calls made from now on have no budget (only their own timeouts)."""
+        _DEADLINE.set(None)
+
+    @contextlib.contextmanager
+    def budget(self) -> Iterator[None]:
+        """Calls inside share one budget of `budget_s` seconds."""
+        self.start_budget()
+        try:
+            yield
+        finally:
+            self.end_budget()
 
     # -- msal's interface --------------------------------------------------------------------
 
@@ -194,6 +243,10 @@ class ResilientHttpClient:
     # -- internals ---------------------------------------------------------------------------
 
     def _attempt(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        left = budget_left()
+        if left is not None and left <= 0:
+            self._observe(url, "budget_spent", 0.0)
+            raise BudgetSpent(f"{method} {endpoint_of(url)}: the request's time budget for the IdP is spent")
         try:
             result: requests.Response = self.breaker.call(self._send, method, url, **kwargs)
         except pybreaker.CircuitBreakerError:
@@ -203,8 +256,12 @@ class ResilientHttpClient:
 
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         start = time.perf_counter()
+        left = budget_left()
+        if left is not None:
+            left = max(0.001, left)  # it may have run out since `_attempt` looked
+        timeout = self.timeout if left is None else (min(self.timeout[0], left), min(self.timeout[1], left))
         try:
-            response = self.session.request(method, url, timeout=self.timeout, allow_redirects=False, **kwargs)
+            response = self.session.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
         except requests.Timeout:
             self._observe(url, "timeout", time.perf_counter() - start)
             raise
@@ -228,7 +285,8 @@ class ResilientHttpClient:
         base = stop_after_attempt(attempts)
 
         def stop(state: RetryCallState) -> bool:
-            if base(state):
+            left = budget_left()
+            if base(state) or (left is not None and left <= 0):
                 return True
             exc = state.outcome.exception() if state.outcome else None
             wait = retry_after_s(exc.response) if isinstance(exc, TransientResponse) else None
@@ -240,7 +298,9 @@ class ResilientHttpClient:
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
             server_says = retry_after_s(exc.response) if isinstance(exc, TransientResponse) else None
-            return server_says if server_says is not None else backoff(state)
+            wanted = server_says if server_says is not None else backoff(state)
+            left = budget_left()
+            return wanted if left is None else max(0.0, min(wanted, left))
 
         return wait
 

@@ -8,6 +8,10 @@ An unknown `kid` (key rollover) triggers one JWKS refresh, at most every `min_re
 tokens with made-up key ids cannot turn into a flood of requests to B2C); the first load does not
 count, so a rollover soon after start-up is picked up at once. A failed refresh keeps the keys
 already known, so tokens keep validating while B2C is down.
+
+Before any network refresh, an unknown `kid` is looked up in the stored last-known-good JWKS
+(`stored(url)`, cheap: no network): another process of the same app may have fetched the newer key
+set already, and during an outage that copy is the only place the new key can come from.
 """
 
 from __future__ import annotations
@@ -38,11 +42,19 @@ class TokenInvalid(Exception):
 class KeySet:
     """The IdP's signing keys by `kid`."""
 
-    def __init__(self, http: Getter, jwks_uri: Callable[[], str], min_refresh_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        http: Getter,
+        jwks_uri: Callable[[], str],
+        min_refresh_s: float = 30.0,
+        stored: Callable[[str], str | None] | None = None,
+    ) -> None:
         self.http = http
         self.jwks_uri = jwks_uri
         self.min_refresh_s = min_refresh_s
+        self.stored = stored
         self._keys: dict[str, jwt.PyJWK] = {}
+        self._stored_body: str | None = None  #: the stored JWKS last parsed
         self._last_refresh = -float("inf")  #: when the last rate-limited refresh started
         self._lock = threading.Lock()
 
@@ -60,8 +72,7 @@ class KeySet:
                     return False
                 self._last_refresh = time.monotonic()
         try:
-            document = json.loads(self.http.get(self.jwks_uri()).text)
-            keys = {k["kid"]: jwt.PyJWK(k) for k in document.get("keys", []) if k.get("kid") and k.get("kty") == "RSA"}
+            keys = parse_jwks(self.http.get(self.jwks_uri()).text)
         except Exception as exc:  # any failure keeps the known keys: that is the point
             LOG.warning("jwks refresh failed, keeping %d known keys: %s", len(self._keys), exc)
             return False
@@ -69,15 +80,38 @@ class KeySet:
             self._keys = keys
         return bool(keys)
 
+    def _from_stored(self) -> None:
+        """Take the stored last-known-good JWKS when it changed since it was last read."""
+        if self.stored is None:
+            return
+        try:
+            body = self.stored(self.jwks_uri())
+            if body is None or body == self._stored_body:
+                return
+            keys = parse_jwks(body)
+        except Exception:  # no stored copy to use: the network refresh below decides
+            return
+        self._stored_body = body
+        if keys:
+            self._keys = keys
+
     def key_for(self, kid: str | None) -> jwt.PyJWK:
         """The key a token names; one rate-limited refresh when it is unknown."""
         if not kid:
             raise TokenInvalid("token has no key id")
         if kid not in self._keys:
+            self._from_stored()
+        if kid not in self._keys:
             self.refresh(force=not self._keys)
         if kid not in self._keys:
             raise TokenInvalid("token is signed with an unknown key")
         return self._keys[kid]
+
+
+def parse_jwks(text: str) -> dict[str, jwt.PyJWK]:
+    """The RSA keys of a JWKS document by `kid`."""
+    document = json.loads(text)
+    return {k["kid"]: jwt.PyJWK(k) for k in document.get("keys", []) if k.get("kid") and k.get("kty") == "RSA"}
 
 
 def validate(

@@ -53,3 +53,35 @@ def test_app_insights_profile_developer_mode(tmp_path):
 
     assert rules_of(run(tmp_path / "bad", clean_set(base=base("true")))) == [("DEP002", "Base.xml", 17)]
     assert run(tmp_path / "good", clean_set(base=base("false"))).problems == []
+
+
+def test_endpoints_on_a_development_tunnel_or_local_host(tmp_path):
+    for name, url, bad in (
+        ("tunnel", "https://3f2a-81-2-69-160.ngrok-free.app/api/loyalty", True),
+        ("devtunnel", "https://x7k2-7071.euw.devtunnels.ms/api/loyalty", True),
+        ("public", "https://api.contoso.com/loyalty", False),
+    ):
+        base = BASE.replace("https://api.contoso.com/loyalty", url)
+        assert ("DEP003" in rule_ids(run(tmp_path / name, clean_set(base=base)))) is bad
+    issuer = provider(
+        '<TechnicalProfile Id="JwtIssuer"><Metadata><Item Key="issuer">https://localhost:5001/</Item></Metadata></TechnicalProfile>'
+    )
+    assert "DEP003" in rule_ids(run(tmp_path / "issuer", clean_set(extensions=issuer)))
+
+
+def test_development_mode_in_a_development_folder_is_an_info(tmp_path):
+    files = clean_set(ext_attrs='DeploymentMode="Development"')
+    for folder, severity in (("production", "error"), ("development", "info")):
+        report = run(tmp_path, {f"{folder}/{name}": text for name, text in files.items()})
+        assert [p.severity.value for p in report.problems if p.rule == "DEP001" and f"/{folder}/" in p.path] == [severity]
+
+
+def test_telemetry_developer_mode_in_a_development_folder_is_an_info(tmp_path):
+    rp = RP.replace(
+        "</UserJourneyBehaviors>",
+        '<JourneyInsights TelemetryEngine="ApplicationInsights" InstrumentationKey="k" DeveloperMode="true" ClientEnabled="false" ServerEnabled="true" TelemetryVersion="1.0.0" /></UserJourneyBehaviors>',
+    )
+    files = clean_set(rp=rp)
+    for folder, severity in (("prod", "warning"), ("dev", "info")):
+        report = run(tmp_path, {f"{folder}/{name}": text for name, text in files.items()})
+        assert [p.severity.value for p in report.problems if p.rule == "DEP002" and f"/{folder}/" in p.path] == [severity]

@@ -50,3 +50,22 @@ def test_secrets_in_metadata(tmp_path, extra, bad):
 
 def test_local_accounts_are_a_fallback(tmp_path):
     assert run(tmp_path, clean_set()).problems == []
+
+
+def test_a_later_step_that_offers_another_provider_is_a_fallback(tmp_path):
+    second = (
+        '<OrchestrationStep Order="3" Type="ClaimsProviderSelection" ContentDefinitionReferenceId="api.signuporsignin">'
+        '<ClaimsProviderSelections><ClaimsProviderSelection TargetClaimsExchangeId="OtherExchange" /></ClaimsProviderSelections></OrchestrationStep>'
+        '<OrchestrationStep Order="4" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="OtherExchange" TechnicalProfileReferenceId="Other-OIDC" /></ClaimsExchanges></OrchestrationStep>'
+        '<OrchestrationStep Order="5" Type="SendClaims"'
+    )
+    journey = ONLY_IDP.replace('<OrchestrationStep Order="3" Type="SendClaims"', second)
+    other = OIDC.replace("Contoso-OIDC", "Other-OIDC").format(
+        metadata="https://login.fabrikam.com/.well-known/openid-configuration", extra=""
+    )
+    files = clean_set(
+        base=BASE.replace(
+            JOURNEY, provider(OIDC.format(metadata="https://login.contoso.com/.well-known/openid-configuration", extra=""), other) + journey
+        )
+    )
+    assert "IDP001" not in rule_ids(run(tmp_path, files))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.lint.policies import ADVISORY, BASE, RP, clean_set, policy, provider, rule_ids, rules_of, run
-from toolkit.lint import Config, Severity
+from tests.lint.policies import ADVISORY, BASE, RP, clean_set, policy, provider, rule_ids, rules_of, run, write
+from toolkit.lint import Config, Severity, lint
 from toolkit.lint.model import MAX_INCLUDE_DEPTH
 
 
@@ -15,11 +15,13 @@ def test_missing_base_is_inh001(tmp_path):
     assert "B2C_1A_TrustFrameworkBase" in report.problems[0].message
 
 
-def test_external_base_is_not_inh001(tmp_path):
+def test_external_base_is_not_an_inh001_error(tmp_path):
     files = clean_set()
     del files["Base.xml"]
     report = run(tmp_path, files, Config(ignore=ADVISORY, external_bases=["b2c_1a_trustframeworkbase"]))
-    assert "INH001" not in rule_ids(report)
+    # only a note that the checks needing the whole chain did not run, naming them
+    assert [(p.rule, p.severity) for p in report.problems] == [("INH001", Severity.INFO)]
+    assert "JRN002" in report.problems[0].skipped.split(",")
     assert "INH007" not in rule_ids(report)  # the references may live in the external base
 
 
@@ -221,3 +223,79 @@ def test_include_chains_are_followed_to_the_linters_depth(tmp_path):
     report = run(tmp_path / "too-deep", clean_set(extensions=_include_chain(MAX_INCLUDE_DEPTH + 5)))
     assert [(p.rule, p.severity) for p in report.problems] == [("INH007", Severity.WARNING)]  # once, at the chain's top
     assert f"IncludeTechnicalProfile chain of 'P{MAX_INCLUDE_DEPTH + 5}' is over {MAX_INCLUDE_DEPTH} levels" in report.problems[0].message
+
+
+def _two_samples_and_a_third_without_base() -> dict[str, str | bytes]:
+    """Two sample folders, each with its own Base, and a third folder whose files extend the
+    same PolicyId but bring no Base: the layout of a repository of samples whose base is
+    deployed separately."""
+    files: dict[str, str | bytes] = {}
+    for sample in ("a", "b"):
+        for name, content in clean_set().items():
+            files[f"{sample}/{name}"] = content
+    files["c/Extensions.xml"] = clean_set()["Extensions.xml"]
+    files["c/SignUpOrSignin.xml"] = policy("B2C_1A_c", RP, base="B2C_1A_TrustFrameworkExtensions")
+    return files
+
+
+def test_a_base_declared_by_several_other_sets_is_never_borrowed(tmp_path):
+    report = run(tmp_path, _two_samples_and_a_third_without_base())
+    unlinked = [p for p in report.problems if p.rule == "INH001"]
+    assert [(p.path.split("/")[-2:], p.severity) for p in unlinked] == [(["c", "Extensions.xml"], Severity.ERROR)]
+    message = unlinked[0].message
+    assert "declared in 2 places" in message and "a/Base.xml" in message and "b/Base.xml" in message
+    assert "--base-path" in message and "external-bases" in message
+    assert unlinked[0].policy == "B2C_1A_c"  # the relying party above the broken link
+
+
+def test_base_path_chooses_among_several_declarations(tmp_path):
+    files = _two_samples_and_a_third_without_base()
+    root = write(tmp_path, files)
+    # the whole repository: c's base is a's or b's; the base path says which
+    report = lint([root], Config(ignore=ADVISORY, base_paths=[str(root / "a")]))
+    assert [p.rule for p in report.problems if "c/" in p.path] == ["INH008"]  # declared in a and b too
+
+
+def test_a_base_in_a_sibling_folder_declared_once_still_links(tmp_path):
+    files = clean_set()
+    base = files.pop("Base.xml")
+    report = run(tmp_path, {"base/Base.xml": base, **{f"app/{k}": v for k, v in files.items()}})
+    assert report.problems == []
+
+
+PARTIAL_JOURNEY = """<UserJourneys><UserJourney Id="SignUpOrSignIn"><OrchestrationSteps>
+  <OrchestrationStep Order="5" Type="ClaimsExchange">
+    <ClaimsExchanges><ClaimsExchange Id="Extra" TechnicalProfileReferenceId="REST-GetLoyalty" /></ClaimsExchanges>
+  </OrchestrationStep>
+</OrchestrationSteps></UserJourney></UserJourneys>"""
+
+
+def test_a_partial_journey_over_a_missing_base_is_not_judged(tmp_path):
+    """Steps 1-4 and SendClaims live in the missing base: numbering and SendClaims are not
+    reported, and INH001 says once which rules did not run."""
+    files = clean_set(extensions=PARTIAL_JOURNEY)
+    del files["Base.xml"]
+    report = run(tmp_path, files)
+    assert rule_ids(report) == {"INH001"}
+    (problem,) = report.problems
+    assert {"JRN001", "JRN002", "JRN003", "LIM001"} <= set(problem.skipped.split(","))
+    assert "JRN001" in problem.message and problem.policy == "B2C_1A_signup_signin"
+    # with the base, the same override is judged
+    assert "JRN001" in rule_ids(run(tmp_path / "whole", clean_set(extensions=PARTIAL_JOURNEY)))
+
+
+def test_copies_of_a_policy_id_under_a_placeholder_tenant_are_samples_not_duplicates(tmp_path):
+    files: dict[str, str | bytes] = {}
+    for sample, tenant in (("a", "yourtenant.onmicrosoft.com"), ("b", "yourtenant.onmicrosoft.com")):
+        files[f"{sample}/RP.xml"] = policy("B2C_1A_signup_signin", RP, tenant=tenant)
+    assert "INH008" not in rule_ids(run(tmp_path / "samples", files))
+    real = {name: text.replace("yourtenant", "contoso") for name, text in files.items()}
+    assert "INH008" in rule_ids(run(tmp_path / "real", real))
+
+
+def test_a_base_in_a_file_that_did_not_parse_is_named(tmp_path):
+    files = clean_set()
+    files["Base.xml"] = files["Base.xml"].replace("</BuildingBlocks>", "</BuildingBlock>", 1)
+    report = run(tmp_path, files)
+    (missing,) = [p for p in report.problems if p.rule == "INH001"]
+    assert "1 file(s) beside it could not be parsed (XML001)" in missing.message

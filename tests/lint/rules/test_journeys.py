@@ -129,3 +129,51 @@ def test_transfer_sub_journey_without_send_claims(tmp_path):
 def test_sub_journey_invoking_sub_journey(tmp_path):
     extra = '<OrchestrationStep Order="2" Type="InvokeSubJourney"><JourneyList><Candidate SubJourneyReferenceId="Sub" /></JourneyList></OrchestrationStep>'
     assert rule_ids(run(tmp_path, with_journey(JOURNEY, SUB.format(type="Call", extra=extra)))) == {"JRN005"}
+
+
+def test_a_precondition_guarded_early_exit_is_not_a_second_send_claims(tmp_path):
+    """Microsoft's OAuth2 error pattern: a guarded SendClaims to the error issuer, then the journey."""
+    guard = '<Preconditions><Precondition Type="ClaimsExist" ExecuteActionsIf="false"><Value>email</Value><Action>SkipThisOrchestrationStep</Action></Precondition></Preconditions>'
+    early = '<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer">{guard}</OrchestrationStep>'
+    last = '<OrchestrationStep Order="3" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />'
+    send = '<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />'
+    guarded = JOURNEY.replace(send, early.format(guard=guard) + last)
+    assert "JRN002" not in rule_ids(run(tmp_path / "good", with_journey(guarded)))
+    unguarded = JOURNEY.replace(send, early.format(guard="") + last)
+    assert "JRN002" in rule_ids(run(tmp_path / "bad", with_journey(unguarded)))
+
+
+def test_claim_equals_on_the_authentication_source_or_an_enumeration_value(tmp_path):
+    def journey(claim: str, value: str) -> str:
+        condition = f'<Preconditions><Precondition Type="ClaimEquals" ExecuteActionsIf="true"><Value>{claim}</Value><Value>{value}</Value><Action>SkipThisOrchestrationStep</Action></Precondition></Preconditions>'
+        return JOURNEY.replace(
+            '<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
+            f'<OrchestrationStep Order="2" Type="ClaimsExchange">{condition}<ClaimsExchanges><ClaimsExchange Id="Again" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep><OrchestrationStep Order="3" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
+        )
+
+    choice = '<ClaimType Id="mfaType"><DataType>string</DataType><Restriction><Enumeration Text="Phone" Value="phone" /><Enumeration Text="Email" Value="email" /></Restriction></ClaimType>'
+    source = '<ClaimType Id="authenticationSource"><DataType>string</DataType></ClaimType>'
+    for name, claim, value in (("source", "authenticationSource", "localAccountAuthentication"), ("choice", "mfaType", "phone")):
+        files = clean_set(base=BASE.replace(JOURNEY, journey(claim, value)).replace("</ClaimsSchema>", choice + source + "</ClaimsSchema>"))
+        assert "JRN004" not in rule_ids(run(tmp_path / name, files))
+    files = clean_set(base=BASE.replace(JOURNEY, journey("mfaType", "sms")).replace("</ClaimsSchema>", choice + "</ClaimsSchema>"))
+    assert "JRN004" in rule_ids(run(tmp_path / "other", files))  # not one of its values
+
+
+def test_relying_party_without_default_user_journey(tmp_path):
+    files = clean_set()
+    files["SignUpOrSignin.xml"] = files["SignUpOrSignin.xml"].replace('<DefaultUserJourney ReferenceId="SignUpOrSignIn" />', "")
+    assert "JRN006" in rule_ids(run(tmp_path / "bad", files))
+    assert "JRN006" not in rule_ids(run(tmp_path / "good", clean_set()))
+
+
+def test_a_plain_word_that_is_also_a_claim_id_is_a_value(tmp_path):
+    """`extension_mfaMethod` equals `email`: a method's name, not the claim `email`."""
+    exists = '<Precondition Type="ClaimsExist" ExecuteActionsIf="false"><Value>loyaltyNumber</Value><Action>SkipThisOrchestrationStep</Action></Precondition>'
+    equals = '<Precondition Type="ClaimEquals" ExecuteActionsIf="true"><Value>loyaltyNumber</Value><Value>email</Value><Action>SkipThisOrchestrationStep</Action></Precondition>'
+    journey = JOURNEY.replace(
+        '<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
+        f'<OrchestrationStep Order="2" Type="ClaimsExchange"><Preconditions>{exists}{equals}</Preconditions><ClaimsExchanges><ClaimsExchange Id="Again" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep>'
+        '<OrchestrationStep Order="3" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
+    )
+    assert "JRN004" not in rule_ids(run(tmp_path, with_journey(journey)))

@@ -48,11 +48,43 @@ def test_otp_settings(tmp_path, items, bad):
     assert ("MFA003" in rule_ids(run(tmp_path, clean_set(extensions=ext)))) is bad
 
 
-def test_email_verification_disabled_in_a_child(tmp_path):
-    ext = provider(
-        '<TechnicalProfile Id="SelfAsserted-SignIn"><Metadata><Item Key="EnforceEmailVerification">false</Item></Metadata></TechnicalProfile>'
+AAD_WRITE = (
+    '<TechnicalProfile Id="AAD-UserWrite"><Protocol Name="Proprietary" Handler="Web.TPEngine.Providers.AzureActiveDirectoryProvider, '
+    'Web.TPEngine, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null" /><Metadata><Item Key="Operation">Write</Item>'
+    '<Item Key="RaiseErrorIfClaimsPrincipalAlreadyExists">true</Item></Metadata>'
+    '<PersistedClaims><PersistedClaim ClaimTypeReferenceId="email" /></PersistedClaims>'
+    '<UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
+)
+UNVERIFIED = '<Metadata><Item Key="EnforceEmailVerification">false</Item></Metadata>'
+
+
+def test_email_verification_off_on_a_page_that_creates_no_account(tmp_path):
+    """A TOTP discovery or sign-in page turns it off to show an email it did not ask for."""
+    ext = provider(f'<TechnicalProfile Id="SelfAsserted-SignIn">{UNVERIFIED}</TechnicalProfile>')
+    assert "MFA004" not in rule_ids(run(tmp_path, clean_set(extensions=ext)))
+
+
+def test_email_verification_off_on_a_sign_up_page(tmp_path):
+    sign_up = (
+        f'<TechnicalProfile Id="SelfAsserted-SignIn">{UNVERIFIED}<ValidationTechnicalProfiles>'
+        '<ValidationTechnicalProfile ReferenceId="AAD-UserWrite" /></ValidationTechnicalProfiles></TechnicalProfile>'
     )
-    assert rule_ids(run(tmp_path, clean_set(extensions=ext))) == {"MFA004"}
+    assert "MFA004" in rule_ids(run(tmp_path / "bad", clean_set(extensions=provider(sign_up, AAD_WRITE))))
+    # the same page after an earlier step verified the email (a split sign-up)
+    verify = (
+        '<TechnicalProfile Id="SelfAsserted-Verify"><Protocol Name="Proprietary" Handler="Web.TPEngine.Providers.SelfAssertedAttributeProvider, '
+        'Web.TPEngine, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null" /><OutputClaims>'
+        '<OutputClaim ClaimTypeReferenceId="email" PartnerClaimType="Verified.Email" /></OutputClaims>'
+        '<UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
+    )
+    journey = JOURNEY.replace('Order="2" Type="SendClaims"', 'Order="3" Type="SendClaims"').replace(
+        '<OrchestrationStep Order="1" Type="CombinedSignInAndSignUp"',
+        '<OrchestrationStep Order="1" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="Verify" '
+        'TechnicalProfileReferenceId="SelfAsserted-Verify" /></ClaimsExchanges></OrchestrationStep>'
+        '<OrchestrationStep Order="2" Type="CombinedSignInAndSignUp"',
+    )
+    files = clean_set(base=BASE.replace(JOURNEY, journey), extensions=provider(sign_up, AAD_WRITE, verify))
+    assert "MFA004" not in rule_ids(run(tmp_path / "good", files))
 
 
 def test_captcha_advice_escalates_when_rest_runs_before_the_credential_check(tmp_path):
@@ -65,3 +97,38 @@ def test_captcha_advice_escalates_when_rest_runs_before_the_credential_check(tmp
     ).replace(JOURNEY, provider(login) + JOURNEY)
     after = run(tmp_path / "login-first", clean_set(base=base), config).problems
     assert [(p.rule, p.severity.value) for p in after] == [("BOT001", "info")]
+
+
+def test_no_captcha_advice_after_federation_or_when_the_api_is_the_bot_check(tmp_path):
+    config = Config(select=["BOT001"])
+    assert [p.severity.value for p in run(tmp_path / "plain", clean_set(), config).problems] == ["warning"]
+    # the page's REST validation is the fraud check itself
+    fraud = BASE.replace("https://api.contoso.com/loyalty", "https://api.contoso.com/fraud-check")
+    assert run(tmp_path / "fraud", clean_set(base=fraud), config).problems == []
+    # a page shown after a federated sign-in: it reads the federated identity
+    social = BASE.replace(
+        '<OutputClaims><OutputClaim ClaimTypeReferenceId="email" /></OutputClaims>',
+        '<InputClaims><InputClaim ClaimTypeReferenceId="alternativeSecurityId" /></InputClaims>'
+        '<OutputClaims><OutputClaim ClaimTypeReferenceId="email" /></OutputClaims>',
+    )
+    assert run(tmp_path / "social", clean_set(base=social), config).problems == []
+
+
+def test_hard_coded_default_mfa_phone_number(tmp_path):
+    claim = '<TechnicalProfile Id="SelfAsserted-SignIn"><OutputClaims><OutputClaim ClaimTypeReferenceId="strongAuthenticationPhoneNumber" DefaultValue="{value}" /></OutputClaims></TechnicalProfile>'
+    bad = run(tmp_path / "bad", clean_set(extensions=provider(claim.format(value="+1 555 555 0123"))))
+    assert "MFA005" in rule_ids(bad)
+    for name, value in (("resolver", "{OIDC:LoginHint}"), ("empty", "")):
+        assert "MFA005" not in rule_ids(run(tmp_path / name, clean_set(extensions=provider(claim.format(value=value)))))
+
+
+def test_email_verification_off_in_an_invitation_journey(tmp_path):
+    """The invited user followed a link sent to the address: that verified it."""
+    sign_up = (
+        f'<TechnicalProfile Id="SelfAsserted-SignIn">{UNVERIFIED}<ValidationTechnicalProfiles>'
+        '<ValidationTechnicalProfile ReferenceId="AAD-UserWrite" /></ValidationTechnicalProfiles></TechnicalProfile>'
+    )
+    files = clean_set(extensions=provider(sign_up, AAD_WRITE))
+    for name in files:
+        files[name] = files[name].replace("SignUpOrSignIn", "RedeemInvitation")
+    assert "MFA004" not in rule_ids(run(tmp_path, files))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.lint.policies import ADVISORY, BASE, RP, clean_set, policy, provider, rest_profile, rule_ids, rules_of, run
+from tests.lint.policies import ADVISORY, BASE, JOURNEY, RP, clean_set, policy, provider, rest_profile, rule_ids, rules_of, run
 from toolkit.lint import Config
 
 RESILIENT = rest_profile()
@@ -164,7 +164,8 @@ def with_validations(*rest_ids: str, unused: str = "") -> dict[str, str]:
 
 
 def test_many_rest_apis_behind_one_sign_in(tmp_path):
-    report = run(tmp_path, with_validations("REST-GetLoyalty", "REST-Fraud", "REST-Audit"))
+    assert "REST010" not in rule_ids(run(tmp_path / "default", with_validations("REST-GetLoyalty", "REST-Fraud", "REST-Audit")))
+    report = run(tmp_path / "selected", with_validations("REST-GetLoyalty", "REST-Fraud", "REST-Audit"), Config(select=["ALL", "REST010"]))
     (problem,) = [p for p in report.problems if p.rule == "REST010"]
     line = Path(problem.path).read_text().splitlines()[problem.line - 1]
     assert line[problem.column - 1 :].startswith("<DefaultUserJourney")  # in the relying-party file
@@ -172,5 +173,75 @@ def test_many_rest_apis_behind_one_sign_in(tmp_path):
 
 
 def test_two_rest_apis_and_unused_profiles_are_within_budget(tmp_path):
-    report = run(tmp_path, with_validations("REST-GetLoyalty", "REST-Fraud", unused="REST-Audit"))
+    report = run(tmp_path, with_validations("REST-GetLoyalty", "REST-Fraud", unused="REST-Audit"), Config(select=["ALL", "REST010"]))
     assert "REST010" not in rule_ids(report)
+
+
+def test_a_rest_call_in_a_journey_without_pages_is_what_the_journey_is_for(tmp_path):
+    """A client-credentials journey: no page to validate on, and no user to show a fallback."""
+    journey = (
+        '<UserJourneys><UserJourney Id="ClientCredentials"><OrchestrationSteps>'
+        '<OrchestrationStep Order="1" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="Call" TechnicalProfileReferenceId="REST-GetLoyalty" /></ClaimsExchanges></OrchestrationStep>'
+        '<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />'
+        "</OrchestrationSteps></UserJourney></UserJourneys>"
+    )
+    files = clean_set(extensions=journey, rp=RP.replace('ReferenceId="SignUpOrSignIn"', 'ReferenceId="ClientCredentials"'))
+    assert "REST009" not in rule_ids(run(tmp_path / "machine", files))
+    interactive = JOURNEY.replace(
+        '<OrchestrationStep Order="2" Type="SendClaims"',
+        '<OrchestrationStep Order="2" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="Call" TechnicalProfileReferenceId="REST-GetLoyalty" /></ClaimsExchanges></OrchestrationStep><OrchestrationStep Order="3" Type="SendClaims"',
+    )
+    assert "REST009" in rule_ids(run(tmp_path / "user", clean_set(base=BASE.replace(JOURNEY, interactive))))
+
+
+def test_debug_mode_in_a_development_folder_is_an_info(tmp_path):
+    files = clean_set(
+        base=BASE.replace('<Item Key="SendClaimsIn">Body</Item>', '<Item Key="SendClaimsIn">Body</Item><Item Key="DebugMode">true</Item>')
+    )
+    for folder, severity in (("production", "warning"), ("development", "info")):
+        report = run(tmp_path, {f"{folder}/{name}": text for name, text in files.items()})
+        assert [p.severity.value for p in report.problems if p.rule == "REST005" and f"/{folder}/" in p.path] == [severity]
+
+
+def test_a_call_that_sends_its_own_credential_is_not_anonymous(tmp_path):
+    """A client secret in the body authenticates; a key in the URL is named as the only protection."""
+
+    def files(extra_meta: str, claim: str) -> dict[str, str]:
+        ext = provider(
+            '<TechnicalProfile Id="REST-GetLoyalty"><Metadata><Item Key="AuthenticationType">None</Item>'
+            f'<Item Key="ServiceUrl">https://api.contoso.com/loyalty{extra_meta}</Item></Metadata>'
+            f'<InputClaims><InputClaim ClaimTypeReferenceId="{claim}" /></InputClaims></TechnicalProfile>'
+        )
+        return clean_set(extensions=ext)
+
+    assert "REST003" in rule_ids(run(tmp_path / "open", files("", "email")))
+    query = [p.message for p in run(tmp_path / "query", files("?code=abc", "email")).problems if p.rule == "REST003"]
+    assert len(query) == 1 and "only with a key in its URL" in query[0]
+    assert "REST003" not in rule_ids(run(tmp_path / "secret", files("", "client_secret")))
+
+
+def test_insecure_auth_in_a_development_folder_is_an_info(tmp_path):
+    files = clean_set(
+        base=BASE.replace(
+            '<Item Key="SendClaimsIn">Body</Item>',
+            '<Item Key="SendClaimsIn">Body</Item><Item Key="AllowInsecureAuthInProduction">true</Item>',
+        )
+    )
+    for folder, severity in (("production", "error"), ("development", "info")):
+        report = run(tmp_path, {f"{folder}/{name}": text for name, text in files.items()})
+        assert [p.severity.value for p in report.problems if p.rule == "REST004" and f"/{folder}/" in p.path] == [severity]
+
+
+def test_insecure_auth_flag_on_a_client_credentials_call(tmp_path):
+    """A token-endpoint call sends its client secret in the body: None is its only AuthenticationType."""
+
+    def files(claim: str) -> dict[str, str]:
+        ext = provider(
+            '<TechnicalProfile Id="REST-GetLoyalty"><Metadata><Item Key="AuthenticationType">None</Item>'
+            '<Item Key="AllowInsecureAuthInProduction">true</Item></Metadata>'
+            f'<InputClaims><InputClaim ClaimTypeReferenceId="{claim}" /></InputClaims></TechnicalProfile>'
+        )
+        return clean_set(extensions=ext)
+
+    assert "REST004" in rule_ids(run(tmp_path / "open", files("email")))
+    assert "REST004" not in rule_ids(run(tmp_path / "secret", files("client_secret")))

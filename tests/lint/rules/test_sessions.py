@@ -49,3 +49,56 @@ def test_session_values_at_the_limits(tmp_path):
         'KeepAliveInDays="30"', 'KeepAliveInDays="90"'
     )
     assert run(tmp_path, clean_set(rp=rp)).problems == []
+
+
+NOOP_SIGN_IN = '<ClaimsProviders><ClaimsProvider><DisplayName>x</DisplayName><TechnicalProfiles><TechnicalProfile Id="SelfAsserted-SignIn"><UseTechnicalProfileForSessionManagement ReferenceId="{session}" /></TechnicalProfile></TechnicalProfiles></ClaimsProvider></ClaimsProviders>'
+
+
+def test_sso_switched_off_on_the_main_sign_in_page(tmp_path):
+    report = run(tmp_path / "noop", clean_set(extensions=NOOP_SIGN_IN.format(session="SM-Noop")))
+    assert "SSO004" in rule_ids(report)
+    assert "SSO004" not in rule_ids(run(tmp_path / "sso", clean_set(extensions=NOOP_SIGN_IN.format(session="SM-jwt-issuer"))))
+
+
+AAD = "Web.TPEngine.Providers.AzureActiveDirectoryProvider, Web.TPEngine, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null"
+SELF = "Web.TPEngine.Providers.SelfAssertedAttributeProvider, Web.TPEngine, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null"
+DELETE = (
+    "<ClaimsProviders><ClaimsProvider><DisplayName>x</DisplayName><TechnicalProfiles>"
+    f'<TechnicalProfile Id="AAD-DeleteUser"><Protocol Name="Proprietary" Handler="{AAD}" /><Metadata><Item Key="Operation">DeleteClaimsPrincipal</Item></Metadata>'
+    '<InputClaims><InputClaim ClaimTypeReferenceId="objectId" /></InputClaims><UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
+    f'<TechnicalProfile Id="SelfAsserted-Reauth"><Protocol Name="Proprietary" Handler="{SELF}" /><OutputClaims><OutputClaim ClaimTypeReferenceId="email" /></OutputClaims>'
+    '<ValidationTechnicalProfiles><ValidationTechnicalProfile ReferenceId="login-NonInteractive" /></ValidationTechnicalProfiles>'
+    '<UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
+    '<TechnicalProfile Id="login-NonInteractive"><Protocol Name="OpenIdConnect" /><Metadata><Item Key="METADATA">https://login.microsoftonline.com/x/.well-known/openid-configuration</Item></Metadata>'
+    '<UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
+    "</TechnicalProfiles></ClaimsProvider></ClaimsProviders>"
+)
+
+
+def _delete_journey(reauth: bool) -> dict[str, str]:
+    steps = (
+        '<OrchestrationStep Order="{n}" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="Reauth" TechnicalProfileReferenceId="SelfAsserted-Reauth" /></ClaimsExchanges></OrchestrationStep>'
+        if reauth
+        else ""
+    )
+    n = 2
+    if steps:
+        steps = steps.format(n=n)
+        n += 1
+    journey = (
+        '<UserJourneys><UserJourney Id="DeleteAccount"><OrchestrationSteps>'
+        '<OrchestrationStep Order="1" Type="CombinedSignInAndSignUp" ContentDefinitionReferenceId="api.signuporsignin"><ClaimsProviderSelections>'
+        '<ClaimsProviderSelection ValidationClaimsExchangeId="SignInExchange" /></ClaimsProviderSelections><ClaimsExchanges>'
+        '<ClaimsExchange Id="SignInExchange" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep>'
+        f"{steps}"
+        f'<OrchestrationStep Order="{n}" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="Delete" TechnicalProfileReferenceId="AAD-DeleteUser" /></ClaimsExchanges></OrchestrationStep>'
+        f'<OrchestrationStep Order="{n + 1}" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />'
+        "</OrchestrationSteps></UserJourney></UserJourneys>"
+    )
+    return clean_set(extensions=DELETE + journey, rp=RP.replace('ReferenceId="SignUpOrSignIn"', 'ReferenceId="DeleteAccount"'))
+
+
+def test_account_deletion_relying_on_the_sso_session(tmp_path):
+    report = run(tmp_path / "bad", _delete_journey(reauth=False))
+    assert [p.rule for p in report.problems if p.rule == "SSO005"] == ["SSO005"]
+    assert "SSO005" not in rule_ids(run(tmp_path / "good", _delete_journey(reauth=True)))

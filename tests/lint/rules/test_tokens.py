@@ -47,3 +47,11 @@ def test_documented_defaults_pass(tmp_path):
         '<Item Key="refresh_token_lifetime_secs">1209600</Item><Item Key="rolling_refresh_token_lifetime_secs">7776000</Item>'
     )
     assert run(tmp_path, issuer(items)).problems == []
+
+
+def test_an_issuer_that_signs_invitation_links_is_short_on_purpose(tmp_path):
+    files = issuer('<Item Key="token_lifetime_secs">900</Item>')
+    assert "TOK003" in rule_ids(run(tmp_path / "session", files))
+    for name in files:
+        files[name] = files[name].replace("SignUpOrSignIn", "SendInvitation")
+    assert "TOK003" not in rule_ids(run(tmp_path / "links", files))

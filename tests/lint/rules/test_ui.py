@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.lint.policies import BASE, RP, clean_set, rule_ids, run
+from toolkit.lint import Config
 
 LOAD = "<LoadUri>~/tenant/templates/AzureBlue/unified.cshtml</LoadUri>"
 DATA = "<DataUri>urn:com:microsoft:aad:b2c:elements:contract:unifiedssp:2.1.7</DataUri>"
@@ -57,3 +58,10 @@ def test_journey_framing(tmp_path, sources, bad):
         f'</SessionExpiryInSeconds><JourneyFraming Enabled="true" Sources="{sources}" /></UserJourneyBehaviors>',
     )
     assert ("UI005" in rule_ids(run(tmp_path, clean_set(rp=rp)))) is bad
+
+
+def test_a_placeholder_page_url_is_not_judged_as_a_host(tmp_path):
+    base = BASE.replace(
+        "~/tenant/templates/AzureBlue/unified.cshtml", "https://-- deployed app location url --.blob.core.windows.net/unified.html"
+    )
+    assert rule_ids(run(tmp_path, clean_set(base=base), Config(select=["UI"]))) == set()

@@ -45,3 +45,50 @@ def test_unknown_rest_metadata_with_suggestion(tmp_path):
 
 def test_known_rest_metadata_passes(tmp_path):
     assert run(tmp_path, clean_set(base=BASE)).problems == []
+
+
+#: placeholders seen in real repositories, written where a URL or id belongs
+TEMPLATED = [
+    ("ServiceUrl", "@authentication_cloud_url@", "@authentication_cloud_url@"),
+    ("ServiceUrl", "__ApiHost__/loyalty", "__ApiHost__"),
+    ("ServiceUrl", "http://{api-host}/loyalty", "{api-host}"),
+    ("ServiceUrl", "http://&lt;your-function&gt;.azurewebsites.net/api", "<your-function>"),
+    ("ServiceUrl", "http://yoursite.azurewebsites.net/api", "yoursite"),
+    ("ServiceUrl", "https://your-app.azurewebsites.net/api", "your-app"),
+    ("ServiceUrl", "http://.../api/loyalty", "..."),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "token"), TEMPLATED)
+def test_a_placeholder_url_is_set001_never_an_https_or_host_finding(tmp_path, key, value, token):
+    ext = provider(f'<TechnicalProfile Id="REST-GetLoyalty"><Metadata><Item Key="{key}">{value}</Item></Metadata></TechnicalProfile>')
+    report = run(tmp_path, clean_set(extensions=ext))
+    assert rule_ids(report) == {"SET001"}
+    assert token in report.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("item", "token"),
+    [
+        ('<Item Key="client_id">00000000-0000-0000-0000-000000000000</Item>', "00000000-0000-0000-0000-000000000000"),
+        ('<Item Key="IdTokenAudience">5f...ee</Item>', "5f...ee"),
+        ('<Item Key="ClientId">your_app_client_id</Item>', "your_app_client_id"),
+        ('<Item Key="IdTokenAudience">Enter-your-ApplicationID</Item>', "your-ApplicationID"),
+    ],
+)
+def test_ids_that_stand_for_a_value(tmp_path, item, token):
+    ext = provider(f'<TechnicalProfile Id="AAD-Common"><Metadata>{item}</Metadata></TechnicalProfile>')
+    report = run(tmp_path, clean_set(extensions=ext))
+    assert [p.rule for p in report.problems if p.rule == "SET001"] == ["SET001"]
+    assert token in next(p.message for p in report.problems if p.rule == "SET001")
+
+
+def test_real_values_that_look_alike_are_not_placeholders(tmp_path):
+    """A regex's named group, an ellipsis in prose, an e-mail address and a real GUID."""
+    ext = provider(
+        '<TechnicalProfile Id="AAD-Common"><DisplayName>Loading...</DisplayName><Metadata>'
+        '<Item Key="client_id">6a2f0000-1111-2222-3333-444455556666</Item>'
+        '<Item Key="Pattern">^(?&lt;login_type&gt;[a-z]+)$</Item><Item Key="Contact">admin@contoso.com</Item>'
+        '<Item Key="Note">Enter your email address...</Item></Metadata></TechnicalProfile>'
+    )
+    assert "SET001" not in rule_ids(run(tmp_path, clean_set(extensions=ext)))

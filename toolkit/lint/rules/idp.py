@@ -6,15 +6,16 @@ import re
 from collections.abc import Iterator
 
 from toolkit.lint.loader import q
-from toolkit.lint.model import Effective
+from toolkit.lint.model import Effective, Element
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
-from toolkit.lint.rules.values import internal_host
+from toolkit.lint.rules.values import internal_host, placeholder_in
 
 ENDPOINT_KEYS = ("METADATA", "authorization_endpoint", "end_session_endpoint", "AccessTokenEndpoint", "ClaimsEndpoint", "PartnerEntity")
 SECRET_KEYS = {"client_secret", "basicauthenticationpassword", "bearerauthenticationtoken", "issuer_secret", "clientcertificate"}
 #: key names that end like a secret (not messages or UI settings, which mention passwords)
 _SECRETISH = re.compile(r"(secret|password|api_?key)$", re.IGNORECASE)
+_SECRET_ENDINGS = ("secret", "password", "apikey", "api_key")
 _PLACEHOLDER = re.compile(r"\{|\}|\$\(|#\{")
 
 
@@ -25,10 +26,12 @@ _PLACEHOLDER = re.compile(r"\{|\}|\$\(|#\{")
     Scope.CHAIN,
     "https://learn.microsoft.com/entra/architecture/resilient-end-user-experience",
     per_journeys=True,
+    whole_chain=True,
 )
 def single_idp(policy: Effective) -> Iterator[Finding]:
-    """The journey's sign-in choices are exactly one federated identity provider, with no local
-    account or other alternative.
+    """The journey's sign-in choices, over all its selection steps, are exactly one federated
+    identity provider, with no local account or other alternative (a step that offers several
+    providers, or a later step that offers another, is a fallback).
 
     "Make sure to have a fallback plan in case the external provider becomes unavailable"; "build
     alternate authentication paths". When that one provider is down, nobody can sign in.
@@ -42,17 +45,25 @@ def single_idp(policy: Effective) -> Iterator[Finding]:
     """
     for journey in policy.journeys_in_use:
         steps = journey.steps
+        first: Element | None = None
+        idps: set[str] = set()
+        other = False  # a local account or any choice that is not a federated provider
         for i, step in enumerate(steps):
             selections = list(step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection")))
             if not selections or i + 1 >= len(steps):
                 continue
+            first = first if first is not None else selections[0]
             nxt = {
                 ex.get("Id"): policy.technical_profiles.get(ex.get("TechnicalProfileReferenceId", "")) for ex in journey.exchanges[i + 1]
             }
-            targets = [nxt.get(s.get("TargetClaimsExchangeId")) for s in selections if s.get("TargetClaimsExchangeId")]
-            local = [s for s in selections if s.get("ValidationClaimsExchangeId")]
-            if len(selections) == 1 and len(targets) == 1 and not local and targets[0] is not None and targets[0].kind == "IdP":
-                yield Finding(selections[0], f"{journey.id!r} offers only {targets[0].id}: no way to sign in when it is down")
+            for selection in selections:
+                target = nxt.get(selection.get("TargetClaimsExchangeId")) if selection.get("TargetClaimsExchangeId") else None
+                if target is not None and target.kind == "IdP":
+                    idps.add(target.id)
+                else:
+                    other = True
+        if first is not None and len(idps) == 1 and not other:
+            yield Finding(first, f"{journey.id!r} offers only {next(iter(idps))}: no way to sign in when it is down")
 
 
 @rule("IDP002", "IdP endpoint not HTTPS", Severity.ERROR, Scope.CHAIN, "https-cipher-tls-requirements", per_journeys=True)
@@ -80,6 +91,8 @@ def idp_endpoint_not_https(policy: Effective) -> Iterator[Finding]:
             continue
         for meta_key in ENDPOINT_KEYS:
             value = tp.meta(meta_key) or ""
+            if placeholder_in(value):
+                continue  # not a URL yet: SET001's business
             if value.casefold().startswith("http://"):
                 yield Finding(tp.where(meta_key), f"{tp.id}: {meta_key} is not https")
             elif value.casefold().startswith("https://") and (host := internal_host(value)) is not None:
@@ -108,9 +121,14 @@ def secret_in_metadata(policy: Effective) -> Iterator[Finding]:
     for tp in policy.technical_profiles.values():
         for decl in tp.decls:
             for item in decl.iterfind(q("Metadata/Item")):
-                name, value = item.get("Key", ""), (item.text or "").strip()
+                name = item.get("Key", "")
+                lowered = name.casefold()
+                # the key first (a few string tests): the value is read only for a secret's name
+                if lowered not in SECRET_KEYS and not (lowered.endswith(_SECRET_ENDINGS) and _SECRETISH.search(name)):
+                    continue
+                value = (item.text or "").strip()
                 if not value or _PLACEHOLDER.search(value):
                     continue
-                wording = name.startswith(("UserMessage", "setting.")) or "message" in name.casefold()
-                if name.casefold() in SECRET_KEYS or (_SECRETISH.search(name) and not wording):
+                wording = name.startswith(("UserMessage", "setting.")) or "message" in lowered
+                if lowered in SECRET_KEYS or not wording:
                     yield Finding(item, f"{tp.id}: metadata {name!r} holds a secret; use a policy key in CryptographicKeys")

@@ -9,7 +9,8 @@ from lxml import etree
 from toolkit.lint.loader import NS, PolicyFile, q
 from toolkit.lint.model import Effective, Element, PolicySet, key
 from toolkit.lint.problem import Severity
-from toolkit.lint.registry import Finding, Scope, rule
+from toolkit.lint.registry import Finding, Rule, Scope, rule, whole_chain_rules
+from toolkit.lint.rules.values import placeholder_in
 
 MAX_LEVELS = 10
 MAX_FILE_BYTES = 1024 * 1024
@@ -59,8 +60,25 @@ def broken_chain(policy_set: PolicySet) -> Iterator[Finding]:
 
     Source: TrustFrameworkPolicy "Base policy"; troubleshoot "Upload policies and policy validation".
     """
-    for _, el, message in policy_set.broken_links:
-        yield Finding(el, message)
+    skipped = whole_chain_rules()
+    ids = ",".join(r.id for r in skipped)
+    for f, el, message in policy_set.broken_links:
+        yield _with_skipped(policy_set, f, Finding(el, message, skipped=ids), skipped)
+    for f, el in policy_set.external_links:
+        policy_id = f.base[1] if f.base else ""
+        message = f"base policy {policy_id} is declared in external-bases; pass its folder with --base-path to check the whole chain"
+        yield _with_skipped(policy_set, f, Finding(el, message, severity=Severity.INFO, skipped=ids), skipped)
+
+
+def _with_skipped(policy_set: PolicySet, f: PolicyFile, finding: Finding, skipped: list[Rule]) -> Finding:
+    """The finding naming the relying parties above the broken link and the checks not run on them."""
+    leaves = [g for g in policy_set.leaves_through(f) if g.root.find(q("RelyingParty")) is not None]
+    if not leaves:
+        return finding
+    families = ", ".join(r.id for r in skipped)
+    one = len(leaves) == 1
+    message = f"{finding.message}; on the {'relying party' if one else f'{len(leaves)} relying parties'} above it, these rules need the whole chain and were skipped: {families}"
+    return finding._replace(message=message, policies=tuple(g.policy_id or g.display for g in leaves))
 
 
 @rule("INH002", "TenantId inconsistent across chain", Severity.ERROR, Scope.CHAIN, "troubleshoot")
@@ -158,6 +176,15 @@ def size_limits(policy_set: PolicySet) -> Iterator[Finding]:
 
     Fixed: move localized strings into a Localization file between Base and Extensions.
 
+    The policy count is per tenant as the files declare it (`TenantId`); a placeholder tenant
+    (`yourtenant.onmicrosoft.com`, `{Settings:Tenant}`) is not counted. A samples collection
+    (many independent sets under one placeholder tenant such as `yourtenant.onmicrosoft.com`) is
+    never deployed to one tenant: lint each sample folder on its own, or switch the rule off for
+    the samples in `pyproject.toml` (the file-size check then goes too)::
+
+        [tool.b2c-toolkit.lint.per-path-ignores]
+        "samples/**" = ["INH005", "INH008"]
+
     Source: service limits "Azure AD B2C configuration limits".
     """
     for f in policy_set.files:
@@ -165,7 +192,8 @@ def size_limits(policy_set: PolicySet) -> Iterator[Finding]:
             yield Finding(f.root, f"file is {f.size // 1024} KB; B2C refuses policy files over 1024 KB")
     tenants: dict[str, list[PolicyFile]] = {}
     for f in policy_set.files:
-        tenants.setdefault(key(f.tenant), []).append(f)
+        if not placeholder_in(f.tenant):  # a placeholder is no tenant (SET001)
+            tenants.setdefault(key(f.tenant), []).append(f)
     for files in tenants.values():
         if len(files) > MAX_POLICIES:
             yield Finding(

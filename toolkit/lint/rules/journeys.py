@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 
 from lxml import etree
 
-from toolkit.lint.loader import q
+from toolkit.lint.loader import PolicyFile, q
 from toolkit.lint.model import Effective, IdTable, Journey, order_of
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
@@ -19,7 +20,7 @@ def _all_journeys(policy: Effective) -> list[Journey]:
     return [*policy.user_journeys.values(), *policy.sub_journeys.values()]
 
 
-@rule("JRN001", "Orchestration steps not numbered 1..N", Severity.ERROR, Scope.CHAIN, "troubleshoot", per_content=True)
+@rule("JRN001", "Orchestration steps not numbered 1..N", Severity.ERROR, Scope.CHAIN, "troubleshoot", per_content=True, whole_chain=True)
 def step_numbering(policy: Effective) -> Iterator[Finding]:
     """A journey's `OrchestrationStep/@Order` values are not exactly 1..N: a duplicate, a gap, or
     a value that is not a number (steps merge by Order across the chain).
@@ -60,10 +61,13 @@ def step_numbering(policy: Effective) -> Iterator[Finding]:
             )
 
 
-@rule("JRN002", "SendClaims step invalid", Severity.ERROR, Scope.CHAIN, "userjourneys", per_content=True)
+@rule("JRN002", "SendClaims step invalid", Severity.ERROR, Scope.CHAIN, "userjourneys", per_content=True, whole_chain=True)
 def send_claims(policy: Effective) -> Iterator[Finding]:
     """A user journey (or `Transfer` sub-journey) has no `SendClaims` step, or a `SendClaims` step
     that names no token issuer; warns on more than one `SendClaims` step or steps after it.
+
+    A `SendClaims` step guarded by a precondition is an early exit (the OAuth2 error technical
+    profile Microsoft documents returns an error this way), not a second token step.
 
     "A user must reach the last orchestration step in the user journey to acquire a token."
     Errors AADB2C90040 (no SendClaims) and AADB2C90108 (no issuer): no user gets a token. The 2019
@@ -96,10 +100,12 @@ def send_claims(policy: Effective) -> Iterator[Finding]:
                 yield Finding(journey.definition, f"UserJourney {journey.id!r} has no SendClaims step, so no token is issued")
             continue
         # Older services rejected these (AADB2C90049/90050); deployed Microsoft samples still
-        # carry them, so they are warnings: the extra steps are fragile, not fatal.
-        for extra in sends[1:]:
+        # carry them, so they are warnings: the extra steps are fragile, not fatal. A SendClaims
+        # step behind a precondition is an early exit (Microsoft's OAuth2 error pattern), not one.
+        exits = [s for s in sends if s.find(q("Preconditions")) is None] or sends[-1:]
+        for extra in exits[1:]:
             yield Finding(extra, f"{journey.tag} {journey.id!r} has more than one SendClaims step", severity=Severity.WARNING)
-        last = steps.index(sends[0])
+        last = steps.index(exits[0])
         if last != len(steps) - 1:
             yield Finding(
                 steps[last + 1],
@@ -112,7 +118,15 @@ def send_claims(policy: Effective) -> Iterator[Finding]:
                 yield Finding(step, f"SendClaims step of {journey.id!r} names no CpimIssuerTechnicalProfileReferenceId")
 
 
-@rule("JRN003", "Claims exchange wiring errors", Severity.ERROR, Scope.CHAIN, "userjourneys#claims-provider-selection", per_content=True)
+@rule(
+    "JRN003",
+    "Claims exchange wiring errors",
+    Severity.ERROR,
+    Scope.CHAIN,
+    "userjourneys#claims-provider-selection",
+    per_content=True,
+    whole_chain=True,
+)
 def exchange_wiring(policy: Effective) -> Iterator[Finding]:
     """Selection steps and claims exchanges that do not fit together.
 
@@ -189,6 +203,22 @@ def _validation_blocks(policy: Effective) -> Iterator[tuple[str, list[etree._Ele
                 yield f"validation profile {vtp.get('ReferenceId')!r} of {tp.id!r}", list(block)
 
 
+#: a literal written like a claim's Id, never like a value: camelCase, snake_case or dotted
+#: (`objectId`, `id_token_hint`); a plain word such as `email` is a value too (an MFA method)
+_IDENTIFIER = re.compile(r"[a-z][A-Z]|_|\.")
+#: claims every sign-in path sets before a later step tests them: the starter pack's own
+#: `authenticationSource` test (each sign-in profile outputs it with a default value)
+ALWAYS_SET = {"authenticationsource"}
+
+
+def _enumerated(claim: etree._Element | None, literal: str) -> bool:
+    """True when `literal` is one of the claim type's enumeration values: the claim is a choice
+    the user or a profile always makes before it is compared."""
+    if claim is None:
+        return False
+    return any(item.get("Value") == literal for item in claim.iterfind(q("Restriction/Enumeration")))
+
+
 def _equals_without_exists(blocks: Iterator[tuple[str, list[etree._Element]]], claims: IdTable[etree._Element]) -> Iterator[Finding]:
     for where, block in blocks:
         exists = {(p.findtext(q("Value")) or "").strip() for p in block if p.get("Type") == "ClaimsExist"}
@@ -199,11 +229,11 @@ def _equals_without_exists(blocks: Iterator[tuple[str, list[etree._Element]]], c
             texts = [(v.text or "").strip() for v in values]
             claim = texts[0] if texts else ""
             literal = texts[1] if len(texts) > 1 else ""
-            if claim not in exists:
+            if claim not in exists and claim.casefold() not in ALWAYS_SET and not _enumerated(claims.get(claim), literal):
                 yield Finding(
                     p, f"{where}: ClaimEquals on {claim!r} without ClaimsExist; a missing claim makes the precondition silently ignored"
                 )
-            if literal in claims:
+            if literal in claims and _IDENTIFIER.search(literal):
                 message = f"{where}: ClaimEquals compares {claim!r} with the text {literal!r}, a claim's Id: the second value is a literal, never a claim"
                 yield Finding(values[1], message, severity=Severity.WARNING)
 
@@ -214,11 +244,16 @@ def claim_equals_without_exists(policy: Effective) -> Iterator[Finding]:
     same claim (in steps and in validation profiles); warns when the value compared with is a
     claim type's Id.
 
+    Not reported: the starter pack's `authenticationSource` test (every sign-in profile sets
+    it), and a comparison with one of the claim type's enumeration values.
+
     "If the claim is null or uninitialized, the precondition is ignored… As a best practice,
     check both that the claim exists, and equals to a value." A missing claim silently
     mis-branches: an MFA step or a directory write runs, or doesn't. The second `Value` is a
     literal: `<Value>email</Value><Value>signInName</Value>` compares with the text
-    "signInName", never with that claim, so the branch it guards is taken almost never.
+    "signInName", never with that claim, so the branch it guards is taken almost never (warned
+    only when the text is written like an Id, `signInName` or `id_token_hint`: a plain word such
+    as `email` is also a value, an MFA method).
 
     Bad::
 
@@ -237,7 +272,7 @@ def claim_equals_without_exists(policy: Effective) -> Iterator[Finding]:
     yield from _equals_without_exists(_validation_blocks(policy), claims)
 
 
-@rule("JRN005", "Sub-journey misuse", Severity.WARNING, Scope.CHAIN, "subjourneys", per_content=True)
+@rule("JRN005", "Sub-journey misuse", Severity.WARNING, Scope.CHAIN, "subjourneys", per_content=True, whole_chain=True)
 def sub_journey_misuse(policy: Effective) -> Iterator[Finding]:
     """A sub-journey invokes another sub-journey, or a `Transfer` sub-journey has no `SendClaims`.
 
@@ -259,3 +294,28 @@ def sub_journey_misuse(policy: Effective) -> Iterator[Finding]:
                 yield Finding(step, f"SubJourney {journey.id!r} invokes another sub-journey")
         if journey.journey_type == "Transfer" and not any(s.get("Type") == "SendClaims" for s in journey.steps):
             yield Finding(journey.definition, f"Transfer SubJourney {journey.id!r} has no SendClaims step")
+
+
+@rule("JRN006", "Relying party without DefaultUserJourney", Severity.ERROR, Scope.FILE, "relyingparty")
+def no_default_journey(f: PolicyFile) -> Iterator[Finding]:
+    """A `RelyingParty` element has no `DefaultUserJourney`.
+
+    "The DefaultUserJourney element specifies a reference to the identifier of the user journey
+    that is usually defined in the Base or Extensions policy" and is required: the upload fails.
+    Without it the linter cannot tell which journey the relying party runs, so every rule that
+    follows its journey finds nothing: the file looks clean while it is broken.
+
+    Bad::
+
+        <RelyingParty><TechnicalProfile Id="PolicyProfile">...</TechnicalProfile></RelyingParty>
+
+    Fixed::
+
+        <RelyingParty><DefaultUserJourney ReferenceId="SignUpOrSignIn" />
+          <TechnicalProfile Id="PolicyProfile">...</TechnicalProfile></RelyingParty>
+
+    Source: RelyingParty "DefaultUserJourney".
+    """
+    for rp in f.root.iterfind(q("RelyingParty")):
+        if rp.find(q("DefaultUserJourney")) is None:
+            yield Finding(rp, "RelyingParty has no DefaultUserJourney: the upload fails, and no journey can be checked")

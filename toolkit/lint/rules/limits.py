@@ -36,6 +36,8 @@ def cost(tp: TechnicalProfile | None) -> int:
     Severity.INFO,
     Scope.CHAIN,
     "service-limits#calculate-the-token-issuance-rate-of-your-custom-policy",
+    whole_chain=True,
+    inventory=True,
 )
 def request_cost(policy: Effective) -> Iterator[Finding]:
     """An estimate of the requests one sign-in through this relying party costs, and the

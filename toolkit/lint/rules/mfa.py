@@ -3,12 +3,14 @@ verified emails, CAPTCHA where bots knock."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from toolkit.lint.loader import q
+from toolkit.lint.loader import PolicyFile, q
 from toolkit.lint.model import Effective, TechnicalProfile
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
+from toolkit.lint.rules.directory import creates_users
 
 
 def _is_totp(tp: TechnicalProfile) -> bool:
@@ -22,6 +24,7 @@ def _is_totp(tp: TechnicalProfile) -> bool:
     Scope.CHAIN,
     "https://learn.microsoft.com/entra/architecture/resilient-end-user-experience",
     per_journeys=True,
+    whole_chain=True,
 )
 def phone_only(policy: Effective) -> Iterator[Finding]:
     """The journey reaches a phone-factor profile and no alternative factor (one-time password by
@@ -129,8 +132,14 @@ def otp_out_of_range(policy: Effective) -> Iterator[Finding]:
 
 @rule("MFA004", "Email verification disabled", Severity.WARNING, Scope.CHAIN, "disable-email-verification", per_journeys=True)
 def email_verification_disabled(policy: Effective) -> Iterator[Finding]:
-    """A self-asserted profile in use sets `EnforceEmailVerification` to `false`.
+    """A sign-up page creates the account with an email address nobody verified: a self-asserted
+    profile whose validation write creates users (it refuses existing ones) sets
+    `EnforceEmailVerification` to `false`, and no earlier step of the journey verified the email
+    (a page with a `Verified.Email` claim, a verification display control, or a one-time code).
 
+    Not reported: a page that creates no account (a TOTP discovery page, a profile edit), a
+    page after an earlier step verified the email, which is how a split sign-up is written, and
+    a journey entered through a link sent to the address (an invitation, an activation).
     "Disabling email verification in the sign-up process may lead to spam"; "Not recommended for
     production environments."
 
@@ -142,9 +151,36 @@ def email_verification_disabled(policy: Effective) -> Iterator[Finding]:
 
     Source: disable email verification; custom policy developer notes.
     """
-    for tp in policy.profiles_in_use:
-        if tp.kind == "SelfAsserted" and tp.meta_is("EnforceEmailVerification", "false"):
-            yield Finding(tp.where("EnforceEmailVerification"), f"{tp.id} turns email verification off")
+    tps = policy.technical_profiles
+    for journey in policy.journeys_in_use:
+        if _BY_LINK.search(journey.id):
+            continue  # entered through a link sent to the address: following it verified the email
+        verified = False
+        for step_exchanges in journey.exchanges:
+            profiles = [tps.get(ex.get("TechnicalProfileReferenceId", "")) for ex in step_exchanges]
+            for tp in profiles:
+                if (
+                    tp is not None
+                    and not verified
+                    and tp.kind == "SelfAsserted"
+                    and tp.meta_is("EnforceEmailVerification", "false")
+                    and creates_users(tp, tps)
+                ):
+                    yield Finding(
+                        tp.where("EnforceEmailVerification"), f"{tp.id} creates the account with an email address nobody verified"
+                    )
+            verified = verified or any(tp is not None and _verifies(policy, tp) for tp in profiles)
+
+
+def _verifies(policy: Effective, tp: TechnicalProfile) -> bool:
+    """True when a profile verifies an email address or a one-time code."""
+    if tp.verifies_email or tp.kind == "OTP":
+        return True
+    for claim in tp.display_claims:
+        control = policy.display_controls.get(claim.get("DisplayControlReferenceId", ""))
+        if control is not None and control.get("UserInterfaceControlType") == "VerificationControl":
+            return True
+    return False
 
 
 def _sign_in_profiles(policy: Effective) -> set[str]:
@@ -173,6 +209,28 @@ def _rest_before_authentication(validations: list[TechnicalProfile | None]) -> b
     return False
 
 
+#: claims that only exist once a federated identity provider has signed the user in
+_FEDERATED_CLAIMS = {"alternativesecurityid", "alternativesecurityids", "issueruserid", "identityprovider"}
+#: a REST validation profile that is itself the bot or fraud check (by its Id or its host)
+_BOT_CHECK = re.compile(r"fraud|bot|captcha|risk|turnstile|arkose|protect", re.IGNORECASE)
+
+
+def _after_federation(tp: TechnicalProfile, validations: list[TechnicalProfile | None]) -> bool:
+    """True for a page shown after a federated sign-in (it reads or writes the federated
+    identity): a bot has to get through the identity provider first."""
+    for profile in [tp, *(v for v in validations if v is not None)]:
+        for decl in profile.decls:
+            for el in decl.iter(q("InputClaim"), q("PersistedClaim"), q("OutputClaim")):
+                if el.get("ClaimTypeReferenceId", "").casefold() in _FEDERATED_CLAIMS:
+                    return True
+    return False
+
+
+def _bot_check(tp: TechnicalProfile | None) -> bool:
+    """True for a REST profile that is the fraud or bot check itself."""
+    return tp is not None and tp.kind == "REST" and bool(_BOT_CHECK.search(f"{tp.id} {tp.meta('ServiceUrl') or ''}"))
+
+
 def _has_captcha(policy: Effective, tp: TechnicalProfile) -> bool:
     if not tp.meta_is("setting.enableCaptchaChallenge", "true"):
         return False
@@ -186,7 +244,9 @@ def _has_captcha(policy: Effective, tp: TechnicalProfile) -> bool:
 @rule("BOT001", "Bot-exposed step without CAPTCHA", Severity.INFO, Scope.CHAIN, "add-captcha", per_journeys=True)
 def no_captcha(policy: Effective) -> Iterator[Finding]:
     """A sign-up page (a validation profile creates directory users), sign-in page or
-    phone-factor profile has no CAPTCHA
+    phone-factor profile has no CAPTCHA. Not reported: a page shown after a federated sign-in (it
+    reads or writes the federated identity, `alternativeSecurityId`), and a page whose REST
+    validation is itself the fraud or bot check (its Id or host says fraud, bot, captcha, risk)
     (`setting.enableCaptchaChallenge` plus a `CaptchaControl` display control). A warning when
     the page also calls a REST API before the user is authenticated (a REST validation profile
     that runs before the credential check).
@@ -217,9 +277,44 @@ def no_captcha(policy: Effective) -> Iterator[Finding]:
             for v in validations
         )
         exposed = (tp.kind == "SelfAsserted" and (signs_up or tp.id.casefold() in sign_in)) or tp.kind == "PhoneFactor"
-        if not exposed or _has_captcha(policy, tp):
+        if not exposed or _has_captcha(policy, tp) or _after_federation(tp, validations) or any(map(_bot_check, validations)):
             continue
         calls_rest = _rest_before_authentication(validations)
         severity = Severity.WARNING if calls_rest else None
         extra = " and calls a REST API before the user is authenticated" if calls_rest else ""
         yield Finding(tp.definition, f"{tp.id} is open to bots without a CAPTCHA{extra}", severity=severity)
+
+
+#: journeys a user enters through a link sent to their address (an invitation, an activation)
+_BY_LINK = re.compile(r"invit|activat|redeem|magic", re.IGNORECASE)
+#: claims that hold the phone number a second factor is sent to
+PHONE_CLAIMS = re.compile(r"phone|mobile", re.IGNORECASE)
+#: a literal phone number: an optional +, then at least 7 digits with spaces, dashes, dots or brackets
+_PHONE_NUMBER = re.compile(r"^\+?[\d\s().-]{7,20}$")
+
+
+@rule("MFA005", "Hard-coded default MFA phone number", Severity.WARNING, Scope.FILE, "phone-factor-technical-profile")
+def default_phone_number(f: PolicyFile) -> Iterator[Finding]:
+    """A phone-number claim gets a literal phone number as its `DefaultValue` (in an input or
+    output claim) or a claims-transformation input parameter.
+
+    A user with no phone on file then receives codes at that number, which belongs to someone
+    else (often the developer's): their second factor is a stranger's phone, and every such
+    sign-in sends an SMS to one number, which per-number and per-region SMS limits throttle.
+
+    Bad::
+
+        <InputClaim ClaimTypeReferenceId="strongAuthenticationPhoneNumber" DefaultValue="+15555550123" />
+
+    Fixed: no default; ask the user to enrol a phone (`PhoneFactor` with `ManualPhoneNumberEntryAllowed`).
+
+    Source: phone factor technical profile "Input claims"; phone-based MFA "Mitigate fraudulent sign-ups".
+    """
+    if b"DefaultValue" not in f.data:
+        return
+    for el in f.root.iter(q("InputClaim"), q("OutputClaim")):
+        value = el.get("DefaultValue")
+        if not value or value[0] not in "+0123456789(":
+            continue  # most claims have no default, or a claim resolver
+        if PHONE_CLAIMS.search(el.get("ClaimTypeReferenceId", "")) and _PHONE_NUMBER.match(value) and sum(c.isdigit() for c in value) >= 7:
+            yield Finding(el, f"{el.get('ClaimTypeReferenceId')} defaults to the phone number {value!r}", attr="DefaultValue")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 from toolkit.lint.loader import q
-from toolkit.lint.model import Effective, TechnicalProfile
+from toolkit.lint.model import Effective, Journey, TechnicalProfile
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
-from toolkit.lint.rules.values import internal_host
+from toolkit.lint.rules.deployment import in_development_folder
+from toolkit.lint.rules.values import internal_host, placeholder_in
 
 FAILED_MESSAGE = "DefaultUserMessageIfRequestFailed"
 BREAKER_MESSAGES = ("UserMessageIfCircuitOpen", "UserMessageIfRequestTimeout", "UserMessageIfDnsResolutionFailed")
@@ -29,9 +29,6 @@ SECRET_PARAMS = {
     "password",
     "subscription-key",
 }
-#: deploy-time placeholders, which are not claims: {Settings:X}, {{ x }}, #{x}#, $(x)
-# bounded: `#{#{#{…` with `[^}]*` would rescan the rest of the value from every `#{` (quadratic)
-_SETTING = re.compile(r"\{Settings:[^}]{0,200}\}|\{\{[^}]{0,200}\}\}|#\{[^}]{0,200}\}#|\$\([^)]{0,200}\)")
 
 
 def _message_set(policy: Effective, tp: TechnicalProfile, string_id: str) -> bool:
@@ -104,7 +101,9 @@ def anonymous_api(policy: Effective) -> Iterator[Finding]:
 
     "The None value indicates that the REST API is anonymous". An anonymous endpoint reachable
     from the sign-in page is an open door for abuse and denial of service; "ClientCertificate
-    (recommended)".
+    (recommended)". A key in the URL is reported as the only protection (anyone who sees the URL
+    can call the API; REST007 says where). Not reported when a client secret or API key is sent
+    as an input claim (a client-credentials call to a token endpoint authenticates in its body).
 
     Bad::
 
@@ -119,8 +118,30 @@ def anonymous_api(policy: Effective) -> Iterator[Finding]:
     Source: RESTful technical profile "Metadata"; secure REST API; resilient external processes.
     """
     for tp in policy.profiles_of_kind("REST"):
-        if tp.meta_is("AuthenticationType", "none"):
-            yield Finding(tp.where("AuthenticationType"), f"REST profile {tp.id!r} calls its API anonymously (AuthenticationType None)")
+        if not tp.meta_is("AuthenticationType", "none") or _sends_secret(tp):
+            continue
+        if _key_in_url(tp):
+            message = f"REST profile {tp.id!r} authenticates only with a key in its URL (AuthenticationType None): anyone with the URL can call it"
+        else:
+            message = f"REST profile {tp.id!r} calls its API anonymously (AuthenticationType None)"
+        yield Finding(tp.where("AuthenticationType"), message)
+
+
+#: request parameters that carry the caller's own credential (not the user's password)
+CALLER_CREDENTIALS = SECRET_PARAMS - {"password", "token", "access_token", "sig", "signature"} | {"client_assertion", "x-functions-key"}
+
+
+def _key_in_url(tp: TechnicalProfile) -> bool:
+    """True when the ServiceUrl's query carries a key (REST007 reports where)."""
+    query = urlsplit(tp.meta("ServiceUrl") or "").query
+    return any(name.casefold() in CALLER_CREDENTIALS for name, _ in parse_qsl(query, keep_blank_values=True))
+
+
+def _sends_secret(tp: TechnicalProfile) -> bool:
+    """True when a client secret or API key goes as an input claim: a client-credentials call to
+    a token endpoint authenticates in its body."""
+    names = {(c.get("PartnerClaimType") or c.get("ClaimTypeReferenceId") or "").casefold() for c in tp.input_claims}
+    return bool(names & CALLER_CREDENTIALS)
 
 
 @rule("REST004", "AllowInsecureAuthInProduction enabled", Severity.ERROR, Scope.CHAIN, "secure-rest-api", per_journeys=True)
@@ -138,11 +159,17 @@ def insecure_auth_in_production(policy: Effective) -> Iterator[Finding]:
 
         <Item Key="AllowInsecureAuthInProduction">false</Item>
 
+    In a folder named for a non-production environment it is an info (see DEP001). Not reported
+    when a client secret or API key goes as an input claim: a client-credentials call to a token
+    endpoint authenticates in its body and needs `AuthenticationType` `None` (see REST003).
+
     Source: RESTful technical profile "Metadata"; secure REST API.
     """
     for tp in policy.profiles_of_kind("REST"):
-        if tp.meta_is("AllowInsecureAuthInProduction", "true"):
-            yield Finding(tp.where("AllowInsecureAuthInProduction"), f"REST profile {tp.id!r} allows insecure authentication in production")
+        if tp.meta_is("AllowInsecureAuthInProduction", "true") and not _sends_secret(tp):
+            where = tp.where("AllowInsecureAuthInProduction")
+            severity = Severity.INFO if in_development_folder(policy.file_of(where)) else None
+            yield Finding(where, f"REST profile {tp.id!r} allows insecure authentication in production", severity=severity)
 
 
 @rule("REST005", "REST DebugMode on", Severity.WARNING, Scope.CHAIN, "restful-technical-profile#metadata", per_journeys=True)
@@ -150,7 +177,8 @@ def debug_mode(policy: Effective) -> Iterator[Finding]:
     """A REST profile in use sets `DebugMode` to `true`.
 
     In debug mode the API's `developerMessage`, `moreInfo`, `code` and `requestId` are shown to
-    end users. Often switched on in an Extensions file during development and forgotten.
+    end users. Often switched on in an Extensions file during development and forgotten. In a
+    folder named for a non-production environment it is an info (see DEP001).
 
     Bad::
 
@@ -162,7 +190,9 @@ def debug_mode(policy: Effective) -> Iterator[Finding]:
     """
     for tp in policy.profiles_of_kind("REST"):
         if tp.meta_is("DebugMode", "true"):
-            yield Finding(tp.where("DebugMode"), f"REST profile {tp.id!r} has DebugMode on: API error details reach users")
+            where = tp.where("DebugMode")
+            severity = Severity.INFO if in_development_folder(policy.file_of(where)) else None
+            yield Finding(where, f"REST profile {tp.id!r} has DebugMode on: API error details reach users", severity=severity)
 
 
 @rule(
@@ -198,9 +228,9 @@ def insecure_service_url(policy: Effective) -> Iterator[Finding]:
     for tp in policy.profiles_of_kind("REST"):
         item = tp.item("ServiceUrl")
         written = (item.text or "").strip() if item is not None else ""
-        if item is None or not written or written.startswith(("{", "$(", "#{")):
-            continue  # a placeholder for the whole URL: SET001's business
-        url = _SETTING.sub("x", written)
+        if item is None or not written or written.startswith(("{", "$(", "#{")) or placeholder_in(written):
+            continue  # a placeholder, not a URL: SET001's business
+        url = written
         if not url.casefold().startswith("https://"):
             yield Finding(item, f"REST profile {tp.id!r} ServiceUrl is not an https URL")
         elif "{" in url[len("https://") :].split("/", 1)[0]:
@@ -323,7 +353,9 @@ def failure_not_contained(policy: Effective) -> Iterator[Finding]:
     retries in the API connectors overview; 10 seconds and one retry for custom policies since the
     2025 revision), so an outage costs users 20 to 90 seconds. Run non-essential calls as
     validation profiles with `ContinueOnError="true"` and render a reduced experience; (b) asks
-    you to confirm that a call that can block sign-in is essential.
+    you to confirm that a call that can block sign-in is essential. (a) is not reported in a
+    journey with no page (a client-credentials or token-exchange journey): there is nothing to
+    validate it on, and the call is what the journey is for.
 
     Bad::
 
@@ -342,7 +374,7 @@ def failure_not_contained(policy: Effective) -> Iterator[Finding]:
     external processes; validation technical profile "Example".
     """
     for journey, _, exchange, tp in policy.step_profiles():
-        if tp.kind == "REST":
+        if tp.kind == "REST" and _has_pages(policy, journey):  # without a page there is nowhere to validate it
             yield Finding(
                 exchange,
                 f"{journey.tag} {journey.id!r} calls REST profile {tp.id!r} directly: any API failure ends the journey; call it as a validation profile with ContinueOnError",
@@ -359,11 +391,26 @@ def failure_not_contained(policy: Effective) -> Iterator[Finding]:
                 )
 
 
+def _has_pages(policy: Effective, journey: Journey) -> bool:
+    """True unless every step of the journey is known to show the user nothing (a
+    client-credentials journey); a profile that lives in a missing base may be a page."""
+    if any(step.get("Type") in ("CombinedSignInAndSignUp", "ClaimsProviderSelection") for step in journey.steps):
+        return True
+    for step_exchanges in journey.exchanges:
+        for exchange in step_exchanges:
+            tp = policy.technical_profiles.get(exchange.get("TechnicalProfileReferenceId", ""))
+            if tp is None or tp.kind in ("SelfAsserted", "IdP", "PhoneFactor"):
+                return True
+    return False
+
+
 #: REST APIs a relying party's journeys may depend on before REST010 reports it
 REST_BUDGET = 2
 
 
-@rule("REST010", "Many REST APIs behind one sign-in", Severity.INFO, Scope.CHAIN, "api-connectors-overview")
+@rule(
+    "REST010", "Many REST APIs behind one sign-in", Severity.INFO, Scope.CHAIN, "api-connectors-overview", whole_chain=True, inventory=True
+)
 def many_rest_apis(policy: Effective) -> Iterator[Finding]:
     """The journeys a relying party runs call more than two REST profiles (directly, as
     validation profiles, or from display controls).

@@ -11,6 +11,7 @@ from toolkit.lint.loader import PolicyFile, q
 from toolkit.lint.model import PolicySet, key
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
+from toolkit.lint.rules.values import placeholder_in
 from toolkit.lint.schema import violations
 
 #: element paths whose Id must be unique within one file
@@ -66,12 +67,22 @@ def duplicate_policy_id(policy_set: PolicySet) -> Iterator[Finding]:
 
     Fixed: a new PolicyId for the new version (`B2C_1A_signup_signin_v2`), or one file.
 
+    It counts per tenant as the files declare it (`TenantId`); a placeholder tenant
+    (`yourtenant.onmicrosoft.com`, `{Settings:Tenant}`) is no tenant and is not counted: lint
+    the rendered files (`--settings`) to check them. A samples collection (many
+    independent sets, each a copy of the stock PolicyIds, all under one placeholder tenant such
+    as `yourtenant.onmicrosoft.com`) is never uploaded to one tenant as a whole: lint each sample
+    folder on its own, or switch the rule off for the samples in `pyproject.toml`::
+
+        [tool.b2c-toolkit.lint.per-path-ignores]
+        "samples/**" = ["INH008", "INH005"]
+
     Source: TrustFrameworkPolicy "PolicyId"; best practices "Deploy custom policy".
     """
     seen: dict[tuple[str, str], PolicyFile] = {}
     for f in sorted(policy_set.files, key=lambda f: f.display):
-        if not f.policy_id:
-            continue
+        if not f.policy_id or placeholder_in(f.tenant):
+            continue  # a placeholder is no tenant: nothing is uploaded until it is rendered (SET001)
         first = seen.setdefault((key(f.tenant), key(f.policy_id)), f)
         if first is not f:
             yield Finding(

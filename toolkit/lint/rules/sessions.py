@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from lxml import etree
@@ -155,3 +156,157 @@ def session_out_of_range(policy: Effective) -> Iterator[Finding]:
         known = [n for n in names if n in BEHAVIOUR_ORDER]
         if known != sorted(known, key=BEHAVIOUR_ORDER.index):
             yield Finding(behaviours, f"UserJourneyBehaviors children must follow the order {', '.join(BEHAVIOUR_ORDER)}")
+
+
+def _no_sso(policy: Effective, tp: TechnicalProfile) -> bool:
+    """True when a profile's session provider is `NoopSSOSessionProvider`: it runs every time."""
+    session = tp.session
+    provider = policy.technical_profiles.get(session.get("ReferenceId", "")) if session is not None else None
+    return provider is not None and "NoopSSOSessionProvider" in (
+        provider.protocol.get("Handler", "") if provider.protocol is not None else ""
+    )
+
+
+@rule("SSO004", "SSO off on the main sign-in page", Severity.WARNING, Scope.CHAIN, "custom-policy-reference-sso", per_journeys=True)
+def sign_in_without_sso(policy: Effective) -> Iterator[Finding]:
+    """The self-asserted profile that signs users in (the `ValidationClaimsExchangeId` of a
+    `CombinedSignInAndSignUp` step) uses `NoopSSOSessionProvider` (`SM-Noop`).
+
+    Every visit then asks for the password again: no single sign-on between applications, and
+    each re-prompt is a page and a credential check against the tenant's 200 requests/s, so an
+    outage or a spike hits every signed-in user. The starter pack uses `SM-AAD` there; `SM-Noop`
+    is meant for REST and claims-transformation profiles.
+
+    Bad::
+
+        <TechnicalProfile Id="SelfAsserted-LocalAccountSignin-Email">
+          <UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>
+
+    Fixed::
+
+        <UseTechnicalProfileForSessionManagement ReferenceId="SM-AAD" />
+
+    Source: SSO session providers "NoopSSOSessionProvider", "DefaultSSOSessionProvider"; developer
+    best practices "Configure SSO".
+    """
+    for journey in policy.journeys_in_use:
+        for step, step_exchanges in zip(journey.steps, journey.exchanges, strict=True):
+            if step.get("Type") != "CombinedSignInAndSignUp":
+                continue
+            ids = {sel.get("ValidationClaimsExchangeId") for sel in step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection"))}
+            for exchange in step_exchanges:
+                tp = policy.technical_profiles.get(exchange.get("TechnicalProfileReferenceId", ""))
+                if exchange.get("Id") in ids and tp is not None and tp.kind == "SelfAsserted" and _no_sso(policy, tp):
+                    session = tp.session
+                    yield Finding(
+                        session if session is not None else tp.definition,
+                        f"sign-in page {tp.id!r} uses NoopSSOSessionProvider: every visit asks for the password again",
+                    )
+
+
+#: journeys a user reaches through a link sent to them
+_BY_LINK = re.compile(r"invit|activat|redeem|magic", re.IGNORECASE)
+#: claims whose write changes how the user signs in
+CREDENTIAL_CLAIMS = {
+    "password", "newpassword", "strongauthenticationphonenumber", "strongauthenticationemailaddress",
+    "signinnames.emailaddress", "signinnames.username", "signinnames.phonenumber",
+}  # fmt: skip
+
+
+def _sensitive(tp: TechnicalProfile) -> str | None:
+    """What a directory profile does that needs a fresh sign-in: delete the account, or change a credential."""
+    if tp.kind != "AAD":
+        return None
+    operation = (tp.meta("Operation") or "").casefold()
+    if operation in ("deleteclaimsprincipal", "deleteclaims"):
+        return "deletes the account"
+    if operation == "write" and not tp.meta_is("RaiseErrorIfClaimsPrincipalAlreadyExists", "true"):  # not a new account
+        written = {
+            c.get("ClaimTypeReferenceId", "").casefold() for c in tp.collection("PersistedClaims/PersistedClaim", "ClaimTypeReferenceId")
+        }
+        if changed := sorted(written & CREDENTIAL_CLAIMS):
+            return f"changes {', '.join(changed)}"
+    return None
+
+
+def _sign_in_pages(policy: Effective) -> set[str]:
+    """Casefolded ids of the pages a selection step signs users in with."""
+    ids = set()
+    for journey in policy.journeys_in_use:
+        chosen: set[str | None] = set()
+        for step, step_exchanges in zip(journey.steps, journey.exchanges, strict=True):
+            # the choice a selection step offers runs in the same step (local) or the next (target)
+            ids |= {ex.get("TechnicalProfileReferenceId", "").casefold() for ex in step_exchanges if ex.get("Id") in chosen}
+            selections = list(step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection")))
+            chosen = {sel.get("TargetClaimsExchangeId") for sel in selections}
+            local = {sel.get("ValidationClaimsExchangeId") for sel in selections}
+            ids |= {ex.get("TechnicalProfileReferenceId", "").casefold() for ex in step_exchanges if ex.get("Id") in local}
+    return ids
+
+
+def _proves_presence(policy: Effective, tp: TechnicalProfile) -> bool:
+    """True when a step makes the user prove who they are now, whatever the SSO session: a
+    credential check or a code sent to them that runs every time, or an email verification."""
+    if tp.verifies_email:
+        return True
+    validations = [policy.technical_profiles.get(v.get("ReferenceId", "")) for v in tp.validation_profiles]
+    if tp.kind in ("PhoneFactor", "OTP") and _no_sso(policy, tp):
+        return True
+    # A page that checks the password again: skipped on SSO only when the session already ran it,
+    # which is the case for the sign-in page itself
+    if tp.kind == "SelfAsserted" and any(v is not None and v.kind in ("IdP", "OTP") for v in validations):
+        return _no_sso(policy, tp) or tp.id.casefold() not in _sign_in_pages(policy)
+    for claim in tp.display_claims:
+        control = policy.display_controls.get(claim.get("DisplayControlReferenceId", ""))
+        if control is not None and control.get("UserInterfaceControlType") == "VerificationControl":
+            return True
+    return False
+
+
+@rule(
+    "SSO005",
+    "Account deletion or credential change on an SSO session",
+    Severity.WARNING,
+    Scope.CHAIN,
+    "session-behavior",
+    per_journeys=True,
+)
+def sensitive_change_on_sso(policy: Effective) -> Iterator[Finding]:
+    """A journey deletes the account or changes a credential (password, MFA phone or email,
+    sign-in name) of an existing account, and nothing in it makes the user prove who they are now: every credential
+    check in it can be answered from the existing SSO session.
+
+    Anyone at an unlocked, signed-in browser can then delete the account or take it over by
+    changing its password or MFA phone. Ask again: a page that checks the current password
+    (`login-NonInteractive` as a validation profile) with `SM-Noop`, a phone or email code, or
+    `prompt=login` enforced by a step that never uses the session.
+
+    Bad: a `DeleteAccount` journey whose only sign-in step uses `SM-AAD`, then
+    `AAD-DeleteUser` (`Operation` `DeleteClaimsPrincipal`).
+
+    Fixed: a step that asks for the current password or a one-time code with
+    `<UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" />` before the write.
+
+    Source: session behavior (SSO sessions skip steps); developer best practices "Configure SSO";
+    password change sample (asks for the old password).
+    """
+    tps = policy.technical_profiles
+    if not any(_sensitive(tp) for tp in policy.profiles_of_kind("AAD")):
+        return  # most relying parties delete nothing and change no credential
+    for journey in policy.journeys_in_use:
+        if _BY_LINK.search(journey.id):
+            continue  # the link the user followed (an invitation, an activation) is the proof
+        proven = False
+        for step_exchanges in journey.exchanges:
+            for exchange in step_exchanges:
+                tp = tps.get(exchange.get("TechnicalProfileReferenceId", ""))
+                if tp is None:
+                    continue
+                writes = [(exchange, tp)] + [(v, t) for v in tp.validation_profiles if (t := tps.get(v.get("ReferenceId", ""))) is not None]
+                for where, target in writes:
+                    what = _sensitive(target)
+                    if what is not None and not proven and not _proves_presence(policy, tp):
+                        yield Finding(
+                            where, f"{journey.id!r} {what} through {target.id!r} with no re-authentication: the SSO session is enough"
+                        )
+                proven = proven or _proves_presence(policy, tp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from toolkit.lint.model import Effective, TechnicalProfile
@@ -92,10 +93,26 @@ def refresh_beyond_window(policy: Effective) -> Iterator[Finding]:
             )
 
 
+#: what an issuer, or every journey that uses it, is called when it signs links, not sessions
+_LINKS = re.compile(r"invit|magic|(?:email|sign_?in|login|access)_?link|one_?time|redeem", re.IGNORECASE)
+
+
+def signs_links(policy: Effective, issuer: TechnicalProfile) -> bool:
+    """True for a token issuer that only signs links (invitations, magic links): its name says
+    so, or every journey in use that names it does."""
+    if _LINKS.search(issuer.id):
+        return True
+    journeys = [j for j in policy.journeys_in_use if issuer.id in policy.issuer_ids(j)]
+    return bool(journeys) and all(_LINKS.search(j.id) for j in journeys)
+
+
 @rule("TOK003", "Token lifetimes below defaults", Severity.INFO, Scope.CHAIN, "service-limits#best-practices", per_journeys=True)
 def lifetime_below_default(policy: Effective) -> Iterator[Finding]:
     """A token issuer sets a lifetime below B2C's default: access/ID tokens 3600 s, refresh
     1209600 s, rolling window 7776000 s.
+
+    Not reported for an issuer that only signs links (invitations, magic links: its name or the
+    journeys that use it say so), whose short lifetime is the point.
 
     Shorter tokens mean more `/token` and `/authorize` traffic against the 200 requests/s tenant
     limit, and less time for signed-in users to keep working while B2C is unavailable. Service
@@ -112,6 +129,8 @@ def lifetime_below_default(policy: Effective) -> Iterator[Finding]:
     Source: service limits "Best practices"; developer best practices "Token lifetimes".
     """
     for tp in policy.issuers:
+        if signs_links(policy, tp):
+            continue  # an invitation or magic link is meant to expire soon
         for meta_key, (low, _high, default) in LIFETIMES.items():
             item = tp.item(meta_key)
             value = _seconds(tp, meta_key)

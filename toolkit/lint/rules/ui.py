@@ -12,7 +12,7 @@ from toolkit.lint.loader import q
 from toolkit.lint.model import Effective
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
-from toolkit.lint.rules.values import internal_host
+from toolkit.lint.rules.values import internal_host, placeholder_in
 
 _DATA_URI = re.compile(
     r"^urn:com:microsoft:aad:b2c:elements:(?P<contract>contract:)?(?P<page>[a-z]+):(?P<version>\d+(?:\.\d+)*)$", re.IGNORECASE
@@ -67,8 +67,8 @@ def page_not_https(policy: Effective) -> Iterator[Finding]:
     for cd in policy.content_definitions.values():
         load = cd.find(q("LoadUri"))
         uri = _text(load)
-        if load is None or not uri or uri.startswith(("~", "{")):
-            continue
+        if load is None or not uri or uri.startswith(("~", "{")) or placeholder_in(uri):
+            continue  # hosted by B2C, or a placeholder (SET001)
         if not uri.casefold().startswith("https://"):
             yield Finding(load, f"ContentDefinition {cd.get('Id')!r} loads its page over {uri.split(':', 1)[0]}, not https")
         elif (host := internal_host(uri)) is not None:
@@ -103,6 +103,8 @@ def page_not_on_cdn(policy: Effective) -> Iterator[Finding]:
     """
     for cd in policy.content_definitions.values():
         load = cd.find(q("LoadUri"))
+        if placeholder_in(_text(load)):
+            continue  # SET001's business
         try:
             host = urlsplit(_text(load)).hostname or ""
         except ValueError:
@@ -158,7 +160,7 @@ def _used_content_definitions(policy: Effective) -> set[str]:
     return used
 
 
-@rule("UI004", "JavaScript enabled without page contract", Severity.ERROR, Scope.CHAIN, "javascript-and-page-layout")
+@rule("UI004", "JavaScript enabled without page contract", Severity.ERROR, Scope.CHAIN, "javascript-and-page-layout", whole_chain=True)
 def javascript_without_contract(policy: Effective) -> Iterator[Finding]:
     """The relying party sets `ScriptExecution` to `Allow` while a content definition its journey
     uses has a `DataUri` without `contract:`.
@@ -189,7 +191,7 @@ def javascript_without_contract(policy: Effective) -> Iterator[Finding]:
             yield Finding(script, f"JavaScript is allowed but ContentDefinition {cd.get('Id')!r} has no page-layout contract")
 
 
-@rule("UI005", "Journey framing misconfigured", Severity.WARNING, Scope.CHAIN, "embedded-login")
+@rule("UI005", "Journey framing misconfigured", Severity.WARNING, Scope.CHAIN, "embedded-login", whole_chain=True)
 def framing_misconfigured(policy: Effective) -> Iterator[Finding]:
     """`JourneyFraming` is enabled with a `Sources` URI that is not `https` or holds a wildcard,
     or in a journey that offers federated identity providers.

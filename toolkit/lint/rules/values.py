@@ -26,28 +26,73 @@ PLACEHOLDERS = tuple(
         ((b"$", b"$("), rb"\$\([\w.-]+\)"),  # Azure DevOps variables
         ((b"IdentityExperienceFrameworkAppId",), rb"IdentityExperienceFrameworkAppId\b"),  # the starter pack's app ids
         ((b"-- ",), rb"--\s[^-]{3,60}\s--"),  # "-- App Insights Instrumentation Key --"
+        ((b"@",), rb"@[A-Za-z_][\w.-]{0,80}@"),  # @authentication_cloud_url@ (gulp/grunt replace)
+        ((b"__",), rb"__[A-Za-z][A-Za-z0-9_.]{0,80}?__(?![\w])"),  # __ApiHost__ (Octopus, replacetokens)
+        ((b"{",), rb"\{[A-Za-z][\w]*[- ][\w -]{0,60}\}"),  # {tenant-name}, {IdentityExperienceFramwork AppId}
+        ((b"&lt;",), rb"&lt;[A-Za-z][\w.:]*[-_ ][\w .:-]{0,60}&gt;"),  # <your-app> (a regex's (?<name>) is left out below)
+        # a value cut short: "5f...ee", "..." (an attribute or a metadata item, never prose)
+        # (each pattern starts with a literal, which the regex engine finds fast; a lookbehind
+        # first made it try every byte of every file)
+        ((b"...",), rb'[=>]"?(?<=="|">)(?P<v>[^"<>\s]{0,80}\.\.\.[^"<>\s]{0,80})(?:"|</Item>)'),
+        # a GUID of zeros as an application or audience id
+        (
+            (b"00000000-0000",),
+            rb'(?i)Key="[^"]{0,40}(?:client_?id|audience|app_?id|resource)[^"]{0,40}"\s*>\s*(?P<v>0{8}-0{4}-0{4}-0{4}-0{12})',
+        ),
     )
 )
-#: the starter pack's tenant, searched in the lower-cased bytes
-YOUR_TENANT = re.compile(rb"your-?tenant\b")
+#: the starter pack's tenant and other "your" names (your_app_client_id, yoursite, your-app.azurewebsites.net),
+#: searched in the lower-cased bytes
+YOUR_TENANT = re.compile(
+    rb"your(?:-?tenant\b|[-_][a-z][\w-]{0,60}|(?:site|app|api|domain|company|storage|account|server|host|service|workspace)[\w-]{0,60})"
+)
 
 
 def placeholders(data: bytes) -> list[tuple[int, bytes]]:
     """`(offset, placeholder)` for every placeholder in a file's bytes, in order."""
     found = [
-        (m.start(), m.group(0))
+        (m.start("v"), m.group("v")) if "v" in pattern.groupindex else (m.start(), m.group(0))
         for literals, pattern in PLACEHOLDERS
         if all(literal in data for literal in literals)
         for m in pattern.finditer(data)
     ]
+    found = [(i, t) for i, t in found if not (t.startswith(b"&lt;") and data[i - 1 : i] == b"?")]  # a regex's (?<name>)
     # the starter pack writes ProxyIdentityExperienceFrameworkAppId too: report the whole name
     found = [(i - 5, b"Proxy" + t) if t.startswith(b"Identity") and data.startswith(b"Proxy", i - 5) else (i, t) for i, t in found]
     lowered = data.lower()  # ASCII only: the offsets stay
-    if b"your" in lowered and b"tenant" in lowered:
+    if b"your" in lowered:
         found += [
             (m.start(), data[m.start() : m.end()]) for m in YOUR_TENANT.finditer(lowered) if not data[m.start() - 1 : m.start()].isalnum()
         ]
-    return sorted(found)
+    kept: list[tuple[int, bytes]] = []
+    for offset, token in sorted(found, key=lambda t: (t[0], -len(t[1]))):
+        if kept and offset < kept[-1][0] + len(kept[-1][1]):
+            continue  # inside a placeholder already found (`your-app` in `&lt;your-app&gt;`)
+        kept.append((offset, token))
+    return kept
+
+
+#: a value that is a placeholder, in parsed text (see `placeholder_in`)
+_TEXT_PLACEHOLDER = re.compile(
+    r"@[A-Za-z_][\w.-]{0,80}@|\{\{|#\{|\$\(|\b__[A-Za-z]\w{0,80}?__\b|\{Settings:|\{[A-Za-z]\w*[- ][\w -]{0,60}\}"
+    r"|<[^<>]{1,80}>|\.\.\.|\u2026|\byour|\b0{8}-0{4}-0{4}-0{4}-0{12}\b|IdentityExperienceFrameworkAppId|--\s[^-]{3,60}\s--",
+    re.IGNORECASE,
+)
+
+
+def placeholder_in(value: str) -> str | None:
+    """The placeholder a value holds (`@x@`, `{{x}}`, `#{x}#`, `$(x)`, `__x__`, `{Settings:x}`,
+    `{tenant-name}`, `<x>`, `...`, `your…`, a GUID of zeros), or None. A placeholder is not a
+    value: rules on URLs and hosts leave it to SET001."""
+    lowered = value.casefold()
+    if not any(hint in lowered for hint in _HINTS):
+        return None  # most values: a few substring tests instead of the regex
+    m = _TEXT_PLACEHOLDER.search(value)
+    return m.group(0) if m else None
+
+
+#: a substring every placeholder form holds (lower case)
+_HINTS = ("@", "{", "$(", "__", "<", "...", "\u2026", "your", "00000000-0000", "identityexperienceframeworkappid", "-- ")
 
 
 #: an attribute name and `=` just before an opening quote
@@ -101,8 +146,14 @@ REST_KEYS = (
 )
 def unresolved_placeholder(f: PolicyFile) -> Iterator[Finding]:
     """A value still holds a deploy-time placeholder: `{Settings:X}`, `{{ x }}`, `#{x}#`, `$(x)`,
-    `yourtenant`, the starter pack's `ProxyIdentityExperienceFrameworkAppId`, or a
-    `-- put your key here --` text.
+    `@x@`, `__x__`, `{tenant-name}`, `<your-app>`, `yourtenant` and other `your…` names
+    (`yoursite`, `your-app.azurewebsites.net`, `your_app_client_id`), the starter pack's
+    `ProxyIdentityExperienceFrameworkAppId`, a `-- put your key here --` text, a value cut short
+    with `...` (a client id or instrumentation key written `5f...ee`), or a GUID of zeros as a
+    client id or audience.
+
+    A placeholder is never judged as a URL or host (no HTTPS or public-host finding on it): it is
+    reported here only.
 
     Uploaded as is, it is a literal: a tenant that does not exist, an app id B2C cannot find. Lint
     the rendered policies (`--settings appsettings.json --environment NAME` renders
@@ -130,7 +181,7 @@ def unresolved_placeholder(f: PolicyFile) -> Iterator[Finding]:
         if in_comment(offset):
             continue  # not a value
         token = match.lower()
-        first.setdefault(token, (offset, match.decode("utf-8", "replace")))
+        first.setdefault(token, (offset, match.decode("utf-8", "replace").replace("&lt;", "<").replace("&gt;", ">")))
         count[token] = count.get(token, 0) + 1
     for token, (offset, written) in first.items():
         line, column = f.position(offset)
