@@ -166,8 +166,64 @@ class NewSignIn(Persona):
         self.report(outcome, started)
 
 
+class Daemon(Persona):
+    """A back-office daemon: the reference daemon (`sample_app.daemon.Daemon`, one per virtual
+    user, with its own msal token cache and breakers) calling `/api/report` with an app-only token
+    from the client credentials grant. Each token request that leaves it is reported too (as
+    `daemon:token`), for the "one per Retry-After window" objective."""
+
+    persona = "daemon"
+
+    def on_start(self) -> None:
+        """Build this daemon from the tenant configuration (settings as the daemon reads them)."""
+        super().on_start()
+        from sample_app.config import load_settings
+        from sample_app.daemon import Daemon as ReferenceDaemon
+
+        settings = load_settings({"B2C_STATE_DIR": "/nonexistent"})  # built-in defaults only
+        oidc = self.b2c.get("oidc_authority", "")
+        settings.update(
+            B2C_CA_BUNDLE=self.b2c.get("ca_bundle") or "",
+            B2C_BASE_URL=self.b2c.get("base_url", ""),
+            B2C_TENANT=self.b2c.get("tenant", ""),
+            B2C_SIGNUP_SIGNIN_POLICY=self.b2c.get("policies", {}).get("signup_signin", ""),
+            OIDC_AUTHORITY=oidc,
+            DAEMON_CLIENT_ID=self.b2c["daemon_client_id"],
+            DAEMON_CLIENT_SECRET=self.b2c["daemon_client_secret"],
+            API_APP_ID_URI=self.b2c["api_app_id_uri"],
+            API_BASE_URL=self.host,
+            IDP_CACHE_DIR="",  # last-known-good discovery in memory
+        )
+        self.daemon = ReferenceDaemon(settings)
+        self.reported_tokens = 0
+
+    @task
+    def report_call(self) -> None:
+        """One scheduled call of the API (getting or refreshing the token as the daemon does)."""
+        started = time.perf_counter()
+        outcome = self.daemon.call()
+        self.report("ok" if outcome == "ok" else "failed", started, reason=outcome)
+        sent = self.daemon.tally.token_requests[self.reported_tokens :]
+        self.reported_tokens += len(sent)
+        for _, result in sent:
+            self.environment.events.request.fire(
+                request_type=PERSONA,
+                name="daemon:token",
+                response_time=0,
+                response_length=0,
+                exception=None,
+                context={"outcome": "ok" if result == "ok" else "failed", "user": self.id},
+            )
+
+    def on_stop(self) -> None:
+        """Close the daemon's connections."""
+        self.daemon.idp.close()
+        self.daemon.api.close()
+
+
 class ApiCaller(Persona):
-    """Calls the API with a bearer token (from B2C's ROPC policy), refreshing it when refused."""
+    """Calls the API with a bearer token (from B2C's ROPC policy, which Microsoft discourages and
+    External ID does not offer), refreshing it when refused. `daemon` is the default API persona."""
 
     persona = "api_caller"
 
@@ -216,4 +272,4 @@ class ApiCaller(Persona):
         self.report("failed", started, reason=f"HTTP {reply.status_code}")
 
 
-PERSONAS: dict[str, type[Persona]] = {cls.persona: cls for cls in (Anonymous, SignedIn, NewSignIn, ApiCaller)}
+PERSONAS: dict[str, type[Persona]] = {cls.persona: cls for cls in (Anonymous, SignedIn, NewSignIn, Daemon, ApiCaller)}

@@ -109,9 +109,7 @@ def test_build_evaluates_every_objective(tmp_path):
     (tmp_path / "phases.json").write_text(json.dumps({"started_at": started, "phases": []}))
     lines = []
     for second in range(20):
-        lines.extend(
-            [started + second + 0.1, persona, "ok", 10.0, persona[0], False] for persona in ("anonymous", "signed_in", "api_caller")
-        )
+        lines.extend([started + second + 0.1, persona, "ok", 10.0, persona[0], False] for persona in ("anonymous", "signed_in", "daemon"))
         lines.append([started + second + 0.2, "new_sign_in", "handled" if 8 <= second < 14 else "ok", 50.0, "n", False])
     (tmp_path / "ops.jsonl").write_text("\n".join(json.dumps(line) for line in lines))
     card = score.build(s, tmp_path)
@@ -287,3 +285,24 @@ def test_any_scenario_file_loads_into_a_runnable_drill_or_is_refused(data):
     for objective in s.objectives:
         objective.check(0.5)
         assert objective.threshold
+
+
+def test_token_requests_per_window_counts_per_daemon():
+    rows = ops(
+        (1.0, "daemon:token", "failed", 0, "a", False),
+        (5.9, "daemon:token", "failed", 0, "a", False),  # 4.9 s after the first: same 5 s window
+        (12.0, "daemon:token", "failed", 0, "a", False),
+        (1.1, "daemon:token", "failed", 0, "b", False),  # another daemon: its own windows
+    )
+    assert score.token_requests_per_window(rows, 5.0) == 2
+    assert score.token_requests_per_window(rows, 4.0) == 1
+    assert score.token_requests_per_window([], 5.0) == 0
+
+
+def test_flavor_comes_from_the_scenario_or_the_command_line():
+    assert scenarios.load("idp-outage").flavor == "b2c"
+    assert scenarios.load("idp-outage", flavor="external-id").flavor == "external-id"
+    with pytest.raises(scenarios.ScenarioError, match="flavor must be"):
+        scenarios.load("idp-outage", flavor="adfs")
+    with pytest.raises(scenarios.ScenarioError, match="no ROPC"):
+        scenarios.load("idp-outage", weights={"api_caller": 1}, flavor="external-id")

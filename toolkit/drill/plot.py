@@ -7,7 +7,7 @@ from typing import Any
 
 from toolkit.drill.scenario import PERSONAS
 
-COLOURS = {"anonymous": "#7f7f7f", "signed_in": "#1f77b4", "new_sign_in": "#2ca02c", "api_caller": "#9467bd"}
+COLOURS = {"anonymous": "#7f7f7f", "signed_in": "#1f77b4", "new_sign_in": "#2ca02c", "daemon": "#ff7f0e", "api_caller": "#9467bd"}
 
 
 def timeline(card: dict[str, Any], ops: list[tuple[float, str, str, float, str, bool]], path: Path) -> None:

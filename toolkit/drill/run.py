@@ -18,6 +18,7 @@ from toolkit.drill.scenario import Scenario
 from toolkit.resilience.http import trusting_session
 
 LOCUSTFILE = processes.ROOT / "loadtests" / "locustfile.py"
+DAEMON_REFRESH_IN_S = 10
 
 
 class DrillError(RuntimeError):
@@ -49,8 +50,10 @@ def run(
     for stale in ("ops.jsonl", "phases.json", "progress.json", "scorecard.json"):
         (out / stale).unlink(missing_ok=True)
     state = out / "emulator-state"
-    say(f"drill {scenario.name}: {scenario.users} users for {scenario.duration_s:.0f} s, results in {out}")
-    extra = ["--policies", str(policies)] if policies else None
+    say(f"drill {scenario.name} ({scenario.flavor}): {scenario.users} users for {scenario.duration_s:.0f} s, results in {out}")
+    # app-only tokens ask to be refreshed after DAEMON_REFRESH_IN_S, so daemons meet the faults too
+    extra = ["--flavor", scenario.flavor, "--app-token-refresh-in", str(DAEMON_REFRESH_IN_S)]
+    extra += ["--policies", str(policies)] if policies else []
     emulator = processes.start_emulator(state, extra=extra, log=out / "emulator.log")
     app = None
     try:

@@ -68,6 +68,22 @@ def persona_stats(ops: list[tuple[float, str, str, float, str, bool]], seconds: 
     }
 
 
+def token_requests_per_window(ops: list[tuple[float, str, str, float, str, bool]], window_s: float) -> int:
+    """The most token requests one daemon (one user id) sent within any `window_s` seconds."""
+    by_daemon: dict[str, list[float]] = {}
+    for o in ops:
+        by_daemon.setdefault(o[4], []).append(o[0])
+    most = 0
+    for times in by_daemon.values():
+        times.sort()
+        start = 0
+        for end, at in enumerate(times):
+            while at - times[start] >= window_s:
+                start += 1
+            most = max(most, end - start + 1)
+    return most
+
+
 def recovery_s(ops: list[tuple[float, str, str, float, str, bool]], fault_end: float | None) -> float | None:
     """Seconds from the end of the last fault until new sign-ins succeed >= 99 % over one second."""
     if fault_end is None:
@@ -131,6 +147,12 @@ def build(scenario: Scenario, out: Path) -> dict[str, Any]:
         inside = [o for o in ops if phase.start_s <= o[0] < phase.end_s]
         seconds = phase.end_s - phase.start_s
         personas = {name: persona_stats([o for o in inside if o[1] == name], seconds) for name in PERSONAS if scenario.weights.get(name)}
+        if "daemon" in personas:  # the Retry-After the fault sends (msal waits 5 s when there is none)
+            window = float((phase.fault or {}).get("retry_after", 5))
+            tokens = [o for o in inside if o[1] == "daemon:token"]
+            personas["daemon"].update(
+                token_requests=len(tokens), token_window_s=window, token_requests_per_window=token_requests_per_window(tokens, window)
+            )
         phases.append({"name": phase.name, "fault": phase.fault_name, "start_s": phase.start_s, "end_s": phase.end_s, "personas": personas})
     card: dict[str, Any] = {
         "scenario": scenario.name,
