@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 #: the simulated users, in the order they are reported
-ANONYMOUS, SIGNED_IN, NEW_SIGN_IN, API_CALLER = "anonymous", "signed_in", "new_sign_in", "api_caller"
-PERSONAS = (ANONYMOUS, SIGNED_IN, NEW_SIGN_IN, API_CALLER)
+ANONYMOUS, SIGNED_IN, NEW_SIGN_IN, DAEMON, API_CALLER = "anonymous", "signed_in", "new_sign_in", "daemon", "api_caller"
+PERSONAS = (ANONYMOUS, SIGNED_IN, NEW_SIGN_IN, DAEMON, API_CALLER)
+#: each token request a daemon sends is recorded too, under this name (not a persona of its own)
+DAEMON_TOKEN = "daemon:token"
 
 #: what one operation came to: the page or sign-in worked (`ok`); the app answered one of its
 #: designed degraded answers, such as a 503 "sign-in unavailable" page (`handled`); anything else
@@ -94,6 +96,7 @@ class AppProfile:
     sent_to_sign_in: tuple[Match, ...]
     handled: tuple[Match, ...]
     username_field: str = "signInName"
+    daemon_api: str | None = None  #: an API for app-only tokens, called by the reference daemon (`…/api/report`)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AppProfile:

@@ -9,5 +9,5 @@ emulator and the app started for you.
 import locust  # noqa: F401  (first: gevent's monkey patching must come before anything else)
 
 from loadtests import collect, config  # noqa: F401  (register their event listeners)
-from loadtests.personas import Anonymous, ApiCaller, NewSignIn, SignedIn  # noqa: F401
+from loadtests.personas import Anonymous, ApiCaller, Daemon, NewSignIn, SignedIn  # noqa: F401
 from loadtests.shape import ScenarioShape  # noqa: F401

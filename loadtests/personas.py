@@ -16,7 +16,7 @@ from locust import HttpUser, between, task
 
 from loadtests.collect import PERSONA
 from loadtests.config import next_user, plan
-from loadtests.contract import ANONYMOUS, API_CALLER, FAILED, HANDLED, NEW_SIGN_IN, OK, SIGNED_IN, AppProfile
+from loadtests.contract import ANONYMOUS, API_CALLER, DAEMON, DAEMON_TOKEN, FAILED, HANDLED, NEW_SIGN_IN, OK, SIGNED_IN, AppProfile
 from toolkit import flows
 
 AUTHORIZE = "/oauth2/v2.0/authorize"
@@ -238,8 +238,65 @@ class NewSignIn(Persona):
             sign_out(self)
 
 
+class Daemon(Persona):
+    """A back-office daemon: the reference daemon (`sample_app.daemon.Daemon`, one per virtual
+    user, with its own msal token cache and breakers) calling the app's API for app-only tokens
+    with a token from the client credentials grant. Each token request that leaves it is reported
+    too (as `daemon:token`), for the "one per Retry-After window" objective."""
+
+    persona = DAEMON
+
+    def on_start(self) -> None:
+        """Build this daemon from the IdP configuration (settings as the daemon reads them)."""
+        super().on_start()
+        from sample_app.config import load_settings
+        from sample_app.daemon import Daemon as ReferenceDaemon
+
+        settings = load_settings({"B2C_STATE_DIR": "/nonexistent"})  # built-in defaults only
+        api = self.app.daemon_api or "/api/report"
+        settings.update(
+            B2C_CA_BUNDLE=self.idp.get("ca_bundle") or "",
+            B2C_BASE_URL=self.idp.get("base_url", ""),
+            B2C_TENANT=self.idp.get("tenant", ""),
+            B2C_SIGNUP_SIGNIN_POLICY=self.idp.get("policies", {}).get("signup_signin", ""),
+            OIDC_AUTHORITY=self.idp.get("oidc_authority", ""),
+            DAEMON_CLIENT_ID=self.idp["daemon_client_id"],
+            DAEMON_CLIENT_SECRET=self.idp["daemon_client_secret"],
+            API_APP_ID_URI=self.idp["api_app_id_uri"],
+            API_BASE_URL=self.app.url + api.removesuffix("/api/report"),  # the daemon adds /api/report
+            IDP_CACHE_DIR="",  # last-known-good discovery in memory
+        )
+        self.daemon = ReferenceDaemon(settings)
+        self.reported_tokens = 0
+
+    @task
+    def report_call(self) -> None:
+        """One scheduled call of the API (getting or refreshing the token as the daemon does)."""
+        started = time.perf_counter()
+        outcome = self.daemon.call()
+        self.report(OK if outcome == "ok" else FAILED, started, reason=outcome)
+        sent = self.daemon.tally.token_requests[self.reported_tokens :]
+        self.reported_tokens += len(sent)
+        for _, result in sent:
+            self.environment.events.request.fire(
+                request_type=PERSONA,
+                name=DAEMON_TOKEN,
+                response_time=0,
+                response_length=0,
+                exception=None,
+                context={"outcome": OK if result == "ok" else FAILED, "user": self.id},
+            )
+
+    def on_stop(self) -> None:
+        """Close the daemon's connections."""
+        self.daemon.idp.close()
+        self.daemon.api.close()
+
+
 class ApiCaller(Persona):
-    """Calls the app's API with a bearer token (from B2C's ROPC policy), getting a new one when refused."""
+    """Calls the app's API with a bearer token (from B2C's ROPC policy, which Microsoft discourages
+    and External ID does not offer), getting a new one when refused. `daemon` is the default API
+    persona."""
 
     persona = API_CALLER
 
@@ -292,4 +349,4 @@ class ApiCaller(Persona):
         self.report(FAILED, started, reason=f"HTTP {reply.status_code}" if reply.status_code else "connection error")
 
 
-PERSONAS: dict[str, type[Persona]] = {cls.persona: cls for cls in (Anonymous, SignedIn, NewSignIn, ApiCaller)}
+PERSONAS: dict[str, type[Persona]] = {cls.persona: cls for cls in (Anonymous, SignedIn, NewSignIn, Daemon, ApiCaller)}

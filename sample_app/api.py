@@ -1,8 +1,13 @@
-"""A protected API: bearer access tokens, validated against cached keys (works while B2C is down)."""
+"""A protected API: bearer access tokens, validated against cached keys (works while B2C is down).
+
+`/api/hello` serves users (delegated tokens with the `demo.read` scope); `/api/report` serves
+daemons (app-only tokens with the `API_ROLE` app role, no user behind them)."""
 
 from __future__ import annotations
 
 import math
+import time
+from typing import Any
 
 from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
@@ -24,15 +29,14 @@ def _refuse(status: int, error: str, description: str) -> Response:
     return response
 
 
-@bp.get("/hello")
-def hello() -> Response:
-    """Greets the caller named by a valid access token with the `demo.read` scope."""
+def _claims(required_scope: str | None) -> dict[str, Any] | Response:
+    """The validated claims of the request's bearer token, or the refusal to answer with."""
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return _refuse(401, "invalid_request", "a bearer token is required")
     try:
-        claims = validate(
-            header[7:].strip(), idp().keys, issuer=idp().issuer(), audience=idp().config["B2C_API_AUDIENCE"], required_scope=SCOPE
+        return validate(
+            header[7:].strip(), idp().keys, issuer=idp().issuer(), audience=idp().config["B2C_API_AUDIENCE"], required_scope=required_scope
         )
     except TokenInvalid as exc:
         return _refuse(401, "invalid_token", str(exc))
@@ -41,4 +45,25 @@ def hello() -> Response:
         wait = getattr(exc, "retry_after", None) or idp().config["BREAKER_RESET_S"]
         response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
         return response
+
+
+@bp.get("/hello")
+def hello() -> Response:
+    """Greets the caller named by a valid access token with the `demo.read` scope."""
+    claims = _claims(SCOPE)
+    if isinstance(claims, Response):
+        return claims
     return jsonify(message=f"Hello, {claims.get('name') or 'user'}", oid=claims.get("oid"), scopes=str(claims.get("scp", "")).split())
+
+
+@bp.get("/report")
+def report() -> Response:
+    """For daemons: an app-only token (no `scp`: no user behind it) with the API_ROLE app role."""
+    claims = _claims(None)
+    if isinstance(claims, Response):
+        return claims
+    role = idp().config["API_ROLE"]
+    roles = claims.get("roles")
+    if "scp" in claims or not isinstance(roles, list) or role not in roles:
+        return _refuse(403, "insufficient_scope", f"an app-only token with the {role} role is required")
+    return jsonify(app=claims.get("azp"), roles=roles, generated_at=int(time.time()))

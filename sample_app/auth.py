@@ -14,6 +14,7 @@ import msal
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from sample_app.authority import uses_policies
 from sample_app.idp import IDP_ERRORS, idp
 from sample_app.logs import correlation_id
 from sample_app.pages import SIGNED_OUT_COOKIE
@@ -25,8 +26,9 @@ from toolkit.resilience.keys import TokenInvalid, validate
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 LOG = logging.getLogger(__name__)
 FORGOT_PASSWORD, CANCELLED = "AADB2C90118", "AADB2C90091"
-#: B2C codes that mean "try again later", answered with the sign-in-unavailable page
-TRANSIENT_CODES = ("AADB2C90229", "AADB2C90244", "AADB2C90035", "AADB2C90048")
+#: codes that mean "try again later", answered with the sign-in-unavailable page: B2C's, then
+#: External ID's (throttled, loop detected, directory unavailable, token issuance error)
+TRANSIENT_CODES = ("AADB2C90229", "AADB2C90244", "AADB2C90035", "AADB2C90048", "AADSTS90055", "AADSTS50196", "AADSTS90033", "AADSTS50000")
 
 
 def unavailable(retry_after: float | None = None, reason: str = "") -> Response:
@@ -89,7 +91,9 @@ def login() -> Response:
 
 @bp.get("/edit-profile")
 def edit_profile() -> Response:
-    """Edit the profile (B2C uses the SSO session)."""
+    """Edit the profile (B2C uses the SSO session). External ID has no profile-editing user flow."""
+    if not uses_policies(idp().config):
+        return failed("Profile editing is not offered by this sign-in service.", status=404)
     if "user" not in session:
         return redirect(url_for("auth.login", next="/profile"))
     return start(idp().config["B2C_EDIT_PROFILE_POLICY"], "/profile")
@@ -97,7 +101,10 @@ def edit_profile() -> Response:
 
 @bp.get("/reset-password")
 def reset_password() -> Response:
-    """Reset the password (also where "Forgot your password?" leads)."""
+    """Reset the password: B2C's reset policy (where "Forgot your password?" leads), or External ID's
+    sign-in flow, whose own "Forgot password?" link resets it."""
+    if not uses_policies(idp().config):
+        return start(idp().susi, "/")
     return start(idp().config["B2C_RESET_PASSWORD_POLICY"], "/")
 
 
@@ -169,7 +176,9 @@ def _sign_in(claims: dict[str, Any], app: msal.ConfidentialClientApplication, ca
     accounts = app.get_accounts()
     session.clear()
     session.permanent = True
-    session["user"] = {k: claims.get(k) for k in ("sub", "oid", "name", "emails", "tfp", "auth_time", "exp")}
+    # B2C says `emails` and `tfp`; External ID `email`, `preferred_username` and `tid`
+    kept = ("sub", "oid", "name", "emails", "email", "preferred_username", "tfp", "tid", "auth_time", "exp")
+    session["user"] = {k: claims.get(k) for k in kept if k in claims}
     session["account"] = accounts[0]["home_account_id"] if accounts else None
     session["token_cache"] = cache.serialize()
     regenerate = getattr(current_app.session_interface, "regenerate", None)

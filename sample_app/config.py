@@ -23,6 +23,13 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         "the IdP, e.g. https://contoso.b2clogin.com (default: the running emulator's URL, else the one the app last used,"
         " kept with the last-known-good copies)",
     ),
+    "OIDC_AUTHORITY": (
+        "",
+        str,
+        "an External ID or custom-domain authority, e.g. https://contoso.ciamlogin.com/<tenant-id>/v2.0, used through msal's"
+        " oidc_authority in place of B2C_BASE_URL, B2C_TENANT and the policies (default: the emulator's when it runs"
+        " --flavor external-id)",
+    ),
     "B2C_TENANT": ("", str, "e.g. contoso.onmicrosoft.com (default: the emulator's)"),
     "B2C_SIGNUP_SIGNIN_POLICY": ("B2C_1A_signup_signin", str, "the sign-up/sign-in policy"),
     "B2C_EDIT_PROFILE_POLICY": ("B2C_1A_ProfileEdit", str, "the profile-editing policy"),
@@ -32,6 +39,12 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "B2C_API_SCOPE": ("", str, "the scope the app asks for, e.g. https://contoso.onmicrosoft.com/api/demo.read"),
     "B2C_API_AUDIENCE": ("", str, "the API's app id: the `aud` its access tokens carry"),
     "B2C_CA_BUNDLE": ("", str, "CA file to trust for the IdP (empty: the system's; default: the emulator's ca.pem)"),
+    "API_APP_ID_URI": ("", str, "the API's application ID URI; daemons ask for {it}/.default (default: the emulator's)"),
+    "API_ROLE": ("Demo.Read.All", str, "the app role /api/report requires of app-only tokens"),
+    "DAEMON_CLIENT_ID": ("", str, "the daemon's app registration, client credentials (default: the emulator's)"),
+    "DAEMON_CLIENT_SECRET": ("", str, "the daemon's secret (default: the emulator's)"),
+    "DAEMON_INTERVAL_S": (5.0, float, "seconds between the daemon's calls of the API"),
+    "DAEMON_MAX_BACKOFF_S": (60.0, float, "the longest wait between the daemon's failing token requests"),
     "REDIS_URL": ("", str, "share sessions and token caches across instances (unset: files in SESSION_DIR)"),
     "SESSION_DIR": ("", str, "sessions on disk when REDIS_URL is unset (default: instance/sessions)"),
     "IDP_CACHE_DIR": ("", str, "last-known-good metadata and keys, shared by the workers (default: instance/idp-cache)"),
@@ -89,19 +102,27 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
 def _emulator_defaults(state_dir: Path) -> dict[str, Any]:
     found: dict[str, Any] = {}
     tenant_file, running = state_dir / "tenant.json", state_dir / "emulator.json"
+    emulator = json.loads(running.read_text()) if running.exists() else {}
     if tenant_file.exists():
         tenant = json.loads(tenant_file.read_text())
         domain = f"{tenant['name']}.onmicrosoft.com"
+        # the emulator's flavor decides the API's app ID URI (B2C: https://{domain}/api; External ID: api://{app id})
+        app_id_uri = f"api://{tenant['api_app_id']}" if emulator.get("flavor") == "external-id" else f"https://{domain}/api"
         found.update(
             B2C_TENANT=domain,
             B2C_CLIENT_ID=tenant["client_id"],
             B2C_CLIENT_SECRET=tenant["client_secret"],
-            B2C_API_SCOPE=f"https://{domain}/api/demo.read",
+            B2C_API_SCOPE=f"{app_id_uri}/demo.read",
             B2C_API_AUDIENCE=tenant["api_app_id"],
             B2C_CA_BUNDLE=str((state_dir / "ca.pem").resolve()),
+            API_APP_ID_URI=app_id_uri,
+            DAEMON_CLIENT_ID=tenant.get("daemon_client_id", ""),
+            DAEMON_CLIENT_SECRET=tenant.get("daemon_client_secret", ""),
         )
-    if running.exists():
-        found["B2C_BASE_URL"] = json.loads(running.read_text())["url"]
+        if emulator.get("flavor") == "external-id":
+            found["OIDC_AUTHORITY"] = f"{emulator['url']}/{tenant['tenant_id']}/v2.0"
+    if emulator:
+        found["B2C_BASE_URL"] = emulator["url"]
     return found
 
 

@@ -16,6 +16,7 @@ import requests
 from flask import Flask, current_app
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from sample_app.authority import discovery_url, msal_authority
 from toolkit.resilience.http import IdpUnavailable, ResilientHttpClient, breaker_retry_after, new_breaker, trusting_session
 from toolkit.resilience.keys import KeySet
 from toolkit.resilience.lastknown import LastKnownGood
@@ -87,13 +88,13 @@ class Idp:
         """The sign-up/sign-in policy: the one whose refresh tokens the app uses."""
         return str(self.config["B2C_SIGNUP_SIGNIN_POLICY"])
 
-    def authority(self, policy: str | None = None) -> str:
-        """`https://HOST/{tenant}/{policy}` (no trailing slash: msal needs it for B2C detection)."""
-        return f"{self.config['B2C_BASE_URL'].rstrip('/')}/{self.config['B2C_TENANT']}/{policy or self.susi}"
+    def authority(self, policy: str | None = None) -> dict[str, str]:
+        """msal's `authority` (a B2C policy) or `oidc_authority` (External ID, a custom domain)."""
+        return msal_authority(self.config, policy or self.susi)
 
     def discovery_url(self, policy: str | None = None) -> str:
-        """Where `policy`'s OpenID Connect discovery document is."""
-        return self.authority(policy) + "/v2.0/.well-known/openid-configuration"
+        """Where `policy`'s (or the one user flow's) OpenID Connect discovery document is."""
+        return discovery_url(self.config, policy or self.susi)
 
     def metadata(self, policy: str | None = None) -> dict[str, Any]:
         """The discovery document (in memory for an hour; last-known-good on failure)."""
@@ -114,11 +115,11 @@ class Idp:
         return msal.ConfidentialClientApplication(
             self.config["B2C_CLIENT_ID"],
             client_credential=self.config["B2C_CLIENT_SECRET"],
-            authority=self.authority(policy),
             http_client=self.http,
             http_cache=self.http_cache if self.resilient else None,
             token_cache=cache,
             instance_discovery=False,
+            **self.authority(policy),
         )
 
     def _stored(self, url: str) -> str | None:

@@ -46,8 +46,17 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulat
     stop_emulator(running)
 
 
+@pytest.fixture(scope="session")
+def external_id(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+    """One `--flavor external-id` emulator for the whole session; faults are cleared after every test."""
+    running = start_emulator(tmp_path_factory.mktemp("external-id-state"), "--flavor", "external-id")
+    yield running
+    stop_emulator(running)
+
+
 @pytest.fixture(autouse=True)
 def _no_faults_left(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
-    if "emulator" in request.fixturenames:
-        request.getfixturevalue("emulator").clear()
+    for name in ("emulator", "external_id"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).clear()

@@ -48,18 +48,41 @@ class RunningEmulator:
         return trusting_session(self.config["ca_bundle"])
 
     def authority(self, role: str = "signup_signin") -> str:
-        """The authority URL of one policy."""
+        """The authority URL of one policy (External ID: of the tenant; its endpoints are under it too)."""
+        if "oidc_authority" in self.config:
+            return f"{self.url}/{self.config['tenant_id']}"
         return f"{self.url}/{self.config['tenant']}/{self.config['policies'][role]}"
+
+    def where(self, role: str = "signup_signin") -> dict[str, str]:
+        """msal's authority argument: a B2C policy's `authority`, or External ID's `oidc_authority`."""
+        if "oidc_authority" in self.config:
+            return {"oidc_authority": self.config["oidc_authority"]}
+        return {"authority": self.authority(role)}
 
     def cca(self, role: str = "signup_signin", **kwargs: Any) -> msal.ConfidentialClientApplication:
         """Unmodified msal, given a session that trusts the emulator's CA."""
         return msal.ConfidentialClientApplication(
             self.config["client_id"],
             client_credential=self.config["client_secret"],
-            authority=self.authority(role),
             http_client=self.session(),
+            **self.where(role),
             **kwargs,
         )
+
+    def daemon(self, **kwargs: Any) -> msal.ConfidentialClientApplication:
+        """Unmodified msal as the daemon app registration (client credentials)."""
+        return msal.ConfidentialClientApplication(
+            self.config["daemon_client_id"],
+            client_credential=self.config["daemon_client_secret"],
+            http_client=self.session(),
+            **self.where(),
+            **kwargs,
+        )
+
+    @property
+    def default_scope(self) -> str:
+        """The API's app-only scope: `{app ID URI}/.default`."""
+        return f"{self.config['api_app_id_uri']}/.default"
 
     @property
     def user(self) -> dict[str, str]:

@@ -51,14 +51,23 @@ def test_short_drill_passes_with_a_valid_scorecard(tmp_path):
     jsonschema.validate(card, SCHEMA)
     assert [p["name"] for p in card["phases"]] == ["baseline", "outage", "recovery"]
     assert card["phases"][1]["fault"] == "idp-outage"
-    assert all(set(p["personas"]) == {"anonymous", "signed_in", "new_sign_in", "api_caller"} for p in card["phases"])
+    assert all(set(p["personas"]) == {"anonymous", "signed_in", "new_sign_in", "daemon"} for p in card["phases"])
     assert all(s["requests"] > 0 for p in card["phases"] for s in p["personas"].values())
-    assert len(card["objectives"]) == 8 and all(o["observed"] is not None for o in card["objectives"])
+    assert len(card["objectives"]) == 9 and all(o["observed"] is not None for o in card["objectives"])
     for name in ("report.html", "locust_stats.csv", "timeline.png", "ops.jsonl", "plan.json", "idp.json"):
         assert (tmp_path / name).stat().st_size > 0, name
     assert "PASSED" in output and "phase outage" in output and "handled/failed so far" in output  # summary and progress
     assert all(p["idp"]["requests"] > 0 for p in card["phases"]) and card["phases"][1]["idp_ratio"] is not None
     assert "lifetimes from" in (tmp_path / "emulator.log").read_text()  # --policies reached the emulator
+
+
+def test_external_id_drill_passes_with_daemons_quiet_during_the_outage(tmp_path):
+    code, card, output = drill(tmp_path, "--flavor", "external-id")
+    assert code == 0, output
+    assert "(external-id)" in output and "Microsoft Entra External ID emulator" in (tmp_path / "emulator.log").read_text()
+    outage = card["phases"][1]["personas"]["daemon"]
+    assert outage["success_ratio"] == 1.0 and outage["token_requests_per_window"] <= 1 and outage["token_window_s"] == 5
+    assert "oidc_authority" in json.loads((tmp_path / "b2c-config.json").read_text())
 
 
 def test_key_rotation_drill_passes(tmp_path):
@@ -105,6 +114,7 @@ def test_distributed_mode_gives_the_same_scorecard_shape(tmp_path):
         (["--weights", "x=1"], "bad persona weight"),
         (["--workers", "-1"], "--workers"),
         (["--policies", "nowhere"], "not a folder"),
+        (["--flavor", "external-id", "--weights", "api_caller=1"], "no ROPC"),
     ],
 )
 def test_usage_errors_exit_2(tmp_path, args, message):

@@ -45,7 +45,9 @@ def test_plans_over_b2c_limits_are_refused_unless_allowed(tenant, tmp_path):
 
 
 def test_the_estimate_follows_the_sign_in_share():
-    s = scenarios.load("baseline", users=30, duration_s=600, weights={"anonymous": 0, "signed_in": 0, "api_caller": 0, "new_sign_in": 1})
+    s = scenarios.load(
+        "baseline", users=30, duration_s=600, weights={"anonymous": 0, "signed_in": 0, "daemon": 0, "api_caller": 0, "new_sign_in": 1}
+    )
     estimate = limits.estimate(s)  # 30 users signing in every second, 5 requests each
     assert estimate.peak_per_s == 150 and estimate.per_5_min == 45000
     assert estimate.problems() == ["about 45000 requests in 5 minutes from one IP, over B2C's 6000"]

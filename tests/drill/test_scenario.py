@@ -115,7 +115,7 @@ def test_build_evaluates_every_objective(tmp_path):
     s = scenarios.load("idp-outage", duration_s=20)
     lines = []
     for second in range(20):
-        lines.extend(Operation(second + 0.1, persona, "ok", 10.0, persona[0]) for persona in ("anonymous", "signed_in", "api_caller"))
+        lines.extend(Operation(second + 0.1, persona, "ok", 10.0, persona[0]) for persona in ("anonymous", "signed_in", "daemon"))
         lines.append(Operation(second + 0.2, "new_sign_in", "handled" if 8 <= second < 14 else "ok", 50.0, "n"))
     (tmp_path / "ops.jsonl").write_text("\n".join(o.to_json() for o in lines))
     # 4 operations a second; the IdP got 1 request per operation in the baseline, 1.5 in the outage
@@ -140,10 +140,10 @@ def test_build_evaluates_every_objective(tmp_path):
 def test_objectives_of_a_persona_the_app_cannot_serve_are_skipped(tmp_path):
     s = scenarios.load("idp-outage", duration_s=20)
     (tmp_path / "ops.jsonl").write_text(Operation(1.0, "signed_in", "ok", 5.0).to_json())
-    card = score.build(s, tmp_path, skipped={"api_caller": "no API route"})
-    api = [o for o in card["objectives"] if "API" in o["name"]]
-    assert api and all(o.get("skipped") == "no API route" and o["passed"] for o in api)
-    assert all("api_caller" not in p["personas"] for p in card["phases"])
+    card = score.build(s, tmp_path, skipped={"daemon": "no API route"})
+    daemon = [o for o in card["objectives"] if o["name"].startswith("daemons")]
+    assert len(daemon) == 2 and all(o.get("skipped") == "no API route" and o["passed"] for o in daemon)
+    assert all("daemon" not in p["personas"] for p in card["phases"])
     assert "[SKIP]" in score.summary(card)
 
 
@@ -312,3 +312,24 @@ def test_any_scenario_file_loads_into_a_runnable_drill_or_is_refused(data):
     for objective in s.objectives:
         objective.check(0.5)
         assert objective.threshold
+
+
+def test_token_requests_per_window_counts_per_daemon():
+    rows = ops(
+        (1.0, "daemon:token", "failed", 0, "a", False),
+        (5.9, "daemon:token", "failed", 0, "a", False),  # 4.9 s after the first: same 5 s window
+        (12.0, "daemon:token", "failed", 0, "a", False),
+        (1.1, "daemon:token", "failed", 0, "b", False),  # another daemon: its own windows
+    )
+    assert score.token_requests_per_window(rows, 5.0) == 2
+    assert score.token_requests_per_window(rows, 4.0) == 1
+    assert score.token_requests_per_window([], 5.0) == 0
+
+
+def test_flavor_comes_from_the_scenario_or_the_command_line():
+    assert scenarios.load("idp-outage").flavor == "b2c"
+    assert scenarios.load("idp-outage", flavor="external-id").flavor == "external-id"
+    with pytest.raises(scenarios.ScenarioError, match="flavor must be"):
+        scenarios.load("idp-outage", flavor="adfs")
+    with pytest.raises(scenarios.ScenarioError, match="no ROPC"):
+        scenarios.load("idp-outage", weights={"api_caller": 1}, flavor="external-id")

@@ -205,7 +205,8 @@ def test_code_is_single_use_and_pkce_checked(emulator):
     [
         ({}, {}, "invalid_request"),
         ({"grant_type": "authorization_code", "client_id": "nope"}, {}, "unauthorized_client"),
-        ({"grant_type": "client_credentials", "client_id": "{client_id}", "client_secret": "{secret}"}, {}, "unsupported_grant_type"),
+        ({"grant_type": "device_code", "client_id": "{client_id}", "client_secret": "{secret}"}, {}, "unsupported_grant_type"),
+        ({"grant_type": "client_credentials", "client_id": "{client_id}", "client_secret": "{secret}"}, {}, "invalid_scope"),
         ({"grant_type": "authorization_code", "client_id": "{client_id}", "client_secret": "wrong"}, {}, "invalid_client"),
         ({"grant_type": "authorization_code", "client_id": "{client_id}", "client_secret": "{secret}"}, {}, "invalid_request"),
         (

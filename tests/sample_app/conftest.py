@@ -66,14 +66,19 @@ class Stack:
 
 
 def start_stack(
-    root: Path, token_lifetime_s: int | None = None, app_env: dict[str, str] | None = None, workers: int = 1, threads: int = 16
+    root: Path,
+    token_lifetime_s: int | None = None,
+    app_env: dict[str, str] | None = None,
+    workers: int = 1,
+    threads: int = 16,
+    emulator_args: list[str] | None = None,
 ) -> Stack:
-    """Emulator (optionally with a policy set setting the access-token lifetime) and app."""
-    extra: list[str] = []
+    """Emulator (optionally with a policy set setting the access-token lifetime, and `emulator_args`) and app."""
+    extra: list[str] = list(emulator_args or [])
     if token_lifetime_s is not None:
         base = BASE.replace('<Item Key="token_lifetime_secs">3600</Item>', f'<Item Key="token_lifetime_secs">{token_lifetime_s}</Item>')
         files = {"Base.xml": policy("B2C_1A_Base", base), "RP.xml": policy("B2C_1A_signup_signin", RP, base="B2C_1A_Base")}
-        extra = ["--policies", str(write(root / "policies", files))]
+        extra += ["--policies", str(write(root / "policies", files))]
     emulator = start_emulator(root / "emulator", *extra)
     app = processes.start_app(root / "emulator", root / "app", env={**APP_ENV, **(app_env or {})}, workers=workers, threads=threads)
     return Stack(emulator, app)

@@ -35,7 +35,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("--duration", type=float, help="seconds (default: the scenario's, at most 60)")
     p.add_argument("--out", help="results folder (default: drill-results/SCENARIO)")
     p.add_argument("--workers", type=int, default=0, help="Locust worker processes (master/worker mode); 0 = one local process")
-    p.add_argument("--weights", default="", help="persona weights, e.g. signed_in=4,new_sign_in=2,anonymous=1,api_caller=2")
+    p.add_argument(
+        "--weights", default="", help="persona weights, e.g. signed_in=4,new_sign_in=2,anonymous=1,daemon=2 (api_caller=2: ROPC, B2C only)"
+    )
+    p.add_argument(
+        "--flavor",
+        choices=("b2c", "external-id"),
+        help="the tenant the emulator plays: Azure AD B2C or Entra External ID (default: the scenario's, else b2c)",
+    )
     p.add_argument("--policies", metavar="DIR", help="the emulator takes token lifetimes and session length from this policy set")
     p.add_argument("--app-env", action="append", default=[], metavar="NAME=VALUE", help="extra environment for the app (repeatable)")
     p.add_argument(
@@ -128,7 +135,7 @@ def run_drill(args: argparse.Namespace) -> int:
             raise scenarios.ScenarioError("--workers (local processes) and --remote-workers (other machines) exclude each other")
         remote = Remote(args.remote_workers, args.master_bind_host, args.master_port) if args.remote_workers else None
         weights = scenarios.parse_weights(args.weights) if args.weights else None
-        scenario = scenarios.load(args.scenario, args.users, args.duration, weights)
+        scenario = scenarios.load(args.scenario, args.users, args.duration, weights, args.flavor)
         policies = Path(args.policies) if args.policies else None
         if policies is not None and not policies.is_dir():
             raise scenarios.ScenarioError(f"--policies {policies}: not a folder")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from loadtests.contract import API_CALLER, NEW_SIGN_IN, SIGNED_IN
+from loadtests.contract import API_CALLER, DAEMON, NEW_SIGN_IN, SIGNED_IN
 from toolkit.drill.scenario import Scenario
 
 TENANT_PER_S = 200
@@ -39,12 +39,12 @@ class Estimate:
 
 def estimate(scenario: Scenario) -> Estimate:
     """Sign-ins dominate: each new_sign_in user signs in every cycle; signed_in users sign in
-    once while users ramp up; API callers get one token each."""
+    once while users ramp up; API callers and daemons get one token each."""
     total = sum(scenario.weights.values()) or 1
     share = {k: v / total for k, v in scenario.weights.items()}
     users = scenario.users
     steady = users * share.get(NEW_SIGN_IN, 0) * SIGN_IN_REQUESTS / CYCLE_S
-    once = users * (share.get(SIGNED_IN, 0) * SIGN_IN_REQUESTS + share.get(API_CALLER, 0))
+    once = users * (share.get(SIGNED_IN, 0) * SIGN_IN_REQUESTS + share.get(API_CALLER, 0) + share.get(DAEMON, 0))
     ramp_s = max(1.0, users / scenario.spawn_rate)
     window = min(300.0, scenario.duration_s)
     return Estimate(peak_per_s=round(steady + once / ramp_s, 1), per_5_min=round(steady * window + once, 1))

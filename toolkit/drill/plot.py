@@ -9,7 +9,7 @@ from typing import Any
 
 from loadtests.contract import FAILED, HANDLED, OK, PERSONAS, Operation
 
-COLOURS = {"anonymous": "#7f7f7f", "signed_in": "#1f77b4", "new_sign_in": "#2ca02c", "api_caller": "#9467bd"}
+COLOURS = {"anonymous": "#7f7f7f", "signed_in": "#1f77b4", "new_sign_in": "#2ca02c", "daemon": "#ff7f0e", "api_caller": "#9467bd"}
 
 
 def per_second(ops: list[Operation], persona: str, outcome: str, seconds: int) -> list[int]:

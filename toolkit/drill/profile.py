@@ -46,7 +46,7 @@ PLACEHOLDERS = (
     "api_scope", "api_audience", "ca_bundle", "tls_cert", "tls_key", "instance", "python", "root", "here",
 )  # fmt: skip
 APP_KEYS = {"name", "command", "url", "tls", "ca_bundle", "ready", "start_timeout_s", "env", "routes", "outcomes"}
-ROUTE_KEYS = {"protected", "sign_in", "sign_in_via", "callback", "pages", "public", "api", "sign_out", "username_field"}
+ROUTE_KEYS = {"protected", "sign_in", "sign_in_via", "callback", "pages", "public", "api", "daemon_api", "sign_out", "username_field"}
 VIA = ("redirect", "link", "form")
 MATCH_KEYS = {"status", "text", "header", "location"}
 
@@ -94,6 +94,7 @@ class Profile:
             sent_to_sign_in=self.outcomes["sent_to_sign_in"],
             handled=self.outcomes["handled"],
             username_field=r.get("username_field", "signInName"),
+            daemon_api=r.get("daemon_api"),
         )
 
 
@@ -210,9 +211,11 @@ def from_table(app: dict[str, Any], source: str) -> Profile:
         raise _fail(source, f"routes.{sorted(unknown)[0]}", f"unknown key (known: {', '.join(sorted(ROUTE_KEYS))})")
     for key in ("protected", "sign_in", "callback"):
         _path(routes.get(key), f"routes.{key}", source)
-    for key in ("api", "sign_out"):
+    for key in ("api", "sign_out", "daemon_api"):
         if key in routes:
             _path(routes[key], f"routes.{key}", source)
+    if not str(routes.get("daemon_api", "/api/report")).endswith("/api/report"):
+        raise _fail(source, "routes.daemon_api", "the reference daemon calls .../api/report: a path ending so")
     for key in ("pages", "public"):
         if key in routes:
             if not isinstance(routes[key], list) or not routes[key]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from loadtests.contract import API_CALLER, PhasePlan, Plan
+from loadtests.contract import API_CALLER, DAEMON, PhasePlan, Plan
 from toolkit.drill import processes, score
 from toolkit.drill.profile import Profile
 from toolkit.drill.profile import start as start_app
@@ -23,6 +23,7 @@ from toolkit.drill.scenario import Scenario
 from toolkit.resilience.http import trusting_session
 
 LOCUSTFILE = processes.ROOT / "loadtests" / "locustfile.py"
+DAEMON_REFRESH_IN_S = 10
 
 
 class DrillError(RuntimeError):
@@ -49,6 +50,11 @@ def skipped_personas(scenario: Scenario, profile: Profile, idp: dict[str, Any]) 
             skipped[API_CALLER] = f"{profile.name} has no API route (app.routes.api)"
         elif not idp.get("policies", {}).get("ropc"):
             skipped[API_CALLER] = "the IdP configuration names no ROPC policy (policies.ropc)"
+    if scenario.weights.get(DAEMON):
+        if not profile.routes.get("daemon_api"):
+            skipped[DAEMON] = f"{profile.name} has no API for app-only tokens (app.routes.daemon_api)"
+        elif not idp.get("daemon_client_id"):
+            skipped[DAEMON] = "the IdP configuration has no daemon client (daemon_client_id)"
     return skipped
 
 
@@ -72,13 +78,16 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     for stale in ("ops.jsonl", "idp.json", "plan.json", "progress.json", "scorecard.json"):
         (out / stale).unlink(missing_ok=True)
-    say(f"drill {scenario.name} on {profile.name}: {scenario.users} users for {scenario.duration_s:.0f} s, results in {out}")
+    flavor = f" ({scenario.flavor})" if idp is None else ""
+    say(f"drill {scenario.name}{flavor} on {profile.name}: {scenario.users} users for {scenario.duration_s:.0f} s, results in {out}")
     emulator = None
     app = None
     try:
         if idp is None:
             state = emulator_state or out / "emulator-state"
-            extra = ["--policies", str(policies)] if policies else []
+            # app-only tokens ask to be refreshed after DAEMON_REFRESH_IN_S, so daemons meet the faults too
+            extra = ["--flavor", scenario.flavor, "--app-token-refresh-in", str(DAEMON_REFRESH_IN_S)]
+            extra += ["--policies", str(policies)] if policies else []
             if profile.url is not None:  # an app elsewhere: its redirect URI is not a loopback one
                 extra += ["--redirect-uri", profile.url + profile.routes["callback"]]
             emulator = processes.start_emulator(state, port=emulator_port, extra=extra, log=out / "emulator.log")

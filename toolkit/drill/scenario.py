@@ -28,7 +28,9 @@ METRICS = (
     "signed_in_users_logged_out",
     "recovery_s",
     "idp_requests_ratio",
+    "token_requests_per_window",  #: daemon: most token requests one daemon sent within one Retry-After window
 )
+FLAVORS = ("b2c", "external-id")
 #: metrics that take a time budget (budget_s, margin_s) in place of `max`
 BUDGETED = ("max_s", "max_request_s")
 #: `phase = "*"`: the objective holds in every phase (its worst phase is what is observed)
@@ -121,6 +123,7 @@ class Scenario:
     objectives: list[Objective] = field(default_factory=list)
     source: str = ""  #: the TOML file it came from
     app: dict[str, Any] | None = None  #: the file's `[app]` table, if any (an app profile)
+    flavor: str = "b2c"  #: the kind of tenant the emulator plays: b2c or external-id
 
     def timeline(self) -> list[dict[str, Any]]:
         """The emulator fault timeline of this scenario."""
@@ -145,8 +148,14 @@ def find(name_or_path: str) -> Path:
     raise ScenarioError(f"no scenario {name_or_path!r} (known: {known})")
 
 
-def load(name_or_path: str, users: int | None = None, duration_s: float | None = None, weights: dict[str, int] | None = None) -> Scenario:
-    """Read, validate and time a scenario; `users`, `duration_s` and `weights` override it."""
+def load(
+    name_or_path: str,
+    users: int | None = None,
+    duration_s: float | None = None,
+    weights: dict[str, int] | None = None,
+    flavor: str | None = None,
+) -> Scenario:
+    """Read, validate and time a scenario; `users`, `duration_s`, `weights` and `flavor` override it."""
     path = find(name_or_path)
     try:
         data = tomllib.loads(path.read_text())
@@ -166,6 +175,7 @@ def load(name_or_path: str, users: int | None = None, duration_s: float | None =
             objectives=objectives,
             source=str(path),
             app=data.get("app"),
+            flavor=str(flavor or data.get("flavor", "b2c")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ScenarioError(f"{path}: {exc.__class__.__name__}: {exc}") from None
@@ -190,6 +200,10 @@ def _problem(scenario: Scenario) -> str | None:
         return "users must be >= 1 and duration >= 5 s"
     if not 0 < scenario.spawn_rate < math.inf:
         return "spawn_rate must be a positive number"
+    if scenario.flavor not in FLAVORS:
+        return f"flavor must be one of {', '.join(FLAVORS)}"
+    if scenario.flavor == "external-id" and scenario.weights.get("api_caller"):
+        return "External ID offers no ROPC: give api_caller weight 0 (the daemon persona calls the API with client credentials)"
     unknown = set(scenario.weights) - set(PERSONAS)
     if unknown:
         return f"unknown persona {sorted(unknown)[0]!r} (known: {', '.join(PERSONAS)})"

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from loadtests.contract import FAILED, OK, PERSONAS, Operation, read_operations
+from loadtests.contract import DAEMON, DAEMON_TOKEN, FAILED, OK, PERSONAS, Operation, read_operations
 from toolkit.drill.scenario import EVERY_PHASE, Objective, Scenario
 
 RECOVERY_WINDOW_S = 1.0
@@ -62,6 +62,22 @@ def persona_stats(ops: list[Operation], seconds: float) -> dict[str, Any]:
         "max_ms": max(times, default=None),
         "rps": round(total / seconds, 2) if seconds > 0 else 0.0,
     }
+
+
+def token_requests_per_window(ops: list[Operation], window_s: float) -> int:
+    """The most token requests one daemon (one user id) sent within any `window_s` seconds."""
+    by_daemon: dict[str, list[float]] = {}
+    for o in ops:
+        by_daemon.setdefault(o.user, []).append(o.t)
+    most = 0
+    for times in by_daemon.values():
+        times.sort()
+        start = 0
+        for end, at in enumerate(times):
+            while at - times[start] >= window_s:
+                start += 1
+            most = max(most, end - start + 1)
+    return most
 
 
 def recovery_s(ops: list[Operation], fault_end: float | None) -> float | None:
@@ -159,6 +175,12 @@ def build(scenario: Scenario, out: Path, skipped: dict[str, str] | None = None) 
             for name in PERSONAS
             if scenario.weights.get(name) and name not in skipped
         }
+        if DAEMON in personas:  # the Retry-After the fault sends (msal waits 5 s when there is none)
+            window = float((phase.fault or {}).get("retry_after", 5))
+            tokens = [o for o in inside if o.persona == DAEMON_TOKEN]
+            personas[DAEMON].update(
+                token_requests=len(tokens), token_window_s=window, token_requests_per_window=token_requests_per_window(tokens, window)
+            )
         phases.append(
             {
                 "name": phase.name,
@@ -166,7 +188,7 @@ def build(scenario: Scenario, out: Path, skipped: dict[str, str] | None = None) 
                 "start_s": phase.start_s,
                 "end_s": phase.end_s,
                 "personas": personas,
-                "idp": idp_stats(idp.get(phase.name), len(inside)),
+                "idp": idp_stats(idp.get(phase.name), sum(1 for o in inside if o.persona != DAEMON_TOKEN)),
             }
         )
     card: dict[str, Any] = {

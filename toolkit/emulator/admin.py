@@ -121,4 +121,4 @@ def rotate() -> Response:
 @bp.get("/config")
 def config() -> Response:
     """The connection details an app needs (secrets included: loopback only)."""
-    return jsonify(emulator().state.client_config(emulator().base_url))
+    return jsonify(emulator().flavor.client_config(emulator().state, emulator().base_url))

@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 from flask import Flask
 
 from toolkit.emulator.faults import FaultBook, FaultMiddleware
+from toolkit.emulator.flavors import Flavor
 from toolkit.emulator.journeys import Transactions
-from toolkit.emulator.state import POLICIES, State
+from toolkit.emulator.state import State
 from toolkit.emulator.tokens import Lifetimes, TokenService
 
 #: the URL of an emulator started with the CLI's defaults
@@ -36,13 +37,18 @@ class Emulator:
         """`127.0.0.1:8443`: the host and port of `base_url`."""
         return urlsplit(self.base_url).netloc
 
+    @property
+    def flavor(self) -> Flavor:
+        """B2C or External ID."""
+        return self.tokens.flavor
+
     def policy(self, name: str) -> str | None:
         """The canonical spelling of a served policy id (B2C matches them case-insensitively)."""
-        return next((p for p in POLICIES.values() if p.casefold() == name.casefold()), None)
+        return next((p for p in self.flavor.policies.values() if p.casefold() == name.casefold()), None)
 
     def role(self, policy: str) -> str:
         """signup_signin, edit_profile, reset_password or ropc."""
-        return next(role for role, p in POLICIES.items() if p == policy)
+        return next(role for role, p in self.flavor.policies.items() if p == policy)
 
 
 def create_app(
@@ -50,25 +56,31 @@ def create_app(
     lifetimes: Lifetimes | None = None,
     seed: int | None = None,
     redirect_uris: list[str] | None = None,
+    flavor: Flavor | None = None,
     base_url: str = DEFAULT_URL,
 ) -> Flask:
     """Create the emulator's Flask app, wrapped in the fault middleware."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    flavor = flavor or Flavor()
     emulator = Emulator(
         state,
-        TokenService(state, lifetimes),
-        FaultBook(seed, rotate_keys=state.rotate_keys),
+        TokenService(state, lifetimes, flavor),
+        FaultBook(seed, rotate_keys=state.rotate_keys, flavor=flavor),
         list(redirect_uris or []),
         base_url=base_url.rstrip("/"),
     )
     app.extensions["b2c_emulator"] = emulator
 
-    from toolkit.emulator import admin, journeys, oidc
+    from toolkit.emulator import admin, external_id, journeys, oidc
 
-    app.register_blueprint(oidc.bp)
-    app.register_blueprint(journeys.bp)
+    if flavor.name == "external-id":
+        app.register_blueprint(external_id.bp)
+    else:
+        app.register_blueprint(oidc.bp)
+        app.register_blueprint(journeys.bp)
     app.register_blueprint(admin.bp)
+    app.context_processor(lambda: {"flavor": flavor})
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:

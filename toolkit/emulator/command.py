@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -16,17 +17,24 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     """Register `emulator` and its `faults` subcommands."""
     p = sub.add_parser(
         "emulator",
-        help="run the local Azure AD B2C emulator (HTTPS, fault injection)",
-        description="Serve a local Azure AD B2C over HTTPS.",
+        help="run the local Azure AD B2C / Entra External ID emulator (HTTPS, fault injection)",
+        description="Serve a local Azure AD B2C (or Entra External ID tenant) over HTTPS.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8443, help="port (default: 8443; 0 picks a free one)")
+    p.add_argument(
+        "--flavor",
+        default="b2c",
+        choices=("b2c", "external-id"),
+        help="b2c: Azure AD B2C's URL layout, policies and claims; external-id: Microsoft Entra External ID's (default: b2c)",
+    )
     p.add_argument("--tenant", default="contoso", help="tenant name: NAME.onmicrosoft.com (default: contoso)")
     p.add_argument("--state-dir", default=DEFAULT_STATE_DIR, help=f"CA, keys, secrets and users (default: {DEFAULT_STATE_DIR})")
     p.add_argument("--users", type=int, default=5, help="test users to create (default: 5)")
     p.add_argument("--policies", metavar="DIR", help="take token lifetimes and session length from this policy set")
     p.add_argument("--seed", type=int, help="seed for fault randomness (deterministic runs)")
     p.add_argument("--threads", type=int, default=32, help="request threads (default: 32)")
+    p.add_argument("--app-token-refresh-in", type=int, metavar="S", help="refresh_in of app-only tokens (default: half their lifetime)")
     p.add_argument("--redirect-uri", action="append", default=[], help="accept this non-loopback redirect URI (repeatable)")
     p.add_argument(
         "--public-url",
@@ -50,6 +58,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     f.add_argument("--latency-ms", type=_checked("latency_ms"))
     f.add_argument("--jitter-ms", type=_checked("jitter_ms"))
     f.add_argument("--limit", type=_checked("limit"), help="tenant-limit: requests per second (default 200)")
+    f.add_argument(
+        "--ip-limit", type=_checked("ip_limit"), help="tenant-limit: requests per second per client IP (default: external-id 20, b2c none)"
+    )
     f.add_argument("--duration", type=_checked("duration_s"), help="seconds until the fault clears itself")
     f.add_argument("--grace", type=_checked("grace_s"), default=300, help="rotate-keys: seconds the old key stays published")
     f.add_argument("--file", help="timeline: a JSON file with [{at_s, fault, duration_s}, ...]")
@@ -93,13 +104,17 @@ def run_emulator(args: argparse.Namespace) -> int:
     if not _https_origin(base_url):
         print(f"b2c-toolkit emulator: --public-url {base_url!r}: give https://HOST[:PORT] with no path", file=sys.stderr)
         return 2
+    from toolkit.emulator.flavors import flavor as find_flavor
+
+    flavor = find_flavor(args.flavor)
     state = _state(args)
     if args.print_config:
-        print(json.dumps(state.client_config(base_url), indent=2))
+        print(json.dumps(flavor.client_config(state, base_url), indent=2))
         return 0
     from toolkit.emulator.app import create_app
     from toolkit.emulator.policies import PolicyError, lifetimes_from_policies
     from toolkit.emulator.server import serve
+    from toolkit.emulator.tokens import Lifetimes
 
     lifetimes = None
     if args.policies:
@@ -108,17 +123,21 @@ def run_emulator(args: argparse.Namespace) -> int:
         except (PolicyError, OSError) as exc:
             print(f"b2c-toolkit emulator: {exc}", file=sys.stderr)
             return 2
-    app = create_app(state, lifetimes=lifetimes, seed=args.seed, redirect_uris=args.redirect_uri, base_url=base_url)
+    if args.app_token_refresh_in is not None:
+        if args.app_token_refresh_in < 0:
+            print("b2c-toolkit emulator: --app-token-refresh-in must be >= 0", file=sys.stderr)
+            return 2
+        lifetimes = dataclasses.replace(lifetimes or Lifetimes(), app_refresh_in=args.app_token_refresh_in)
+    app = create_app(state, lifetimes=lifetimes, seed=args.seed, redirect_uris=args.redirect_uri, flavor=flavor, base_url=base_url)
 
     def ready(url: str) -> None:
-        print(f"B2C emulator on {url}  tenant {state.tenant.domain}  CA {state.ca_bundle}", flush=True)
+        print(f"{flavor.title} emulator on {url}  tenant {state.tenant.domain}  CA {state.ca_bundle}", flush=True)
         if lifetimes is not None:
-            print(f"lifetimes from {args.policies}: {lifetimes}", flush=True)
-        print(
-            f"authority: {url}/{state.tenant.domain}/B2C_1A_signup_signin   (b2c-toolkit emulator --print-config for the rest)", flush=True
-        )
+            print(f"lifetimes from {args.policies or 'the defaults'}: {lifetimes}", flush=True)
+        where = next(iter(flavor.authority(url, state.tenant).items()))
+        print(f"{where[0]}: {where[1]}   (b2c-toolkit emulator --print-config for the rest)", flush=True)
 
-    serve(app, Path(args.state_dir), args.host, port, threads=args.threads, on_ready=ready)
+    serve(app, Path(args.state_dir), args.host, port, threads=args.threads, on_ready=ready, flavor=flavor.name)
     return 0
 
 
@@ -146,6 +165,7 @@ def _fault_spec(args: argparse.Namespace) -> dict[str, Any]:
         "latency_ms": args.latency_ms,
         "jitter_ms": args.jitter_ms,
         "limit": args.limit,
+        "ip_limit": args.ip_limit,
         "duration_s": args.duration,
     }
     return {"kind": args.kind, "group": args.group, **{k: v for k, v in fields.items() if v is not None}}

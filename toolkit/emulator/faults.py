@@ -8,7 +8,8 @@ Groups: `metadata` (discovery), `jwks` (signing keys), `pages` (authorize, sign-
 - `error`: a share (`ratio`) of requests answer `status` (500/502/503/504) with an `html` or `json` body.
 - `throttle`: a share of requests answer 429 with `Retry-After` and B2C's AADB2C90229.
 - `latency`: requests are delayed `latency_ms`, plus up to `jitter_ms` at random.
-- `tenant-limit`: B2C's tenant limit: more than `limit` requests in one second answer 429.
+- `tenant-limit`: the tenant's request limits: more than `limit` requests in one second (default
+  200), or more than `ip_limit` from one client IP (External ID: 20; B2C: none), answer 429.
 - `rotate-keys` (timeline only): start signing with a new key now; the old one stays published for
   `grace_s` seconds.
 
@@ -30,6 +31,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from http import HTTPStatus
 from typing import Any
+
+from toolkit.emulator.flavors import Flavor
 
 GROUPS = ("metadata", "jwks", "pages", "token", "all")
 KINDS = ("outage", "error", "throttle", "latency", "tenant-limit")
@@ -67,8 +70,11 @@ NUMBERS = {
     "latency_ms": (0.0, 600_000.0, False),
     "jitter_ms": (0.0, 600_000.0, False),
     "limit": (1, 1_000_000, True),
+    "ip_limit": (1, 1_000_000, True),
     "duration_s": (0.0, MAX_SECONDS, False),
 }
+#: numeric fields that may be left out (None)
+OPTIONAL = ("duration_s", "ip_limit")
 #: the other numbers the admin API takes: a timeline entry's start, a key rotation's grace period
 AT_S = (0.0, MAX_SECONDS, False)
 GRACE_S = (0.0, MAX_SECONDS, False)
@@ -90,6 +96,7 @@ class Fault:
     latency_ms: float = 0.0
     jitter_ms: float = 0.0
     limit: int = 200
+    ip_limit: int | None = None  #: per client IP per second (None: the flavor's)
     duration_s: float | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     expires: float | None = None  #: monotonic deadline, from duration_s
@@ -114,7 +121,7 @@ class Fault:
         if fault.body not in ("html", "json"):
             raise FaultError("body must be html or json")
         for name, (low, high, integer) in NUMBERS.items():
-            if name != "duration_s" or fault.duration_s is not None:
+            if name not in OPTIONAL or getattr(fault, name) is not None:
                 value = number(getattr(fault, name), name, low, high, integer)
                 if integer:
                     setattr(fault, name, int(value))  # 503.0 from JSON is written as 503
@@ -165,7 +172,8 @@ class Decision:
 class FaultBook:
     """Active faults, the timeline that changes them, and request counters."""
 
-    def __init__(self, seed: int | None = None, rotate_keys: Callable[[float], object] | None = None) -> None:
+    def __init__(self, seed: int | None = None, rotate_keys: Callable[[float], object] | None = None, flavor: Flavor | None = None) -> None:
+        self.flavor = flavor or Flavor()
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
@@ -175,6 +183,7 @@ class FaultBook:
         self._timeline_thread: threading.Thread | None = None
         self._generation = 0  #: bumps on clear, so an old timeline thread stops
         self._window = (0, 0)  #: (second, requests) for tenant-limit
+        self._ip_window: tuple[int, Counter[str]] = (0, Counter())  #: (second, requests per IP)
         self.counts: Counter[str] = Counter()  #: "group status" → requests
 
     # -- managing faults ---------------------------------------------------------------------
@@ -244,8 +253,8 @@ class FaultBook:
 
     # -- deciding ----------------------------------------------------------------------------
 
-    def decide(self, group: str) -> Decision:
-        """What the active faults do to one request of `group`."""
+    def decide(self, group: str, client: str = "") -> Decision:
+        """What the active faults do to one request of `group` from the IP `client`."""
         decision = Decision()
         for fault in self.active():
             if fault.group not in (group, "all"):
@@ -253,17 +262,22 @@ class FaultBook:
             if fault.kind == "latency":
                 decision.delay_s += (fault.latency_ms + self._rng.uniform(0, fault.jitter_ms)) / 1000
             elif decision.status is None and not decision.reset:
-                self._apply(fault, decision)
+                self._apply(fault, decision, client)
         return decision
 
-    def _apply(self, fault: Fault, decision: Decision) -> None:
+    def _apply(self, fault: Fault, decision: Decision, client: str) -> None:
         if fault.kind == "tenant-limit":
             second = int(time.monotonic())
             with self._lock:
                 count = self._window[1] + 1 if self._window[0] == second else 1
                 self._window = (second, count)
-            if count > fault.limit:
-                decision.status, decision.retry_after, decision.message = 429, 1, THROTTLED
+                if self._ip_window[0] != second:
+                    self._ip_window = (second, Counter())
+                self._ip_window[1][client] += 1
+                from_ip = self._ip_window[1][client]
+            ip_limit = fault.ip_limit if fault.ip_limit is not None else self.flavor.ip_limit
+            if count > fault.limit or (ip_limit is not None and from_ip > ip_limit):
+                decision.status, decision.retry_after, decision.message = 429, 1, self.flavor.throttled
             return
         if fault.ratio < 1.0 and self._rng.random() >= fault.ratio:
             return
@@ -271,16 +285,13 @@ class FaultBook:
             if fault.mode == "reset":
                 decision.reset = True
             else:
-                decision.status, decision.message = (
-                    503,
-                    "AADB2C90035: The service is temporarily unavailable. Please retry after a few minutes.",
-                )
+                decision.status, decision.message = 503, self.flavor.unavailable
                 decision.retry_after = fault.retry_after
         elif fault.kind == "throttle":
-            decision.status, decision.retry_after, decision.message = 429, fault.retry_after, THROTTLED
+            decision.status, decision.retry_after, decision.message = 429, fault.retry_after, self.flavor.throttled
         elif fault.kind == "error":
             decision.status, decision.body = fault.status, fault.body
-            decision.message = "AADB2C90048: An unhandled exception has occurred on the server."
+            decision.message = self.flavor.server_error
 
 
 def group_of(path: str) -> str | None:
@@ -319,7 +330,7 @@ class FaultMiddleware:
         group = group_of(environ.get("PATH_INFO", ""))
         if group is None:
             return self.app(environ, start_response)
-        decision = self.book.decide(group)
+        decision = self.book.decide(group, str(environ.get("REMOTE_ADDR", "")))
         if decision.delay_s:
             time.sleep(decision.delay_s)
         if decision.reset:

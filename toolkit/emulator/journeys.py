@@ -357,6 +357,10 @@ def unified(tx: Transaction) -> Response:
     """Links on the sign-in page: sign up (same transaction) or forgot password (legacy AADB2C90118)."""
     exchange = request.args.get("claimsexchange", "")
     if exchange.startswith("ForgotPassword"):
+        if emulator().flavor.forgot_password_in_flow:  # External ID: reset, then signed in
+            tx.steps = ["reset", *tx.steps[1:]]
+            tx.done = False
+            return _render(tx)
         emulator().transactions.discard(tx)
         return _error_redirect(tx, "access_denied", FORGOT)
     if exchange.startswith("SignUp"):

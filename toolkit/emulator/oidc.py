@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 from flask import Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request
 from werkzeug.wrappers import Response
 
+from toolkit.emulator.flavors import DAEMON_ROLE
 from toolkit.emulator.tokens import GrantError, same
 
 if TYPE_CHECKING:
@@ -65,8 +66,9 @@ def loopback_or_registered(uri: str) -> bool:
 
 
 def metadata(tenant: str, policy: str) -> dict[str, Any]:
-    """The discovery document of one policy."""
-    base = f"{emulator().base_url}/{tenant}/{policy}"
+    """The discovery document of one policy (or, for External ID, of the tenant)."""
+    flavor = emulator().flavor
+    base = flavor.endpoint_base(emulator().host, emulator().state.tenant, tenant, policy)
     return {
         "issuer": emulator().tokens.issuer(emulator().host),
         "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
@@ -88,7 +90,7 @@ def metadata(tenant: str, policy: str) -> dict[str, Any]:
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
-        "claims_supported": ["name", "emails", "idp", "oid", "sub", "tfp", "iss", "iat", "exp", "aud", "acr", "nonce", "auth_time"],
+        "claims_supported": flavor.claims_supported(),
     }
 
 
@@ -143,7 +145,8 @@ def _client_credentials() -> tuple[str, str | None]:
 
 @bp.post("/<tenant>/<policy>/oauth2/v2.0/token")
 def token(tenant: str, policy: str) -> Response:
-    """The token endpoint: authorization code (with PKCE), refresh token (rolling), and ROPC."""
+    """The token endpoint: authorization code (with PKCE), refresh token (rolling), ROPC (B2C), and
+    client credentials (app-only tokens)."""
     policy = resolve(tenant, policy)
     emu = emulator()
     try:
@@ -151,16 +154,23 @@ def token(tenant: str, policy: str) -> Response:
             raise GrantError("invalid_request", "AADB2C90083: The request is missing required parameter: grant_type.")
         client_id, secret = _client_credentials()
         grant = request.form.get("grant_type", "")
-        if client_id != emu.state.tenant.client_id:
+        app = emu.state.app(client_id, DAEMON_ROLE)
+        if app is None:
             raise GrantError(
                 "unauthorized_client",
                 f"AADB2C90018: The client id '{client_id}' specified in the request is not registered in tenant '{emu.state.tenant.domain}'.",
             )
         ropc = grant == "password" and emu.role(policy) == "ropc"
-        if not ropc and (secret is None or not same(secret, emu.state.tenant.client_secret)):
+        if not ropc and (secret is None or not same(secret, app.secret)):
             raise GrantError(
                 "invalid_client", "AADB2C90081: The specified client_secret does not match the expected value for this client.", 401
             )
+        if grant not in emu.flavor.grants:
+            raise GrantError("unsupported_grant_type", f"AADB2C90086: The supplied grant_type [{grant}] is not supported.")
+        if grant == "client_credentials":
+            return jsonify(emu.tokens.app_token_response(emu.host, app, request.form.get("scope", "")))
+        if not app.signs_in_users:
+            raise GrantError("unauthorized_client", f"AADB2C90018: The client '{client_id}' may use the client credentials grant only.")
         if grant == "authorization_code":
             return jsonify(_redeem(policy))
         if grant == "refresh_token":

@@ -38,13 +38,13 @@ class _Gunicorn(BaseApplication):
         return self.application
 
 
-def serve(app: Flask, state_dir: Path, host: str, port: int, threads: int = 32, on_ready: Any = None) -> None:
-    """Run until interrupted. Writes `state_dir/emulator.json` (url, pid) once listening."""
+def serve(app: Flask, state_dir: Path, host: str, port: int, threads: int = 32, on_ready: Any = None, flavor: str = "b2c") -> None:
+    """Run until interrupted. Writes `state_dir/emulator.json` (url, pid, flavor) once listening."""
     url = f"https://{host}:{port}"
     info = state_dir / "emulator.json"
 
     def when_ready(_server: Any) -> None:
-        info.write_text(json.dumps({"url": url, "pid": os.getpid()}))
+        info.write_text(json.dumps({"url": url, "pid": os.getpid(), "flavor": flavor}))
         if on_ready is not None:
             on_ready(url)
 

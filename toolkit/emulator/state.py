@@ -141,6 +141,9 @@ class Tenant:
     client_secret: str
     api_app_id: str
     refresh_key: str  #: HMAC key for refresh tokens
+    #: a second app registration: a daemon granted the API's app role (client credentials only)
+    daemon_client_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    daemon_client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     @property
     def domain(self) -> str:
@@ -151,6 +154,21 @@ class Tenant:
     def api_scope(self) -> str:
         """The API scope an app asks for to get an access token."""
         return f"https://{self.domain}/api/{API_SCOPE_NAME}"
+
+
+@dataclass(frozen=True)
+class App:
+    """An app registration that may ask the token endpoint for tokens."""
+
+    client_id: str
+    secret: str
+    roles: tuple[str, ...]  #: app roles granted to it (they appear in its app-only tokens)
+    signs_in_users: bool  #: a web app (redirect URIs, user flows) rather than a daemon
+
+    @property
+    def service_principal(self) -> str:
+        """The object id of its service principal: `oid` and `sub` of its app-only tokens."""
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sp:{self.client_id}"))
 
 
 @dataclass
@@ -209,6 +227,15 @@ class State:
             "users": [u.public() for u in self.users],
         }
 
+    def app(self, client_id: str, daemon_role: str) -> App | None:
+        """The registration of `client_id`: the web app (no app roles) or the daemon (`daemon_role`)."""
+        t = self.tenant
+        if client_id == t.client_id:
+            return App(t.client_id, t.client_secret, (), True)
+        if client_id == t.daemon_client_id:
+            return App(t.daemon_client_id, t.daemon_client_secret, (daemon_role,), False)
+        return None
+
     def find_user(self, email: str) -> User | None:
         """A user by email, case-insensitively."""
         email = email.strip().casefold()
@@ -242,7 +269,10 @@ def load_state(directory: str | os.PathLike[str], tenant: str = "contoso", users
         _make_certificates(path)
     tenant_file = path / "tenant.json"
     if tenant_file.exists():
-        info = Tenant(**json.loads(tenant_file.read_text()))
+        saved = json.loads(tenant_file.read_text())
+        info = Tenant(**saved)
+        if set(asdict(info)) - set(saved):  # a state folder from before a registration was added
+            _write(tenant_file, json.dumps(asdict(info), indent=1).encode(), private=True)
     else:
         info = Tenant(tenant, str(uuid.uuid4()), str(uuid.uuid4()), secrets.token_urlsafe(32), str(uuid.uuid4()), secrets.token_urlsafe(32))
         _write(tenant_file, json.dumps(asdict(info), indent=1).encode(), private=True)

@@ -15,7 +15,8 @@ from typing import Any
 import jwt
 from jwt.algorithms import RSAAlgorithm
 
-from toolkit.emulator.state import State, User
+from toolkit.emulator.flavors import Flavor
+from toolkit.emulator.state import App, State, User
 
 CODE_LIFETIME_S = 600  # "Authorization codes expire after about 10 minutes"
 
@@ -29,6 +30,8 @@ class Lifetimes:
     refresh_token: int = 1209600
     rolling_refresh: int = 7776000
     session: int = 86400
+    #: `refresh_in` of app-only tokens (None: half their lifetime)
+    app_refresh_in: int | None = None
 
 
 class GrantError(Exception):
@@ -79,17 +82,18 @@ class Code:
 class TokenService:
     """Mints and checks every token the emulator hands out."""
 
-    def __init__(self, state: State, lifetimes: Lifetimes | None = None) -> None:
+    def __init__(self, state: State, lifetimes: Lifetimes | None = None, flavor: Flavor | None = None) -> None:
         self.state = state
         self.lifetimes = lifetimes or Lifetimes()
+        self.flavor = flavor or Flavor()
         self._codes: dict[str, Code] = {}
         self._lock = threading.Lock()
 
     # -- discovery ----------------------------------------------------------------------------
 
     def issuer(self, host: str) -> str:
-        """B2C's default issuer form: `https://{host}/{tenant-guid}/v2.0/`."""
-        return f"https://{host}/{self.state.tenant.tenant_id}/v2.0/"
+        """The flavor's issuer on `host`."""
+        return self.flavor.issuer(host, self.state.tenant)
 
     def jwks(self) -> dict[str, Any]:
         """The published signing keys."""
@@ -139,9 +143,8 @@ class TokenService:
         return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid, "typ": "JWT"})
 
     def client_info(self, user: User, policy: str) -> str:
-        """B2C's client_info: uid is `{oid}-{policy lowercased}`, utid the tenant id."""
-        data = {"uid": f"{user.oid}-{policy.lower()}", "utid": self.state.tenant.tenant_id}
-        return b64url(json.dumps(data).encode())
+        """The flavor's client_info (msal builds the account's home_account_id from it)."""
+        return self.flavor.client_info(user, self.state.tenant, policy)
 
     def token_response(
         self, host: str, user: User, policy: str, client_id: str, scope: str, nonce: str | None, auth_time: int
@@ -150,8 +153,8 @@ class TokenService:
         now = int(time.time())
         life = self.lifetimes
         tenant = self.state.tenant
-        base = {"iss": self.issuer(host), "sub": user.oid, "iat": now, "nbf": now, "tfp": policy, "ver": "1.0", "auth_time": auth_time}
-        identity = {"oid": user.oid, "name": user.name, "emails": [user.email], "idp": "LocalAccount"}
+        base = {"iss": self.issuer(host), "iat": now, "nbf": now, "ver": self.flavor.id_token_version, "auth_time": auth_time}
+        identity = self.flavor.user_claims(user, client_id, tenant, policy)
         id_claims = {**base, **identity, "aud": client_id, "exp": now + life.id_token}
         if nonce is not None:
             id_claims["nonce"] = nonce
@@ -164,10 +167,11 @@ class TokenService:
             "client_info": self.client_info(user, policy),
             "scope": scope,
         }
-        granted = [s for s in scopes if s in (tenant.api_scope, client_id)]
+        api_scope = self.api_scope
+        granted = [s for s in scopes if s in (api_scope, client_id)]
         if granted:
-            audience = tenant.api_app_id if tenant.api_scope in granted else client_id
-            scp = {"scp": tenant.api_scope.rsplit("/", 1)[1]} if tenant.api_scope in granted else {}
+            audience = tenant.api_app_id if api_scope in granted else client_id
+            scp = {"scp": api_scope.rsplit("/", 1)[1]} if api_scope in granted else {}
             access = {**base, **identity, **scp, "aud": audience, "azp": client_id, "exp": now + life.access_token}
             response.update(access_token=self._sign(access), expires_in=life.access_token, expires_on=now + life.access_token)
         if "offline_access" in scopes:
@@ -175,6 +179,49 @@ class TokenService:
                 refresh_token=self.refresh_token(user, policy, client_id, scope, auth_time), refresh_token_expires_in=life.refresh_token
             )
         return response
+
+    @property
+    def api_scope(self) -> str:
+        """The delegated scope of the API (`demo.read` under the flavor's app ID URI)."""
+        return f"{self.flavor.app_id_uri(self.state.tenant)}/demo.read"
+
+    def app_token_response(self, host: str, app: App, scope: str) -> dict[str, Any]:
+        """The client credentials grant: an app-only access token for the API, with the app's roles
+        and no user claims. The scope must be `{app ID URI}/.default`."""
+        tenant = self.state.tenant
+        wanted = f"{self.flavor.app_id_uri(tenant)}/.default"
+        if scope.strip().casefold() != wanted.casefold():
+            raise GrantError(
+                "invalid_scope",
+                f"{self.flavor.invalid_scope}: The provided value for scope {scope!r} is not valid. "
+                f"Client credential flows must have a scope value with /.default suffixed to the resource identifier ({wanted}).",
+            )
+        now = int(time.time())
+        life = self.lifetimes.access_token
+        claims: dict[str, Any] = {
+            "iss": self.issuer(host),
+            "aud": tenant.api_app_id,
+            "iat": now,
+            "nbf": now,
+            "exp": now + life,
+            "azp": app.client_id,
+            "azpacr": "1",  # authenticated with a client secret
+            "oid": app.service_principal,
+            "sub": app.service_principal,
+            "tid": tenant.tenant_id,
+            "idtyp": "app",
+            "ver": self.flavor.id_token_version,
+        }
+        if app.roles:
+            claims["roles"] = list(app.roles)
+        refresh_in = self.lifetimes.app_refresh_in if self.lifetimes.app_refresh_in is not None else life // 2
+        return {
+            "token_type": "Bearer",
+            "expires_in": life,
+            "ext_expires_in": life,
+            "refresh_in": min(refresh_in, life),  # msal refreshes from then on, keeping the old token if that fails
+            "access_token": self._sign(claims),
+        }
 
     def refresh_token(self, user: User, policy: str, client_id: str, scope: str, auth_time: int) -> str:
         """A rolling refresh token: valid `refresh_token` seconds, never past the sliding window."""

@@ -1,0 +1,135 @@
+"""The reference daemon (`python -m sample_app.daemon`) against the real emulator and the reference
+API under gunicorn, in both flavors: app-only tokens, calls through an IdP outage, and backoff
+without a storm when no token can be had."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.sample_app.conftest import Stack, start_stack
+from tests.support import REDIRECT_URI, stop_emulator
+from toolkit import flows
+from toolkit.drill.processes import ROOT
+
+#: the emulator asks msal to refresh app-only tokens after 2 s, so a short test sees refreshes fail
+REFRESH_IN_S = 2
+
+
+@pytest.fixture(scope="module", params=["b2c", "external-id"])
+def daemon_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Emulator (one flavor, quick refresh_in) and the reference app serving the API."""
+    running = start_stack(
+        tmp_path_factory.mktemp("daemon"), emulator_args=["--flavor", request.param, "--app-token-refresh-in", str(REFRESH_IN_S)]
+    )
+    yield running
+    running.app.stop()
+    stop_emulator(running.emulator)
+
+
+@pytest.fixture(autouse=True)
+def _faults_cleared(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "daemon_stack" in request.fixturenames:
+        request.getfixturevalue("daemon_stack").emulator.clear()
+
+
+def start_daemon(stack: Stack, tmp_path: Path, duration_s: float) -> tuple[subprocess.Popen[bytes], Path]:
+    summary = tmp_path / "summary.json"
+    env = {
+        **os.environ,
+        "B2C_STATE_DIR": str(stack.emulator.state_dir),
+        "API_BASE_URL": stack.url,
+        "IDP_CACHE_DIR": str(tmp_path / "idp-cache"),
+        "BREAKER_FAIL_MAX": "3",
+        "BREAKER_RESET_S": "1",
+        "IDP_READ_TIMEOUT_S": "2",
+        "IDP_CONNECT_TIMEOUT_S": "1",
+        "DAEMON_MAX_BACKOFF_S": "3",
+    }
+    args = [sys.executable, "-m", "sample_app.daemon", "--interval", "0.1", "--duration", str(duration_s), "--summary", str(summary)]
+    with open(tmp_path / "daemon.log", "ab") as log:
+        return subprocess.Popen(args, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT), summary
+
+
+def finish(process: subprocess.Popen[bytes], summary: Path, tmp_path: Path) -> dict:
+    assert process.wait(timeout=60) == 0, (tmp_path / "daemon.log").read_text()[-3000:]
+    result: dict = json.loads(summary.read_text())
+    return result
+
+
+def failed_requests(result: dict) -> list[float]:
+    return [r["at_s"] for r in result["token_request_log"] if r["outcome"] != "ok"]
+
+
+@pytest.mark.parametrize("mode", ["503", "reset"])
+def test_daemon_calls_through_an_idp_outage_shorter_than_its_token(daemon_stack, tmp_path, mode):
+    """503 with Retry-After 2, or connections reset (no Retry-After: msal's 5 s). A refresh that
+    failed while msal still had the old token used to be retried at every call (reset: 3 token
+    requests in 4 s here, 5 in 5 s in a drill); now the next one waits for the backoff."""
+    process, summary = start_daemon(daemon_stack, tmp_path, duration_s=9)
+    time.sleep(3)  # a token in hand, already due for refresh
+    daemon_stack.emulator.fault(kind="outage", group="all", mode=mode, retry_after=2, duration_s=4)
+    result = finish(process, summary, tmp_path)
+    assert result["calls"] > 40 and result["success_ratio"] == 1.0, result["outcomes"]
+    failed = failed_requests(result)
+    assert 1 <= len(failed) <= 2, result["token_request_log"]  # tried to refresh, without a storm
+    assert all(later - earlier >= 2.9 for earlier, later in itertools.pairwise(failed))  # 5 s backoff (capped at 3 here)
+
+
+def test_daemon_without_a_token_backs_off_then_recovers(daemon_stack, tmp_path):
+    daemon_stack.emulator.fault(kind="outage", group="token", mode="reset", duration_s=5)
+    process, summary = start_daemon(daemon_stack, tmp_path, duration_s=10)
+    result = finish(process, summary, tmp_path)
+    failed = failed_requests(result)
+    # 0.1 s between calls: ~50 token requests in 5 s without backoff; with it (capped at 3 s here), 3 s apart
+    assert all(later - earlier >= 2.9 for earlier, later in itertools.pairwise(failed))
+    assert 1 <= len(failed) <= 4, result["token_request_log"]
+    assert result["outcomes"]["no_token"] > 0 and result["outcomes"]["ok"] > 0, result["outcomes"]
+    assert set(result["outcomes"]) == {"no_token", "ok"}
+
+
+def get(stack: Stack, path: str, token: str):
+    return stack.client().get(stack.url + path, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+
+def test_report_takes_app_only_tokens_with_the_role_only(daemon_stack):
+    emulator = daemon_stack.emulator
+    daemon_token = emulator.daemon().acquire_token_for_client([emulator.default_scope])["access_token"]
+    reply = get(daemon_stack, "/api/report", daemon_token)
+    assert reply.status_code == 200 and reply.json()["roles"] == [emulator.config["api_role"]]
+    assert get(daemon_stack, "/api/hello", daemon_token).status_code == 401  # no user, no scope
+
+    no_role = emulator.cca().acquire_token_for_client([emulator.default_scope])["access_token"]
+    refused = get(daemon_stack, "/api/report", no_role)
+    assert refused.status_code == 403 and refused.json()["error"] == "insufficient_scope"
+
+    app = emulator.cca()
+    flow = app.initiate_auth_code_flow([emulator.config["api_scope"]], redirect_uri=REDIRECT_URI, response_mode="form_post")
+    user = daemon_stack.user()
+    arrival = flows.sign_in(daemon_stack.client(), flow["auth_uri"], user["username"], user["password"])
+    user_token = app.acquire_token_by_auth_code_flow(flow, arrival.params)["access_token"]
+    assert get(daemon_stack, "/api/hello", user_token).status_code == 200
+    refused = get(daemon_stack, "/api/report", user_token)
+    assert refused.status_code == 403 and "app-only" in refused.json()["error_description"]
+
+
+def test_a_refused_token_is_replaced_at_once(daemon_stack, tmp_path):
+    """A signing-key rollover with no grace: the API refuses the token the daemon holds (401); the
+    daemon drops it and calls again with a new one, so no scheduled call fails."""
+    emulator = daemon_stack.emulator
+    process, summary = start_daemon(daemon_stack, tmp_path, duration_s=5)
+    time.sleep(2.5)
+    emulator.session().post(f"{emulator.url}/_emulator/keys/rotate", json={"grace_s": 0}, timeout=5).raise_for_status()
+    fresh = emulator.daemon().acquire_token_for_client([emulator.default_scope])["access_token"]
+    assert get(daemon_stack, "/api/report", fresh).status_code == 200  # the API now knows the new key only
+    result = finish(process, summary, tmp_path)
+    assert result["outcomes"] == {"ok": result["calls"]}, result["outcomes"]
