@@ -43,7 +43,8 @@ DEFAULT_PROFILE = "reference-app"
 #: what `{name}` may stand for in a command, an environment value or a URL
 PLACEHOLDERS = (
     "port", "app_url", "redirect_uri", "authority", "base_url", "tenant", "policy", "client_id", "client_secret",
-    "api_scope", "api_audience", "ca_bundle", "tls_cert", "tls_key", "instance", "python", "root", "here",
+    "api_scope", "api_audience", "api_app_id_uri", "oidc_authority", "ca_bundle", "tls_cert", "tls_key", "instance",
+    "python", "root", "here",
 )  # fmt: skip
 APP_KEYS = {"name", "command", "url", "tls", "ca_bundle", "ready", "start_timeout_s", "env", "routes", "outcomes"}
 ROUTE_KEYS = {"protected", "sign_in", "sign_in_via", "callback", "pages", "public", "api", "daemon_api", "sign_out", "username_field"}
@@ -293,6 +294,8 @@ def values(idp: dict[str, Any], profile: Profile, port: int, instance: Path, tls
         "client_secret": str(idp.get("client_secret", "")),
         "api_scope": str(idp.get("api_scope", "")),
         "api_audience": str(idp.get("api_audience", "")),
+        "api_app_id_uri": str(idp.get("api_app_id_uri", "")),
+        "oidc_authority": str(idp.get("oidc_authority", "")),  # External ID; empty for B2C
         "ca_bundle": str(idp.get("ca_bundle") or ""),
         "tls_cert": tls[0] if tls and profile.tls else "",
         "tls_key": tls[1] if tls and profile.tls else "",
