@@ -90,6 +90,18 @@ def test_rollover_right_after_the_first_load_is_picked_up(emulator, keyset):
         validate(sign(emulator), keyset, issuer=issuer(emulator), audience="client")
 
 
+def test_a_failed_refresh_does_not_hold_the_interval(emulator, keyset):
+    """A rollover met while the IdP did not answer is picked up by the next new-kid token once it
+    answers, not a whole interval later (a daemon's fresh token was refused for 30 s)."""
+    validate(sign(emulator), keyset, issuer=issuer(emulator), audience="client")  # the first load
+    emulator.session().post(emulator.url + "/_emulator/keys/rotate", json={"grace_s": 300}, timeout=5).raise_for_status()
+    emulator.fault(kind="outage", group="all", mode="reset")
+    with pytest.raises(TokenInvalid, match="unknown key"):
+        validate(sign(emulator), keyset, issuer=issuer(emulator), audience="client")
+    emulator.clear()
+    assert validate(sign(emulator), keyset, issuer=issuer(emulator), audience="client")  # min_refresh_s=60
+
+
 def test_failed_refresh_keeps_known_keys(emulator, keyset):
     keyset.refresh(force=True)
     known = keyset.kids

@@ -75,6 +75,11 @@ class KeySet:
             keys = parse_jwks(self.http.get(self.jwks_uri()).text)
         except Exception as exc:  # any failure keeps the known keys: that is the point
             LOG.warning("jwks refresh failed, keeping %d known keys: %s", len(self._keys), exc)
+            if not force:
+                # a refresh that fetched nothing does not hold the interval: the next new kid may
+                # try again once the IdP answers (the circuit breaker keeps a failing IdP unasked)
+                with self._lock:
+                    self._last_refresh = -float("inf")
             return False
         if keys:
             self._keys = keys
