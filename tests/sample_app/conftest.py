@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -84,13 +86,22 @@ def start_stack(
     return Stack(emulator, app)
 
 
+@contextmanager
+def running_stack(root: Path, **options: Any) -> Iterator[Stack]:
+    """`start_stack(root, **options)`, both processes stopped on the way out."""
+    running = start_stack(root, **options)
+    try:
+        yield running
+    finally:
+        running.app.stop()
+        stop_emulator(running.emulator)
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Emulator and app with B2C's default token lifetimes."""
-    running = start_stack(tmp_path_factory.mktemp("stack"))
-    yield running
-    running.app.stop()
-    stop_emulator(running.emulator)
+    with running_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running
 
 
 @pytest.fixture(autouse=True)

@@ -18,8 +18,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from tests.sample_app.conftest import Stack, start_stack
-from tests.support import stop_emulator
+from tests.sample_app.conftest import Stack, running_stack
 
 CHROMIUM, DRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
 pytestmark = pytest.mark.skipif(
@@ -102,10 +101,8 @@ class Browser:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Emulator with 300-second access tokens (each API call refreshes), and the app."""
-    running = start_stack(tmp_path_factory.mktemp("browser-stack"), token_lifetime_s=300)
-    yield running
-    running.app.stop()
-    stop_emulator(running.emulator)
+    with running_stack(tmp_path_factory.mktemp("browser-stack"), token_lifetime_s=300) as running:
+        yield running
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.sample_app import test_browser
-from tests.sample_app.conftest import Stack, start_stack
+from tests.sample_app.conftest import Stack, running_stack
 from tests.sample_app.test_browser import (  # noqa: F401 (collected again, against this module's stack)
     browser,
     pytestmark,
@@ -16,16 +16,14 @@ from tests.sample_app.test_browser import (  # noqa: F401 (collected again, agai
     test_outage_limited_mode_then_recovery,
     test_sign_up_sign_in_claims_api_and_sign_out,
 )
-from tests.support import stop_emulator
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """An External ID emulator with 300-second access tokens, and the app."""
-    running = start_stack(tmp_path_factory.mktemp("browser-external-id"), token_lifetime_s=300, emulator_args=["--flavor", "external-id"])
-    yield running
-    running.app.stop()
-    stop_emulator(running.emulator)
+    root = tmp_path_factory.mktemp("browser-external-id")
+    with running_stack(root, token_lifetime_s=300, emulator_args=["--flavor", "external-id"]) as running:
+        yield running
 
 
 @pytest.fixture(autouse=True)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.sample_app.conftest import Stack, start_stack
-from tests.support import REDIRECT_URI, stop_emulator
+from tests.sample_app.conftest import Stack, running_stack
+from tests.support import REDIRECT_URI
 from toolkit import flows
 from toolkit.drill.processes import ROOT
 
@@ -27,12 +27,9 @@ REFRESH_IN_S = 2
 @pytest.fixture(scope="module", params=["b2c", "external-id"])
 def daemon_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Emulator (one flavor, quick refresh_in) and the reference app serving the API."""
-    running = start_stack(
-        tmp_path_factory.mktemp("daemon"), emulator_args=["--flavor", request.param, "--app-token-refresh-in", str(REFRESH_IN_S)]
-    )
-    yield running
-    running.app.stop()
-    stop_emulator(running.emulator)
+    args = ["--flavor", request.param, "--app-token-refresh-in", str(REFRESH_IN_S)]
+    with running_stack(tmp_path_factory.mktemp("daemon"), emulator_args=args) as running:
+        yield running
 
 
 @pytest.fixture(autouse=True)

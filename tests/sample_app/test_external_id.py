@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.sample_app.conftest import Stack, start_stack
+from tests.sample_app.conftest import Stack, running_stack
 from tests.sample_app.test_api import (  # noqa: F401 (collected again, against this module's stack)
     genuine,
     test_any_bearer_token_is_refused_with_a_readable_401,
@@ -40,17 +40,14 @@ from tests.sample_app.test_pages import (  # noqa: F401
     test_slow_idp_is_cut_off_by_timeouts,
     test_throttled_token_endpoint_is_503_not_500,
 )
-from tests.support import stop_emulator
 from toolkit import flows
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """An External ID emulator and the app, configured from its state folder (OIDC_AUTHORITY)."""
-    running = start_stack(tmp_path_factory.mktemp("external-id-stack"), emulator_args=["--flavor", "external-id"])
-    yield running
-    running.app.stop()
-    stop_emulator(running.emulator)
+    with running_stack(tmp_path_factory.mktemp("external-id-stack"), emulator_args=["--flavor", "external-id"]) as running:
+        yield running
 
 
 def test_the_app_signs_in_through_the_oidc_authority(stack):

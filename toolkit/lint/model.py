@@ -490,6 +490,14 @@ class Effective:
                     )
         return list(found.values())
 
+    def shows_control(self, tp: TechnicalProfile, control_type: str) -> bool:
+        """True when a page shows a display control of one type (`VerificationControl`, `CaptchaControl`)."""
+        for claim in tp.display_claims:
+            control = self.display_controls.get(claim.get("DisplayControlReferenceId", ""))
+            if control is not None and control.get("UserInterfaceControlType") == control_type:
+                return True
+        return False
+
     def profiles_of_kind(self, kind: str) -> list[TechnicalProfile]:
         """Profiles in use of one kind (see `TechnicalProfile.kind`)."""
         return [tp for tp in self.profiles_in_use if tp.kind == kind]

@@ -174,13 +174,7 @@ def email_verification_disabled(policy: Effective) -> Iterator[Finding]:
 
 def _verifies(policy: Effective, tp: TechnicalProfile) -> bool:
     """True when a profile verifies an email address or a one-time code."""
-    if tp.verifies_email or tp.kind == "OTP":
-        return True
-    for claim in tp.display_claims:
-        control = policy.display_controls.get(claim.get("DisplayControlReferenceId", ""))
-        if control is not None and control.get("UserInterfaceControlType") == "VerificationControl":
-            return True
-    return False
+    return tp.verifies_email or tp.kind == "OTP" or policy.shows_control(tp, "VerificationControl")
 
 
 def _sign_in_profiles(policy: Effective) -> set[str]:
@@ -232,13 +226,7 @@ def _bot_check(tp: TechnicalProfile | None) -> bool:
 
 
 def _has_captcha(policy: Effective, tp: TechnicalProfile) -> bool:
-    if not tp.meta_is("setting.enableCaptchaChallenge", "true"):
-        return False
-    for claim in tp.display_claims:
-        control = policy.display_controls.get(claim.get("DisplayControlReferenceId", ""))
-        if control is not None and control.get("UserInterfaceControlType") == "CaptchaControl":
-            return True
-    return False
+    return tp.meta_is("setting.enableCaptchaChallenge", "true") and policy.shows_control(tp, "CaptchaControl")
 
 
 @rule("BOT001", "Bot-exposed step without CAPTCHA", Severity.INFO, Scope.CHAIN, "add-captcha", per_journeys=True)

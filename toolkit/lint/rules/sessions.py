@@ -256,11 +256,7 @@ def _proves_presence(policy: Effective, tp: TechnicalProfile) -> bool:
     # which is the case for the sign-in page itself
     if tp.kind == "SelfAsserted" and any(v is not None and v.kind in ("IdP", "OTP") for v in validations):
         return _no_sso(policy, tp) or tp.id.casefold() not in _sign_in_pages(policy)
-    for claim in tp.display_claims:
-        control = policy.display_controls.get(claim.get("DisplayControlReferenceId", ""))
-        if control is not None and control.get("UserInterfaceControlType") == "VerificationControl":
-            return True
-    return False
+    return policy.shows_control(tp, "VerificationControl")
 
 
 @rule(
