@@ -12,7 +12,7 @@ import pytest
 from toolkit.cli import main
 from toolkit.lint import cache as cache_module
 from toolkit.lint import lint
-from toolkit.lint import linter as linter_module
+from toolkit.lint import parse as parse_module
 from toolkit.lint.config import Config, from_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +60,7 @@ def test_an_unchanged_run_reuses_its_problems_without_parsing(tmp_path, monkeypa
     policies, store = _two_sets(tmp_path), tmp_path / "cache"
     first = lint([policies], cache=store)
     _tamper_run(store)
-    monkeypatch.setattr(linter_module, "parse", _no_parsing)
+    monkeypatch.setattr(parse_module, "parse", _no_parsing)
     again = lint([policies], cache=store)
     assert again.files == first.files == 4
     assert [p._replace(message="") for p in again.problems] == [p._replace(message="") for p in first.problems]

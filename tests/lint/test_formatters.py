@@ -16,8 +16,8 @@ from lxml import etree
 
 from toolkit.cli import main
 from toolkit.lint import Problem, Report
+from toolkit.lint.escape import printable
 from toolkit.lint.formatters import FORMATS
-from toolkit.lint.loader import printable
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import all_rules
 

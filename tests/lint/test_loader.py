@@ -20,8 +20,8 @@ from lxml import etree
 
 from tests.lint.damage import CORPUS_SETS, FILES, corpus_set, write_set
 from tests.lint.policies import clean_set, points_at_its_element, rule_ids, rules_of, run, write
-from toolkit.lint import Config, lint, loader
-from toolkit.lint.loader import NS, PolicyFile, parse
+from toolkit.lint import Config, discover, lint
+from toolkit.lint.parse import NS, PolicyFile, parse
 
 BOMB = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
@@ -112,7 +112,7 @@ def test_symlinks_to_devices_and_fifos_are_never_read(tmp_path):
 def test_a_file_too_large_to_be_a_policy_is_reported_unread(tmp_path, monkeypatch):
     files: dict[str, str | bytes] = dict(clean_set())
     limit = max(len(str(content)) for content in files.values())
-    monkeypatch.setattr(loader, "MAX_BYTES", limit)
+    monkeypatch.setattr(discover, "MAX_BYTES", limit)
     files["huge.xml"] = b"<TrustFrameworkPolicy>" + b" " * limit
     report = run(tmp_path, files)
     assert rules_of(report) == [("XML001", "huge.xml", 1)]

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from tests.lint.policies import policy
-from toolkit.lint.loader import PolicyFile
 from toolkit.lint.model import PolicySet
+from toolkit.lint.parse import PolicyFile
 
 #: a file: its folder (a few levels of a small alphabet), its PolicyId and the PolicyId it extends
 files = st.lists(

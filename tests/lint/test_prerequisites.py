@@ -46,3 +46,14 @@ def test_values_come_from_the_merged_chain(tmp_path):
         ("facebook_clientid", "OAuth2"),
         ("prod-app", "OAuth2"),
     }
+
+
+def test_every_set_counts_when_many_sets_are_read_at_once(tmp_path):
+    # Sets of their own merge into profiles of their own, made and freed one relying party after
+    # another: a profile counted as "seen" by its address would hide a later one given that address.
+    for n in range(12):
+        idp = FACEBOOK.replace("B2C_1A_FacebookSecret", f"B2C_1A_Secret{n}")
+        write(tmp_path / f"app{n}", clean_set(extensions=provider(idp)))
+    found = prerequisites(load_set([tmp_path]))
+    names = {k["name"] for k in found["policy_keys"]}
+    assert {f"B2C_1A_Secret{n}" for n in range(12)} <= names

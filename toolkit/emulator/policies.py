@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from toolkit.emulator.tokens import Lifetimes
-from toolkit.lint.loader import PolicyFile, discover, load, q
-from toolkit.lint.model import PolicySet
+from toolkit.lint.linter import load_set
+from toolkit.lint.parse import q
 
 KEYS = {
     "token_lifetime_secs": "access_token",
@@ -24,8 +24,7 @@ class PolicyError(ValueError):
 def lifetimes_from_policies(folder: str | Path, policy_id: str | None = None) -> Lifetimes:
     """Lifetimes of the relying party `policy_id` (default: the first RP whose id mentions
     "signin", else the first RP) in the policy set under `folder`."""
-    files = [f for f in (load(p, e) for p, e in discover([folder])) if isinstance(f, PolicyFile)]
-    effective = [e for e in PolicySet(files).effective_policies() if e.is_relying_party]
+    effective = [e for e in load_set([folder]).effective_policies() if e.is_relying_party]
     if not effective:
         raise PolicyError(f"{folder}: no relying-party policy found")
     wanted = next((e for e in effective if policy_id and e.name.casefold() == policy_id.casefold()), None)

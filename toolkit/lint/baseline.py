@@ -13,8 +13,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from toolkit.lint.loader import printable, read_file, write_text
+from toolkit.lint.discover import read_file
+from toolkit.lint.escape import printable
 from toolkit.lint.problem import Problem
+from toolkit.lint.report import write_text
 
 #: attributes that name an element among its siblings, in order of preference
 NAMING = ("Id", "Key", "ReferenceId", "TechnicalProfileReferenceId", "ClaimTypeReferenceId", "Order", "StringId", "Type")
@@ -43,6 +45,11 @@ def identity(el: etree._Element, attr: str | None = None) -> str:
 def key(problem: Problem) -> tuple[str, str, str]:
     """What a baseline entry matches on."""
     return (problem.rule, problem.file_policy, problem.identity)
+
+
+def suppress(problems: list[Problem], baseline: set[tuple[str, str, str]]) -> list[Problem]:
+    """`problems`, those the baseline records marked suppressed (reported, never failing a run)."""
+    return [p._replace(suppressed=True) if key(p) in baseline else p for p in problems]
 
 
 def write(path: str | Path, problems: Iterable[Problem]) -> int:

@@ -24,31 +24,20 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from toolkit import __version__
 from toolkit.lint.config import Config
-from toolkit.lint.loader import PolicyFile, display_path, read_file
+from toolkit.lint.discover import Input, display_path, read_file
 from toolkit.lint.model import PolicySet
-from toolkit.lint.parallel import Row
+from toolkit.lint.parse import PolicyFile
+from toolkit.lint.problem import Problem
 from toolkit.lint.registry import Rule
-
-if TYPE_CHECKING:
-    from toolkit.lint.linter import Input
 
 #: entries kept; beyond this the oldest half is removed
 MAX_ENTRIES = 2000
 LINT_SOURCE = Path(__file__).resolve().parent
-
-
-def default_folder() -> Path:
-    """Where entries live unless `--cache-dir` says otherwise."""
-    if os.environ.get("B2C_TOOLKIT_CACHE_DIR"):
-        return Path(os.environ["B2C_TOOLKIT_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base, "b2c-toolkit", "lint")
 
 
 class Cache:
@@ -90,17 +79,17 @@ class Cache:
                 digest.update(repr(data).encode())
         return "run-" + digest.hexdigest()
 
-    def get_run(self, key: str) -> tuple[int, list[Row]] | None:
+    def get_run(self, key: str) -> tuple[int, list[Problem]] | None:
         """The file count and problems stored under a run's `key`, or None."""
         entry = self._read(key)
         if not (isinstance(entry, dict) and isinstance(entry.get("files"), int)):
             return None
-        rows = _rows(entry.get("problems"))
-        return None if rows is None else (entry["files"], rows)
+        problems = _problems(entry.get("problems"))
+        return None if problems is None else (entry["files"], problems)
 
-    def put_run(self, key: str, files: int, rows: list[Row]) -> None:
+    def put_run(self, key: str, files: int, problems: list[Problem]) -> None:
         """Store a whole run's file count and problems."""
-        self._write(key, {"files": files, "problems": rows})
+        self._write(key, {"files": files, "problems": [p.to_row() for p in problems]})
 
     def key(self, files: list[PolicyFile], policy_set: PolicySet) -> str:
         """The key of one policy set's problems."""
@@ -112,13 +101,13 @@ class Cache:
             digest.update(self._digests[f.path] if self.settings is None and f.path in self._digests else _digest(f.data))
         return digest.hexdigest()
 
-    def get(self, key: str) -> list[Row] | None:
+    def get(self, key: str) -> list[Problem] | None:
         """The problems of one set stored under `key`, or None."""
-        return _rows(self._read(key))
+        return _problems(self._read(key))
 
-    def put(self, key: str, rows: list[Row]) -> None:
+    def put(self, key: str, problems: list[Problem]) -> None:
         """Store the problems of one set."""
-        self._write(key, rows)
+        self._write(key, [p.to_row() for p in problems])
 
     def _read(self, key: str) -> object:
         try:
@@ -162,8 +151,11 @@ def _bytes(path: Path) -> bytes | None:
         return None
 
 
-def _rows(entry: object) -> list[Row] | None:
-    """Stored problems as rows, or None for anything else (a damaged entry is a miss)."""
+def _problems(entry: object) -> list[Problem] | None:
+    """Stored problems, or None for anything else (a damaged entry is a miss)."""
     if not (isinstance(entry, list) and all(isinstance(row, list) for row in entry)):
         return None
-    return [tuple(row) for row in entry]
+    try:
+        return [Problem.from_row(tuple(row)) for row in entry]
+    except (TypeError, ValueError):
+        return None

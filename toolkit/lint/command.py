@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import sys
 from pathlib import Path
 
-from toolkit.lint.config import Config, ConfigError, from_table, load_config
+from toolkit.lint.baseline import BaselineError
+from toolkit.lint.baseline import load as load_baseline
+from toolkit.lint.baseline import write as write_baseline
+from toolkit.lint.config import Config, ConfigError, default_cache_folder, load_config
+from toolkit.lint.discover import base_files
+from toolkit.lint.escape import printable
+from toolkit.lint.formatters import FORMATS
+from toolkit.lint.linter import fix, lint, load_set
+from toolkit.lint.parallel import default_jobs
+from toolkit.lint.prerequisites import prerequisites
 from toolkit.lint.problem import Severity
+from toolkit.lint.registry import all_rules, get, inventory_ids
+from toolkit.lint.report import write_text
+from toolkit.lint.schema import SchemaError
 
 FAIL_ON = ("error", "warning", "info", "never")
 
@@ -88,48 +99,22 @@ def _jobs(value: str) -> int:
     return int(value)
 
 
-#: the last report, kept alive (see run_lint)
-_last_report: object = None
-
-
 def run_lint(args: argparse.Namespace) -> int:
     """Lint, print or write the report, and return the exit code."""
-    from toolkit.lint.baseline import BaselineError
-    from toolkit.lint.baseline import load as load_baseline
-    from toolkit.lint.baseline import write as write_baseline
-    from toolkit.lint.formatters import FORMATS
-    from toolkit.lint.linter import fix, lint
-    from toolkit.lint.loader import printable, write_text
-    from toolkit.lint.parallel import default_jobs
-    from toolkit.lint.schema import SchemaError
-    from toolkit.lint.settings import SettingsError, load_settings
-
+    flags = {
+        "select": args.select,
+        "ignore": args.ignore,
+        "external-bases": args.external_base,
+        "base-paths": args.base_path,
+        "schema": args.schema,
+    }
     try:
-        config = load_config(args.config)
-        overrides: dict[str, object] = {}
-        if args.select:
-            overrides["select"] = args.select
-        if args.ignore:
-            overrides["ignore"] = config.ignore + [r.strip() for r in args.ignore.split(",") if r.strip()]
-        if args.external_base:
-            overrides["external-bases"] = config.external_bases + args.external_base
-        if args.base_path:
-            overrides["base-paths"] = config.base_paths + args.base_path
-        if args.schema:
-            overrides["schema"] = args.schema
-        if overrides:
-            config = from_table(overrides, "command line", config)
-        if args.settings:
-            config.settings = load_settings(args.settings, args.environment)
-        elif args.environment:
-            raise ConfigError("--environment needs --settings")
-    except (ConfigError, SettingsError) as exc:
-        print(f"b2c-toolkit lint: {exc}", file=sys.stderr)
-        return 2
+        config = load_config(args.config, flags=flags, settings=args.settings, environment=args.environment)
+    except ConfigError as exc:
+        return _usage(exc)
     missing = [p for p in [*args.paths, *config.base_paths] if not os.path.exists(p)]
     if missing:
-        print(f"b2c-toolkit lint: no such file or folder: {missing[0]}", file=sys.stderr)
-        return 2
+        return _usage(f"no such file or folder: {missing[0]}")
     if args.print_upload_order:
         return print_upload_order(args.paths, config)
     if args.print_prerequisites:
@@ -138,59 +123,52 @@ def run_lint(args: argparse.Namespace) -> int:
         return print_inventory(args.paths, config)
     if args.fix:
         if config.settings is not None:
-            print("b2c-toolkit lint: --fix edits the source files; it cannot be combined with --settings", file=sys.stderr)
-            return 2
+            return _usage("--fix edits the source files; it cannot be combined with --settings")
         for path, count in sorted(fix(args.paths, config).items()):
             print(f"b2c-toolkit lint: fixed {printable(path)} ({count} edit{'s' if count > 1 else ''})", file=sys.stderr)
     try:
         baseline = load_baseline(args.baseline) if args.baseline else None
-        cache = None
-        if not args.no_cache:
-            from toolkit.lint.cache import default_folder  # hashing costs start-up: only when caching
-
-            cache = Path(args.cache_dir) if args.cache_dir else default_folder()
-        # A run makes no garbage cycles worth collecting: the collector would only walk the parsed
-        # set again and again (a tenth of the run) and make forked children copy its memory.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            report = lint(args.paths, config, baseline, args.jobs or default_jobs(), cache)
-        finally:
-            if collecting:
-                gc.enable()
+        cache = None if args.no_cache else Path(args.cache_dir) if args.cache_dir else default_cache_folder()
+        report = lint(args.paths, config, baseline, args.jobs or default_jobs(), cache)
     except (SchemaError, BaselineError) as exc:
-        print(f"b2c-toolkit lint: {exc}", file=sys.stderr)
-        return 2
-    global _last_report
-    _last_report = report  # freed at exit, which `toolkit.cli.run` makes instant: freeing now costs 5%
+        return _usage(exc)
     for note in report.notes:
         print(f"b2c-toolkit lint: note: {note}", file=sys.stderr)
-    output = "" if args.write_baseline else FORMATS[args.format](report)
-    try:
-        if args.write_baseline:
+    if args.write_baseline:
+        try:
             count = write_baseline(args.write_baseline, report.problems)
-            print(f"b2c-toolkit lint: wrote {count} findings to {args.write_baseline}", file=sys.stderr)
-            return 0
-        if args.output:
-            write_text(Path(args.output), output)
-    except OSError as exc:  # exit 2, not a traceback: exit 1 would read as "findings" in CI
-        target = args.write_baseline or args.output
-        where = f" ({exc.filename})" if exc.filename and exc.filename != target else ""
-        print(f"b2c-toolkit lint: cannot write {target}: {exc.strerror or exc}{where}", file=sys.stderr)
-        return 2
+        except OSError as exc:
+            return _cannot_write(args.write_baseline, exc)
+        print(f"b2c-toolkit lint: wrote {count} findings to {args.write_baseline}", file=sys.stderr)
+        return 0
+    output = FORMATS[args.format](report)
     if not args.output:
         sys.stdout.write(output)  # a reader that goes away (`| head`) is `toolkit.cli.run`'s to handle
+    else:
+        try:
+            write_text(Path(args.output), output)
+        except OSError as exc:
+            return _cannot_write(args.output, exc)
     worst = report.worst()
     if args.fail_on == "never" or worst is None:
         return 0
     return 1 if worst.rank >= Severity(args.fail_on).rank else 0
 
 
+def _cannot_write(target: str, exc: OSError) -> int:
+    """Exit 2 for a report or baseline that cannot be written: exit 1 would read as "findings" in CI."""
+    where = f" ({exc.filename})" if exc.filename and exc.filename != target else ""
+    return _usage(f"cannot write {target}: {exc.strerror or exc}{where}")
+
+
+def _usage(error: object) -> int:
+    """Say what cannot be done, and return 2 (as argparse does for usage errors)."""
+    print(f"b2c-toolkit lint: {error}", file=sys.stderr)
+    return 2
+
+
 def print_upload_order(paths: list[str], config: Config) -> int:
     """Each policy set's files, parents first, a blank line between sets; 1 when a chain loops."""
-    from toolkit.lint.linter import base_files, load_set
-    from toolkit.lint.loader import printable
-
     policy_set = load_set(paths, config)
     order, cycles = policy_set.upload_order()
     bases = base_files(config)  # deployed separately: not part of this upload
@@ -207,9 +185,6 @@ def print_upload_order(paths: list[str], config: Config) -> int:
 
 def print_prerequisites(paths: list[str], config: Config) -> int:
     """What the target tenant needs before upload, as JSON (see `toolkit.lint.prerequisites`)."""
-    from toolkit.lint.linter import load_set
-    from toolkit.lint.prerequisites import prerequisites
-
     print(json.dumps(prerequisites(load_set(paths, config)), indent=2))
     return 0
 
@@ -217,10 +192,6 @@ def print_prerequisites(paths: list[str], config: Config) -> int:
 def print_inventory(paths: list[str], config: Config) -> int:
     """Per relying party, what its sign-in costs and calls: the inventory rules' findings, which
     are facts to know, not problems (they stay out of the default report)."""
-    from toolkit.lint.linter import lint
-    from toolkit.lint.loader import printable
-    from toolkit.lint.registry import inventory_ids
-
     config.select = sorted(inventory_ids())
     config.ignore = []
     by_policy: dict[str, list[str]] = {}
@@ -236,8 +207,6 @@ def print_inventory(paths: list[str], config: Config) -> int:
 
 def run_rules(args: argparse.Namespace) -> int:
     """List rules, or print one rule's documentation."""
-    from toolkit.lint.registry import all_rules, get
-
     if args.rule:
         try:
             r = get(args.rule)

@@ -1,19 +1,22 @@
 """Linter configuration: `[tool.b2c-toolkit.lint]` in pyproject.toml, or a TOML file given by `--config`.
 
-Precedence: defaults → pyproject.toml (found from the working directory upwards) → `--config` file
-→ command-line flags. Unknown keys are an error naming the key.
+Precedence, all of it in `load_config`: defaults → pyproject.toml (found from the working
+directory upwards) → `--config` file → command-line flags. Unknown keys are an error naming the key.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
 from toolkit.lint.directives import matches
+from toolkit.lint.discover import read_file
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import inventory_ids
+from toolkit.lint.settings import SettingsError, load_settings
 
 KEYS = {"select", "ignore", "severity", "per-path-ignores", "external-bases", "base-paths", "exclude", "schema"}
 SEVERITIES = {"error", "warning", "info", "off"}
@@ -121,9 +124,7 @@ def from_table(table: dict[str, Any], where: str, base: Config | None = None) ->
 
 
 def _read(path: Path) -> dict[str, Any]:
-    import tomllib  # only when there is configuration to read
-
-    from toolkit.lint.loader import read_file
+    import tomllib  # only when there is configuration to read: 9 ms of a 150 ms run
 
     try:
         return tomllib.loads(read_file(path).decode("utf-8"))
@@ -141,18 +142,25 @@ def _tool_table(data: dict[str, Any]) -> dict[str, Any] | None:
 
 
 #: `tool.b2c-toolkit` as a table header, dotted key or inline table, in any TOML spelling (a
-#: project's script named b2c-toolkit does not match): TOML is parsed only then, as parsing costs
-#: start-up time
+#: project's script named b2c-toolkit does not match): a pyproject.toml is parsed only then
 _MAY_HAVE_TABLE = re.compile(rb"""b2c-toolkit["']?\s*(?:[.\]]|=\s*\{)""")
 
 
-def load_config(config_file: str | None = None, start: Path | None = None) -> Config:
-    """The configuration for a run: pyproject.toml from `start` upwards, then `config_file`."""
+def load_config(
+    config_file: str | None = None,
+    start: Path | None = None,
+    flags: dict[str, Any] | None = None,
+    settings: str | None = None,
+    environment: str | None = None,
+) -> Config:
+    """The configuration for a run: pyproject.toml from `start` upwards, then `config_file`, then
+    the command line's `flags` (`select` and `schema` replace, the other lists extend), then the
+    `{Settings:X}` values of `environment` in the appsettings.json `settings`."""
     config = Config()
     here = (start or Path.cwd()).resolve()
     for folder in [here, *here.parents]:
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and _MAY_HAVE_TABLE.search(pyproject.read_bytes()):
+        if pyproject.is_file() and _MAY_HAVE_TABLE.search(read_file(pyproject)):
             table = _tool_table(_read(pyproject))
             if table is not None:
                 config = from_table(table, str(pyproject), config)
@@ -162,4 +170,25 @@ def load_config(config_file: str | None = None, start: Path | None = None) -> Co
         data = _read(path)
         table = _tool_table(data)
         config = from_table(data if table is None else table, str(path), config)
+    given = {name: value for name, value in (flags or {}).items() if value}
+    for name in ("ignore", "external-bases", "base-paths"):
+        if name in given:
+            given[name] = getattr(config, name.replace("-", "_")) + _strings(name, given[name], "command line")
+    if given:
+        config = from_table(given, "command line", config)
+    if settings:
+        try:
+            config.settings = load_settings(settings, environment)
+        except SettingsError as exc:
+            raise ConfigError(str(exc)) from None
+    elif environment:
+        raise ConfigError("--environment needs --settings")
     return config
+
+
+def default_cache_folder() -> Path:
+    """Where the cache keeps its entries unless `--cache-dir` says otherwise (see `toolkit.lint.cache`)."""
+    if os.environ.get("B2C_TOOLKIT_CACHE_DIR"):
+        return Path(os.environ["B2C_TOOLKIT_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base, "b2c-toolkit", "lint")

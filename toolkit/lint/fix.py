@@ -19,8 +19,8 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from toolkit.lint.loader import PolicyFile, q
 from toolkit.lint.model import PolicySet, order_of
+from toolkit.lint.parse import PolicyFile, q
 from toolkit.lint.registry import Finding, Rule
 
 MESSAGES = {

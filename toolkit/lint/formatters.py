@@ -8,10 +8,10 @@ from collections.abc import Callable
 from urllib.parse import quote  # pathlib imports it already: no start-up cost
 
 from toolkit import __version__
-from toolkit.lint.linter import Report
-from toolkit.lint.loader import printable, xml_escape
+from toolkit.lint.escape import printable, xml_escape
 from toolkit.lint.problem import Problem, Severity
 from toolkit.lint.registry import all_rules
+from toolkit.lint.report import Report
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

@@ -35,12 +35,12 @@ def prerequisites(policy_set: PolicySet) -> dict[str, list[dict[str, Any]]]:
     # keyed by every value: folders of several sets may reuse a profile Id with other values
     idps: set[tuple[str, str, str]] = set()
     rest: set[tuple[str, str]] = set()
-    seen: set[int] = set()
+    seen: set[TechnicalProfile] = set()  # the profiles themselves: an address is reused once freed
     for policy in policy_set.effective_policies():
         for tp in policy.technical_profiles.values():
-            if id(tp) in seen:  # relying parties on one merged content share their profiles
+            if tp in seen:  # relying parties on one merged content share their profiles
                 continue
-            seen.add(id(tp))
+            seen.add(tp)
             for key in tp.crypto_keys.values():
                 if key.get("StorageReferenceId"):
                     keys.setdefault(key.get("StorageReferenceId", ""), set()).add(tp.id)

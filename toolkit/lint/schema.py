@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from toolkit.lint.loader import read_file
+from toolkit.lint.discover import read_file
 
 SCHEMA_NAME = "TrustFrameworkPolicy_0.3.0.0.xsd"
 XS = "http://www.w3.org/2001/XMLSchema"

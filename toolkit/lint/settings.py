@@ -16,7 +16,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from toolkit.lint.loader import read_file, xml_escape
+from toolkit.lint.discover import read_file
+from toolkit.lint.escape import xml_escape
 
 _SETTING = re.compile(rb"\{Settings:([A-Za-z0-9_.-]+)\}")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-from toolkit.lint.loader import PolicyFile, q
 from toolkit.lint.model import Effective
+from toolkit.lint.parse import PolicyFile, q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from toolkit.lint.loader import q
 from toolkit.lint.model import Effective, Element
+from toolkit.lint.parse import q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 from toolkit.lint.rules.values import internal_host, placeholder_in

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from toolkit.lint.loader import NS, PolicyFile, q
 from toolkit.lint.model import Effective, Element, PolicySet, key
+from toolkit.lint.parse import NS, PolicyFile, q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Rule, Scope, rule, whole_chain_rules
 from toolkit.lint.rules.values import placeholder_in

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from toolkit.lint.loader import PolicyFile, q
 from toolkit.lint.model import Effective, IdTable, Journey, order_of
+from toolkit.lint.parse import PolicyFile, q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 

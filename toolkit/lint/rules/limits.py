@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from toolkit.lint.loader import q
 from toolkit.lint.model import Effective, Journey, TechnicalProfile
+from toolkit.lint.parse import q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 

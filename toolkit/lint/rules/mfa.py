@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from toolkit.lint.loader import PolicyFile, q
 from toolkit.lint.model import Effective, TechnicalProfile
+from toolkit.lint.parse import PolicyFile, q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 from toolkit.lint.rules.directory import creates_users

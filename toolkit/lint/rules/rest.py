@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit
 
-from toolkit.lint.loader import q
 from toolkit.lint.model import Effective, Journey, TechnicalProfile
+from toolkit.lint.parse import q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 from toolkit.lint.rules.deployment import in_development_folder

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from toolkit.lint.loader import PolicyFile, q
 from toolkit.lint.model import PolicySet, key
+from toolkit.lint.parse import PolicyFile, q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 from toolkit.lint.rules.values import placeholder_in

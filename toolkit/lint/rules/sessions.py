@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from toolkit.lint.loader import q
 from toolkit.lint.model import Effective, TechnicalProfile
+from toolkit.lint.parse import q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 

@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from toolkit.lint.loader import q
 from toolkit.lint.model import Effective
+from toolkit.lint.parse import q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 from toolkit.lint.rules.values import internal_host, placeholder_in

@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from toolkit.lint.loader import COMMENT, PolicyFile, inside, q
 from toolkit.lint.model import Effective
+from toolkit.lint.parse import COMMENT, PolicyFile, inside, q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 

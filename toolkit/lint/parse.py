@@ -1,30 +1,28 @@
-"""Find policy files and parse them securely: no network, no DTD, no entity expansion.
+"""The second stage: parse each file read into a `PolicyFile`, securely (no network, no DTD, no
+entity expansion), and know where each element is written in its text.
 
-A file that cannot be read safely becomes an `XML001` problem instead of an exception, so one
-broken file never stops the rest of the set from being linted.
+A file that cannot be parsed safely becomes a `LoadError` (reported as `XML001`) instead of an
+exception, so one broken file never stops the rest of the set from being linted.
 """
 
 from __future__ import annotations
 
 import bisect
-import errno
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
-from functools import cache
+from collections.abc import Callable, Iterator
+from functools import cache, cached_property
 from itertools import accumulate
 from pathlib import Path
-from typing import Any, Generic, NamedTuple, TypeVar, overload
+from typing import Any
 
 from lxml import etree
 
 from toolkit.lint.directives import Suppressions, parse_suppressions
+from toolkit.lint.discover import Input, LoadError, display_path
 
 NS = "http://schemas.microsoft.com/online/cpim/schemas/2013/06"
 ROOT_TAG = f"{{{NS}}}TrustFrameworkPolicy"
-#: Far above B2C's 1024 KB limit (INH005) but low enough to keep memory bounded.
-MAX_BYTES = 16 * 1024 * 1024
-SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox"}
 
 
 def secure_parser() -> etree.XMLParser:
@@ -45,67 +43,6 @@ def secure_parser() -> etree.XMLParser:
 _PARSER = secure_parser()
 
 
-#: what XML 1.0 cannot hold: C0 controls but tab, newline and carriage return; surrogates; U+FFFE, U+FFFF
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-#: what a report line cannot show as is: control characters, line separators, and the surrogates
-#: that stand for the bytes of a file name that are not UTF-8 (decoded with surrogateescape)
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-
-
-def _code(m: re.Match[str]) -> str:
-    """A character as `\\xNN` (a byte of a name that is not UTF-8 as that byte) or `\\uNNNN`."""
-    code = ord(m.group())
-    if 0xDC80 <= code <= 0xDCFF:
-        code -= 0xDC00
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def printable(text: str) -> str:
-    """`text` (a path, a message) as reports show it: control characters, and the bytes of a file
-    name that are not UTF-8, as `\\xNN` (as `ls -b` does). A problem then stays one line, and every
-    format stays valid UTF-8 (a report written with such a name as is would fail to encode)."""
-    return _UNPRINTABLE.sub(_code, text)
-
-
-def xml_escape(value: str) -> str:
-    """`value` safe in XML text and attribute values (a character XML cannot hold as `\\xNN`)."""
-    # xml.sax.saxutils would import urllib.request, html.escape html.entities: start-up time
-    value = _NOT_XML.sub(_code, value)
-    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&apos;")):
-        value = value.replace(raw, entity)
-    return value
-
-
-S = TypeVar("S")
-T = TypeVar("T")
-
-
-class memoized(Generic[S, T]):
-    """`functools.cached_property` without its lock: on Python 3.11 every first access takes a
-    lock shared by all instances, which costs a lint run about 8%. The linter has no threads
-    touching its objects, so the lock buys nothing."""
-
-    def __init__(self, func: Callable[[S], T]) -> None:
-        self.func = func
-        self.name = func.__name__
-        self.__doc__ = func.__doc__
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, obj: None, owner: type | None = None) -> memoized[S, T]: ...
-
-    @overload
-    def __get__(self, obj: S, owner: type | None = None) -> T: ...
-
-    def __get__(self, obj: S | None, owner: type | None = None) -> T | memoized[S, T]:
-        if obj is None:
-            return self
-        value = obj.__dict__[self.name] = self.func(obj)  # found in __dict__ from now on
-        return value
-
-
 @cache
 def q(path: str) -> str:
     """Qualify a slash-separated element path with the policy namespace: `q("Metadata/Item")`."""
@@ -115,20 +52,20 @@ def q(path: str) -> str:
 class PolicyFile:
     """One parsed `TrustFrameworkPolicy` file."""
 
-    def __init__(self, path: Path, display: str, root: etree._Element, data: bytes) -> None:
+    def __init__(self, path: Path, display: str, root: etree._Element, data: bytes, schema: etree.XMLSchema | None = None) -> None:
         self.path = path
         self.display = display  #: the path as reported (relative to the working directory when possible)
         self.root = root
         self.data = data
+        #: the official schema, when the run has one (XSD001)
+        self.schema = schema
         #: per-file derived data that rules memoize (shared by every chain the file is in)
         self.cache: dict[Any, Any] = {}
-        #: the official schema, when the run has one (XSD001)
-        self.schema: etree.XMLSchema | None = None
 
     def __repr__(self) -> str:
         return f"PolicyFile({self.display!r})"
 
-    @memoized
+    @cached_property
     def suppressions(self) -> Suppressions:
         """What this file's `b2c-toolkit:` comments switch off (read when first needed)."""
         return parse_suppressions(self.root) if b"b2c-toolkit" in self.data else Suppressions()
@@ -148,7 +85,7 @@ class PolicyFile:
         """The `PolicyId` attribute ("" when missing)."""
         return self.root.get("PolicyId", "")
 
-    @memoized
+    @cached_property
     def base(self) -> tuple[str, str] | None:
         """`(TenantId, PolicyId)` of the `BasePolicy` this file extends, if any."""
         el = self.root.find(q("BasePolicy"))
@@ -161,17 +98,17 @@ class PolicyFile:
         """True for the task-focused file that carries `RelyingParty`."""
         return self.root.find(q("RelyingParty")) is not None
 
-    @memoized
+    @cached_property
     def lines(self) -> list[bytes]:
         """The raw lines, for locating columns."""
         return self.data.split(b"\n")
 
-    @memoized
+    @cached_property
     def folder(self) -> str:
         """The absolute folder of the file, for finding the nearest base."""
         return os.path.dirname(os.path.abspath(self.path))
 
-    @memoized
+    @cached_property
     def _walk(self) -> tuple[list[int], list[etree._Element], Iterator[etree._Element]]:
         return [], [], self.root.iter(etree.Element)
 
@@ -249,7 +186,7 @@ class PolicyFile:
         starts: list[int] = self.cache[key]
         return starts
 
-    @memoized
+    @cached_property
     def _in_comment_or_cdata(self) -> Callable[[int], bool]:
         """Whether an offset is in a comment or CDATA section, where text is not a tag."""
         return inside(_COMMENT_OR_CDATA, self.data)
@@ -268,7 +205,7 @@ class PolicyFile:
         """Where the line at 0-based `index` starts: the lengths before it, and their newlines."""
         return self._lengths_before[index] + index
 
-    @memoized
+    @cached_property
     def _lengths_before(self) -> list[int]:
         return list(accumulate(map(len, self.lines), initial=0))  # in C: a loop here cost 15 ms a corpus run
 
@@ -315,50 +252,6 @@ def _attribute(name: str) -> re.Pattern[bytes]:
     return re.compile(rb"(?<![\w:.-])" + re.escape(name.encode()) + rb"\s*=")
 
 
-class LoadError(NamedTuple):
-    """A file that looked like a policy but could not be read safely (becomes `XML001`)."""
-
-    display: str
-    line: int
-    column: int
-    message: str
-
-
-def display_path(path: Path) -> str:
-    """Report paths relative to the working directory when under it, POSIX-style.
-
-    `os.path` string arithmetic, not `Path.resolve()`: no system call per path component.
-    """
-    absolute = os.path.abspath(path)
-    cwd = os.getcwd()
-    if absolute == cwd or absolute.startswith(cwd.rstrip(os.sep) + os.sep):
-        return Path(os.path.relpath(absolute, cwd)).as_posix()
-    return path.as_posix()
-
-
-def discover(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, bool]]:
-    """Yield `(file, explicit)` for every `*.xml` under the paths, recursively, sorted.
-
-    `explicit` is True for files named on the command line: those are reported even when
-    they are not well-formed enough to recognise as policies.
-    """
-    seen: set[Path] = set()
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found: list[Path] = []
-            for dirpath, dirnames, filenames in os.walk(path):
-                dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-                found.extend(Path(dirpath, f) for f in filenames if f.lower().endswith(".xml"))
-            for f in sorted(found):
-                if f not in seen:
-                    seen.add(f)
-                    yield f, False
-        elif path not in seen:
-            seen.add(path)
-            yield path, True
-
-
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 
 
@@ -366,59 +259,17 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-class TooLarge(OSError):
-    """A file over the size `read_file` was asked to read."""
-
-
-def read_file(path: Path, limit: int = MAX_BYTES) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes, else OSError (or `TooLarge`).
-
-    Every file the linter reads may come from a pull request, which can commit a symlink to
-    `/dev/zero` or a FIFO: only regular files are opened, and never more than `limit` is read, so
-    no such file can hang a CI run or fill its memory."""
-    if not path.is_file():
-        raise OSError(errno.EINVAL, "not a regular file") if path.exists() else FileNotFoundError(errno.ENOENT, "no such file")
-    with path.open("rb") as fh:
-        data = fh.read(limit + 1)  # the size stat gives can be wrong (a file still growing, /proc)
-    if len(data) > limit:
-        raise TooLarge(errno.EFBIG, f"file is over {limit // 1024} KB")
-    return data
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write a report or baseline as UTF-8, creating its folder (`--output reports/lint.sarif`)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
-def read(path: Path, explicit: bool = False) -> bytes | LoadError | None:
-    """The bytes of one file (see `read_file`). None means "not a policy": unreadable, or not a
-    regular file, and not named explicitly. A file too large to be a policy is always reported."""
-    try:
-        return read_file(path, MAX_BYTES)
-    except TooLarge as exc:
-        return LoadError(display_path(path), 1, 1, f"{exc.strerror}, too large to be a policy")
-    except OSError as exc:
-        if not explicit:
-            return None
-        return LoadError(display_path(path), 1, 1, f"cannot read file: {exc.strerror or exc}")
-
-
-def load(path: Path, explicit: bool = False, render: Callable[[bytes], bytes] | None = None) -> PolicyFile | LoadError | None:
-    """Read and parse one file (see `read` and `parse`)."""
-    data = read(path, explicit)
-    return parse(path, data, explicit, render) if isinstance(data, bytes) else data
-
-
 def parse(
     path: Path,
     data: bytes,
     explicit: bool = False,
     render: Callable[[bytes], bytes] | None = None,
+    schema: etree.XMLSchema | None = None,
     parser: etree.XMLParser | None = None,
 ) -> PolicyFile | LoadError | None:
     """Parse one file's bytes (after `render`, which fills in settings). None means "not a policy".
 
+    `schema` is the official schema the file is checked against (XSD001), when the run has one.
     `parser` comes from `secure_parser`; the default one is for the main thread only."""
     shown = display_path(path)
     if render is not None:
@@ -446,4 +297,37 @@ def parse(
         return None
     if root.tag != ROOT_TAG:
         return LoadError(shown, root.sourceline or 1, 1, f"TrustFrameworkPolicy must be in the namespace {NS}")
-    return PolicyFile(path, shown, root, data)
+    return PolicyFile(path, shown, root, data, schema)
+
+
+#: bytes worth a second parsing thread (starting one costs about what parsing 100 KB does)
+THREAD_WORTH = 500_000
+
+
+def parse_all(
+    inputs: list[Input],
+    render: Callable[[bytes], bytes] | None = None,
+    schema: etree.XMLSchema | None = None,
+    threads: int = 1,
+) -> tuple[list[PolicyFile], list[LoadError]]:
+    """Parse the files read (see `parse`), in the order given, on two threads when `threads`
+    allows and there is enough to parse: lxml lets go of the GIL while it parses."""
+    loaded: list[PolicyFile | LoadError | None] = [data if not isinstance(data, bytes) else None for _, _, data in inputs]
+    sizes = {i: len(data) for i, (_, _, data) in enumerate(inputs) if isinstance(data, bytes)}
+    todo = sorted(sizes, key=sizes.__getitem__, reverse=True)  # largest first: the threads end together
+
+    def work(indexes: list[int], parser: etree.XMLParser | None) -> None:
+        for i in indexes:
+            path, explicit, data = inputs[i]
+            assert isinstance(data, bytes)
+            loaded[i] = parse(path, data, explicit, render, schema, parser)
+
+    if threads > 1 and sum(sizes.values()) > THREAD_WORTH:
+        from toolkit.lint.parallel import on_two_threads
+
+        on_two_threads(lambda: work(todo[0::2], None), lambda: work(todo[1::2], secure_parser()))
+    else:
+        work(todo, None)
+    files = [result for result in loaded if isinstance(result, PolicyFile)]
+    errors = [result for result in loaded if isinstance(result, LoadError)]
+    return files, errors

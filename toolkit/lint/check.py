@@ -1,0 +1,172 @@
+"""The fourth stage: run the rules over a linked policy set and turn their findings into problems.
+
+One executor for every run. It splits the checks into units (the set-wide rules, then each policy
+set whole, so that what the chains of a set share is computed once), takes a unit's problems from
+the cache when an earlier run checked it unchanged, and spreads the other units over processes
+when that is worth a fork. Problems become plain rows only at those two edges (a cache entry, a
+pipe from a child process): the caller gets `Problem`s, the same whichever way they were found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NamedTuple
+
+from toolkit.lint import parallel
+from toolkit.lint.baseline import identity
+from toolkit.lint.config import Config
+from toolkit.lint.discover import LoadError
+from toolkit.lint.model import LeafGroup, PolicySet
+from toolkit.lint.parse import PolicyFile
+from toolkit.lint.problem import Problem
+from toolkit.lint.registry import Finding, Rule, Scope, get
+
+if TYPE_CHECKING:
+    from toolkit.lint.cache import Cache
+
+
+class Unit(NamedTuple):
+    """A piece of a run's checks: the set-wide rules, or one policy set (its files and chains)."""
+
+    set_rules: bool = True
+    files: list[PolicyFile] | None = None  #: None: every file
+    groups: list[LeafGroup] | None = None  #: None: every leaf
+
+
+def units(policy_set: PolicySet) -> list[Unit]:
+    """The set-wide rules, then each policy set: whole sets, so that what the chains of a set share
+    is computed once, and a set unchanged since an earlier run can reuse its problems."""
+    groups: dict[int, list[LeafGroup]] = {}
+    for group in policy_set.leaf_groups():
+        groups.setdefault(id(group.chains[0].files[0]), []).append(group)
+    return [Unit(True, [], []), *(Unit(False, files, groups.get(root, [])) for root, files in policy_set.sets().items())]
+
+
+def check(
+    policy_set: PolicySet,
+    errors: list[LoadError],
+    rules: list[Rule],
+    config: Config,
+    jobs: int = 1,
+    cache: Cache | None = None,
+) -> list[Problem]:
+    """The problems of a parsed run, unsorted: each policy set's from `cache` when it holds them,
+    the others checked over `jobs` processes, then one XML001 per file that could not be read."""
+    todo = units(policy_set)
+    found: dict[int, list[Problem]] = {}
+    keys: dict[int, str] = {}
+    if cache is not None:
+        for i, unit in enumerate(todo):
+            if not unit.set_rules:
+                keys[i] = cache.key(unit.files or [], policy_set)
+                if (cached := cache.get(keys[i])) is not None:
+                    found[i] = cached
+    fresh = [i for i in range(len(todo)) if i not in found]
+
+    def problems_of(i: int) -> list[Problem]:
+        return to_problems(list(findings(rules, policy_set, todo[i])), policy_set, config)
+
+    if sum(cost(todo[i]) for i in fresh) < FORK_WORTH:
+        jobs = 1
+    shares = [share for share in parallel.split(fresh, lambda i: cost(todo[i]), jobs) if share]
+    if len(shares) > 1 and parallel.can_fork():
+        for i in fresh:
+            found[i] = []
+        rows = parallel.run(lambda share: [(i, *p.to_row()) for i in shares[share] for p in problems_of(i)], len(shares))
+        for index, *row in rows:
+            assert isinstance(index, int)
+            found[index].append(Problem.from_row(tuple(row)))
+    else:
+        found.update((i, problems_of(i)) for i in fresh)
+    if cache is not None:
+        for i in fresh:
+            if i in keys:
+                cache.put(keys[i], found[i])
+    return [p for i in sorted(found) for p in found[i]] + unreadable(errors, config)
+
+
+def unreadable(errors: list[LoadError], config: Config) -> list[Problem]:
+    """One XML001 problem per file that could not be read or parsed."""
+    xml001 = get("XML001")
+    severity = config.severity_of(xml001.id, xml001.severity)
+    return [
+        Problem(e.display, e.line, e.column, xml001.id, severity, e.message, "", e.display, "")
+        for e in errors
+        if config.enabled(xml001.id, e.display)
+    ]
+
+
+#: estimated checking (µs, see `cost`) below which forking costs more than it saves
+FORK_WORTH = 30_000
+
+
+def cost(unit: Unit) -> int:
+    """A rough cost of checking `unit`, in microseconds (fitted on the shared corpus): file
+    rules read every byte (the schema as much again), chain rules every merged byte and run once
+    per relying party."""
+    if unit.set_rules:
+        return 5000
+    files = sum(f.size * (2 if f.schema is not None else 1) for f in unit.files or []) // 60
+    content = sum(f.size for g in unit.groups or [] for f in g.content) // 30
+    return files + content + 1200 * sum(len(g.chains) for g in unit.groups or [])
+
+
+def findings(rules: list[Rule], policy_set: PolicySet, unit: Unit | None = None) -> Iterator[tuple[Rule, Finding, str]]:
+    """Every finding (of `unit` only, if given) with its rule and the name of the policy it affects."""
+    unit = unit or Unit()
+    for r in (r for r in rules if r.scope is Scope.SET and unit.set_rules):
+        for finding in r.check(policy_set):
+            for policy in finding.policies or (policy_set.owner(finding.element).policy_id,):
+                yield r, finding, policy
+    for f in policy_set.files if unit.files is None else unit.files:
+        for r in (r for r in rules if r.scope is Scope.FILE):
+            for finding in r.check(f):
+                yield r, finding, f.policy_id
+    chain_rules = [r for r in rules if r.scope is Scope.CHAIN]
+    for effective in policy_set.effective_policies(unit.groups):
+        for r in chain_rules:
+            if r.whole_chain and not effective.chain.complete:
+                continue  # its verdict needs what the missing base holds; INH001 says it was skipped
+            if r.per_content or r.per_journeys:
+                key = ("rule", r.id, effective.journey_refs if r.per_journeys else None)
+                found = effective.merged.once(key, lambda r=r, e=effective: list(r.check(e)))  # type: ignore[misc]
+            else:
+                found = list(r.check(effective))
+            for finding in found:
+                yield r, finding, effective.name
+
+
+def to_problems(raw: list[tuple[Rule, Finding, str]], policy_set: PolicySet, config: Config) -> list[Problem]:
+    """Locate findings, apply suppressions and configuration, and merge duplicates.
+
+    A base file shared by several relying parties yields the same finding once per chain: it
+    is reported once, naming every policy it affects.
+    """
+    unique: dict[tuple[str, int, str | None, str], tuple[Rule, Finding, set[str]]] = {}
+    for r, finding, policy in raw:
+        entry = unique.setdefault((r.id, id(finding.element), finding.attr, finding.message), (r, finding, set()))
+        if policy:
+            entry[2].add(policy)
+    problems = []
+    for r, finding, policies in unique.values():
+        f = policy_set.owner(finding.element)
+        line, column = f.locate(finding.element, finding.attr)
+        if f.suppressions.suppresses(r.id, line) or not config.enabled(r.id, f.display):
+            continue
+        # configuration wins over a finding's own severity, which wins over the rule default
+        severity = config.severity_of(r.id, finding.severity or r.severity)
+        problems.append(
+            Problem(
+                f.display,
+                line,
+                column,
+                r.id,
+                severity,
+                finding.message,
+                ", ".join(sorted(policies)),
+                identity(finding.element, finding.attr),
+                f.policy_id,
+                skipped=finding.skipped,
+            )
+        )
+    return problems

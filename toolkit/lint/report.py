@@ -1,0 +1,36 @@
+"""The last stage's input: what one run found, and writing it out (see `toolkit.lint.formatters`
+for the formats)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from toolkit.lint.problem import Problem, Severity
+
+
+class Report:
+    """The result of one run."""
+
+    def __init__(self, files: int = 0, problems: list[Problem] | None = None, notes: list[str] | None = None) -> None:
+        self.files = files  #: policy files read, broken ones included
+        self.problems = problems or []
+        self.notes = notes or []  #: what the run could not do (printed to stderr)
+
+    def count(self, severity: Severity) -> int:
+        """How many problems have `severity` (baselined ones not counted)."""
+        return sum(1 for p in self.problems if p.severity is severity and not p.suppressed)
+
+    @property
+    def suppressed(self) -> int:
+        """How many problems the baseline suppressed."""
+        return sum(1 for p in self.problems if p.suppressed)
+
+    def worst(self) -> Severity | None:
+        """The highest severity reported outside the baseline, or None when clean."""
+        return max((p.severity for p in self.problems if not p.suppressed), key=lambda s: s.rank, default=None)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a report or baseline as UTF-8, creating its folder (`--output reports/lint.sarif`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
