@@ -23,31 +23,6 @@ COMMANDS = {
 EXTRAS = {"emulator": "emulator", "drill": "drill"}
 
 
-class _Formatter(argparse.HelpFormatter):
-    """argparse's help, as wide as the terminal. argparse finds the width with `shutil`, whose
-    import (with the compression modules) would add 4 ms to every command, help or not."""
-
-    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None) -> None:
-        if width is None:
-            try:
-                width = int(os.environ["COLUMNS"])
-            except (KeyError, ValueError):
-                try:
-                    width = os.get_terminal_size().columns
-                except (ValueError, OSError):
-                    width = 80
-            width -= 2
-        super().__init__(prog, indent_increment, max_help_position, width)
-
-
-class _Parser(argparse.ArgumentParser):
-    """A parser whose subcommands share its help formatter."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _Formatter)
-        super().__init__(**kwargs)
-
-
 class _Version(argparse.Action):
     """`--version`, read from the package metadata only when asked (importlib.metadata costs 40 ms)."""
 
@@ -111,7 +86,7 @@ def missing_requirements(extra: str) -> list[str]:
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The top-level parser: with a known `command`, only the module that registers it is imported."""
-    parser = _Parser(prog="b2c-toolkit", description="Azure AD B2C / CIAM resilience toolkit.")
+    parser = argparse.ArgumentParser(prog="b2c-toolkit", description="Azure AD B2C / CIAM resilience toolkit.")
     parser.add_argument("--version", action=_Version, help="show the installed version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules = [COMMANDS[command]] if command in COMMANDS else COMMANDS.values()

@@ -135,6 +135,9 @@ def test_broken_or_unwritable_cache_never_changes_the_report(tmp_path):
     for entry in store.glob("*.json"):
         entry.write_text("{not json")
     assert lint([policies], cache=store).problems == expected
+    for entry in store.glob("*.json"):  # JSON, but not problems: rows too short, an unknown severity
+        entry.write_text('{"files": 4, "problems": [["x.xml", 1]]}' if entry.name.startswith("run-") else '[["x.xml", 1, 1, "R", "loud"]]')
+    assert lint([policies], cache=store).problems == expected
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the cache folder should be")
     assert lint([policies], cache=blocked).problems == expected

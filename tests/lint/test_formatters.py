@@ -67,13 +67,6 @@ def test_every_format_is_valid_whatever_the_problems_hold(shared, found):
     assert len(junit.findall(".//failure")) == len(shown)
 
 
-def test_printable_shows_names_as_ls_does():
-    assert printable("Base.xml") == "Base.xml"
-    assert printable("Políticas/Base.xml") == "Políticas/Base.xml"  # UTF-8 names as they are
-    assert printable("a\x01b\nc.xml") == "a\\x01b\\x0ac.xml"
-    assert printable(os.fsdecode(b"\xffBase.xml")) == "\\xffBase.xml"  # the byte, not its stand-in
-
-
 def test_a_file_name_that_is_not_utf8_is_linted_and_reported(tmp_path, monkeypatch, capsys):
     """The default run (cache on) used to fail with UnicodeEncodeError on such a name."""
     name = os.fsencode(tmp_path / "policies") + b"/\xffa\x01b.xml"

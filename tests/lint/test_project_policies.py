@@ -32,13 +32,6 @@ def test_resilient_and_fragile_sets_are_schema_valid(shared):
     assert lint([POLICIES / "resilient", POLICIES / "antipatterns" / "fragile"], config).problems == []
 
 
-def test_emulator_takes_lifetimes_from_the_resilient_set():
-    from toolkit.emulator.policies import lifetimes_from_policies
-    from toolkit.emulator.tokens import Lifetimes
-
-    assert lifetimes_from_policies(POLICIES / "resilient") == Lifetimes(3600, 3600, 1209600, 7776000, 86400)
-
-
 ANTIPATTERNS = sorted(p.name for p in (POLICIES / "antipatterns").iterdir() if p.is_dir() and p.name != "fragile")
 #: a rule whose example cannot avoid another: JavaScript needs a legacy layout to be wrong
 COMPANIONS = {"ui004": {"UI003"}}

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import resource
-import subprocess
-import sys
+import shutil
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given
@@ -19,9 +15,12 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from tests.lint.damage import CORPUS_SETS, FILES, corpus_set, write_set
-from tests.lint.policies import clean_set, points_at_its_element, rule_ids, rules_of, run, write
-from toolkit.lint import Config, discover, lint
+from tests.lint.policies import clean_set, points_at_its_element, rule_ids, rules_of, run
+from toolkit.lint import Config, lint
+from toolkit.lint import parse as parse_module
 from toolkit.lint.parse import NS, PolicyFile, parse
+
+ROOT = Path(__file__).resolve().parents[2]
 
 BOMB = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
@@ -73,50 +72,6 @@ def test_other_xml_is_skipped_silently(tmp_path):
 def test_wrong_namespace_is_reported(tmp_path):
     report = run(tmp_path, {"p.xml": '<TrustFrameworkPolicy xmlns="urn:other" PolicyId="B2C_1A_x"/>'})
     assert rule_ids(report) == {"XML001"}
-
-
-def _lint_process(*args: str, cwd: Path | None = None) -> dict[str, Any]:
-    """`b2c-toolkit lint --format json ARGS` in a process that may not hang or take memory: a read
-    of /dev/zero would otherwise fill the machine."""
-
-    def limits() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
-
-    done = subprocess.run(
-        [sys.executable, "-m", "toolkit", "lint", "--format", "json", "--fail-on", "never", *args],
-        cwd=cwd,
-        capture_output=True,
-        timeout=60,
-        preexec_fn=limits,
-        check=True,
-    )
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
-
-
-def test_symlinks_to_devices_and_fifos_are_never_read(tmp_path):
-    """A pull request can commit `evil.xml -> /dev/zero`, or a schema or pyproject.toml so linked: a
-    CI run (cache on, as by default) must neither hang nor fill memory."""
-    write(tmp_path, clean_set(ext_attrs='DeploymentMode="Development"'))
-    for name in ("zero.xml", "TrustFrameworkPolicy_0.3.0.0.xsd", "pyproject.toml"):
-        (tmp_path / name).symlink_to("/dev/zero")
-    os.mkfifo(tmp_path / "pipe.xml")
-    report = _lint_process(str(tmp_path), "--cache-dir", str(tmp_path / "cache"), cwd=tmp_path)
-    problems = report["problems"]
-    assert report["summary"]["files"] == 3
-    assert "DEP001" in {p["rule"] for p in problems} and "XML001" not in {p["rule"] for p in problems}
-    named = _lint_process(str(tmp_path / "zero.xml"), str(tmp_path / "pipe.xml"), "--no-cache")
-    assert [(p["rule"], p["message"]) for p in named["problems"]] == [("XML001", "cannot read file: not a regular file")] * 2
-
-
-def test_a_file_too_large_to_be_a_policy_is_reported_unread(tmp_path, monkeypatch):
-    files: dict[str, str | bytes] = dict(clean_set())
-    limit = max(len(str(content)) for content in files.values())
-    monkeypatch.setattr(discover, "MAX_BYTES", limit)
-    files["huge.xml"] = b"<TrustFrameworkPolicy>" + b" " * limit
-    report = run(tmp_path, files)
-    assert rules_of(report) == [("XML001", "huge.xml", 1)]
-    assert "too large to be a policy" in report.problems[0].message
 
 
 def test_locate_finds_each_tag_and_attribute_on_a_crowded_line(tmp_path):
@@ -196,3 +151,22 @@ def test_position_and_offset_agree_with_counting_lines(case):
     line = data.count(b"\n", 0, offset) + 1
     assert f.position(offset) == (line, offset - (data.rfind(b"\n", 0, offset) + 1) + 1)
     assert f.offset(*f.position(offset)) == offset
+
+
+def test_a_failure_while_parsing_on_the_second_thread_is_raised(tmp_path, monkeypatch):
+    shutil.copytree(ROOT / "policies" / "antipatterns" / "fragile", tmp_path / "fragile")
+    monkeypatch.setattr(parse_module, "THREAD_WORTH", 0)
+    real_parse = parse_module.parse
+    threads: set[str] = set()
+
+    def parse(path, *args):
+        threads.add(threading.current_thread().name)
+        if threading.current_thread() is not threading.main_thread():
+            raise MemoryError(f"while parsing {path.name}")
+        return real_parse(path, *args)
+
+    monkeypatch.setattr(parse_module, "parse", parse)
+    with pytest.raises(MemoryError, match="while parsing"):
+        lint([tmp_path], jobs=2)
+    assert len(threads) == 2
+    assert threading.active_count() == 1  # the helper was joined
