@@ -149,7 +149,7 @@ def rule_ids(report: Report) -> set[str]:
     return {p.rule for p in report.problems}
 
 
-#: a problem's identity (see `toolkit.lint.baseline.identity`) whose labels hold no `[]/@`
+#: a problem's identity (see `toolkit.lint.check.identity`) whose labels hold no `[]/@`
 _IDENTITY = re.compile(r"(?:[\w.-]+(?:\[[^\[\]/@]*\])?/)*([\w.-]+)(?:\[[^\[\]/@]*\])?(?:@([\w:.-]+))?")
 
 

@@ -1,8 +1,9 @@
 """Baselines: adopt the linter on a legacy set without fixing everything first.
 
 A finding is matched by rule, the PolicyId of its file, and the identity of the element it points
-at (the chain of Ids from the root, e.g. `TechnicalProfile[REST-X]/Metadata/Item[DebugMode]`), so a
-baselined finding stays baselined when lines move; a new one is reported.
+at (see `toolkit.lint.check.identity`: the chain of Ids from the root, e.g.
+`TechnicalProfile[REST-X]/Metadata/Item[DebugMode]`), so a baselined finding stays baselined when
+lines move; a new one is reported.
 """
 
 from __future__ import annotations
@@ -11,35 +12,14 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from lxml import etree
-
 from toolkit.lint.discover import read_file
 from toolkit.lint.escape import printable
 from toolkit.lint.problem import Problem
 from toolkit.lint.report import write_text
 
-#: attributes that name an element among its siblings, in order of preference
-NAMING = ("Id", "Key", "ReferenceId", "TechnicalProfileReferenceId", "ClaimTypeReferenceId", "Order", "StringId", "Type")
-
 
 class BaselineError(Exception):
     """A baseline file that cannot be read (exit 2)."""
-
-
-def identity(el: etree._Element, attr: str | None = None) -> str:
-    """`ClaimsProviders/ClaimsProvider/TechnicalProfiles/TechnicalProfile[REST-X]/Metadata/Item[DebugMode]@Key`."""
-    parts = []
-    node: etree._Element | None = el
-    while node is not None and isinstance(node.tag, str):
-        part = node.tag.rpartition("}")[2]
-        written = node.keys()  # one call; most elements have no naming attribute
-        for attribute in NAMING if written else ():
-            if attribute in written and (label := node.get(attribute)):
-                part += f"[{label}]"
-                break
-        parts.append(part)
-        node = node.getparent()
-    return "/".join(reversed(parts)) + (f"@{attr}" if attr else "")
 
 
 def key(problem: Problem) -> tuple[str, str, str]:

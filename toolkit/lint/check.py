@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
+from lxml import etree
+
 from toolkit.lint import parallel
-from toolkit.lint.baseline import identity
 from toolkit.lint.config import Config
 from toolkit.lint.discover import LoadError
 from toolkit.lint.model import LeafGroup, PolicySet
@@ -170,3 +171,24 @@ def to_problems(raw: list[tuple[Rule, Finding, str]], policy_set: PolicySet, con
             )
         )
     return problems
+
+
+#: attributes that name an element among its siblings, in order of preference
+NAMING = ("Id", "Key", "ReferenceId", "TechnicalProfileReferenceId", "ClaimTypeReferenceId", "Order", "StringId", "Type")
+
+
+def identity(el: etree._Element, attr: str | None = None) -> str:
+    """Where an element is, independent of lines (what a baseline entry matches on):
+    `ClaimsProviders/ClaimsProvider/TechnicalProfiles/TechnicalProfile[REST-X]/Metadata/Item[DebugMode]@Key`."""
+    parts = []
+    node: etree._Element | None = el
+    while node is not None and isinstance(node.tag, str):
+        part = node.tag.rpartition("}")[2]
+        written = node.keys()  # one call; most elements have no naming attribute
+        for attribute in NAMING if written else ():
+            if attribute in written and (label := node.get(attribute)):
+                part += f"[{label}]"
+                break
+        parts.append(part)
+        node = node.getparent()
+    return "/".join(reversed(parts)) + (f"@{attr}" if attr else "")
