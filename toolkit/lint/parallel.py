@@ -10,7 +10,6 @@ unsafe (see `can_fork`) the shares run one after another in this process, with t
 
 from __future__ import annotations
 
-import gc
 import marshal
 import os
 import sys
@@ -80,9 +79,6 @@ def run(work: Callable[[int], list[Row]], parts: int) -> list[Row]:
     """
     if parts <= 1 or not can_fork():
         return [row for i in range(parts) for row in work(i)]
-    # objects that exist now are only read by the children: kept out of their collections, which
-    # would otherwise touch (and so copy) every page of the parsed set
-    gc.freeze()
     children: list[tuple[int, int, int]] = []
     for i in range(1, parts):
         read_end, write_end = os.pipe()
