@@ -132,6 +132,7 @@ def run_lint(args: argparse.Namespace) -> int:
         report = lint(args.paths, config, baseline, args.jobs or default_jobs(), cache)
     except (SchemaError, BaselineError) as exc:
         return _usage(exc)
+    args.kept.append(report)  # with its parsed set: the console script exits without freeing it
     for note in report.notes:
         print(f"b2c-toolkit lint: note: {note}", file=sys.stderr)
     if args.write_baseline:

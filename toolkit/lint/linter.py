@@ -53,6 +53,7 @@ def lint(
     store = _open_cache(cache, config, rules, schema_file) if cache is not None else None
     run_key = store.run_key(inputs) if store is not None else ""
     stored = store.get_run(run_key) if store is not None else None
+    policy_set = None
     if stored is not None:
         files, problems = stored
     else:
@@ -65,7 +66,7 @@ def lint(
     problems = _outside(bases, problems, notes)
     if baseline is not None:
         problems = suppress(problems, baseline)
-    return Report(files, sorted(problems, key=Problem.order), notes)
+    return Report(files, sorted(problems, key=Problem.order), notes, policy_set)
 
 
 def load_set(paths: Iterable[str | os.PathLike[str]], config: Config | None = None) -> PolicySet:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from functools import cached_property
 from typing import Any, NamedTuple, TypeVar
 
 from lxml import etree
 
+from toolkit.lint.memo import memoized
 from toolkit.lint.parse import PolicyFile, q
 from toolkit.lint.problem import Severity
 
@@ -104,7 +104,7 @@ class TechnicalProfile:
                 return found
         return None
 
-    @cached_property
+    @memoized
     def metadata(self) -> dict[str, Element]:
         """Every merged `Metadata/Item` by Key: included values first, own files root→leaf over them."""
         merged: dict[str, Element] = {}
@@ -132,12 +132,12 @@ class TechnicalProfile:
         """Case-insensitive comparison of a metadata value."""
         return (self.meta(meta_key) or "").casefold() == value.casefold()
 
-    @cached_property
+    @memoized
     def protocol(self) -> Element | None:
         """The effective `Protocol` element."""
         return self._last("Protocol")
 
-    @cached_property
+    @memoized
     def kind(self) -> str:
         """REST, AAD, SelfAsserted, PhoneFactor, OTP, Captcha, ClaimsTransformation, AppInsights,
         Session, IdP or "" (unknown)."""
@@ -152,7 +152,7 @@ class TechnicalProfile:
             return "IdP"
         return ""
 
-    @cached_property
+    @memoized
     def session(self) -> Element | None:
         """The effective `UseTechnicalProfileForSessionManagement` element."""
         return self._last("UseTechnicalProfileForSessionManagement")
@@ -166,28 +166,28 @@ class TechnicalProfile:
                     merged[el.get(key_attr, "")] = el  # a child's entry replaces the parent's, in place
         return list(merged.values())
 
-    @cached_property
+    @memoized
     def validation_profiles(self) -> list[Element]:
         """Merged `ValidationTechnicalProfiles/ValidationTechnicalProfile`, in order."""
         return self.collection("ValidationTechnicalProfiles/ValidationTechnicalProfile", "ReferenceId")
 
-    @cached_property
+    @memoized
     def crypto_keys(self) -> dict[str, Element]:
         """Merged `CryptographicKeys/Key` by Id."""
         return {k.get("Id", ""): k for k in self.collection("CryptographicKeys/Key", "Id")}
 
-    @cached_property
+    @memoized
     def input_claims(self) -> list[Element]:
         """Merged `InputClaims/InputClaim`."""
         return self.collection("InputClaims/InputClaim", "ClaimTypeReferenceId")
 
-    @cached_property
+    @memoized
     def verifies_email(self) -> bool:
         """True when the page verifies an email address (an output claim `Verified.Email`)."""
         outputs = self.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId")
         return any(c.get("PartnerClaimType") == "Verified.Email" for c in outputs)
 
-    @cached_property
+    @memoized
     def display_claims(self) -> list[Element]:
         """Merged `DisplayClaims/DisplayClaim` (keyed by claim or display control)."""
         merged: dict[str, Element] = {}
@@ -214,7 +214,7 @@ class Journey:
         """The last (leaf-most) declaration."""
         return self.decls[-1]
 
-    @cached_property
+    @memoized
     def steps(self) -> list[Element]:
         """Orchestration steps after merging, in `Order`. Steps with a non-numeric Order are dropped."""
         by_order: dict[int, Element] = {}
@@ -225,7 +225,7 @@ class Journey:
                     by_order[order] = step
         return [by_order[k] for k in sorted(by_order)]
 
-    @cached_property
+    @memoized
     def exchanges(self) -> list[list[Element]]:
         """The `ClaimsExchange` elements of each step, in the order of `steps` (read by many rules)."""
         return [step.findall(q("ClaimsExchanges/ClaimsExchange")) for step in self.steps]
@@ -326,7 +326,7 @@ class Merged:
             for el in root.iterfind(q(path)):
                 elements[el.get("Id", "")] = el
 
-    @cached_property
+    @memoized
     def localized_strings(self) -> set[tuple[str, str]]:
         """(ElementType, StringId) of every LocalizedString in the chain (thousands in a localized
         set: read only when a rule asks)."""
@@ -408,7 +408,7 @@ class Effective:
 
     # -- reachability -----------------------------------------------------------------------
 
-    @cached_property
+    @memoized
     def journey_refs(self) -> tuple[str, ...]:
         """What reachability depends on: the journeys the relying party names."""
         rp = self.relying_party
@@ -503,7 +503,7 @@ class Effective:
         """Profiles in use of one kind (see `TechnicalProfile.kind`)."""
         return [tp for tp in self.profiles_in_use if tp.kind == kind]
 
-    @cached_property
+    @memoized
     def issuers(self) -> list[TechnicalProfile]:
         """The token issuer (JwtIssuer) profiles named by SendClaims steps in use."""
         ids: set[str] = set()
@@ -671,7 +671,7 @@ class PolicySet:
             assert base_el is not None  # only files with a base are followed
             self.broken_links.append((f, base_el, message))
 
-    @cached_property
+    @memoized
     def _leaves_through(self) -> dict[int, list[PolicyFile]]:
         through: dict[int, list[PolicyFile]] = {}
         for leaf in self.leaves:

@@ -4,17 +4,25 @@ for the formats)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from toolkit.lint.problem import Problem, Severity
+
+if TYPE_CHECKING:
+    from toolkit.lint.model import PolicySet
 
 
 class Report:
     """The result of one run."""
 
-    def __init__(self, files: int = 0, problems: list[Problem] | None = None, notes: list[str] | None = None) -> None:
+    def __init__(
+        self, files: int = 0, problems: list[Problem] | None = None, notes: list[str] | None = None, parsed: PolicySet | None = None
+    ) -> None:
         self.files = files  #: policy files read, broken ones included
         self.problems = problems or []
         self.notes = notes or []  #: what the run could not do (printed to stderr)
+        #: the parsed, linked set (None when the cache answered without parsing): freed with the report
+        self.parsed = parsed
 
     def count(self, severity: Severity) -> int:
         """How many problems have `severity` (baselined ones not counted)."""
