@@ -220,12 +220,12 @@ def test_baseline_survives_moved_lines(dirty, capsys):
 
 def test_a_lint_run_leaves_slow_imports_alone(tmp_path):
     """Start-up is most of a lint run: modules that cost milliseconds to import and that a plain
-    run does not need stay unimported (dataclasses, TOML without a config
+    run does not need stay unimported (dataclasses, shutil via argparse, TOML without a config
     table, hashing without a cache, multiprocessing)."""
 
     write(tmp_path / "policies", clean_set())
     (tmp_path / "pyproject.toml").write_text('[project.scripts]\nb2c-toolkit = "toolkit.cli:main"\n')
-    slow = ("dataclasses", "tomllib", "hashlib", "multiprocessing", "concurrent.futures")
+    slow = ("dataclasses", "shutil", "tomllib", "hashlib", "multiprocessing", "concurrent.futures")
     code = (
         "import sys\nfrom toolkit.cli import main\n"
         "main(['lint', '--no-cache', '--format', 'json', '--output', 'report.json', 'policies'])\n"

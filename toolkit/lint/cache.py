@@ -157,5 +157,5 @@ def _problems(entry: object) -> list[Problem] | None:
         return None
     try:
         return [Problem.from_row(tuple(row)) for row in entry]
-    except (IndexError, TypeError, ValueError):
+    except (IndexError, KeyError, TypeError, ValueError):
         return None

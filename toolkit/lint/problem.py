@@ -19,6 +19,11 @@ class Severity(enum.Enum):
         return {"error": 2, "warning": 1, "info": 0}[self.value]
 
 
+#: each severity by its value (a dict lookup: a cached run rebuilds thousands of problems, and
+#: calling the enum costs several times as much)
+_SEVERITY = {s.value: s for s in Severity}
+
+
 class Problem(NamedTuple):
     """A finding. Lines and columns start at 1; `policy` names the relying parties it affects.
 
@@ -66,4 +71,4 @@ class Problem(NamedTuple):
     @classmethod
     def from_row(cls, row: tuple[object, ...]) -> Problem:
         """The problem `to_row` made."""
-        return cls(*row[:4], Severity(row[4]), *row[5:])  # type: ignore[arg-type, call-arg]
+        return cls(*row[:4], _SEVERITY[row[4]], *row[5:])  # type: ignore[arg-type, call-arg, index]
