@@ -46,11 +46,7 @@ def example_problems(rule_id: str, schema: Path | None = None) -> list[dict[str,
 
 
 def raised_by_example(rule_id: str, schema: Path | None = None) -> list[dict[str, object]]:
-    """The example's own findings of `rule_id`: in its folder, or on its relying party (a rule
-    may point at the resilient base the example extends, BOT001 at the sign-in page)."""
-    folder = f"/{rule_id.lower()}/"
-    return [
-        p
-        for p in example_problems(rule_id, schema)
-        if p["rule"] == rule_id and (folder in str(p["path"]) or f"B2C_1A_AP_{rule_id}" in str(p["policy"]))
-    ]
+    """The findings of `rule_id` in the example's own files (the resilient set it extends raises a
+    few advisory infos of its own)."""
+    folder = f"{hooks.EXAMPLES}/{rule_id.lower()}/"
+    return [p for p in example_problems(rule_id, schema) if p["rule"] == rule_id and folder in str(p["path"])]

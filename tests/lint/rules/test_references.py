@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from tests.lint.examples import raised_by_example
 from tests.lint.policies import ADVISORY, BASE, clean_set, provider, rule_ids, run
 from toolkit.lint import Config, Severity
 from toolkit.lint.model import MAX_INCLUDE_DEPTH
@@ -133,3 +138,24 @@ def test_include_chains_are_followed_to_the_linters_depth(tmp_path):
     report = run(tmp_path / "too-deep", clean_set(extensions=_include_chain(MAX_INCLUDE_DEPTH + 5)))
     assert [(p.rule, p.severity) for p in report.problems] == [("INH007", Severity.WARNING)]  # once, at the chain's top
     assert f"IncludeTechnicalProfile chain of 'P{MAX_INCLUDE_DEPTH + 5}' is over {MAX_INCLUDE_DEPTH} levels" in report.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        (
+            "INH007",
+            [
+                (
+                    "Extensions.xml",
+                    23,
+                    "TechnicalProfileReferenceId 'AAD-UserReadUsingObjectIdd' names no technical profile in this file or its bases",
+                )
+            ],
+        ),
+    ],
+)
+def test_example_set(rule, expected):
+    """The rule's example, `policies/antipatterns/<rule>/`, linted as its documentation page says:
+    `(file, line, message)` of each finding in the example's files."""
+    assert [(Path(str(p["path"])).name, p["line"], p["message"]) for p in raised_by_example(rule)] == expected
