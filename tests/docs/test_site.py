@@ -102,6 +102,15 @@ def test_no_rule_list_is_kept_by_hand() -> None:
     assert kept == []
 
 
+def test_the_fix_paragraph_names_the_rules_fix_edits() -> None:
+    """docs/linter.md lists the rules `--fix` handles: the same as `toolkit.lint.fix.FIXERS`."""
+    from toolkit.lint.fix import FIXERS
+
+    page = (ROOT / "docs" / "linter.md").read_text(encoding="utf-8")
+    paragraph = page[page.index("- **`--fix`**") :].split("\n- **", 1)[0]
+    assert set(re.findall(r"`([A-Z]{2,5}\d{3})`", paragraph)) == set(FIXERS)
+
+
 def test_settings_table_lists_every_setting(site: Path) -> None:
     page = (site / "reference-app" / "index.html").read_text(encoding="utf-8")
     assert "generated:" not in page
