@@ -1,7 +1,8 @@
 """MkDocs hooks: the pages that are generated from the code when the site is built.
 
 - one page per lint rule, `rules/<ID>.md`, from the rule's docstring (what `b2c-toolkit rules ID`
-  prints), and the rule table on `rules/index.md`;
+  prints) and its example set in `policies/antipatterns/<id>/` (the command that lints it and the
+  file that shows the anti-pattern), and the rule table on `rules/index.md`;
 - the reference app's settings table, from `sample_app/config.py`'s `SETTINGS` (default,
   converter and meaning of each setting);
 - the command-line reference, from the argument parsers of `b2c-toolkit`.
@@ -15,9 +16,11 @@ from __future__ import annotations
 import argparse
 import os
 import re
+from pathlib import Path
 from typing import Any
 
 MARKER = re.compile(r"^<!-- generated: ([a-z-]+) -->$", re.MULTILINE)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 # ---- rules ------------------------------------------------------------------------------------
@@ -60,14 +63,62 @@ def _prose(line: str) -> str:
     return "`".join(part if n % 2 else part.replace("<", "&lt;") for n, part in enumerate(parts))
 
 
+#: every rule's example: one small policy set per rule that extends the resilient set and raises
+#: that rule and no other error or warning (tests/lint/test_project_policies.py checks each)
+EXAMPLES = "policies/antipatterns"
+#: the rules that have no example set, and why
+NO_EXAMPLE = {"INH005": "its limits take a 1 MB file or 201 policies, too big to keep in the repository"}
+#: the schema XSD001 validates against (Microsoft's, not kept in the repository)
+SCHEMA = "TrustFrameworkPolicy_0.3.0.0.xsd"
+
+
+def example_folder(rule: Any) -> str:
+    """Where a rule's example set lives, relative to the repository root."""
+    return f"{EXAMPLES}/{rule.id.lower()}"
+
+
+def example_command(rule: Any) -> str:
+    """The command, run from the repository root, that lints a rule's example set with the
+    resilient set it extends. An inventory runs only when named; XSD001 needs the schema."""
+    select = f" --select ALL,{rule.id}" if rule.inventory else ""
+    schema = f" --schema {SCHEMA}" if rule.id == "XSD001" else ""
+    return f"b2c-toolkit lint{select}{schema} policies/resilient {example_folder(rule)}"
+
+
+def example_file(rule: Any) -> Path:
+    """The file of a rule's example set that shows the anti-pattern: the one whose comment names
+    the rule (`<!-- REST006: why -->`). A clear error when there is none or more than one."""
+    folder = ROOT / example_folder(rule)
+    marked = [f for f in sorted(folder.glob("*.xml")) if f"<!-- {rule.id}: " in f.read_text(encoding="utf-8")]
+    if len(marked) != 1:
+        raise ValueError(f"{folder}: {len(marked)} files hold the comment '<!-- {rule.id}: why -->'; one must")
+    return marked[0]
+
+
+def example_section(rule: Any) -> str:
+    """The rule page's example: the command and the file that shows the anti-pattern."""
+    if rule.id in NO_EXAMPLE:
+        return f"## Example\n\nNo example set: {NO_EXAMPLE[rule.id]}.\n"
+    path = example_file(rule)
+    others = sorted(f.name for f in path.parent.glob("*.xml") if f != path)
+    rest = f" (with {', '.join(f'`{name}`' for name in others)})" if others else ""
+    return (
+        f"## Example\n\n`{example_folder(rule)}/` is a small policy set that extends the resilient set and raises "
+        f"{rule.id} and no other error or warning:\n\n"
+        f"```text\n{example_command(rule)}\n```\n\n"
+        f"`{path.name}`{rest}:\n\n```xml\n{path.read_text(encoding='utf-8').rstrip()}\n```\n"
+    )
+
+
 def rule_page(rule: Any) -> str:
-    """The Markdown page of one rule."""
+    """The Markdown page of one rule: its documentation, then its example."""
     return (
         f"# {rule.id}: {rule.title}\n\n"
         f"Severity **{rule.severity.value}**, scope {rule.scope.value}; "
-        f"`b2c-toolkit rules {rule.id}` prints the same text.\n\n"
+        f"`b2c-toolkit rules {rule.id}` prints the text down to the example.\n\n"
         f"{doc_to_markdown(rule.doc)}\n"
-        f"Microsoft documentation: <{rule.help_uri}>\n"
+        f"Microsoft documentation: <{rule.help_uri}>\n\n"
+        f"{example_section(rule)}"
     )
 
 

@@ -73,6 +73,44 @@ def test_every_rule_has_its_page_and_no_page_is_left_over(site: Path) -> None:
         assert f'href="{r.id}/"' in table
 
 
+def test_rule_pages_show_the_example_and_the_command_that_lints_it(site: Path) -> None:
+    for r in all_rules():
+        text = _text((site / "rules" / r.id / "index.html").read_text(encoding="utf-8"))
+        if r.id in hooks.NO_EXAMPLE:
+            assert hooks.NO_EXAMPLE[r.id] in text
+            continue
+        assert hooks.example_command(r) in text
+        comment = next(line for line in hooks.example_file(r).read_text(encoding="utf-8").splitlines() if f"<!-- {r.id}: " in line)
+        assert " ".join(comment.split()) in text, r.id
+
+
+def test_rules_table_is_the_registry() -> None:
+    rows = [line for line in hooks.rules_table().splitlines() if line.startswith("| [")]
+    assert rows == [f"| [{r.id}]({r.id}.md) | {r.severity.value} | {r.title.replace('|', chr(92) + '|')} |" for r in all_rules()]
+    index = (ROOT / "docs" / "rules" / "index.md").read_text(encoding="utf-8")
+    assert "<!-- generated: rules-table -->" in index.splitlines()
+
+
+#: a Markdown table row that starts with a rule id: a rule list kept by hand
+RULE_ROW = re.compile(r"^\|\s*\[?`?[A-Z]{2,5}\d{3}\b", re.MULTILINE)
+
+
+def test_no_rule_list_is_kept_by_hand() -> None:
+    """The rule table is generated; the precision page's tables are a measurement record."""
+    pages = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md")]
+    kept = [p.name for p in pages if p.name != "lint-precision.md" and RULE_ROW.search(p.read_text(encoding="utf-8"))]
+    assert kept == []
+
+
+def test_the_fix_paragraph_names_the_rules_fix_edits() -> None:
+    """docs/linter.md lists the rules `--fix` handles: the same as `toolkit.lint.fix.FIXERS`."""
+    from toolkit.lint.fix import FIXERS
+
+    page = (ROOT / "docs" / "linter.md").read_text(encoding="utf-8")
+    paragraph = page[page.index("- **`--fix`**") :].split("\n- **", 1)[0]
+    assert set(re.findall(r"`([A-Z]{2,5}\d{3})`", paragraph)) == set(FIXERS)
+
+
 def test_settings_table_lists_every_setting(site: Path) -> None:
     page = (site / "reference-app" / "index.html").read_text(encoding="utf-8")
     assert "generated:" not in page

@@ -1,14 +1,15 @@
-"""The project's own policies: the resilient set lints clean, the fragile one shows the rules."""
+"""The project's own policies: the resilient set lints clean, the fragile one shows the rules, and
+every rule's example set raises its rule and no other error or warning."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.lint.examples import ROOT, example_problems, hooks, raised_by_example
 from toolkit.lint import lint
+from toolkit.lint.registry import all_rules
 
-POLICIES = Path(__file__).resolve().parents[2] / "policies"
+POLICIES = ROOT / "policies"
 
 
 def test_resilient_set_has_no_errors_or_warnings():
@@ -34,26 +35,26 @@ def test_resilient_and_fragile_sets_are_schema_valid(shared):
 
 ANTIPATTERNS = sorted(p.name for p in (POLICIES / "antipatterns").iterdir() if p.is_dir() and p.name != "fragile")
 #: a rule whose example cannot avoid another: JavaScript needs a legacy layout to be wrong
-COMPANIONS = {"ui004": {"UI003"}}
+COMPANIONS = {"UI004": {"UI003"}}
 
 
-def test_every_rule_has_an_antipattern_set():
-    from toolkit.lint.registry import all_rules
+def test_every_rule_has_an_example_set_and_every_set_a_rule():
+    rules = {r.id for r in all_rules()}
+    assert rules - {name.upper() for name in ANTIPATTERNS} == set(hooks.NO_EXAMPLE)
+    assert {name.upper() for name in ANTIPATTERNS} - rules == set()
 
-    # INH005 would need a 1 MB file or 201 policies in the repository
-    assert {r.id.lower() for r in all_rules()} - set(ANTIPATTERNS) == {"inh005"}
+
+@pytest.mark.parametrize("rule", [r for r in all_rules() if r.id not in hooks.NO_EXAMPLE], ids=lambda r: r.id)
+def test_example_raises_its_rule_and_no_other_error_or_warning(rule, request):
+    schema = request.getfixturevalue("shared") / "corpus" / "xsd" / hooks.SCHEMA if rule.id == "XSD001" else None
+    hooks.example_file(rule)  # one file names the rule: the one its page shows
+    assert raised_by_example(rule.id, schema)
+    others = {p["rule"] for p in example_problems(rule.id, schema) if p["severity"] != "info" and p["rule"] != rule.id}
+    assert others - COMPANIONS.get(rule.id, set()) == set()
 
 
-@pytest.mark.parametrize("name", ANTIPATTERNS)
-def test_antipattern_set_raises_its_rule_and_no_other_error_or_warning(name, shared):
-    from toolkit.lint import Config
-
-    rule = name.upper()
-    xsd = str(shared / "corpus" / "xsd" / "TrustFrameworkPolicy_0.3.0.0.xsd")
-    # an inventory (LIM001, REST010) runs only when named
-    config = Config(schema=xsd) if rule == "XSD001" else Config(select=["ALL", rule], ignore=["XSD001"])
-    report = lint([POLICIES / "resilient", POLICIES / "antipatterns" / name], config)
-    raised = {p.rule for p in report.problems if f"/{name}/" in p.path or f"B2C_1A_AP_{rule}" in p.policy}
-    assert rule in raised
-    others = {p.rule for p in report.problems if p.severity.value != "info" and p.rule != rule} - COMPANIONS.get(name, set())
-    assert others == set()
+def test_a_rule_module_has_its_test_module():
+    """Tests mirror the rules: each rule module's tests, its examples' included, in test_<module>.py."""
+    modules = {r.check.__module__.rsplit(".", 1)[1] for r in all_rules()}
+    tests = {p.stem.removeprefix("test_") for p in (ROOT / "tests" / "lint" / "rules").glob("test_*.py")}
+    assert modules - tests == set()

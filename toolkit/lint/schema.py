@@ -113,7 +113,7 @@ def humanize(message: str) -> tuple[str, str | None, str | None]:
 
 def is_placeholder(attribute: str | None, value: str | None) -> bool:
     """A typed value holding a deploy-time placeholder: not a schema problem (see SET001)."""
-    from toolkit.lint.rules.values import placeholder_in
+    from toolkit.lint.rules.common import placeholder_in
 
     if value is None:
         return False

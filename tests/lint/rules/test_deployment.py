@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from tests.lint.examples import raised_by_example
 from tests.lint.policies import BASE, HANDLERS, RP, clean_set, provider, rule_ids, rules_of, run
 
 
@@ -28,11 +33,9 @@ def test_unknown_journey_recorder(tmp_path):
 INSIGHTS = '<JourneyInsights TelemetryEngine="ApplicationInsights" InstrumentationKey="k" DeveloperMode="{}" ClientEnabled="false" ServerEnabled="true" TelemetryVersion="1.0.0" />'
 
 
-def test_journey_insights_developer_mode(tmp_path):
-    rp = RP.replace("</SessionExpiryInSeconds>", "</SessionExpiryInSeconds>" + INSIGHTS.format("true"))
-    assert rule_ids(run(tmp_path / "bad", clean_set(rp=rp))) == {"DEP002"}
+def test_journey_insights_without_developer_mode(tmp_path):
     rp = RP.replace("</SessionExpiryInSeconds>", "</SessionExpiryInSeconds>" + INSIGHTS.format("false"))
-    assert run(tmp_path / "good", clean_set(rp=rp)).problems == []
+    assert run(tmp_path, clean_set(rp=rp)).problems == []
 
 
 def test_app_insights_profile_developer_mode(tmp_path):
@@ -85,3 +88,20 @@ def test_telemetry_developer_mode_in_a_development_folder_is_an_info(tmp_path):
     for folder, severity in (("prod", "warning"), ("dev", "info")):
         report = run(tmp_path, {f"{folder}/{name}": text for name, text in files.items()})
         assert [p.severity.value for p in report.problems if p.rule == "DEP002" and f"/{folder}/" in p.path] == [severity]
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        (
+            "DEP001",
+            [("Extensions.xml", 5, "DeploymentMode is Development: claims are logged and the policy cache is bypassed; use Production")],
+        ),
+        ("DEP002", [("RelyingParty.xml", 16, "JourneyInsights DeveloperMode is true; telemetry is throttled at volume")]),
+        ("DEP003", [("Extensions.xml", 18, "REST-DEP003: ServiceUrl points at 3f2a-81-2-69-160.ngrok-free.app, a development host")]),
+    ],
+)
+def test_example_set(rule, expected):
+    """The rule's example, `policies/antipatterns/<rule>/`, linted as its documentation page says:
+    `(file, line, message)` of each finding in the example's files."""
+    assert [(Path(str(p["path"])).name, p["line"], p["message"]) for p in raised_by_example(rule)] == expected

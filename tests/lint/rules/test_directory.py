@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from tests.lint.examples import raised_by_example
 from tests.lint.policies import BASE, HANDLERS, clean_set, provider, rule_ids, run
 
 WRITER = (
@@ -23,10 +28,6 @@ def with_write_step(preconditions: str) -> dict[str, str]:
         "</BuildingBlocks>", "</BuildingBlocks>" + provider(WRITER)
     )
     return clean_set(base=base)
-
-
-def test_unconditional_write_step(tmp_path):
-    assert rule_ids(run(tmp_path, with_write_step(""))) == {"AAD001"}
 
 
 def test_write_step_with_precondition(tmp_path):
@@ -86,3 +87,24 @@ def test_a_write_in_the_validation_profile_of_a_later_step_counts(tmp_path):
         '<OrchestrationStep Order="2" Type="ClaimsExchange">', '<OrchestrationStep Order="2" Type="ClaimsExchange">' + PRECONDITION
     )
     assert run(tmp_path / "good", clean_set(base=guarded)).problems == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        (
+            "AAD001",
+            [
+                (
+                    "Extensions.xml",
+                    44,
+                    "'AP-AAD001' writes to the directory through 'AAD-UserWriteOnSignIn' on every sign-in; add a precondition",
+                )
+            ],
+        ),
+    ],
+)
+def test_example_set(rule, expected):
+    """The rule's example, `policies/antipatterns/<rule>/`, linted as its documentation page says:
+    `(file, line, message)` of each finding in the example's files."""
+    assert [(Path(str(p["path"])).name, p["line"], p["message"]) for p in raised_by_example(rule)] == expected

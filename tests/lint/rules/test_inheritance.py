@@ -1,10 +1,14 @@
-"""INH001–INH007: links between files and references across the merged chain."""
+"""INH001–INH006: the files of a set, how they link into chains, and journeys overridden in place."""
 
 from __future__ import annotations
 
-from tests.lint.policies import ADVISORY, BASE, RP, clean_set, policy, provider, rule_ids, rules_of, run, write
+from pathlib import Path
+
+import pytest
+
+from tests.lint.examples import raised_by_example
+from tests.lint.policies import ADVISORY, BASE, RP, clean_set, policy, rule_ids, rules_of, run, write
 from toolkit.lint import Config, Severity, lint
-from toolkit.lint.model import MAX_INCLUDE_DEPTH
 
 
 def test_missing_base_is_inh001(tmp_path):
@@ -52,16 +56,6 @@ def test_two_rps_share_one_base(tmp_path):
     assert problem.policy == "B2C_1A_other, B2C_1A_signup_signin"
 
 
-def test_tenant_mismatch(tmp_path):
-    files = clean_set()
-    files["SignUpOrSignin.xml"] = files["SignUpOrSignin.xml"].replace(
-        'TenantId="contoso.onmicrosoft.com"', 'TenantId="fabrikam.onmicrosoft.com"', 1
-    )
-    report = run(tmp_path, files)
-    assert rule_ids(report) == {"INH002"}
-    assert any("BasePolicy TenantId" in p.message for p in report.problems)
-
-
 def test_depth_limit(tmp_path):
     files = {"L0.xml": policy("B2C_1A_L0", BASE)}
     for i in range(1, 11):
@@ -70,12 +64,6 @@ def test_depth_limit(tmp_path):
     del files["L10.xml"]
     files["L9.xml"] = policy("B2C_1A_L9", RP, base="B2C_1A_L8")
     assert run(tmp_path / "ok", files).problems == []
-
-
-def test_root_attributes(tmp_path):
-    files = clean_set()
-    files["SignUpOrSignin.xml"] = files["SignUpOrSignin.xml"].replace('PolicySchemaVersion="0.3.0.0"', 'PolicySchemaVersion="0.3.0.1"')
-    assert rule_ids(run(tmp_path, files)) == {"INH004"}
 
 
 def test_policy_id_prefix(tmp_path):
@@ -89,140 +77,6 @@ def test_file_size_limit(tmp_path):
     padding = "<!-- " + "x" * (1024 * 1024) + " -->"
     files["Extensions.xml"] = files["Extensions.xml"].replace("</TrustFrameworkPolicy>", padding + "</TrustFrameworkPolicy>")
     assert rules_of(run(tmp_path, files)) == [("INH005", "Extensions.xml", 2)]
-
-
-def test_journey_overridden_in_place(tmp_path):
-    journey = BASE[BASE.index("<UserJourneys>") :]
-    report = run(tmp_path, clean_set(extensions=journey))
-    assert rules_of(report) == [("INH006", "Extensions.xml", 5)]
-
-
-def test_dangling_references(tmp_path):
-    ext = provider(
-        '<TechnicalProfile Id="SelfAsserted-SignIn"><ValidationTechnicalProfiles><ValidationTechnicalProfile ReferenceId="REST-Missing" /></ValidationTechnicalProfiles>'
-        '<OutputClaims><OutputClaim ClaimTypeReferenceId="nosuchclaim" /></OutputClaims></TechnicalProfile>'
-    )
-    report = run(tmp_path, clean_set(extensions=ext))
-    assert sorted(p.message.split(" names")[0] for p in report.problems) == [
-        "ClaimTypeReferenceId 'nosuchclaim'",
-        "ReferenceId 'REST-Missing'",
-    ]
-    assert rule_ids(report) == {"INH007"}
-
-
-def building_blocks(predicate: str, validation: str, resources: str) -> str:
-    """Extensions content: a password claim validated by predicates, a localized page, and
-    the Ids they reference (each replaceable to dangle)."""
-    return f"""<BuildingBlocks>
-  <ClaimsSchema><ClaimType Id="newPassword"><DataType>string</DataType><PredicateValidationReference Id="{validation}" /></ClaimType></ClaimsSchema>
-  <Predicates><Predicate Id="IsLengthBetween8And64" Method="IsLengthRange"><Parameters><Parameter Id="Minimum">8</Parameter><Parameter Id="Maximum">64</Parameter></Parameters></Predicate></Predicates>
-  <PredicateValidations><PredicateValidation Id="StrongPassword"><PredicateGroups><PredicateGroup Id="Length">
-    <PredicateReferences><PredicateReference Id="{predicate}" /></PredicateReferences></PredicateGroup></PredicateGroups></PredicateValidation></PredicateValidations>
-  <ContentDefinitions><ContentDefinition Id="api.signuporsignin">
-    <LocalizedResourcesReferences MergeBehavior="Prepend"><LocalizedResourcesReference Language="en" LocalizedResourcesReferenceId="{resources}" /></LocalizedResourcesReferences>
-  </ContentDefinition></ContentDefinitions>
-  <Localization Enabled="true"><SupportedLanguages DefaultLanguage="en"><SupportedLanguage>en</SupportedLanguage></SupportedLanguages>
-    <LocalizedResources Id="api.signuporsignin.en"><LocalizedStrings /></LocalizedResources></Localization>
-</BuildingBlocks>"""
-
-
-def test_dangling_predicate_and_localization_references(tmp_path):
-    report = run(tmp_path, clean_set(extensions=building_blocks("IsLengthMissing", "StrongPasswordTypo", "api.signin.fr")))
-    assert sorted(p.message for p in report.problems) == [
-        "Id 'IsLengthMissing' names no predicate in this file or its bases",
-        "Id 'StrongPasswordTypo' names no predicate validation in this file or its bases",
-        "LocalizedResourcesReferenceId 'api.signin.fr' names no localized resource in this file or its bases",
-    ]
-    assert all(p.path.endswith("Extensions.xml") for p in report.problems)
-
-
-def test_predicate_and_localization_references_that_resolve(tmp_path):
-    report = run(tmp_path, clean_set(extensions=building_blocks("IsLengthBetween8And64", "StrongPassword", "api.signuporsignin.en")))
-    assert report.problems == []
-
-
-def test_override_of_a_profile_no_base_declares(tmp_path):
-    typo = provider('<TechnicalProfile Id="REST-GetLoyality"><Metadata><Item Key="DebugMode">false</Item></Metadata></TechnicalProfile>')
-    (problem,) = run(tmp_path, clean_set(extensions=typo)).problems
-    assert (problem.rule, problem.path.endswith("Extensions.xml")) == ("INH007", True)
-    assert problem.message.endswith("overrides a TechnicalProfile no base declares; did you mean 'REST-GetLoyalty'?")
-
-
-def test_override_of_a_claim_type_no_base_declares(tmp_path):
-    typo = '<BuildingBlocks><ClaimsSchema><ClaimType Id="loyaltyNumbr"><UserHelpText>Your card number</UserHelpText></ClaimType></ClaimsSchema></BuildingBlocks>'
-    (problem,) = run(tmp_path, clean_set(extensions=typo)).problems
-    assert (problem.rule, problem.path.endswith("Extensions.xml")) == ("INH007", True)
-    assert problem.message == (
-        "ClaimType 'loyaltyNumbr' has no DataType in this file or its bases: it overrides a ClaimType no base declares; did you mean 'loyaltyNumber'?"
-    )
-
-
-def test_override_of_a_content_definition_no_base_declares(tmp_path):
-    typo = '<BuildingBlocks><ContentDefinitions><ContentDefinition Id="api.signupsignin"><LoadUri>https://cdn.contoso.com/unified.html</LoadUri></ContentDefinition></ContentDefinitions></BuildingBlocks>'
-    (problem,) = run(tmp_path, clean_set(extensions=typo)).problems
-    assert problem.message == (
-        "ContentDefinition 'api.signupsignin' has no DataUri in this file or its bases: it overrides a ContentDefinition no base declares; "
-        "did you mean 'api.signuporsignin'?"
-    )
-
-
-def test_overrides_of_declared_ids_are_not_reported(tmp_path):
-    overrides = (
-        '<BuildingBlocks><ClaimsSchema><ClaimType Id="LOYALTYNUMBER"><UserHelpText>Your card number</UserHelpText></ClaimType></ClaimsSchema>'
-        '<ContentDefinitions><ContentDefinition Id="api.signuporsignin"><LoadUri>https://cdn.contoso.com/unified.html</LoadUri></ContentDefinition></ContentDefinitions></BuildingBlocks>'
-        + provider('<TechnicalProfile Id="REST-GetLoyalty"><Metadata><Item Key="DebugMode">false</Item></Metadata></TechnicalProfile>')
-    )
-    assert run(tmp_path, clean_set(extensions=overrides)).problems == []
-
-
-def test_precondition_on_a_claim_no_file_declares(tmp_path):
-    step = '<OrchestrationStep Order="2" Type="SendClaims"'
-    skip = (
-        '<OrchestrationStep Order="2" Type="ClaimsExchange"><Preconditions><Precondition Type="ClaimsExist" ExecuteActionsIf="true">'
-        "<Value>objectld</Value><Action>SkipThisOrchestrationStep</Action></Precondition></Preconditions>"
-        '<ClaimsExchanges><ClaimsExchange Id="Loyalty" TechnicalProfileReferenceId="REST-GetLoyalty" /></ClaimsExchanges></OrchestrationStep>'
-    )
-    base = BASE.replace(step, skip + step.replace('"2"', '"3"'))
-    report = run(tmp_path, clean_set(base=base), Config(ignore=["REST009", *ADVISORY]))
-    assert [p.message for p in report.problems] == ["Precondition claim 'objectld' names no ClaimType in this file or its bases"]
-    assert (
-        run(tmp_path / "fixed", clean_set(base=base.replace("objectld", "objectId")), Config(ignore=["REST009", *ADVISORY])).problems == []
-    )
-
-
-def test_references_match_case_insensitively(tmp_path):
-    ext = provider(
-        '<TechnicalProfile Id="SelfAsserted-SignIn"><OutputClaims><OutputClaim ClaimTypeReferenceId="EMAIL" /></OutputClaims></TechnicalProfile>'
-    )
-    assert run(tmp_path, clean_set(extensions=ext)).problems == []
-
-
-def test_include_cycle(tmp_path):
-    ext = provider(
-        '<TechnicalProfile Id="A"><IncludeTechnicalProfile ReferenceId="B" /></TechnicalProfile>',
-        '<TechnicalProfile Id="B"><IncludeTechnicalProfile ReferenceId="A" /></TechnicalProfile>',
-    )
-    report = run(tmp_path, clean_set(extensions=ext))
-    assert rule_ids(report) == {"INH007"}
-    assert any("cycle" in p.message for p in report.problems)
-
-
-def _include_chain(levels: int) -> str:
-    """Profiles P0…Pn, each including the one before: `levels` IncludeTechnicalProfile levels."""
-    return provider(
-        '<TechnicalProfile Id="P0"><Protocol Name="None" /></TechnicalProfile>',
-        *(
-            f'<TechnicalProfile Id="P{i}"><IncludeTechnicalProfile ReferenceId="P{i - 1}" /></TechnicalProfile>'
-            for i in range(1, levels + 1)
-        ),
-    )
-
-
-def test_include_chains_are_followed_to_the_linters_depth(tmp_path):
-    assert run(tmp_path / "deep-enough", clean_set(extensions=_include_chain(MAX_INCLUDE_DEPTH))).problems == []
-    report = run(tmp_path / "too-deep", clean_set(extensions=_include_chain(MAX_INCLUDE_DEPTH + 5)))
-    assert [(p.rule, p.severity) for p in report.problems] == [("INH007", Severity.WARNING)]  # once, at the chain's top
-    assert f"IncludeTechnicalProfile chain of 'P{MAX_INCLUDE_DEPTH + 5}' is over {MAX_INCLUDE_DEPTH} levels" in report.problems[0].message
 
 
 def _two_samples_and_a_third_without_base() -> dict[str, str | bytes]:
@@ -299,3 +153,61 @@ def test_a_base_in_a_file_that_did_not_parse_is_named(tmp_path):
     report = run(tmp_path, files)
     (missing,) = [p for p in report.problems if p.rule == "INH001"]
     assert "1 file(s) beside it could not be parsed (XML001)" in missing.message
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        (
+            "INH001",
+            [
+                (
+                    "RelyingParty.xml",
+                    6,
+                    "base policy B2C_1A_TrustFrameworkExtension (tenant contoso.onmicrosoft.com) is not in the linted set; lint it too, pass its folder with --base-path, or declare it in external-bases; on the relying party above it, these rules need the whole chain and were skipped: AAD001, IDP001, JRN001, JRN002, JRN003, JRN005, LIM001, MFA001, REST010, UI004, UI005",
+                )
+            ],
+        ),
+        (
+            "INH002",
+            [
+                (
+                    "RelyingParty.xml",
+                    5,
+                    "PublicPolicyUri 'http://contoso.onmicrosoft.com/B2C_1A_AP_INH002' does not name the tenant 'fabrikam.onmicrosoft.com'",
+                ),
+                (
+                    "RelyingParty.xml",
+                    7,
+                    "BasePolicy TenantId 'contoso.onmicrosoft.com' differs from this file's TenantId 'fabrikam.onmicrosoft.com'",
+                ),
+            ],
+        ),
+        ("INH003", [("RelyingParty.xml", 3, "inheritance chain has 11 levels (limit 10)")]),
+        ("INH004", [("RelyingParty.xml", 3, "PolicySchemaVersion must be 0.3.0.0, not '0.3.0.1'")]),
+        (
+            "INH006",
+            [
+                (
+                    "Extensions.xml",
+                    11,
+                    "UserJourney 'SignUpOrSignIn' is already declared in policies/resilient/TrustFrameworkBase.xml; copy it under a new Id instead of overriding it in place",
+                )
+            ],
+        ),
+        (
+            "XML001",
+            [
+                (
+                    "Broken.xml",
+                    5,
+                    "not well-formed XML: Opening and ending tag mismatch: BasePolicy line 4 and TrustFrameworkPolicy, line 5, column 24",
+                )
+            ],
+        ),
+    ],
+)
+def test_example_set(rule, expected):
+    """The rule's example, `policies/antipatterns/<rule>/`, linted as its documentation page says:
+    `(file, line, message)` of each finding in the example's files."""
+    assert [(Path(str(p["path"])).name, p["line"], p["message"]) for p in raised_by_example(rule)] == expected

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from tests.lint.examples import raised_by_example
 from tests.lint.policies import BASE, JOURNEY, clean_set, rule_ids, rules_of, run
 from toolkit.lint import Severity
 
@@ -12,12 +17,6 @@ def with_journey(journey: str, subjourneys: str = "") -> dict[str, str]:
 
 def test_clean_journey(tmp_path):
     assert run(tmp_path, with_journey(JOURNEY)).problems == []
-
-
-def test_gap_in_step_numbers(tmp_path):
-    report = run(tmp_path, with_journey(JOURNEY.replace('Order="2" Type="SendClaims"', 'Order="3" Type="SendClaims"')))
-    assert rule_ids(report) == {"JRN001"}
-    assert "missing 2" in report.problems[0].message
 
 
 def test_duplicate_step_number(tmp_path):
@@ -41,11 +40,6 @@ def test_child_replaces_and_adds_steps_by_order(tmp_path):
     assert rule_ids(run(tmp_path / "gap", clean_set(extensions=gap))) == {"INH006", "JRN001"}
 
 
-def test_no_send_claims(tmp_path):
-    journey = JOURNEY.replace('<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />', "")
-    assert rule_ids(run(tmp_path, with_journey(journey))) == {"JRN002"}
-
-
 def test_send_claims_without_issuer(tmp_path):
     journey = JOURNEY.replace(' CpimIssuerTechnicalProfileReferenceId="JwtIssuer"', "")
     assert "JRN002" in rule_ids(run(tmp_path, with_journey(journey)))
@@ -65,15 +59,6 @@ def test_step_after_send_claims_is_a_warning(tmp_path):
     )
     report = run(tmp_path, with_journey(journey))
     assert [(p.rule, p.severity.value) for p in report.problems if p.rule == "JRN002"] == [("JRN002", "warning")]
-
-
-def test_target_not_in_next_step(tmp_path):
-    journey = JOURNEY.replace(
-        '<ClaimsProviderSelection ValidationClaimsExchangeId="SignInExchange" />',
-        '<ClaimsProviderSelection ValidationClaimsExchangeId="SignInExchange" /><ClaimsProviderSelection TargetClaimsExchangeId="Facebook" />',
-    )
-    report = run(tmp_path, with_journey(journey))
-    assert rule_ids(report) == {"JRN003"}
 
 
 def test_selection_with_both_ids(tmp_path):
@@ -160,13 +145,6 @@ def test_claim_equals_on_the_authentication_source_or_an_enumeration_value(tmp_p
     assert "JRN004" in rule_ids(run(tmp_path / "other", files))  # not one of its values
 
 
-def test_relying_party_without_default_user_journey(tmp_path):
-    files = clean_set()
-    files["SignUpOrSignin.xml"] = files["SignUpOrSignin.xml"].replace('<DefaultUserJourney ReferenceId="SignUpOrSignIn" />', "")
-    assert "JRN006" in rule_ids(run(tmp_path / "bad", files))
-    assert "JRN006" not in rule_ids(run(tmp_path / "good", clean_set()))
-
-
 def test_a_plain_word_that_is_also_a_claim_id_is_a_value(tmp_path):
     """`extension_mfaMethod` equals `email`: a method's name, not the claim `email`."""
     exists = '<Precondition Type="ClaimsExist" ExecuteActionsIf="false"><Value>loyaltyNumber</Value><Action>SkipThisOrchestrationStep</Action></Precondition>'
@@ -177,3 +155,32 @@ def test_a_plain_word_that_is_also_a_claim_id_is_a_value(tmp_path):
         '<OrchestrationStep Order="3" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
     )
     assert "JRN004" not in rule_ids(run(tmp_path, with_journey(journey)))
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("JRN001", [("Extensions.xml", 11, "UserJourney 'AP-JRN001': steps must be numbered 1..N; missing 3")]),
+        ("JRN002", [("Extensions.xml", 11, "UserJourney 'AP-JRN002' has no SendClaims step, so no token is issued")]),
+        (
+            "JRN003",
+            [("Extensions.xml", 15, "TargetClaimsExchangeId 'LocalAccountSigninEmailExchange' is not a ClaimsExchange of the next step")],
+        ),
+        (
+            "JRN004",
+            [
+                (
+                    "Extensions.xml",
+                    23,
+                    "'AP-JRN004' step 2: ClaimEquals on 'newUser' without ClaimsExist; a missing claim makes the precondition silently ignored",
+                )
+            ],
+        ),
+        ("JRN005", [("Extensions.xml", 30, "Transfer SubJourney 'AP-JRN005-Sub' has no SendClaims step")]),
+        ("JRN006", [("RelyingParty.xml", 10, "RelyingParty has no DefaultUserJourney: the upload fails, and no journey can be checked")]),
+    ],
+)
+def test_example_set(rule, expected):
+    """The rule's example, `policies/antipatterns/<rule>/`, linted as its documentation page says:
+    `(file, line, message)` of each finding in the example's files."""
+    assert [(Path(str(p["path"])).name, p["line"], p["message"]) for p in raised_by_example(rule)] == expected

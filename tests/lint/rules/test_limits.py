@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from tests.lint.examples import raised_by_example
 from tests.lint.policies import BASE, clean_set, run
 from toolkit.lint import Config
 
@@ -20,3 +25,15 @@ def test_display_controls_and_email_verification_cost_more(tmp_path):
     )
     (problem,) = run(tmp_path, clean_set(base=base), Config(select=["LIM001"])).problems
     assert "about 7 requests" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("LIM001", [("RelyingParty.xml", 10, "a sign-in costs about 17 requests: at most 12 sign-ins/s at the tenant's 200 requests/s")]),
+    ],
+)
+def test_example_set(rule, expected):
+    """The rule's example, `policies/antipatterns/<rule>/`, linted as its documentation page says:
+    `(file, line, message)` of each finding in the example's files."""
+    assert [(Path(str(p["path"])).name, p["line"], p["message"]) for p in raised_by_example(rule)] == expected

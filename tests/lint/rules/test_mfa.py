@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from tests.lint.examples import raised_by_example
 from tests.lint.policies import BASE, JOURNEY, RP, clean_set, provider, rule_ids, run
 from toolkit.lint import Config
 
@@ -114,10 +117,8 @@ def test_no_captcha_advice_after_federation_or_when_the_api_is_the_bot_check(tmp
     assert run(tmp_path / "social", clean_set(base=social), config).problems == []
 
 
-def test_hard_coded_default_mfa_phone_number(tmp_path):
+def test_a_claim_resolver_or_empty_default_is_no_hard_coded_phone_number(tmp_path):
     claim = '<TechnicalProfile Id="SelfAsserted-SignIn"><OutputClaims><OutputClaim ClaimTypeReferenceId="strongAuthenticationPhoneNumber" DefaultValue="{value}" /></OutputClaims></TechnicalProfile>'
-    bad = run(tmp_path / "bad", clean_set(extensions=provider(claim.format(value="+1 555 555 0123"))))
-    assert "MFA005" in rule_ids(bad)
     for name, value in (("resolver", "{OIDC:LoginHint}"), ("empty", "")):
         assert "MFA005" not in rule_ids(run(tmp_path / name, clean_set(extensions=provider(claim.format(value=value)))))
 
@@ -132,3 +133,38 @@ def test_email_verification_off_in_an_invitation_journey(tmp_path):
     for name in files:
         files[name] = files[name].replace("SignUpOrSignIn", "RedeemInvitation")
     assert "MFA004" not in rule_ids(run(tmp_path, files))
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        (
+            "BOT001",
+            [
+                (
+                    "Extensions.xml",
+                    32,
+                    "SelfAsserted-SignIn-LookUpFirst is open to bots without a CAPTCHA and calls a REST API before the user is authenticated",
+                )
+            ],
+        ),
+        (
+            "MFA001",
+            [
+                (
+                    "Extensions.xml",
+                    14,
+                    "the journey's only second factor is the phone (PhoneFactor-AP); offer email OTP or an authenticator app as well",
+                )
+            ],
+        ),
+        ("MFA002", [("RelyingParty.xml", 10, "PhoneFactor-AP sends SMS, but this relying-party file sets no countryList allow-list")]),
+        ("MFA003", [("Extensions.xml", 19, "OTP-AP: CodeExpirationInSeconds '30' is outside 60..1200")]),
+        ("MFA004", [("Extensions.xml", 16, "LocalAccountSignUpWithLogonEmail creates the account with an email address nobody verified")]),
+        ("MFA005", [("Extensions.xml", 24, "strongAuthenticationPhoneNumber defaults to the phone number '+15555550123'")]),
+    ],
+)
+def test_example_set(rule, expected):
+    """The rule's example, `policies/antipatterns/<rule>/`, linted as its documentation page says:
+    `(file, line, message)` of each finding in the example's files."""
+    assert [(Path(str(p["path"])).name, p["line"], p["message"]) for p in raised_by_example(rule)] == expected

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from tests.lint.policies import ADVISORY, BASE, clean_set, policy, provider, rest_profile, rule_ids, rules_of, run
+from pathlib import Path
+
+import pytest
+
+from tests.lint.examples import hooks, raised_by_example
+from tests.lint.policies import ADVISORY, BASE, clean_set, policy, provider, rule_ids, rules_of, run
 from toolkit.lint import Config
 
 
@@ -25,25 +30,10 @@ def test_no_schema_means_a_note_not_a_finding(tmp_path):
     assert report.problems == [] and "XSD001 skipped" in report.notes[0]
 
 
-def test_inh008_same_policy_id_twice(tmp_path):
-    files = clean_set()
-    files["copy/SignUpOrSignin.xml"] = files["SignUpOrSignin.xml"]
-    report = run(tmp_path, files)
-    assert rules_of(report) == [("INH008", "SignUpOrSignin.xml", 3)]
-    assert report.problems[0].path.endswith("copy/SignUpOrSignin.xml") or "copy/SignUpOrSignin.xml" in report.problems[0].message
-
-
 def test_inh008_other_tenant_is_fine(tmp_path):
     files = clean_set()
     files["other.xml"] = policy("B2C_1A_signup_signin", "", tenant="fabrikam.onmicrosoft.com")
     assert "INH008" not in rule_ids(run(tmp_path, files))
-
-
-def test_inh009_same_technical_profile_twice_in_one_file(tmp_path):
-    ext = provider(rest_profile("REST-Dup"), rest_profile("REST-Dup"))
-    report = run(tmp_path, clean_set(extensions=ext))
-    assert rule_ids(report) == {"INH009"}
-    assert "already declared on line" in report.problems[0].message
 
 
 def test_inh009_override_in_a_child_file_is_fine(tmp_path):
@@ -65,3 +55,36 @@ def test_inh009_same_key_in_two_profiles_is_fine(tmp_path):
         '<TechnicalProfile Id="SelfAsserted-SignIn"><Metadata><Item Key="DebugMode">false</Item></Metadata></TechnicalProfile>',
     )
     assert "INH009" not in rule_ids(run(tmp_path, clean_set(extensions=ext)))
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        (
+            "INH008",
+            [
+                (
+                    "RelyingParty.xml",
+                    4,
+                    "PolicyId B2C_1A_AP_INH008 (tenant contoso.onmicrosoft.com) is also declared by policies/antipatterns/inh008/RelyingParty-copy.xml; one upload replaces the other",
+                )
+            ],
+        ),
+        ("INH009", [("Extensions.xml", 32, "TechnicalProfile Id 'REST-INH009' is already declared on line 14 of this file")]),
+        (
+            "XSD001",
+            [
+                (
+                    "Extensions.xml",
+                    25,
+                    "`ClaimsProviders` is not allowed here; expected `SubJourneys`, `RelyingParty` (elements must follow the schema's order)",
+                )
+            ],
+        ),
+    ],
+)
+def test_example_set(rule, expected, request):
+    """The rule's example, `policies/antipatterns/<rule>/`, linted as its documentation page says:
+    `(file, line, message)` of each finding in the example's files."""
+    schema = request.getfixturevalue("shared") / "corpus" / "xsd" / hooks.SCHEMA if rule == "XSD001" else None
+    assert [(Path(str(p["path"])).name, p["line"], p["message"]) for p in raised_by_example(rule, schema)] == expected

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from tests.lint.examples import raised_by_example
 from tests.lint.policies import BASE, RP, clean_set, rule_ids, run
 
 
@@ -20,7 +23,7 @@ def test_session_provider_added_in_child_file(tmp_path):
     assert run(tmp_path, clean_set(base=base, extensions=ext)).problems == []
 
 
-@pytest.mark.parametrize("scope", ["Suppressed", "Policy", "Application"])
+@pytest.mark.parametrize("scope", ["Policy", "Application"])  # Suppressed: the example
 def test_narrow_sso_scope(tmp_path, scope):
     rp = RP.replace('Scope="Tenant"', f'Scope="{scope}"')
     assert rule_ids(run(tmp_path, clean_set(rp=rp))) == {"SSO002"}
@@ -29,7 +32,6 @@ def test_narrow_sso_scope(tmp_path, scope):
 @pytest.mark.parametrize(
     ("old", "new"),
     [
-        ("<SessionExpiryInSeconds>86400<", "<SessionExpiryInSeconds>300<"),
         ("<SessionExpiryInSeconds>86400<", "<SessionExpiryInSeconds>90000<"),
         ('KeepAliveInDays="30"', 'KeepAliveInDays="120"'),
         ("<SessionExpiryType>Rolling<", "<SessionExpiryType>Sliding<"),
@@ -54,9 +56,7 @@ def test_session_values_at_the_limits(tmp_path):
 NOOP_SIGN_IN = '<ClaimsProviders><ClaimsProvider><DisplayName>x</DisplayName><TechnicalProfiles><TechnicalProfile Id="SelfAsserted-SignIn"><UseTechnicalProfileForSessionManagement ReferenceId="{session}" /></TechnicalProfile></TechnicalProfiles></ClaimsProvider></ClaimsProviders>'
 
 
-def test_sso_switched_off_on_the_main_sign_in_page(tmp_path):
-    report = run(tmp_path / "noop", clean_set(extensions=NOOP_SIGN_IN.format(session="SM-Noop")))
-    assert "SSO004" in rule_ids(report)
+def test_sign_in_page_with_an_sso_session_provider(tmp_path):
     assert "SSO004" not in rule_ids(run(tmp_path / "sso", clean_set(extensions=NOOP_SIGN_IN.format(session="SM-jwt-issuer"))))
 
 
@@ -102,3 +102,46 @@ def test_account_deletion_relying_on_the_sso_session(tmp_path):
     report = run(tmp_path / "bad", _delete_journey(reauth=False))
     assert [p.rule for p in report.problems if p.rule == "SSO005"] == ["SSO005"]
     assert "SSO005" not in rule_ids(run(tmp_path / "good", _delete_journey(reauth=True)))
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        (
+            "SSO001",
+            [
+                (
+                    "Extensions.xml",
+                    14,
+                    "ClaimsTransformation profile 'CT-SetTier' has no session provider, so DefaultSSOSessionProvider applies; use NoopSSOSessionProvider (SM-Noop)",
+                )
+            ],
+        ),
+        ("SSO002", [("RelyingParty.xml", 13, "SingleSignOn Scope is Suppressed; Tenant scope is the most resilient")]),
+        ("SSO003", [("RelyingParty.xml", 15, "SessionExpiryInSeconds '300' is outside 900..86400")]),
+        (
+            "SSO004",
+            [
+                (
+                    "Extensions.xml",
+                    15,
+                    "sign-in page 'SelfAsserted-LocalAccountSignin-Email' uses NoopSSOSessionProvider: every visit asks for the password again",
+                )
+            ],
+        ),
+        (
+            "SSO005",
+            [
+                (
+                    "Extensions.xml",
+                    40,
+                    "'AP-SSO005' deletes the account through 'AAD-DeleteUser' with no re-authentication: the SSO session is enough",
+                )
+            ],
+        ),
+    ],
+)
+def test_example_set(rule, expected):
+    """The rule's example, `policies/antipatterns/<rule>/`, linted as its documentation page says:
+    `(file, line, message)` of each finding in the example's files."""
+    assert [(Path(str(p["path"])).name, p["line"], p["message"]) for p in raised_by_example(rule)] == expected

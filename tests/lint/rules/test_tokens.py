@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from tests.lint.examples import raised_by_example
 from tests.lint.policies import BASE, clean_set, provider, rule_ids, run
 
 DEFAULT_ITEM = '<Item Key="token_lifetime_secs">3600</Item>'
@@ -19,12 +22,10 @@ def issuer(items: str, in_extensions: bool = False) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("items", "expected"),
     [
-        ('<Item Key="token_lifetime_secs">120</Item>', {"TOK001"}),
         ('<Item Key="id_token_lifetime_secs">90000</Item>', {"TOK001"}),
         ('<Item Key="refresh_token_lifetime_secs">3600</Item>', {"TOK001"}),
         ('<Item Key="token_lifetime_secs">soon</Item>', {"TOK001"}),
         ('<Item Key="rolling_refresh_token_lifetime_secs">86400</Item>', {"TOK002", "TOK003"}),
-        ('<Item Key="token_lifetime_secs">900</Item>', {"TOK003"}),
     ],
 )
 def test_lifetimes(tmp_path, items, expected):
@@ -34,11 +35,6 @@ def test_lifetimes(tmp_path, items, expected):
 def test_infinite_rolling_allows_short_window(tmp_path):
     items = '<Item Key="rolling_refresh_token_lifetime_secs">7776000</Item><Item Key="refresh_token_lifetime_secs">7776000</Item><Item Key="allow_infinite_rolling_refresh_token">true</Item>'
     assert run(tmp_path, issuer(items)).problems == []
-
-
-def test_short_lifetime_set_in_extensions(tmp_path):
-    report = run(tmp_path, issuer('<Item Key="token_lifetime_secs">120</Item>', in_extensions=True))
-    assert [(p.rule, p.path.endswith("Extensions.xml")) for p in report.problems] == [("TOK001", True)]
 
 
 def test_documented_defaults_pass(tmp_path):
@@ -55,3 +51,35 @@ def test_an_issuer_that_signs_invitation_links_is_short_on_purpose(tmp_path):
     for name in files:
         files[name] = files[name].replace("SignUpOrSignIn", "SendInvitation")
     assert "TOK003" not in rule_ids(run(tmp_path / "links", files))
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("TOK001", [("Extensions.xml", 16, "token_lifetime_secs '120' is outside 300..86400 seconds")]),
+        (
+            "TOK002",
+            [
+                (
+                    "Extensions.xml",
+                    16,
+                    "rolling refresh window (604800 s) is shorter than the refresh token lifetime (1209600 s) in 'JwtIssuer'",
+                )
+            ],
+        ),
+        (
+            "TOK003",
+            [
+                (
+                    "Extensions.xml",
+                    16,
+                    "token_lifetime_secs 900 is below the default 3600: more token traffic and less tolerance of an outage",
+                )
+            ],
+        ),
+    ],
+)
+def test_example_set(rule, expected):
+    """The rule's example, `policies/antipatterns/<rule>/`, linted as its documentation page says:
+    `(file, line, message)` of each finding in the example's files."""
+    assert [(Path(str(p["path"])).name, p["line"], p["message"]) for p in raised_by_example(rule)] == expected

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from tests.lint.examples import raised_by_example
 from tests.lint.policies import BASE, clean_set, policy, provider, rule_ids, rules_of, run
 
 
@@ -92,3 +95,25 @@ def test_real_values_that_look_alike_are_not_placeholders(tmp_path):
         '<Item Key="Note">Enter your email address...</Item></Metadata></TechnicalProfile>'
     )
     assert "SET001" not in rule_ids(run(tmp_path, clean_set(extensions=ext)))
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        (
+            "META001",
+            [
+                (
+                    "Extensions.xml",
+                    22,
+                    "REST-META001: 'UserMessageIfCircuitOpn' is not a RESTful profile metadata key and is ignored; did you mean 'UserMessageIfCircuitOpen'?",
+                )
+            ],
+        ),
+        ("SET001", [("RelyingParty.xml", 22, "unresolved placeholder '{Settings:DefaultTier}'")]),
+    ],
+)
+def test_example_set(rule, expected):
+    """The rule's example, `policies/antipatterns/<rule>/`, linted as its documentation page says:
+    `(file, line, message)` of each finding in the example's files."""
+    assert [(Path(str(p["path"])).name, p["line"], p["message"]) for p in raised_by_example(rule)] == expected

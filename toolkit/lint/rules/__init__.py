@@ -1,6 +1,21 @@
 """The rule catalog, one module per family; importing this package registers every rule."""
 
-from toolkit.lint.rules import deployment, directory, idp, inheritance, journeys, limits, mfa, rest, schema, sessions, tokens, ui, values
+from toolkit.lint.rules import (
+    deployment,
+    directory,
+    idp,
+    inheritance,
+    journeys,
+    limits,
+    mfa,
+    references,
+    rest,
+    schema,
+    sessions,
+    tokens,
+    ui,
+    values,
+)
 
 __all__ = [
     "deployment",
@@ -10,6 +25,7 @@ __all__ = [
     "journeys",
     "limits",
     "mfa",
+    "references",
     "rest",
     "schema",
     "sessions",

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 from toolkit.lint.model import Effective
-from toolkit.lint.parse import PolicyFile, q
+from toolkit.lint.parse import q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
+from toolkit.lint.rules.common import in_development_folder
 
 RECORDER = "urn:journeyrecorder:applicationinsights"
-
-
-#: folder names of a non-production environment, where development settings are expected
-_DEVELOPMENT_FOLDERS = {"dev", "development", "develop", "local", "test", "testing", "sandbox"}
-
-
-def in_development_folder(f: PolicyFile) -> bool:
-    """True when a file sits in a folder named for a non-production environment (a repository
-    that keeps each environment's policies in its own folder)."""
-    return any(part.casefold() in _DEVELOPMENT_FOLDERS for part in os.path.normpath(f.display).split(os.sep)[:-1])
 
 
 @rule("DEP001", "Development deployment mode", Severity.ERROR, Scope.CHAIN, "troubleshoot-with-application-insights")

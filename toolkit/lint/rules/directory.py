@@ -5,16 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from toolkit.lint.model import Effective, Element, IdTable, TechnicalProfile
+from toolkit.lint.model import Effective, Element
 from toolkit.lint.parse import q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
+from toolkit.lint.rules.common import creates_users, is_directory_write
 
 SIGN_IN_STEPS = {"CombinedSignInAndSignUp", "ClaimsProviderSelection"}
-
-
-def _is_write(tp: TechnicalProfile | None) -> bool:
-    return tp is not None and tp.kind == "AAD" and tp.meta_is("Operation", "write")
 
 
 @rule(
@@ -75,7 +72,7 @@ def write_on_sign_in(policy: Effective) -> Iterator[Finding]:
                 tp = tps.get(exchange.get("TechnicalProfileReferenceId", ""))
                 if tp is None:
                     continue
-                if _is_write(tp):
+                if is_directory_write(tp):
                     yield Finding(
                         exchange,
                         f"{journey.id!r} writes to the directory through {tp.id!r} on every sign-in; add a precondition",
@@ -84,7 +81,7 @@ def write_on_sign_in(policy: Effective) -> Iterator[Finding]:
                 if tp.kind != "SelfAsserted" or creates_users(tp, tps) or writes_on_purpose(tp.id):
                     continue  # a sign-up page writes only for new users; a reset or edit page when asked
                 for vtp in tp.validation_profiles:
-                    if _is_write(tps.get(vtp.get("ReferenceId", ""))) and not _stops_for_returning_users(vtp):
+                    if is_directory_write(tps.get(vtp.get("ReferenceId", ""))) and not _stops_for_returning_users(vtp):
                         yield Finding(
                             vtp,
                             f"page {tp.id!r} writes to the directory through {vtp.get('ReferenceId')!r} on every sign-in; add a precondition",
@@ -121,14 +118,5 @@ def _stops_for_returning_users(el: Element) -> bool:
         # ClaimsExist: the write waits for a claim this sign-in produced (a QR code, a new id), or
         # is skipped when one exists; a ClaimEquals guards only on a claim about the user's state
         if precondition.get("Type") == "ClaimsExist" or _RETURNING.search(claim):
-            return True
-    return False
-
-
-def creates_users(tp: TechnicalProfile, tps: IdTable[TechnicalProfile]) -> bool:
-    """A sign-up page: a validation write that refuses existing users."""
-    for vtp in tp.validation_profiles:
-        target = tps.get(vtp.get("ReferenceId", ""))
-        if _is_write(target) and target.meta_is("RaiseErrorIfClaimsPrincipalAlreadyExists", "true"):
             return True
     return False

@@ -9,7 +9,7 @@ from toolkit.lint.model import Effective, Element
 from toolkit.lint.parse import q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
-from toolkit.lint.rules.values import internal_host, placeholder_in
+from toolkit.lint.rules.common import internal_host, placeholder_in
 
 ENDPOINT_KEYS = ("METADATA", "authorization_endpoint", "end_session_endpoint", "AccessTokenEndpoint", "ClaimsEndpoint", "PartnerEntity")
 SECRET_KEYS = {"client_secret", "basicauthenticationpassword", "bearerauthenticationtoken", "issuer_secret", "clientcertificate"}

@@ -10,7 +10,7 @@ from toolkit.lint.model import Effective, TechnicalProfile
 from toolkit.lint.parse import PolicyFile, q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
-from toolkit.lint.rules.directory import creates_users
+from toolkit.lint.rules.common import creates_users
 
 
 def _is_totp(tp: TechnicalProfile) -> bool:

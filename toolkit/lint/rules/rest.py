@@ -9,8 +9,7 @@ from toolkit.lint.model import Effective, Journey, TechnicalProfile
 from toolkit.lint.parse import q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
-from toolkit.lint.rules.deployment import in_development_folder
-from toolkit.lint.rules.values import internal_host, placeholder_in
+from toolkit.lint.rules.common import in_development_folder, placeholder_in, unreachable
 
 FAILED_MESSAGE = "DefaultUserMessageIfRequestFailed"
 BREAKER_MESSAGES = ("UserMessageIfCircuitOpen", "UserMessageIfRequestTimeout", "UserMessageIfDnsResolutionFailed")
@@ -230,13 +229,13 @@ def insecure_service_url(policy: Effective) -> Iterator[Finding]:
         written = (item.text or "").strip() if item is not None else ""
         if item is None or not written or written.startswith(("{", "$(", "#{")) or placeholder_in(written):
             continue  # a placeholder, not a URL: SET001's business
-        url = written
-        if not url.casefold().startswith("https://"):
+        fault, what = unreachable(written) or (None, "")
+        if fault == "scheme":
             yield Finding(item, f"REST profile {tp.id!r} ServiceUrl is not an https URL")
-        elif "{" in url[len("https://") :].split("/", 1)[0]:
+        elif "{" in written[len("https://") :].split("/", 1)[0]:
             yield Finding(item, f"REST profile {tp.id!r} ServiceUrl puts a claim in the host name")
-        elif (host := internal_host(url)) is not None:
-            yield Finding(item, f"REST profile {tp.id!r} ServiceUrl host {host} is not public: B2C refuses restricted IP ranges")
+        elif fault == "host":
+            yield Finding(item, f"REST profile {tp.id!r} ServiceUrl host {what} is not public: B2C refuses restricted IP ranges")
 
 
 @rule(

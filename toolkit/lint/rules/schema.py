@@ -11,7 +11,7 @@ from toolkit.lint.model import PolicySet, key
 from toolkit.lint.parse import PolicyFile, q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
-from toolkit.lint.rules.values import placeholder_in
+from toolkit.lint.rules.common import placeholder_in
 from toolkit.lint.schema import violations
 
 #: element paths whose Id must be unique within one file

@@ -12,7 +12,7 @@ from toolkit.lint.model import Effective
 from toolkit.lint.parse import q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
-from toolkit.lint.rules.values import internal_host, placeholder_in
+from toolkit.lint.rules.common import placeholder_in, unreachable
 
 _DATA_URI = re.compile(
     r"^urn:com:microsoft:aad:b2c:elements:(?P<contract>contract:)?(?P<page>[a-z]+):(?P<version>\d+(?:\.\d+)*)$", re.IGNORECASE
@@ -69,10 +69,11 @@ def page_not_https(policy: Effective) -> Iterator[Finding]:
         uri = _text(load)
         if load is None or not uri or uri.startswith(("~", "{")) or placeholder_in(uri):
             continue  # hosted by B2C, or a placeholder (SET001)
-        if not uri.casefold().startswith("https://"):
-            yield Finding(load, f"ContentDefinition {cd.get('Id')!r} loads its page over {uri.split(':', 1)[0]}, not https")
-        elif (host := internal_host(uri)) is not None:
-            yield Finding(load, f"ContentDefinition {cd.get('Id')!r} loads its page from {host}, which is not public: B2C cannot reach it")
+        fault, what = unreachable(uri) or (None, "")
+        if fault == "scheme":
+            yield Finding(load, f"ContentDefinition {cd.get('Id')!r} loads its page over {what}, not https")
+        elif fault == "host":
+            yield Finding(load, f"ContentDefinition {cd.get('Id')!r} loads its page from {what}, which is not public: B2C cannot reach it")
 
 
 @rule(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 from toolkit.lint.model import Effective
 from toolkit.lint.parse import COMMENT, PolicyFile, inside, q
@@ -72,29 +70,6 @@ def placeholders(data: bytes) -> list[tuple[int, bytes]]:
     return kept
 
 
-#: a value that is a placeholder, in parsed text (see `placeholder_in`)
-_TEXT_PLACEHOLDER = re.compile(
-    r"@[A-Za-z_][\w.-]{0,80}@|\{\{|#\{|\$\(|\b__[A-Za-z]\w{0,80}?__\b|\{Settings:|\{[A-Za-z]\w*[- ][\w -]{0,60}\}"
-    r"|<[^<>]{1,80}>|\.\.\.|\u2026|\byour|\b0{8}-0{4}-0{4}-0{4}-0{12}\b|IdentityExperienceFrameworkAppId|--\s[^-]{3,60}\s--",
-    re.IGNORECASE,
-)
-
-
-def placeholder_in(value: str) -> str | None:
-    """The placeholder a value holds (`@x@`, `{{x}}`, `#{x}#`, `$(x)`, `__x__`, `{Settings:x}`,
-    `{tenant-name}`, `<x>`, `...`, `your…`, a GUID of zeros), or None. A placeholder is not a
-    value: rules on URLs and hosts leave it to SET001."""
-    lowered = value.casefold()
-    if not any(hint in lowered for hint in _HINTS):
-        return None  # most values: a few substring tests instead of the regex
-    m = _TEXT_PLACEHOLDER.search(value)
-    return m.group(0) if m else None
-
-
-#: a substring every placeholder form holds (lower case)
-_HINTS = ("@", "{", "$(", "__", "<", "...", "\u2026", "your", "00000000-0000", "identityexperienceframeworkappid", "-- ")
-
-
 #: an attribute name and `=` just before an opening quote
 _ATTRIBUTE = re.compile(rb"([\w:.-]+)\s*=\s*$")
 
@@ -109,23 +84,6 @@ def _attribute_at(data: bytes, offset: int, line_start: int) -> str | None:
         return None
     m = _ATTRIBUTE.search(data, max(line_start, quote - 256), quote)
     return m.group(1).decode() if m else None
-
-
-def internal_host(url: str) -> str | None:
-    """The host of an https `url` when it cannot be a public endpoint (`localhost`, a loopback,
-    private, link-local or reserved address), else None: B2C refuses restricted IP ranges."""
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:  # an unbalanced [ in the host: not a URL B2C would call either way
-        return None
-    host = host.rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):  # always loopback (RFC 6761)
-        return host
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return None  # a name: where it resolves is the DNS's business
-    return host if not address.is_global or address.is_multicast else None
 
 
 #: RESTful technical profile metadata documented by Microsoft (rule-catalog.md §5)

@@ -1,0 +1,92 @@
+"""What several rule modules ask of a value, a file or a profile. A rule module takes what it
+shares with another from here, never from another rule module."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from typing import Literal
+from urllib.parse import urlsplit
+
+from toolkit.lint.model import IdTable, TechnicalProfile
+from toolkit.lint.parse import PolicyFile
+
+# ---- values -----------------------------------------------------------------------------------
+
+#: a value that is a placeholder, in parsed text (see `placeholder_in`)
+_TEXT_PLACEHOLDER = re.compile(
+    r"@[A-Za-z_][\w.-]{0,80}@|\{\{|#\{|\$\(|\b__[A-Za-z]\w{0,80}?__\b|\{Settings:|\{[A-Za-z]\w*[- ][\w -]{0,60}\}"
+    r"|<[^<>]{1,80}>|\.\.\.|\u2026|\byour|\b0{8}-0{4}-0{4}-0{4}-0{12}\b|IdentityExperienceFrameworkAppId|--\s[^-]{3,60}\s--",
+    re.IGNORECASE,
+)
+
+#: a substring every placeholder form holds (lower case)
+_HINTS = ("@", "{", "$(", "__", "<", "...", "\u2026", "your", "00000000-0000", "identityexperienceframeworkappid", "-- ")
+
+
+def placeholder_in(value: str) -> str | None:
+    """The placeholder a value holds (`@x@`, `{{x}}`, `#{x}#`, `$(x)`, `__x__`, `{Settings:x}`,
+    `{tenant-name}`, `<x>`, `...`, `your…`, a GUID of zeros), or None. A placeholder is not a
+    value: rules on URLs and hosts leave it to SET001."""
+    lowered = value.casefold()
+    if not any(hint in lowered for hint in _HINTS):
+        return None  # most values: a few substring tests instead of the regex
+    m = _TEXT_PLACEHOLDER.search(value)
+    return m.group(0) if m else None
+
+
+def internal_host(url: str) -> str | None:
+    """The host of an https `url` when it cannot be a public endpoint (`localhost`, a loopback,
+    private, link-local or reserved address), else None: B2C refuses restricted IP ranges."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # an unbalanced [ in the host: not a URL B2C would call either way
+        return None
+    host = host.rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):  # always loopback (RFC 6761)
+        return host
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None  # a name: where it resolves is the DNS's business
+    return host if not address.is_global or address.is_multicast else None
+
+
+def unreachable(url: str) -> tuple[Literal["scheme", "host"], str] | None:
+    """Why B2C cannot fetch an absolute `url` it is told to: `("scheme", scheme)` when the URL is
+    not `https`, `("host", host)` when its host cannot be public (`internal_host`), else None.
+    B2C calls and loads only publicly accessible HTTPS endpoints (REST APIs, page content)."""
+    if not url.casefold().startswith("https://"):
+        return "scheme", url.split(":", 1)[0]
+    host = internal_host(url)
+    return None if host is None else ("host", host)
+
+
+# ---- files ------------------------------------------------------------------------------------
+
+#: folder names of a non-production environment, where development settings are expected
+_DEVELOPMENT_FOLDERS = {"dev", "development", "develop", "local", "test", "testing", "sandbox"}
+
+
+def in_development_folder(f: PolicyFile) -> bool:
+    """True when a file sits in a folder named for a non-production environment (a repository
+    that keeps each environment's policies in its own folder)."""
+    return any(part.casefold() in _DEVELOPMENT_FOLDERS for part in os.path.normpath(f.display).split(os.sep)[:-1])
+
+
+# ---- technical profiles -----------------------------------------------------------------------
+
+
+def is_directory_write(tp: TechnicalProfile | None) -> bool:
+    """True for a directory (Azure AD) profile whose `Operation` is `Write`."""
+    return tp is not None and tp.kind == "AAD" and tp.meta_is("Operation", "write")
+
+
+def creates_users(tp: TechnicalProfile, tps: IdTable[TechnicalProfile]) -> bool:
+    """A sign-up page: a validation write that refuses existing users."""
+    for vtp in tp.validation_profiles:
+        target = tps.get(vtp.get("ReferenceId", ""))
+        if is_directory_write(target) and target.meta_is("RaiseErrorIfClaimsPrincipalAlreadyExists", "true"):
+            return True
+    return False
