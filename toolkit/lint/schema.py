@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -21,10 +22,6 @@ from toolkit.lint.discover import read_file
 
 SCHEMA_NAME = "TrustFrameworkPolicy_0.3.0.0.xsd"
 XS = "http://www.w3.org/2001/XMLSchema"
-#: attributes whose typed values are often deploy-time placeholders (left to SET001)
-PLACEHOLDER_ATTRIBUTES = {"TenantId", "TenantObjectId", "InstrumentationKey", "DeploymentMode"}
-#: `{Settings:X}`, `{{ x }}`, `#{x}#`, `$(x)`, `yourtenant`, `<key>`, `-- key here --`, `...`
-_PLACEHOLDER = re.compile(r"[{}<>…]|\$\(|#\{|\.\.\.|\byour|\s|--", re.IGNORECASE)
 _NS = re.compile(r"\{[^}]*\}")
 
 
@@ -111,28 +108,25 @@ def humanize(message: str) -> tuple[str, str | None, str | None]:
     return f"{where}: {_local(detail)}", attribute, value
 
 
-def is_placeholder(attribute: str | None, value: str | None) -> bool:
-    """A typed value holding a deploy-time placeholder: not a schema problem (see SET001)."""
-    from toolkit.lint.rules.common import placeholder_in
+class Violation(NamedTuple):
+    """One schema violation of a parsed policy, in plain words."""
 
-    if value is None:
-        return False
-    return bool(placeholder_in(value)) or (attribute in PLACEHOLDER_ATTRIBUTES and bool(_PLACEHOLDER.search(value)))
-
-
-def _written(root: etree._Element, line: int, attribute: str | None) -> list[str]:
-    """The values as written on `line` (the attribute's, else the elements' text): libxml2's
-    message shows a value after its own normalization."""
-    return [el.get(attribute, "") if attribute else (el.text or "") for el in root.iter(etree.Element) if el.sourceline == line]
+    line: int
+    message: str
+    attribute: str | None
+    #: the value libxml2 names (after its own normalization), then the values as written on the
+    #: line (the attribute's, else the elements' text)
+    values: list[str]
 
 
-def violations(schema: etree.XMLSchema, root: etree._Element) -> list[tuple[int, str, str | None]]:
-    """`(line, message, attribute)` for every schema violation of one parsed policy."""
+def violations(schema: etree.XMLSchema, root: etree._Element) -> list[Violation]:
+    """Every schema violation of one parsed policy."""
     schema.validate(root.getroottree())
     found = []
     for error in schema.error_log:
         message, attribute, value = humanize(error.message)
-        if is_placeholder(attribute, value) or any(is_placeholder(attribute, v) for v in _written(root, error.line, attribute)):
-            continue
-        found.append((error.line or 1, message, attribute))
+        written = [
+            el.get(attribute, "") if attribute else (el.text or "") for el in root.iter(etree.Element) if el.sourceline == error.line
+        ]
+        found.append(Violation(error.line or 1, message, attribute, ([] if value is None else [value]) + written))
     return found

@@ -9,6 +9,7 @@ import pytest
 from tests.lint.examples import hooks, raised_by_example
 from tests.lint.policies import ADVISORY, BASE, clean_set, policy, provider, rule_ids, rules_of, run
 from toolkit.lint import Config
+from toolkit.lint.rules.schema import is_placeholder
 
 
 def test_xsd001_at_the_line_of_the_violation(tmp_path, shared):
@@ -88,3 +89,19 @@ def test_example_set(rule, expected, request):
     `(file, line, message)` of each finding in the example's files."""
     schema = request.getfixturevalue("shared") / "corpus" / "xsd" / hooks.SCHEMA if rule == "XSD001" else None
     assert [(Path(str(p["path"])).name, p["line"], p["message"]) for p in raised_by_example(rule, schema)] == expected
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value", "placeholder"),
+    [
+        ("TenantId", "{Settings:Tenant}", True),
+        ("TenantId", "{{ tenant }}", True),
+        ("InstrumentationKey", " -- App Insights Instrumentation Key -- ", True),
+        ("TenantObjectId", "yourtenant.onmicrosoft.com", True),
+        ("DeploymentMode", "Testing", False),
+        ("PolicyId", "{Settings:Id}", True),  # templated PolicyIds are real (integration-demo-ipification)
+        ("PolicyId", "B2C_1A_signup signin", False),
+    ],
+)
+def test_placeholders_are_left_to_set001(attribute, value, placeholder):
+    assert is_placeholder(attribute, value) is placeholder

@@ -3,6 +3,7 @@ declarations that clash across the set or inside one file."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from lxml import etree
@@ -13,6 +14,11 @@ from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 from toolkit.lint.rules.common import placeholder_in
 from toolkit.lint.schema import violations
+
+#: attributes whose typed values are often deploy-time placeholders (left to SET001)
+PLACEHOLDER_ATTRIBUTES = {"TenantId", "TenantObjectId", "InstrumentationKey", "DeploymentMode"}
+#: `{Settings:X}`, `{{ x }}`, `#{x}#`, `$(x)`, `yourtenant`, `<key>`, `-- key here --`, `...`
+_PLACEHOLDER = re.compile(r"[{}<>…]|\$\(|#\{|\.\.\.|\byour|\s|--", re.IGNORECASE)
 
 #: element paths whose Id must be unique within one file
 UNIQUE_IN_FILE = (
@@ -52,8 +58,14 @@ def schema_violation(f: PolicyFile) -> Iterator[Finding]:
     """
     if f.schema is None:
         return
-    for line, message, attribute in violations(f.schema, f.root):
-        yield Finding(f.element_at(line), message, attr=attribute)
+    for v in violations(f.schema, f.root):
+        if not any(is_placeholder(v.attribute, value) for value in v.values):
+            yield Finding(f.element_at(v.line), v.message, attr=v.attribute)
+
+
+def is_placeholder(attribute: str | None, value: str) -> bool:
+    """A typed value holding a deploy-time placeholder: not a schema problem (see SET001)."""
+    return bool(placeholder_in(value)) or (attribute in PLACEHOLDER_ATTRIBUTES and bool(_PLACEHOLDER.search(value)))
 
 
 @rule("INH008", "PolicyId declared twice in the set", Severity.ERROR, Scope.SET, "custom-policy-overview")
