@@ -4,31 +4,19 @@ README stays a short front door."""
 from __future__ import annotations
 
 import html
-import importlib.util
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from sample_app.config import SETTINGS
+from tests.lint.examples import hooks
 from toolkit.lint.registry import all_rules
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _hooks() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("docs_hooks", ROOT / "scripts" / "docs_hooks.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-hooks = _hooks()
 
 
 def _text(page: str) -> str:
@@ -137,8 +125,6 @@ def test_docstring_examples_become_fenced_xml() -> None:
 
 
 def test_every_setting_has_a_row_with_its_meaning() -> None:
-    from sample_app.config import SETTINGS
-
     table = hooks.settings_table()
     for name, (_default, _convert, meaning) in SETTINGS.items():
         assert meaning.strip(), name

@@ -50,3 +50,9 @@ def raised_by_example(rule_id: str, schema: Path | None = None) -> list[dict[str
     few advisory infos of its own)."""
     folder = f"{hooks.EXAMPLES}/{rule_id.lower()}/"
     return [p for p in example_problems(rule_id, schema) if p["rule"] == rule_id and folder in str(p["path"])]
+
+
+def found_by_example(rule_id: str, schema: Path | None = None) -> list[tuple[str, object, object]]:
+    """`(file name, line, message)` of each finding of `rule_id` in its example's own files (see
+    `raised_by_example`): what a rule module's `test_example_set` pins."""
+    return [(Path(str(p["path"])).name, p["line"], p["message"]) for p in raised_by_example(rule_id, schema)]

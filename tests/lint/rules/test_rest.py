@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.lint.examples import raised_by_example
+from tests.lint.examples import found_by_example
 from tests.lint.policies import ADVISORY, BASE, JOURNEY, RP, clean_set, policy, provider, rest_profile, rule_ids, rules_of, run
 from toolkit.lint import Config
 
@@ -305,6 +305,4 @@ def test_insecure_auth_flag_on_a_client_credentials_call(tmp_path):
     ],
 )
 def test_example_set(rule, expected):
-    """The rule's example, `policies/antipatterns/<rule>/`, linted as its documentation page says:
-    `(file, line, message)` of each finding in the example's files."""
-    assert [(Path(str(p["path"])).name, p["line"], p["message"]) for p in raised_by_example(rule)] == expected
+    assert found_by_example(rule) == expected
