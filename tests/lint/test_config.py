@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from tests.lint.policies import ADVISORY, clean_set, rule_ids, run
 from tests.support import toml_value
+from toolkit.cli import main
 from toolkit.lint import ConfigError, load_config
 from toolkit.lint.config import KEYS
 from toolkit.lint.problem import Severity
@@ -116,3 +117,10 @@ def test_any_configuration_loads_or_is_refused_with_a_message(tool, whole_file):
                 assert str(exc).startswith(str(folder)), exc  # names the file
             else:
                 assert all(r.isupper() or r == "ALL" for r in config.severity)
+
+
+def test_a_pyproject_that_cannot_be_read_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    (tmp_path / "pyproject.toml").write_bytes(b"#" * (17 * 1024 * 1024))  # over the 16 MB any file may be
+    monkeypatch.chdir(tmp_path)
+    assert main(["lint", "--no-cache", "."]) == 2
+    assert "pyproject.toml: cannot read config: file is over" in capsys.readouterr().err

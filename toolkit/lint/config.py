@@ -123,13 +123,18 @@ def from_table(table: dict[str, Any], where: str, base: Config | None = None) ->
     return config
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _bytes(path: Path) -> bytes:
+    try:
+        return read_file(path)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+
+
+def _read(path: Path, data: bytes | None = None) -> dict[str, Any]:
     import tomllib  # only when there is configuration to read: 9 ms of a 150 ms run
 
     try:
-        return tomllib.loads(read_file(path).decode("utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+        return tomllib.loads((_bytes(path) if data is None else data).decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
@@ -160,8 +165,8 @@ def load_config(
     here = (start or Path.cwd()).resolve()
     for folder in [here, *here.parents]:
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and _MAY_HAVE_TABLE.search(read_file(pyproject)):
-            table = _tool_table(_read(pyproject))
+        if pyproject.is_file() and _MAY_HAVE_TABLE.search(text := _bytes(pyproject)):
+            table = _tool_table(_read(pyproject, text))
             if table is not None:
                 config = from_table(table, str(pyproject), config)
                 break
