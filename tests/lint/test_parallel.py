@@ -19,9 +19,15 @@ def test_split_balances_by_weight():
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
 def test_children_run_in_other_processes():
-    rows = parallel.run(lambda i: [(i, os.getpid())], 3)
+    rows = parallel.run(lambda i: [(i, os.getpid())], 3, _same, _same)
     assert [i for i, _ in rows] == [0, 1, 2]
     assert len({pid for _, pid in rows}) == 3
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
+def test_only_what_crosses_a_pipe_is_encoded():
+    results = parallel.run(lambda i: [(i,)], 3, lambda r: ("sent", *r), lambda r: (*r[1:], "received"))
+    assert results == [(0,), (1, "received"), (2, "received")]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
@@ -33,7 +39,7 @@ def test_a_failing_child_share_is_redone_here():
             raise RuntimeError("child failed")
         return [(i,)]
 
-    assert parallel.run(work, 2) == [(0,), (1,)]
+    assert parallel.run(work, 2, _same, _same) == [(0,), (1,)]
 
 
 def test_no_fork_while_threads_run():
@@ -42,8 +48,12 @@ def test_no_fork_while_threads_run():
     thread.start()
     try:
         assert not parallel.can_fork()
-        rows = parallel.run(lambda i: [(i, os.getpid())], 2)
+        rows = parallel.run(lambda i: [(i, os.getpid())], 2, _same, _same)
         assert {pid for _, pid in rows} == {os.getpid()}
     finally:
         stop.set()
         thread.join()
+
+
+def _same(row: tuple[object, ...]) -> tuple[object, ...]:
+    return row

@@ -64,26 +64,32 @@ def check(
                     found[i] = cached
     fresh = [i for i in range(len(todo)) if i not in found]
 
-    def problems_of(i: int) -> list[Problem]:
-        return to_problems(list(findings(rules, policy_set, todo[i])), policy_set, config)
-
     if sum(cost(todo[i]) for i in fresh) < FORK_WORTH:
         jobs = 1
     shares = [share for share in parallel.split(fresh, lambda i: cost(todo[i]), jobs) if share]
-    if len(shares) > 1 and parallel.can_fork():
-        for i in fresh:
-            found[i] = []
-        rows = parallel.run(lambda share: [(i, *p.to_row()) for i in shares[share] for p in problems_of(i)], len(shares))
-        for index, *row in rows:
-            assert isinstance(index, int)
-            found[index].append(Problem.from_row(tuple(row)))
-    else:
-        found.update((i, problems_of(i)) for i in fresh)
+    for i in fresh:
+        found[i] = []
+
+    def share_of(n: int) -> list[tuple[int, Problem]]:
+        return [(i, p) for i in shares[n] for p in to_problems(list(findings(rules, policy_set, todo[i])), policy_set, config)]
+
+    for index, problem in parallel.run(share_of, len(shares), _to_row, _from_row):
+        found[index].append(problem)
     if cache is not None:
         for i in fresh:
             if i in keys:
                 cache.put(keys[i], found[i])
     return [p for i in sorted(found) for p in found[i]] + unreadable(errors, config)
+
+
+def _to_row(item: tuple[int, Problem]) -> tuple[object, ...]:
+    return (item[0], *item[1].to_row())
+
+
+def _from_row(row: tuple[object, ...]) -> tuple[int, Problem]:
+    index = row[0]
+    assert isinstance(index, int)
+    return index, Problem.from_row(row[1:])
 
 
 def unreadable(errors: list[LoadError], config: Config) -> list[Problem]:

@@ -12,7 +12,6 @@ from toolkit.lint.baseline import BaselineError
 from toolkit.lint.baseline import load as load_baseline
 from toolkit.lint.baseline import write as write_baseline
 from toolkit.lint.config import Config, ConfigError, default_cache_folder, load_config
-from toolkit.lint.discover import base_files
 from toolkit.lint.escape import printable
 from toolkit.lint.formatters import FORMATS
 from toolkit.lint.linter import fix, lint, load_set
@@ -172,8 +171,8 @@ def print_upload_order(paths: list[str], config: Config) -> int:
     """Each policy set's files, parents first, a blank line between sets; 1 when a chain loops."""
     policy_set = load_set(paths, config)
     order, cycles = policy_set.upload_order()
-    bases = base_files(config)  # deployed separately: not part of this upload
-    groups = [[f for f in group if f.display not in bases] for group in order]
+    # the base-path files are deployed separately: not part of this upload
+    groups = [[f for f in group if f.display not in policy_set.preferred] for group in order]
     for i, group in enumerate(g for g in groups if g):
         if i:
             print()

@@ -82,11 +82,10 @@ def fix(paths: Iterable[str | os.PathLike[str]], config: Config | None = None) -
     config = config or Config()
     policy_set = load_set(paths, config)
     rules = [r for r in all_rules() if r.id in fixes.FIXERS and config.enabled(r.id, "")]
-    bases = base_files(config)
     raw = [
         (r, finding, policy)
         for r, finding, policy in findings(rules, policy_set)
-        if (f := policy_set.owner(finding.element)).display not in bases
+        if (f := policy_set.owner(finding.element)).display not in policy_set.preferred
         and not f.suppressions.suppresses(r.id, finding.element.sourceline or 0)
     ]
     return {f.display: n for f, n in fixes.apply(raw, policy_set).items()}

@@ -2,8 +2,8 @@
 threads: see `on_two_threads`).
 
 The parsed set is shared with forked children copy-on-write, so nothing is parsed twice; each
-process checks its share and children send back their results (plain tuples, through `marshal`)
-over a pipe. `os.fork` is used directly because `multiprocessing` and `concurrent.futures` cost
+process checks its share and children send back their results over a pipe, as plain tuples
+through `marshal` (`encode` makes them; results computed here are never encoded). `os.fork` is used directly because `multiprocessing` and `concurrent.futures` cost
 more to import (~15 ms) than a lint run of a typical policy set takes to check. Where fork is
 unsafe (see `can_fork`) the shares run one after another in this process, with the same result.
 """
@@ -71,14 +71,15 @@ def on_two_threads(here: Callable[[], None], there: Callable[[], None]) -> None:
         raise failed[0]
 
 
-def run(work: Callable[[int], list[Row]], parts: int) -> list[Row]:
-    """`work(0) + work(1) + ...`: share 0 here, the others in forked children when possible.
+def run(work: Callable[[int], list[T]], parts: int, encode: Callable[[T], Row], decode: Callable[[Row], T]) -> list[T]:
+    """`work(0) + work(1) + ...`: share 0 here, the others in forked children when possible. A
+    child's results cross the pipe as `encode` makes them, and come back through `decode`.
 
     A child that fails sends nothing; its share is then done here, so an error surfaces with its
     traceback in this process instead of being lost in a child.
     """
     if parts <= 1 or not can_fork():
-        return [row for i in range(parts) for row in work(i)]
+        return [result for i in range(parts) for result in work(i)]
     children: list[tuple[int, int, int]] = []
     for i in range(1, parts):
         read_end, write_end = os.pipe()
@@ -87,7 +88,7 @@ def run(work: Callable[[int], list[Row]], parts: int) -> list[Row]:
             os.close(read_end)
             code = 1
             try:
-                data = marshal.dumps(work(i))
+                data = marshal.dumps([encode(result) for result in work(i)])
                 code = 0
             except BaseException:  # reported by the parent, which redoes the share
                 data = b""
@@ -96,10 +97,10 @@ def run(work: Callable[[int], list[Row]], parts: int) -> list[Row]:
             os._exit(code)
         os.close(write_end)
         children.append((i, pid, read_end))
-    rows = work(0)
+    results = work(0)
     for i, pid, read_end in children:
         with os.fdopen(read_end, "rb") as pipe:
             data = pipe.read()  # read before waiting: a child blocks while its output fills the pipe
         _, status = os.waitpid(pid, 0)
-        rows.extend(marshal.loads(data) if status == 0 and data else work(i))
-    return rows
+        results.extend(map(decode, marshal.loads(data)) if status == 0 and data else work(i))
+    return results

@@ -114,19 +114,16 @@ class Violation(NamedTuple):
     line: int
     message: str
     attribute: str | None
-    #: the value libxml2 names (after its own normalization), then the values as written on the
-    #: line (the attribute's, else the elements' text)
-    values: list[str]
+    value: str | None  #: the value libxml2 names, after its own normalization (see `written`)
 
 
 def violations(schema: etree.XMLSchema, root: etree._Element) -> list[Violation]:
     """Every schema violation of one parsed policy."""
     schema.validate(root.getroottree())
-    found = []
-    for error in schema.error_log:
-        message, attribute, value = humanize(error.message)
-        written = [
-            el.get(attribute, "") if attribute else (el.text or "") for el in root.iter(etree.Element) if el.sourceline == error.line
-        ]
-        found.append(Violation(error.line or 1, message, attribute, ([] if value is None else [value]) + written))
-    return found
+    return [Violation(error.line or 1, *humanize(error.message)) for error in schema.error_log]
+
+
+def written(root: etree._Element, line: int, attribute: str | None) -> list[str]:
+    """The values as written on `line` (the attribute's, else the elements' text): libxml2's
+    message shows a value after its own normalization."""
+    return [el.get(attribute, "") if attribute else (el.text or "") for el in root.iter(etree.Element) if el.sourceline == line]

@@ -13,7 +13,7 @@ from toolkit.lint.parse import PolicyFile, q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 from toolkit.lint.rules.common import placeholder_in
-from toolkit.lint.schema import violations
+from toolkit.lint.schema import violations, written
 
 #: attributes whose typed values are often deploy-time placeholders (left to SET001)
 PLACEHOLDER_ATTRIBUTES = {"TenantId", "TenantObjectId", "InstrumentationKey", "DeploymentMode"}
@@ -59,12 +59,15 @@ def schema_violation(f: PolicyFile) -> Iterator[Finding]:
     if f.schema is None:
         return
     for v in violations(f.schema, f.root):
-        if not any(is_placeholder(v.attribute, value) for value in v.values):
-            yield Finding(f.element_at(v.line), v.message, attr=v.attribute)
+        if is_placeholder(v.attribute, v.value) or any(is_placeholder(v.attribute, w) for w in written(f.root, v.line, v.attribute)):
+            continue
+        yield Finding(f.element_at(v.line), v.message, attr=v.attribute)
 
 
-def is_placeholder(attribute: str | None, value: str) -> bool:
+def is_placeholder(attribute: str | None, value: str | None) -> bool:
     """A typed value holding a deploy-time placeholder: not a schema problem (see SET001)."""
+    if value is None:
+        return False
     return bool(placeholder_in(value)) or (attribute in PLACEHOLDER_ATTRIBUTES and bool(_PLACEHOLDER.search(value)))
 
 
