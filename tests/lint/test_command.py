@@ -49,6 +49,30 @@ def test_clean_set_exits_zero(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().out.strip() == "3 policy files linted: 0 errors, 0 warnings, 0 infos"
 
 
+@pytest.mark.parametrize(
+    ("files", "found"),
+    [
+        ({}, "no .xml file"),
+        ({"notes.xml": "<notes/>", "pom.xml": "<project/>", "README.md": "# policies"}, "2 .xml files, none a B2C custom policy"),
+        ({"web.xml": "<web-app/>"}, "1 .xml file, none a B2C custom policy"),
+    ],
+)
+def test_a_folder_without_policies_exits_2_unless_allowed(tmp_path, monkeypatch, capsys, files, found):
+    """A CI job pointed at the wrong folder must not pass green."""
+    write(tmp_path / "wrong", files)
+    (tmp_path / "wrong").mkdir(exist_ok=True)
+    monkeypatch.chdir(tmp_path)
+    for fmt in ("text", "sarif"):
+        assert main(["lint", "wrong", "--format", fmt]) == 2
+        out, err = capsys.readouterr()
+        assert out == ""
+        assert err.splitlines()[-1] == (
+            f"b2c-toolkit lint: no policy files to lint in wrong ({found}); check the paths, or pass --allow-empty to exit 0"
+        )
+    assert main(["lint", "wrong", "--allow-empty"]) == 0
+    assert capsys.readouterr().out.strip() == "0 policy files linted: 0 errors, 0 warnings, 0 infos"
+
+
 def test_text_format(dirty, capsys):
     main(["lint"])
     lines = capsys.readouterr().out.splitlines()

@@ -12,6 +12,7 @@ from toolkit.lint.baseline import BaselineError
 from toolkit.lint.baseline import load as load_baseline
 from toolkit.lint.baseline import write as write_baseline
 from toolkit.lint.config import Config, ConfigError, default_cache_folder, load_config
+from toolkit.lint.discover import discover
 from toolkit.lint.escape import printable
 from toolkit.lint.formatters import FORMATS
 from toolkit.lint.linter import fix, lint, load_set
@@ -68,6 +69,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         help="where unchanged policy sets keep their problems between runs (default: $B2C_TOOLKIT_CACHE_DIR or ~/.cache/b2c-toolkit/lint)",
     )
     p.add_argument("--no-cache", action="store_true", help="check every policy set, even unchanged ones")
+    p.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="exit 0 when the paths hold no policy file (default: exit 2, as for a wrong path)",
+    )
     p.add_argument("--baseline", metavar="FILE", help="report findings recorded in FILE as suppressed: they do not fail the run")
     p.add_argument("--write-baseline", metavar="FILE", help="record every current finding in FILE (then adopt it with --baseline)")
     p.add_argument(
@@ -132,6 +138,8 @@ def run_lint(args: argparse.Namespace) -> int:
     except (SchemaError, BaselineError) as exc:
         return _usage(exc)
     args.kept.append(report)  # with its parsed set: the console script exits without freeing it
+    if report.files == 0 and not args.allow_empty:
+        return _usage(_nothing_to_lint(args.paths))
     for note in report.notes:
         print(f"b2c-toolkit lint: note: {note}", file=sys.stderr)
     if args.write_baseline:
@@ -153,6 +161,15 @@ def run_lint(args: argparse.Namespace) -> int:
     if args.fail_on == "never" or worst is None:
         return 0
     return 1 if worst.rank >= Severity(args.fail_on).rank else 0
+
+
+def _nothing_to_lint(paths: list[str]) -> str:
+    """Why a run that read no policy file is an error: a CI job pointed at the wrong folder must
+    not pass green."""
+    where = ", ".join(printable(p) for p in paths)
+    xml = sum(1 for _ in discover(paths))
+    found = f"{xml} .xml file{'' if xml == 1 else 's'}, none a B2C custom policy" if xml else "no .xml file"
+    return f"no policy files to lint in {where} ({found}); check the paths, or pass --allow-empty to exit 0"
 
 
 def _cannot_write(target: str, exc: OSError) -> int:
