@@ -52,6 +52,24 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "IDP_READ_TIMEOUT_S": (10.0, float, "read timeout of every IdP call"),
     "IDP_GET_ATTEMPTS": (3, int, "attempts of a GET (discovery, keys), with backoff and jitter"),
     "IDP_MAX_RETRY_AFTER_S": (5.0, float, "longest Retry-After a GET waits for inside a request"),
+    "IDP_RETRY_AFTER_CAP_S": (
+        60.0,
+        float,
+        "longest Retry-After the app obeys at all (msal's throttling included): an IdP that answers a day, or a date"
+        " in 2099, is taken to mean this many seconds",
+    ),
+    "IDP_ISSUER": (
+        "",
+        str,
+        "the issuer the discovery document must name (empty: the issuer of its first good copy, kept in IDP_CACHE_DIR);"
+        " a document naming another is a bad answer, never used",
+    ),
+    "IDP_KEYS_MIN_REFRESH_S": (
+        30.0,
+        float,
+        "after the IdP answered a key refresh, tokens naming a key it did not list are refused without asking it again"
+        " for this long (made-up key ids cannot flood the IdP)",
+    ),
     "IDP_REQUEST_BUDGET_S": (
         5.0,
         float,

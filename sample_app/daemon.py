@@ -14,10 +14,15 @@ API_BASE_URL (where the API is) and the IDP_* and BREAKER_* knobs.
   (timeouts, Retry-After, a circuit breaker each); discovery is kept last-known-good on disk, so
   a restart during an outage still finds the token endpoint.
 - When a token request fails, the next one waits for the exponential backoff (5 s, 10 s, 20 s ...
-  up to DAEMON_MAX_BACKOFF_S, with jitter) or the IdP's Retry-After, whichever is longer. Meanwhile the daemon keeps calling the API with the token
-  it holds, until that token is within `EXPIRY_MARGIN_S` of its expiry: an IdP outage shorter than
-  the token's remaining lifetime is not seen by the API, and one longer costs one token request
-  per backoff window, never a storm.
+  with jitter) or the IdP's Retry-After, whichever is longer, and never more than
+  DAEMON_MAX_BACKOFF_S: a Retry-After of a day, or a date in 2099, is capped (msal's own throttling
+  sees the capped value too). Meanwhile the daemon keeps calling the API with the token it holds,
+  until that token is within `EXPIRY_MARGIN_S` of its expiry: an IdP outage shorter than the
+  token's remaining lifetime is not seen by the API, and one longer costs one token request per
+  backoff window, never a storm.
+- A 401 from the API (a key rollover it has not seen, a revoked grant) drops the token and tries
+  once with a new one; a new token refused too is not replaced again before the backoff window
+  ends, so an API that refuses every token costs one token request per window, not one per call.
 """
 
 from __future__ import annotations
@@ -106,8 +111,10 @@ class Daemon:
             get_attempts=settings["IDP_GET_ATTEMPTS"],
             max_retry_after_s=settings["IDP_MAX_RETRY_AFTER_S"],
             breaker=new_breaker(settings["BREAKER_FAIL_MAX"], settings["BREAKER_RESET_S"]),
-            last_known_good=LastKnownGood(settings["IDP_CACHE_DIR"] or None),
+            last_known_good=LastKnownGood(settings["IDP_CACHE_DIR"] or None, issuer=settings["IDP_ISSUER"] or None),
             observer=self._observe_idp,
+            issuer=settings["IDP_ISSUER"] or None,
+            retry_after_cap_s=settings["DAEMON_MAX_BACKOFF_S"],
             **timeouts,
         )
         self.api = ResilientHttpClient(
@@ -120,6 +127,8 @@ class Daemon:
         self._held: tuple[str, float] | None = None  #: (access token, monotonic time it expires)
         self._failures = 0  #: token requests failed in a row
         self._quiet_until = 0.0  #: no token request before this monotonic time
+        self._refusals = 0  #: new tokens the API refused in a row
+        self._refetch_after = 0.0  #: no new token for a refused one before this monotonic time
         self._backoff = wait_exponential_jitter(initial=FIRST_BACKOFF_S, max=settings["DAEMON_MAX_BACKOFF_S"], jitter=1)
 
     # -- the IdP ------------------------------------------------------------------------------
@@ -166,22 +175,32 @@ class Daemon:
     def _wait_before_next_request(self) -> None:
         """The next token request waits for the backoff or the IdP's Retry-After, the longer."""
         self._failures += 1
-        state = RetryCallState(Retrying(), None, (), {})
-        state.attempt_number = self._failures
-        wait = max(self._backoff(state), self.idp.retry_after or 0.0)
+        wait = min(max(self._backoff_s(self._failures), self.idp.retry_after or 0.0), float(self.settings["DAEMON_MAX_BACKOFF_S"]))
         self._quiet_until = time.monotonic() + wait
         LOG.info("next token request in %.1f s (failure %d in a row)", wait, self._failures)
+
+    def _backoff_s(self, attempt: int) -> float:
+        """The exponential backoff (with jitter) before the `attempt`-th retry."""
+        state = RetryCallState(Retrying(), None, (), {})
+        state.attempt_number = attempt
+        return float(self._backoff(state))
 
     # -- the API ------------------------------------------------------------------------------
 
     def call(self) -> str:
         """One scheduled call of the API; returns its outcome. A 401 (the API no longer takes the
         token: a key rollover, a revoked grant) drops the token and tries once with a new one."""
+        self.idp.last_known_good.retry_unwritten()  # type: ignore[union-attr]
         outcome = self._call_once()
-        if outcome == "http_401":
+        if outcome == "http_401" and time.monotonic() >= self._refetch_after:
             self._held = None
             self.app().remove_tokens_for_client()
             outcome = self._call_once()
+            if outcome == "http_401":  # the new token is refused too: not replaced again before the window ends
+                self._refusals += 1
+                self._refetch_after = time.monotonic() + self._backoff_s(self._refusals)
+            else:
+                self._refusals = 0
         self.tally.calls[outcome] += 1
         if outcome != "ok":
             LOG.warning("api call: %s", outcome)

@@ -57,7 +57,8 @@ class Idp:
         self.breaker = new_breaker(cfg["BREAKER_FAIL_MAX"], cfg["BREAKER_RESET_S"])
         self.metrics.breaker_open.set_function(lambda: 1.0 if self.breaker.current_state == "open" else 0.0)
         ca = cfg["B2C_CA_BUNDLE"] or None
-        self.last_known_good = LastKnownGood(cfg["IDP_CACHE_DIR"]) if self.resilient else None
+        issuer = cfg["IDP_ISSUER"] or None
+        self.last_known_good = LastKnownGood(cfg["IDP_CACHE_DIR"], issuer=issuer) if self.resilient else None
         self.http: Any
         if self.resilient:
             self.http = ResilientHttpClient(
@@ -70,15 +71,20 @@ class Idp:
                 last_known_good=self.last_known_good,
                 observer=self._observe,
                 budget_s=cfg["IDP_REQUEST_BUDGET_S"],
+                issuer=issuer,
+                retry_after_cap_s=cfg["IDP_RETRY_AFTER_CAP_S"],
             )
             # one time budget for all IdP work of a request (its threads run one request at a time)
             app.before_request(self.http.start_budget)
+            app.before_request(self.last_known_good.retry_unwritten)  # type: ignore[union-attr]
             app.teardown_request(lambda _exc: self.http.end_budget())
         else:
             # What public samples do: no timeouts, no retries, no breaker, no cache.
             self.http = trusting_session(ca)
         self.http_cache: dict[Any, Any] = {}  # msal's, shared by every msal app of this process
-        self.keys = KeySet(self.http, lambda: str(self.metadata()["jwks_uri"]), stored=self._stored)
+        self.keys = KeySet(
+            self.http, lambda: str(self.metadata()["jwks_uri"]), min_refresh_s=cfg["IDP_KEYS_MIN_REFRESH_S"], stored=self._stored
+        )
         app.extensions["idp"] = self
 
     # -- where things are -------------------------------------------------------------------
@@ -173,6 +179,7 @@ class Idp:
             "last_success": self.last_success,
             "last_failure": self.last_failure,
             "metadata_age_s": None if age is None else round(age, 1),
+            "copies_not_written": self.last_known_good.unwritten if self.last_known_good else 0,
             "signing_keys": len(self.keys.kids),
         }
 

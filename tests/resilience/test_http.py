@@ -155,3 +155,104 @@ def test_one_budget_covers_every_call_and_retry_of_a_request(emulator, tmp_path)
         assert sum(emulator.counts().values()) == sum(before.values())
     emulator.clear()
     assert http.get(metadata(emulator)).status_code == 200 and "X-Served-From" not in http.get(metadata(emulator)).headers
+
+
+# -- answers that look like success (the emulator's bad-answer, dribble and cut faults) ---------
+
+BAD = ["html", "empty-object", "empty-keys", "missing-fields", "wrong-issuer", "huge"]
+
+
+def keys_url(emulator) -> str:
+    return emulator.authority() + "/discovery/v2.0/keys"
+
+
+@pytest.mark.parametrize("answer", BAD)
+@pytest.mark.parametrize("group", ["metadata", "jwks"])
+def test_a_bad_200_is_an_idp_failure_never_a_copy(emulator, tmp_path, group, answer):
+    """Answered from the good copy, never stored over it (not in memory, not on disk), counted by
+    the breaker and the metrics; without a copy, IdpUnavailable rather than the bad body."""
+    url = metadata(emulator) if group == "metadata" else keys_url(emulator)
+    seen: list[str] = []
+    breaker = new_breaker(fail_max=50)
+    http = client(emulator, last_known_good=LastKnownGood(tmp_path), breaker=breaker, observer=lambda e, outcome, s: seen.append(outcome))
+    good = http.get(url).text
+    emulator.fault(kind="bad-answer", group=group, answer=answer)
+    before = emulator.counts()
+    reply = http.get(url)
+    if not (answer == "wrong-issuer" and group == "jwks"):  # a key set names no issuer: it stays good
+        assert reply.headers.get("X-Served-From") == "last-known-good" and reply.text == good
+        assert LastKnownGood(tmp_path).get(url)[1] == good  # what a restarted app would read
+        assert "bad_answer" in seen and breaker.fail_counter >= 1
+        assert delta(emulator, before, f"{group} 200-{answer}") == 3  # retried like a 5xx
+    if answer != "wrong-issuer":  # with neither a copy nor IDP_ISSUER, no issuer is wrong
+        with pytest.raises(IdpUnavailable):
+            client(emulator, get_attempts=1).get(url)
+
+
+def test_a_discovery_document_naming_another_issuer_is_refused_even_first(emulator, tmp_path):
+    """The configured issuer is checked on the first fetch too (no copy to compare with yet)."""
+    issuer = f"{emulator.url}/{emulator.config['tenant_id']}/v2.0/"
+    http = client(emulator, last_known_good=LastKnownGood(tmp_path), issuer=issuer, get_attempts=1)
+    assert http.get(metadata(emulator)).json()["issuer"] == issuer
+    emulator.fault(kind="bad-answer", group="metadata", answer="wrong-issuer")
+    fresh = client(emulator, issuer=issuer, get_attempts=1)
+    with pytest.raises(IdpUnavailable, match="issuer"):
+        fresh.get(metadata(emulator))
+
+
+def test_msal_never_caches_a_bad_discovery_document(emulator, tmp_path):
+    """msal keeps a GET's 2xx for 24 hours: a second of HTML must not break sign-in for a day."""
+    cache: dict = {}
+    emulator.fault(kind="bad-answer", group="metadata", answer="missing-fields", duration_s=0.5)
+    http = client(emulator, get_attempts=1)
+    with pytest.raises(IdpUnavailable):
+        msal.ConfidentialClientApplication(
+            emulator.config["client_id"], client_credential="x", authority=emulator.authority(), http_client=http, http_cache=cache
+        )
+    time.sleep(0.6)
+    app = msal.ConfidentialClientApplication(
+        emulator.config["client_id"], client_credential="x", authority=emulator.authority(), http_client=http, http_cache=cache
+    )
+    assert app.authority.token_endpoint.endswith("/oauth2/v2.0/token")
+
+
+@pytest.mark.parametrize("endless", [False, True], ids=["dribbled", "never-ending"])
+def test_one_deadline_covers_the_whole_body(emulator, tmp_path, endless):
+    """Read timeout 1.5 s per read, 3 attempts, budget 1 s: a body sent a byte a second (or one
+    that never ends) costs the budget, not a read timeout per byte."""
+    cache = LastKnownGood(tmp_path)
+    http = client(emulator, read_timeout_s=1.5, get_attempts=3, last_known_good=cache, breaker=new_breaker(fail_max=50), budget_s=1.0)
+    http.get(metadata(emulator))
+    emulator.fault(kind="dribble", group="metadata", bytes_per_s=1, endless=endless)
+    with http.budget():
+        start = time.monotonic()
+        assert http.get(metadata(emulator)).headers["X-Served-From"] == "last-known-good"
+        assert time.monotonic() - start < 1.5
+    start = time.monotonic()
+    with pytest.raises(IdpUnavailable):  # outside a budget: connect + read timeout for the whole exchange
+        client(emulator, connect_timeout_s=0.5, read_timeout_s=1.0, get_attempts=1).get(metadata(emulator))
+    assert time.monotonic() - start < 2.5
+
+
+def test_a_slow_but_whole_body_within_the_deadline_is_taken(emulator):
+    emulator.fault(kind="dribble", group="jwks", bytes_per_s=20_000)
+    assert client(emulator, get_attempts=1).get(keys_url(emulator)).json()["keys"]
+
+
+def test_a_body_cut_halfway_is_retried_then_answered_from_the_copy(emulator, tmp_path):
+    http = client(emulator, last_known_good=LastKnownGood(tmp_path), breaker=new_breaker(fail_max=50))
+    good = http.get(keys_url(emulator)).text
+    emulator.fault(kind="outage", group="jwks", mode="cut")
+    before = emulator.counts()
+    assert http.get(keys_url(emulator)).text == good
+    assert delta(emulator, before, "jwks 200") == 3  # three answers started, each cut
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "as_date"), [(86_400, False), (99_999, False), (2_300_000_000, True)], ids=["a day", "99999 s", "2099"]
+)
+def test_an_absurd_retry_after_is_capped_before_msal_sees_it(emulator, retry_after, as_date):
+    emulator.fault(kind="throttle", group="token", retry_after=retry_after, retry_after_date=as_date)
+    reply = client(emulator, retry_after_cap_s=60).post(token_url(emulator), data={})
+    assert reply.status_code == 429 and reply.headers["Retry-After"] == "60"
+    assert msal.throttled_http_client.RetryAfterParser().parse(result=reply) == 60

@@ -3,11 +3,18 @@
 Groups: `metadata` (discovery), `jwks` (signing keys), `pages` (authorize, sign-in pages, logout),
 `token`, and `all`. Kinds:
 
-- `outage`: every request fails; `mode` `503` (an error page) or `reset` (the TCP connection is
-  reset mid-request, as a dead load balancer does).
+- `outage`: every request fails; `mode` `503` (an error page), `reset` (the TCP connection is
+  reset mid-request, as a dead load balancer does) or `cut` (the answer starts, then the
+  connection is reset halfway through its body).
 - `error`: a share (`ratio`) of requests answer `status` (500/502/503/504) with an `html` or `json` body.
-- `throttle`: a share of requests answer 429 with `Retry-After` and B2C's AADB2C90229.
+- `throttle`: a share of requests answer 429 with `Retry-After` and B2C's AADB2C90229; `retry_after`
+  may be absurd (up to 10^10 s) and `retry_after_date` sends it as an HTTP date instead of seconds.
 - `latency`: requests are delayed `latency_ms`, plus up to `jitter_ms` at random.
+- `bad-answer`: answers that look healthy but are not: a 200 whose body is `answer`: `html` (a
+  maintenance page), `empty-object` (`{}`), `empty-keys` (a key set with no key), `missing-fields`
+  (discovery without `token_endpoint` and `jwks_uri`; keys without `kid` and modulus),
+  `wrong-issuer` (discovery naming another issuer) or `huge` (the real answer padded to 10 MB).
+- `dribble`: the real answer, sent at `bytes_per_s`; with `endless` it never ends.
 - `tenant-limit`: the tenant's request limits: more than `limit` requests in one second (default
   200), or more than `ip_limit` from one client IP (External ID: 20; B2C: none), answer 429.
 - `rotate-keys` (timeline only): start signing with a new key now; the old one stays published for
@@ -18,6 +25,8 @@ Randomness comes from one seeded generator, so a run under `--seed` is determini
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import errno
 import json
 import random
@@ -27,7 +36,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -35,7 +44,11 @@ from typing import Any
 from toolkit.emulator.flavors import Flavor
 
 GROUPS = ("metadata", "jwks", "pages", "token", "all")
-KINDS = ("outage", "error", "throttle", "latency", "tenant-limit")
+KINDS = ("outage", "error", "throttle", "latency", "tenant-limit", "bad-answer", "dribble")
+MODES = ("503", "reset", "cut")
+ANSWERS = ("html", "empty-object", "empty-keys", "missing-fields", "wrong-issuer", "huge")
+#: the size a `huge` answer is padded to
+HUGE_BYTES = 10 * 1024 * 1024
 ADMIN_PREFIX = "/_emulator"
 THROTTLED = "AADB2C90229: Azure AD B2C throttled traffic if too many requests are sent from the same source in a short period of time."
 
@@ -66,7 +79,8 @@ def number(value: Any, name: str, low: float = 0.0, high: float = MAX_SECONDS, i
 NUMBERS = {
     "status": (100, 599, True),
     "ratio": (0.0, 1.0, False),
-    "retry_after": (0, 24 * 3600, True),
+    "retry_after": (0, 10**10, True),
+    "bytes_per_s": (0.1, 1_000_000.0, False),
     "latency_ms": (0.0, 600_000.0, False),
     "jitter_ms": (0.0, 600_000.0, False),
     "limit": (1, 1_000_000, True),
@@ -97,6 +111,10 @@ class Fault:
     jitter_ms: float = 0.0
     limit: int = 200
     ip_limit: int | None = None  #: per client IP per second (None: the flavor's)
+    retry_after_date: bool = False
+    answer: str = "html"
+    bytes_per_s: float = 1.0
+    endless: bool = False
     duration_s: float | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     expires: float | None = None  #: monotonic deadline, from duration_s
@@ -116,8 +134,13 @@ class Fault:
             raise FaultError(f"kind must be one of {', '.join(KINDS)}")
         if fault.group not in GROUPS:
             raise FaultError(f"group must be one of {', '.join(GROUPS)}")
-        if fault.mode not in ("503", "reset"):
-            raise FaultError("mode must be 503 or reset")
+        if fault.mode not in MODES:
+            raise FaultError(f"mode must be one of {', '.join(MODES)}")
+        if fault.answer not in ANSWERS:
+            raise FaultError(f"answer must be one of {', '.join(ANSWERS)}")
+        for flag in ("retry_after_date", "endless"):
+            if not isinstance(getattr(fault, flag), bool):
+                raise FaultError(f"{flag} must be true or false")
         if fault.body not in ("html", "json"):
             raise FaultError("body must be html or json")
         for name, (low, high, integer) in NUMBERS.items():
@@ -165,8 +188,13 @@ class Decision:
     reset: bool = False
     status: int | None = None
     retry_after: int | None = None
+    retry_after_date: bool = False
     body: str = "html"
     message: str = ""
+    cut: bool = False  #: reset the connection halfway through the real answer's body
+    answer: str | None = None  #: replace a 200's body with this bad answer
+    bytes_per_s: float | None = None  #: send the real answer this slowly
+    endless: bool = False
 
 
 class FaultBook:
@@ -261,7 +289,13 @@ class FaultBook:
                 continue
             if fault.kind == "latency":
                 decision.delay_s += (fault.latency_ms + self._rng.uniform(0, fault.jitter_ms)) / 1000
-            elif decision.status is None and not decision.reset:
+            elif fault.kind in ("bad-answer", "dribble"):
+                if fault.ratio >= 1.0 or self._rng.random() < fault.ratio:
+                    if fault.kind == "bad-answer":
+                        decision.answer = decision.answer or fault.answer
+                    else:
+                        decision.bytes_per_s, decision.endless = fault.bytes_per_s, fault.endless
+            elif decision.status is None and not decision.reset and not decision.cut:
                 self._apply(fault, decision, client)
         return decision
 
@@ -284,11 +318,14 @@ class FaultBook:
         if fault.kind == "outage":
             if fault.mode == "reset":
                 decision.reset = True
+            elif fault.mode == "cut":
+                decision.cut = True
             else:
                 decision.status, decision.message = 503, self.flavor.unavailable
                 decision.retry_after = fault.retry_after
         elif fault.kind == "throttle":
             decision.status, decision.retry_after, decision.message = 429, fault.retry_after, self.flavor.throttled
+            decision.retry_after_date = fault.retry_after_date
         elif fault.kind == "error":
             decision.status, decision.body = fault.status, fault.body
             decision.message = self.flavor.server_error
@@ -345,12 +382,90 @@ class FaultMiddleware:
             body, content_type = _body(decision, group)
             headers = [("Content-Type", content_type), ("Content-Length", str(len(body))), ("Cache-Control", "no-store")]
             if decision.retry_after is not None:
-                headers.append(("Retry-After", str(decision.retry_after)))
+                headers.append(("Retry-After", _retry_after(decision)))
             start_response(f"{decision.status} {HTTPStatus(decision.status).phrase}", headers)
             return [body]
+        if decision.answer or decision.bytes_per_s or decision.cut:
+            return self._altered(environ, start_response, group, decision)
 
         def counting_start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             self.book.counts[f"{group} {status.split(' ', 1)[0]}"] += 1
             return start_response(status, headers, exc_info)
 
         return self.app(environ, counting_start_response)
+
+    def _altered(self, environ: dict[str, Any], start_response: Callable[..., Any], group: str, decision: Decision) -> Iterable[bytes]:
+        """The real answer, with a bad body in place of a 200's, sent slowly, or cut halfway."""
+        seen: list[Any] = []
+        body = b"".join(self.app(environ, lambda status, headers, exc_info=None: seen.append((status, headers))))
+        status, headers = seen[0]
+        if decision.answer and status.startswith("200"):
+            body, content_type = bad_answer(decision.answer, group, body)
+            headers = [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length", "etag")]
+            headers.append(("Content-Type", content_type))
+            self.book.counts[f"{group} 200-{decision.answer}"] += 1
+        else:
+            self.book.counts[f"{group} {status.split(' ', 1)[0]}"] += 1
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        if not decision.endless:
+            headers.append(("Content-Length", str(len(body))))
+        start_response(status, headers)
+        if decision.cut:
+            return self._cut(environ, body)
+        if decision.bytes_per_s:
+            return _dribbled(body, decision.bytes_per_s, decision.endless)
+        return [body]
+
+    def _cut(self, environ: dict[str, Any], body: bytes) -> Iterator[bytes]:
+        yield body[: len(body) // 2]
+        sock = environ.get("gunicorn.socket")
+        if isinstance(sock, socket.socket):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        raise ConnectionResetError(errno.ECONNRESET, "connection reset halfway through the body by fault injection")
+
+
+def _retry_after(decision: Decision) -> str:
+    """Retry-After in seconds, or as an HTTP date (which may lie far in the future)."""
+    if not decision.retry_after_date:
+        return str(decision.retry_after)
+    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=min(decision.retry_after or 0, 10**10))
+    return email.utils.format_datetime(when.replace(year=min(when.year, 9999)), usegmt=True)
+
+
+def _dribbled(body: bytes, bytes_per_s: float, endless: bool) -> Iterator[bytes]:
+    """`body` a byte at a time (or a few, above 10 bytes/s); then, when `endless`, spaces forever
+    (a client that stops reading ends it: the write fails)."""
+    step = max(1, int(bytes_per_s / 10))
+    pause = step / bytes_per_s
+    for start in range(0, len(body), step):
+        yield body[start : start + step]
+        time.sleep(pause)
+    while endless:
+        yield b" " * step
+        time.sleep(pause)
+
+
+def bad_answer(answer: str, group: str, body: bytes) -> tuple[bytes, str]:
+    """The body of a bad 200 for `group`, made from the real one; and its content type."""
+    if answer == "html":
+        page = "<!DOCTYPE html><html><head><title>Down for maintenance</title></head><body><h1>We'll be back soon</h1></body></html>"
+        return page.encode(), "text/html; charset=utf-8"
+    try:
+        document = json.loads(body)
+    except ValueError:
+        document = {}
+    if not isinstance(document, dict) or answer == "empty-object":
+        document = {}
+    elif answer == "empty-keys":
+        document = {"keys": []} if group == "jwks" else {}
+    elif answer == "missing-fields":
+        if group == "jwks":
+            document["keys"] = [{k: v for k, v in key.items() if k not in ("kid", "n")} for key in document.get("keys", [])]
+        for name in ("token_endpoint", "jwks_uri", "access_token", "id_token"):
+            document.pop(name, None)
+    elif answer == "wrong-issuer" and "issuer" in document:
+        document["issuer"] = "https://impostor.invalid/00000000-0000-0000-0000-000000000000/v2.0/"
+    text = json.dumps(document)
+    if answer == "huge":
+        text = text[:-1] + (', "padding": "' if text != "{}" else '"padding": "') + "x" * HUGE_BYTES + '"}'
+    return text.encode(), "application/json"

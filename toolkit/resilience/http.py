@@ -10,6 +10,16 @@ responsive when the IdP is not.
   errors, never on a 4xx such as `invalid_grant`; after `reset_timeout` one probe goes through
   (half-open) and success closes it. While it is open no request leaves the app.
 - A GET that fails is answered from the last-known-good copy when there is one.
+- Nothing is trusted because it came with a 200 (`toolkit.resilience.answers`): a discovery
+  document without its endpoints or naming another issuer, a key set without a usable signing key,
+  an HTML page, a body over the size cap are IdP failures (counted by the breaker, retried, answered
+  from the last-known-good copy), never stored and never handed to msal, which would cache them.
+- One deadline covers every byte of an exchange: connect, each read and the whole body. A watchdog
+  shuts the connection when it passes, so a body dribbled a byte at a time, or one that never ends,
+  costs what is left of the budget (or connect + read timeout outside one), not a read timeout per
+  byte.
+- `Retry-After` is capped (`retry_after_cap_s`) on every answer, msal's included: msal throttles on
+  it, and an IdP that says "a day" or a date in 2099 must not silence the app for that long.
 - One time budget for all IdP work inside a request (`budget()`): every timeout and every wait
   between retries is cut to what is left of it, and once it is spent no call leaves the app (a GET
   is then answered from the last-known-good copy, anything else raises `IdpUnavailable`). A slow IdP
@@ -24,6 +34,9 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import logging
+import math
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -42,7 +55,10 @@ from tenacity import (
     stop_after_attempt,
     wait_exponential_jitter,
 )
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from toolkit.resilience.answers import MAX_BODY_BYTES, issuer_of, kind_of, problem
 from toolkit.resilience.lastknown import LastKnownGood
 
 LOG = logging.getLogger(__name__)
@@ -80,13 +96,17 @@ def budget_left() -> float | None:
 class TransientResponse(Exception):
     """A 429 or 5xx answer, raised inside the breaker so that it counts as a failure."""
 
-    def __init__(self, response: requests.Response) -> None:
-        super().__init__(f"HTTP {response.status_code}")
+    def __init__(self, response: requests.Response, reason: str | None = None) -> None:
+        super().__init__(reason or f"HTTP {response.status_code}")
         self.response = response
 
 
+class BadResponse(TransientResponse):
+    """A 2xx whose body must not be used (`answers.problem`): an IdP failure like a 5xx."""
+
+
 def retry_after_s(response: requests.Response | None) -> float | None:
-    """`Retry-After` in seconds (integer or HTTP-date form), or None."""
+    """`Retry-After` in seconds (integer or HTTP-date form), or None when absent or unreadable."""
     value = response.headers.get("Retry-After") if response is not None else None
     if not value:
         return None
@@ -94,7 +114,7 @@ def retry_after_s(response: requests.Response | None) -> float | None:
         return float(value.strip())
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return max(0.0, when.timestamp() - time.time())
 
@@ -102,15 +122,78 @@ def retry_after_s(response: requests.Response | None) -> float | None:
 def endpoint_of(url: str) -> str:
     """metadata, jwks, token, logout or other: the label calls are counted under."""
     path = urlsplit(url).path
-    if path.endswith("openid-configuration"):
-        return "metadata"
-    if path.endswith("/keys"):
-        return "jwks"
-    if path.endswith("/token"):
-        return "token"
-    if path.endswith("/logout"):
-        return "logout"
-    return "other"
+    return kind_of(path) or ("logout" if path.endswith("/logout") else "other")
+
+
+class _Exchange:
+    """The deadline of one request/response exchange. The connection that sends it (`watch`) is
+    shut by a timer when the deadline passes, which ends any read blocked on it at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+        self.fired = False
+        self._done = False
+        self._lock = threading.Lock()
+        self._timers: list[threading.Timer] = []
+
+    def watch(self, connection: HTTPConnection) -> None:
+        def fire() -> None:
+            with self._lock:
+                if self._done:
+                    return
+                self.fired = True
+            sock = getattr(connection, "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's: safe beside a TLS read
+
+        timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), fire)
+        timer.daemon = True
+        with self._lock:
+            self._timers.append(timer)
+        timer.start()
+
+    def close(self) -> None:
+        with self._lock:
+            self._done = True
+            for timer in self._timers:
+                timer.cancel()
+
+
+#: the exchange the current thread is sending, for the connection classes below
+_EXCHANGE: ContextVar[_Exchange | None] = ContextVar("idp_exchange", default=None)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        exchange = _EXCHANGE.get()
+        if exchange is not None:
+            exchange.watch(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        exchange = _EXCHANGE.get()
+        if exchange is not None:
+            exchange.watch(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter with connections that a deadline can cut."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
 
 
 def new_breaker(
@@ -158,10 +241,16 @@ class ResilientHttpClient:
         last_known_good: LastKnownGood | None = None,
         observer: Observer | None = None,
         budget_s: float | None = None,
+        issuer: str | None = None,
+        retry_after_cap_s: float = 300.0,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self.session = trusting_session(ca_bundle)
         self.budget_s = budget_s
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=64, max_retries=0)
+        self.issuer = issuer
+        self.retry_after_cap_s = retry_after_cap_s
+        self.max_body_bytes = max_body_bytes
+        adapter = _WatchedAdapter(pool_connections=4, pool_maxsize=64, max_retries=0)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self.timeout = (connect_timeout_s, read_timeout_s)
@@ -220,9 +309,12 @@ class ResilientHttpClient:
     def post(
         self, url: str, params: dict[str, Any] | None = None, data: Any = None, headers: dict[str, str] | None = None, **kwargs: Any
     ) -> requests.Response:
-        """One POST, never retried. 429 and 5xx are handed to msal (it reads them itself)."""
+        """One POST, never retried. 429 and 5xx are handed to msal (it reads them itself); a 2xx
+        that is not a JSON object is the IdP failing (IdpUnavailable)."""
         try:
             return self._attempt("POST", url, params=params, data=data, headers=headers)
+        except BadResponse as exc:
+            raise IdpUnavailable(f"POST {endpoint_of(url)}: {exc}") from exc
         except TransientResponse as exc:
             return exc.response
         except pybreaker.CircuitBreakerError as exc:
@@ -260,22 +352,77 @@ class ResilientHttpClient:
         if left is not None:
             left = max(0.001, left)  # it may have run out since `_attempt` looked
         timeout = self.timeout if left is None else (min(self.timeout[0], left), min(self.timeout[1], left))
+        exchange = _Exchange(sum(self.timeout) if left is None else min(sum(self.timeout), left))
+        token = _EXCHANGE.set(exchange)
         try:
-            response = self.session.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
-        except requests.Timeout:
-            self._observe(url, "timeout", time.perf_counter() - start)
+            response = self.session.request(method, url, timeout=timeout, allow_redirects=False, stream=True, **kwargs)
+            self._read_body(response, exchange)
+        except BadResponse:
+            self._observe(url, "bad_answer", time.perf_counter() - start)
             raise
-        except requests.RequestException:
-            self._observe(url, "connection_error", time.perf_counter() - start)
+        except requests.RequestException as exc:
+            timed_out = exchange.fired or isinstance(exc, requests.Timeout)
+            self._observe(url, "timeout" if timed_out else "connection_error", time.perf_counter() - start)
+            if timed_out and not isinstance(exc, requests.Timeout):
+                raise requests.Timeout(f"{method} {endpoint_of(url)}: no whole answer within the deadline") from exc
             raise
+        finally:
+            _EXCHANGE.reset(token)
+            exchange.close()
         elapsed = time.perf_counter() - start
+        self._cap_retry_after(response)
         correlation = response.headers.get("x-ms-request-id") or response.headers.get("client-request-id")
         if response.status_code in TRANSIENT:
             self._observe(url, f"http_{response.status_code}", elapsed)
             LOG.warning("idp %s %s answered %s (correlation %s)", method, endpoint_of(url), response.status_code, correlation)
             raise TransientResponse(response)
+        if 200 <= response.status_code < 300:
+            kind = kind_of(urlsplit(url).path)
+            why = problem(kind, response.text, self._expected_issuer(url) if kind == "metadata" else None)
+            if why is not None:
+                self._observe(url, "bad_answer", elapsed)
+                LOG.warning("idp %s %s answered 200 with a bad body: %s (correlation %s)", method, endpoint_of(url), why, correlation)
+                raise BadResponse(response, f"a bad answer: {why}")
         self._observe(url, "ok" if response.status_code < 400 else f"http_{response.status_code}", elapsed)
         return response
+
+    def _read_body(self, response: requests.Response, exchange: _Exchange) -> None:
+        """Read the whole body within the exchange's deadline and the size cap."""
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > self.max_body_bytes:
+                    response.close()  # not read to its end: the connection is not reused
+                    response._content, response._content_consumed = b"", True
+                    raise BadResponse(response, f"a bad answer: body over {self.max_body_bytes} bytes")
+                chunks.append(chunk)
+        except requests.RequestException as exc:
+            response.close()
+            if exchange.fired:
+                raise requests.Timeout("no whole answer within the deadline") from exc
+            raise requests.ConnectionError(f"the answer was cut off: {exc}") from exc
+        response._content, response._content_consumed = b"".join(chunks), True
+        response.close()  # read to its end: the connection goes back to the pool
+
+    def _expected_issuer(self, url: str) -> str | None:
+        """The issuer a discovery document must name: the configured one, else the one its
+        last-known-good copy names (pinned on first use)."""
+        if self.issuer:
+            return self.issuer
+        found = self.last_known_good.get(url) if self.last_known_good else None
+        return issuer_of(found[1]) if found else None
+
+    def _cap_retry_after(self, response: requests.Response) -> None:
+        """Cap `Retry-After` (or drop it when unreadable), before anyone reads it."""
+        if "Retry-After" not in response.headers:
+            return
+        wait = retry_after_s(response)
+        if wait is None:
+            del response.headers["Retry-After"]
+        else:
+            response.headers["Retry-After"] = str(math.ceil(min(wait, self.retry_after_cap_s)))
 
     def _observe(self, url: str, outcome: str, seconds: float) -> None:
         if self.observer is not None:
@@ -303,6 +450,11 @@ class ResilientHttpClient:
             return wanted if left is None else max(0.0, min(wanted, left))
 
         return wait
+
+
+def from_last_known_good(response: requests.Response) -> bool:
+    """True when `get` answered from the last-known-good copy because the IdP did not."""
+    return response.headers.get("X-Served-From") == "last-known-good"
 
 
 def _cached_response(url: str, body: str) -> requests.Response:

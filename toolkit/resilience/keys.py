@@ -4,14 +4,20 @@ msal 1.38+ does not validate ID tokens (nor does anything validate access tokens
 the app does: RS256 only (no `none`, no HS256 with the public key), a key from the JWKS by `kid`,
 `iss`, `aud`, `exp`/`nbf` with a small leeway, and the `nonce` of the sign-in it started.
 
-An unknown `kid` (key rollover) triggers one JWKS refresh, at most every `min_refresh_s` (so that
-tokens with made-up key ids cannot turn into a flood of requests to B2C); the first load does not
-count, so a rollover soon after start-up is picked up at once. A failed refresh keeps the keys
-already known, so tokens keep validating while B2C is down.
+An unknown `kid` (key rollover) is looked up first in the stored last-known-good JWKS (`stored(url)`,
+cheap: no network): another process of the same app may have fetched the newer key set already,
+and during an outage that copy is the only place the new key can come from. Then one JWKS refresh:
 
-Before any network refresh, an unknown `kid` is looked up in the stored last-known-good JWKS
-(`stored(url)`, cheap: no network): another process of the same app may have fetched the newer key
-set already, and during an outage that copy is the only place the new key can come from.
+- **Single flight.** One refresh at a time; a request that meets one in flight waits for it (within
+  what is left of its budget) and uses its result, instead of being refused meanwhile.
+- **Only the IdP's own answer is an answer.** A refresh that failed, or that `get` answered from the
+  last-known-good copy, says nothing about whether the key exists: the token is then neither
+  accepted nor called invalid, `KeysUnavailable` (a 503 with Retry-After) is raised, and the
+  refresh does not count for the rate limit.
+- **Rate limit.** After the IdP itself answered, unknown key ids are refused (`TokenInvalid`) for
+  `min_refresh_s` without asking again, so that made-up key ids cannot turn into a flood of
+  requests to the IdP. The first load does not count, so a rollover soon after start-up is picked
+  up at once.
 """
 
 from __future__ import annotations
@@ -26,7 +32,12 @@ from typing import Any, Protocol
 import jwt
 import requests
 
+from toolkit.resilience.answers import signing_keys
+from toolkit.resilience.http import IdpUnavailable, budget_left, from_last_known_good
+
 LOG = logging.getLogger(__name__)
+#: the longest a request outside any budget waits for a refresh in flight
+MAX_WAIT_S = 10.0
 
 
 class Getter(Protocol):
@@ -37,6 +48,10 @@ class Getter(Protocol):
 
 class TokenInvalid(Exception):
     """A token that must not be accepted; the message says why (never the token itself)."""
+
+
+class KeysUnavailable(IdpUnavailable):
+    """The token names a key the app does not hold, and the IdP cannot say now whether it exists."""
 
 
 class KeySet:
@@ -55,8 +70,10 @@ class KeySet:
         self.stored = stored
         self._keys: dict[str, jwt.PyJWK] = {}
         self._stored_body: str | None = None  #: the stored JWKS last parsed
-        self._last_refresh = -float("inf")  #: when the last rate-limited refresh started
-        self._lock = threading.Lock()
+        self._answered_at = -float("inf")  #: when the IdP itself last answered a rate-limited refresh
+        self._flight = 0  #: refreshes started
+        self._results: dict[int, bool] = {}  #: refresh number → whether the IdP itself answered
+        self._cond = threading.Condition()
 
     @property
     def kids(self) -> list[str]:
@@ -64,26 +81,43 @@ class KeySet:
         return sorted(self._keys)
 
     def refresh(self, force: bool = False) -> bool:
-        """Fetch the JWKS (rate-limited unless `force`, which does not start the limit's interval
-        either); True when keys were loaded."""
-        with self._lock:
-            if not force:
-                if time.monotonic() - self._last_refresh < self.min_refresh_s:
-                    return False
-                self._last_refresh = time.monotonic()
+        """Fetch the JWKS now, or wait for the fetch in flight; True when the IdP itself answered
+        with usable keys. Rate-limited unless `force`."""
+        with self._cond:
+            if not force and time.monotonic() - self._answered_at < self.min_refresh_s:
+                return False
+        return self._refresh_once()
+
+    def _refresh_once(self) -> bool:
+        """Join the refresh in flight, or run one; whether the IdP itself answered it."""
+        with self._cond:
+            number = self._flight
+            if number in self._results or number == 0:  # none in flight: start one
+                self._flight += 1
+                number = self._flight
+                counts = bool(self._keys)  # the first load does not start the interval
+            else:
+                left = budget_left()
+                waited = self._cond.wait_for(lambda: number in self._results, MAX_WAIT_S if left is None else max(0.0, left))
+                if not waited:
+                    raise KeysUnavailable("signing keys are being refreshed", retry_after=1.0)
+                return self._results[number]
+        answered = False
         try:
-            keys = parse_jwks(self.http.get(self.jwks_uri()).text)
+            response = self.http.get(self.jwks_uri())
+            keys = parse_jwks(response.text)
+            answered = bool(keys) and not from_last_known_good(response)
         except Exception as exc:  # any failure keeps the known keys: that is the point
             LOG.warning("jwks refresh failed, keeping %d known keys: %s", len(self._keys), exc)
-            if not force:
-                # a refresh that fetched nothing does not hold the interval: the next new kid may
-                # try again once the IdP answers (the circuit breaker keeps a failing IdP unasked)
-                with self._lock:
-                    self._last_refresh = -float("inf")
-            return False
-        if keys:
-            self._keys = keys
-        return bool(keys)
+            keys = {}
+        with self._cond:
+            if keys:
+                self._keys = {**self._keys, **keys} if not answered else keys
+            if answered and counts:
+                self._answered_at = time.monotonic()
+            self._results = {number: answered}  # only the last one is waited for
+            self._cond.notify_all()
+        return answered
 
     def _from_stored(self) -> None:
         """Take the stored last-known-good JWKS when it changed since it was last read."""
@@ -101,22 +135,27 @@ class KeySet:
             self._keys = keys
 
     def key_for(self, kid: str | None) -> jwt.PyJWK:
-        """The key a token names; one rate-limited refresh when it is unknown."""
+        """The key a token names; TokenInvalid when the IdP says it has no such key,
+        KeysUnavailable when it cannot say now."""
         if not kid:
             raise TokenInvalid("token has no key id")
         if kid not in self._keys:
             self._from_stored()
-        if kid not in self._keys:
-            self.refresh(force=not self._keys)
-        if kid not in self._keys:
+        if kid in self._keys:
+            return self._keys[kid]
+        with self._cond:
+            limited = time.monotonic() - self._answered_at < self.min_refresh_s
+        answered = limited or self._refresh_once()
+        if kid in self._keys:
+            return self._keys[kid]
+        if answered:
             raise TokenInvalid("token is signed with an unknown key")
-        return self._keys[kid]
+        raise KeysUnavailable("signing keys cannot be refreshed now", retry_after=1.0)
 
 
 def parse_jwks(text: str) -> dict[str, jwt.PyJWK]:
-    """The RSA keys of a JWKS document by `kid`."""
-    document = json.loads(text)
-    return {k["kid"]: jwt.PyJWK(k) for k in document.get("keys", []) if k.get("kid") and k.get("kty") == "RSA"}
+    """The usable RSA signing keys of a JWKS document by `kid`."""
+    return signing_keys(json.loads(text))
 
 
 def validate(

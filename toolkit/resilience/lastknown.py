@@ -5,7 +5,14 @@ the last good copy, however old (stale-if-error). Nothing here is secret: no tok
 
 Several processes (gunicorn workers) share one folder: a copy one of them wrote is seen by the
 others (a `stat` per read tells whether the file changed since it was last read), and the newest
-copy wins, by the time it was fetched. A damaged file is as good as none.
+copy wins, by the time it was fetched. A damaged file is as good as none, and so is a copy that is
+not a good answer (`answers.problem`: one written by hand, by an older version, or for another
+issuer): a copy is checked when it is stored and again when it is read back.
+
+A copy that could not be written (a full disk, a folder gone) stays in memory and is written again
+as soon as the folder takes it (`retry_unwritten`, called on every read and by the app once a
+second at most): the processes that hold it in memory would otherwise never fetch it again, and a
+restart during an outage would find no copy.
 """
 
 from __future__ import annotations
@@ -13,12 +20,20 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import math
 import os
 import threading
 import time
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+from toolkit.resilience.answers import kind_of, problem
+
+LOG = logging.getLogger(__name__)
+#: the shortest time between two attempts to write again a copy that could not be written
+RETRY_WRITE_S = 1.0
 
 
 class Entry(NamedTuple):
@@ -42,46 +57,100 @@ def parse_entry(data: Any, url: str) -> Entry | None:
 
 
 class LastKnownGood:
-    """URL → last good body, in memory and under `directory` (one JSON file per URL)."""
+    """URL → last good body, in memory and under `directory` (one JSON file per URL). `issuer`: the
+    issuer a stored discovery document must name (None: any)."""
 
-    def __init__(self, directory: str | os.PathLike[str] | None) -> None:
+    def __init__(self, directory: str | os.PathLike[str] | None, issuer: str | None = None) -> None:
         self.directory = Path(directory) if directory else None
+        self.issuer = issuer
         self._memory: dict[str, Entry] = {}
+        self._unwritten: set[str] = set()  #: copies in memory whose file could not be written
+        self._next_retry = 0.0
         self._lock = threading.Lock()
         if self.directory is not None:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(OSError):  # a folder that cannot be made is retried at each write
+                self.directory.mkdir(parents=True, exist_ok=True)
 
     def _file(self, url: str) -> Path | None:
         if self.directory is None:
             return None
         return self.directory / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".json")
 
+    def problem(self, url: str, body: str) -> str | None:
+        """Why `body` is no good answer for `url`, or None."""
+        return problem(kind_of(urlsplit(url).path), body, self.issuer)
+
     def store(self, url: str, body: str) -> None:
         """Remember a good answer (written atomically, so a crash never leaves half a file; a
-        folder that cannot be written keeps the copy in memory only)."""
+        folder that cannot be written keeps the copy in memory until it can). A bad one is refused."""
+        why = self.problem(url, body)
+        if why is not None:
+            LOG.warning("not keeping a bad answer as last-known-good: %s", why)
+            return
         now = time.time()
         with self._lock:
             previous = self._memory.get(url)
             self._memory[url] = Entry(now, body, previous.mtime_ns if previous else None)
+            fresh_copy_on_disk = previous is not None and url not in self._unwritten and previous.body == body
+        if self._file(url) is None or (fresh_copy_on_disk and previous is not None and now - previous.fetched_at < 60):
+            return
+        self._write(url, Entry(now, body))
+
+    def _write(self, url: str, entry: Entry) -> None:
         path = self._file(url)
-        if path is None or (previous is not None and previous.body == body and now - previous.fetched_at < 60):
+        if path is None:
             return
         tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         try:
-            tmp.write_text(json.dumps({"url": url, "fetched_at": now, "body": body}))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps({"url": url, "fetched_at": entry.fetched_at, "body": entry.body}))
             os.replace(tmp, path)
             mtime = path.stat().st_mtime_ns
-        except OSError:
+        except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink()
+            with self._lock:
+                if url not in self._unwritten:
+                    LOG.warning("last-known-good copy kept in memory only until it can be written: %s", exc.strerror or exc)
+                self._unwritten.add(url)
             return
         with self._lock:
-            if self._memory.get(url, Entry(0, "")).fetched_at == now:
-                self._memory[url] = Entry(now, body, mtime)
+            self._unwritten.discard(url)
+            if self._memory.get(url, Entry(0, "")).fetched_at == entry.fetched_at:
+                self._memory[url] = Entry(entry.fetched_at, entry.body, mtime)
+
+    def retry_unwritten(self) -> None:
+        """Write again the copies a failed write left in memory only (at most once a second)."""
+        if not self._unwritten or time.monotonic() < self._next_retry:
+            return
+        with self._lock:
+            self._next_retry = time.monotonic() + RETRY_WRITE_S
+            pending = [(url, self._memory[url]) for url in self._unwritten if url in self._memory]
+        for url, entry in pending:
+            if (on_disk := self._read(url)) is not None and on_disk.fetched_at >= entry.fetched_at:
+                with self._lock:  # another process wrote a copy as new since: the newest wins
+                    self._unwritten.discard(url)
+                continue
+            self._write(url, entry)
+
+    def _read(self, url: str) -> Entry | None:
+        """The good copy the file for `url` holds, or None (none, unreadable, damaged or bad)."""
+        path = self._file(url)
+        try:
+            on_disk = parse_entry(json.loads(path.read_text()), url) if path is not None else None
+        except (OSError, ValueError):
+            return None
+        return None if on_disk is None or self.problem(url, on_disk.body) is not None else on_disk
+
+    @property
+    def unwritten(self) -> int:
+        """How many copies are in memory only."""
+        return len(self._unwritten)
 
     def get(self, url: str) -> tuple[float, str] | None:
         """`(fetched_at, body)` of the newest good answer: from memory, unless the file on disk
         changed since (another process stored a copy) and holds a newer one."""
+        self.retry_unwritten()
         with self._lock:
             found = self._memory.get(url)
         path = self._file(url)
@@ -91,10 +160,7 @@ class LastKnownGood:
             mtime = None
         if path is None or mtime is None or (found is not None and found.mtime_ns == mtime):
             return None if found is None else (found.fetched_at, found.body)
-        try:
-            on_disk = parse_entry(json.loads(path.read_text()), url)
-        except (OSError, ValueError):
-            on_disk = None
+        on_disk = self._read(url)
         newest = found if on_disk is None or (found is not None and found.fetched_at >= on_disk.fetched_at) else on_disk
         if newest is None:
             return None
