@@ -62,6 +62,73 @@ def test_help_is_formatted_to_the_terminal_width(capsys, monkeypatch):
     assert max(len(line) for line in narrow if "{" not in line) <= 60  # choices cannot wrap
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["lint", "--bogus"],
+        ["rules", "--bogus"],
+        ["emulator", "--bogus"],
+        ["emulator", "faults", "show", "--bogus"],
+        ["drill", "--bogus"],
+        ["drill", "compare", "a", "b", "--bogus"],
+    ],
+)
+def test_a_wrong_flag_prints_the_usage_of_its_subcommand(capsys, argv):
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    command = " ".join(a for a in argv if not a.startswith("-") and a not in ("show", "a", "b"))
+    assert err.startswith(f"usage: b2c-toolkit {command} ")
+    assert err.splitlines()[-1] == f"b2c-toolkit {command}: error: unrecognized arguments: --bogus"
+
+
+def test_a_wrong_flag_or_no_command_at_the_top_prints_the_top_usage(capsys):
+    with pytest.raises(SystemExit):
+        main(["--bogus"])
+    assert capsys.readouterr().err.startswith("usage: b2c-toolkit [-h] [--version] COMMAND ...\n")
+    assert main([]) == 2
+    assert capsys.readouterr().out.startswith("usage: b2c-toolkit [-h] [--version] COMMAND ...\n")
+
+
+@pytest.mark.parametrize(("command", "optional"), [("emulator", "[faults ...]"), ("drill", "[{compare} ...]")])
+def test_an_optional_subcommand_looks_optional_in_the_usage(capsys, monkeypatch, command, optional):
+    """`b2c-toolkit emulator` serves and `b2c-toolkit drill` runs a drill: `faults` and `compare` are not required."""
+    monkeypatch.setenv("COLUMNS", "100")
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    usage = out[: out.index("\n\n")]
+    assert usage.rstrip().endswith(optional)
+    assert "subcommand (optional" in out
+
+
+def test_the_fix_help_names_the_rules_fix_edits(capsys, monkeypatch):
+    """From one place: `toolkit.lint.fix.FIXERS` (docs/linter.md is checked against it too)."""
+    from toolkit.lint.fix import FIXERS
+
+    monkeypatch.setenv("COLUMNS", "300")
+    with pytest.raises(SystemExit):
+        main(["lint", "--help"])
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("--fix"))
+    assert f"({', '.join(FIXERS)})" in line
+
+
+def test_a_lint_run_does_not_import_the_fixes(tmp_path):
+    """The `--fix` help reads the rules from `toolkit.lint.fix` only when the help is printed."""
+    write(tmp_path / "clean", clean_set())
+    code = "import sys\nfrom toolkit.cli import main\nmain(['lint', '--no-cache', 'clean'])\nprint('toolkit.lint.fix' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert result.stdout.strip().endswith("False")
+
+
+def test_one_policy_file_is_one_file(tmp_path, capsys, monkeypatch):
+    write(tmp_path, {"Base.xml": clean_set()["Base.xml"]})
+    monkeypatch.chdir(tmp_path)
+    main(["lint", "--no-cache", "--select", "DEP001", "Base.xml"])
+    assert capsys.readouterr().out.splitlines()[-1] == "1 policy file linted: 0 errors, 0 warnings, 0 infos"
+
+
 def test_the_console_script_exits_at_once_with_its_output_complete(tmp_path):
     """`run` leaves a lint without tearing the interpreter down: the report must still be whole
     and the exit code right, through a pipe."""

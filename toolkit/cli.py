@@ -23,22 +23,43 @@ COMMANDS = {
 EXTRAS = {"emulator": "emulator", "drill": "drill"}
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's, but a subcommand that may be left out is shown so in the usage line
+    (`b2c-toolkit emulator [...] [faults ...]`: the emulator serves without one)."""
+
+    def _format_args(self, action: argparse.Action, default_metavar: str) -> str:
+        text = super()._format_args(action, default_metavar)
+        if isinstance(action, argparse._SubParsersAction) and not action.required:
+            return f"[{text}]"
+        return text
+
+
 def _formatter(prog: str) -> argparse.HelpFormatter:
-    """argparse's help formatter, as wide as the terminal. argparse finds the width with `shutil`,
-    which imports bz2 and lzma: 1.4% of the instructions of a small lint run, help or not."""
+    """The help formatter, as wide as the terminal. argparse finds the width with `shutil`, which
+    imports bz2 and lzma: 1.4% of the instructions of a small lint run, help or not."""
     try:
         width = int(os.environ.get("COLUMNS") or os.get_terminal_size().columns)
     except (ValueError, OSError):
         width = 80
-    return argparse.HelpFormatter(prog, width=width - 2)
+    return _HelpFormatter(prog, width=width - 2)
 
 
 class _Parser(argparse.ArgumentParser):
-    """A parser whose subcommands (made with its class) share its help formatter."""
+    """A parser whose subcommands (made with its class) share its help formatter, and which
+    rejects what it does not know itself: argparse otherwise hands a subcommand's unknown
+    arguments up to the top-level parser, whose usage says nothing about that subcommand."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _formatter)
         super().__init__(**kwargs)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
 
 
 class _Version(argparse.Action):
@@ -104,9 +125,11 @@ def missing_requirements(extra: str) -> list[str]:
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The top-level parser: with a known `command`, only the module that registers it is imported."""
-    parser = _Parser(prog="b2c-toolkit", description="Azure AD B2C / CIAM resilience toolkit.")
+    # a command is needed (without one, the help is printed): the usage line says so
+    usage = "%(prog)s [-h] [--version] COMMAND ..."
+    parser = _Parser(prog="b2c-toolkit", usage=usage, description="Azure AD B2C / CIAM resilience toolkit.")
     parser.add_argument("--version", action=_Version, help="show the installed version and exit")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", prog=parser.prog)
     modules = [COMMANDS[command]] if command in COMMANDS else COMMANDS.values()
     for name in dict.fromkeys(modules):
         importlib.import_module(name).add_parsers(sub)

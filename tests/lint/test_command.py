@@ -79,7 +79,7 @@ def test_text_format(dirty, capsys):
     assert lines[0].startswith("Base.xml:")
     assert " REST005 warning " in lines[0] and lines[0].endswith("[B2C_1A_signup_signin]")
     assert lines[1].startswith("Extensions.xml:3:") and " DEP001 error DeploymentMode is Development" in lines[1]
-    assert lines[-1] == "3 policy files linted: 1 errors, 1 warnings, 0 infos; by rule: DEP001 1, REST005 1"
+    assert lines[-1] == "3 policy files linted: 1 error, 1 warning, 0 infos; by rule: DEP001 1, REST005 1"
 
 
 def test_json_format(dirty, capsys):

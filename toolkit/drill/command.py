@@ -77,7 +77,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         help="the emulator's port (default: a free one); with --emulator-state, for an app already running",
     )
     p.set_defaults(run=run_drill)
-    drill_sub = p.add_subparsers(dest="drill_command", metavar="{compare}")
+    drill_sub = p.add_subparsers(dest="drill_command", metavar="{compare}", title="subcommand (optional: without one, a drill runs)")
     c = drill_sub.add_parser(
         "compare",
         help="compare two runs of one scenario",

@@ -43,7 +43,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("--print-config", action="store_true", help="print the app configuration as JSON and exit")
     p.set_defaults(run=run_emulator)
 
-    faults = p.add_subparsers(dest="emulator_command", metavar="faults")
+    faults = p.add_subparsers(dest="emulator_command", metavar="faults", title="subcommand (optional: without one, the emulator serves)")
     f = faults.add_parser("faults", help="set, clear or show faults of a running emulator")
     f.add_argument("action", choices=("set", "clear", "show", "timeline", "rotate-keys"))
     f.add_argument("--url", help="emulator URL (default: from STATE_DIR/emulator.json)")

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from toolkit.lint.baseline import BaselineError
 from toolkit.lint.baseline import load as load_baseline
@@ -57,9 +58,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("--schema", metavar="FILE", help="TrustFrameworkPolicy_0.3.0.0.xsd for XSD001 (default: found beside the policies)")
     p.add_argument("--settings", metavar="FILE", help="appsettings.json whose values render {Settings:X} placeholders before linting")
     p.add_argument("--environment", metavar="NAME", help="the appsettings.json environment to render (needed when it has several)")
-    p.add_argument(
-        "--fix", action="store_true", help="apply mechanical fixes (REST001, REST002, SSO001, DEP001, DEP002) in place, then lint"
-    )
+    p.add_argument("--fix", action=_Fix, help="apply the mechanical fixes (%(rules)s) in place, then lint")
     p.add_argument(
         "-j", "--jobs", type=_jobs, default=0, metavar="N", help="processes that check in parallel (default: the CPUs, at most 4)"
     )
@@ -96,6 +95,24 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     r = sub.add_parser("rules", help="list the lint rules, or print one rule's documentation")
     r.add_argument("rule", nargs="?", help="a rule id, e.g. REST001")
     r.set_defaults(run=run_rules)
+
+
+class _FixedRules:
+    """The rules `--fix` edits, as `toolkit.lint.fix.FIXERS` lists them, read only when the help is
+    printed (importing the fixes costs a small run 2 ms)."""
+
+    def __str__(self) -> str:
+        from toolkit.lint.fix import FIXERS
+
+        return ", ".join(FIXERS)
+
+
+class _Fix(argparse._StoreTrueAction):
+    """`--fix`: a flag whose help names the rules it fixes (`%(rules)s`)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, **kwargs)
+        self.rules = _FixedRules()
 
 
 def _jobs(value: str) -> int:

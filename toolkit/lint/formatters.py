@@ -19,15 +19,21 @@ GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.I
 
 
 def summary_line(report: Report) -> str:
-    """`N files linted: E errors, W warnings, I infos` (and how many the baseline suppressed),
-    then how many each rule reported, most first: where the noise is, at a glance."""
+    """`N policy files linted: E errors, W warnings, I infos` (singular for 1; and how many the
+    baseline suppressed), then how many each rule reported, most first: where the noise is, at a
+    glance."""
     line = (
-        f"{report.files} policy files linted: {report.count(Severity.ERROR)} errors, "
-        f"{report.count(Severity.WARNING)} warnings, {report.count(Severity.INFO)} infos"
+        f"{_counted(report.files, 'policy file')} linted: {_counted(report.count(Severity.ERROR), 'error')}, "
+        f"{_counted(report.count(Severity.WARNING), 'warning')}, {_counted(report.count(Severity.INFO), 'info')}"
     )
     line += f" ({report.suppressed} baselined)" if report.suppressed else ""
     counts = by_rule(report)
     return line + (f"; by rule: {', '.join(f'{rule} {n}' for rule, n in counts.items())}" if counts else "")
+
+
+def _counted(n: int, noun: str) -> str:
+    """`1 error`, `2 errors`, `0 errors`."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def by_rule(report: Report) -> dict[str, int]:
