@@ -23,6 +23,20 @@ def rules(path: Path) -> set[str]:
     return {p.rule for p in lint([path]).problems}
 
 
+def test_a_utf16_file_is_fixed_as_its_utf8_twin_and_stays_utf16(tmp_path):
+    utf8, wide = tmp_path / "utf8", tmp_path / "wide"
+    shutil.copytree(FRAGILE, utf8)
+    for f in FRAGILE.glob("*.xml"):
+        text = f.read_text(encoding="utf-8").replace('encoding="utf-8"', 'encoding="UTF-16"')
+        write(wide, {f.name: b"\xff\xfe" + text.encode("utf-16-le")})
+    assert sorted(fix([wide]).values()) == sorted(fix([utf8]).values()) == [2]
+    for f in utf8.glob("*.xml"):
+        data = (wide / f.name).read_bytes()
+        assert data.startswith(b"\xff\xfe")
+        assert data[2:].decode("utf-16-le") == f.read_text(encoding="utf-8").replace('encoding="utf-8"', 'encoding="UTF-16"')
+    assert rules(wide) == rules(utf8) and not rules(wide) & FIXABLE
+
+
 def test_fix_removes_mechanical_findings_and_keeps_the_rest(tmp_path, shared):
     shutil.copytree(FRAGILE, tmp_path / "fragile")
     before = (tmp_path / "fragile" / "TrustFrameworkBase.xml").read_text()

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from tests.lint.damage import CORPUS_SETS, FILES, corpus_set, write_set
-from tests.lint.policies import clean_set, points_at_its_element, rule_ids, rules_of, run
+from tests.lint.policies import clean_set, points_at_its_element, rule_ids, rules_of, run, write
 from toolkit.lint import Config, lint
 from toolkit.lint import parse as parse_module
 from toolkit.lint.parse import NS, PolicyFile, parse
@@ -43,6 +43,30 @@ def test_bom_crlf_and_leading_comments_are_fine(tmp_path):
     report = run(tmp_path, files)
     assert report.files == 3
     assert report.problems == []
+
+
+FRAGILE = Path(__file__).resolve().parents[2] / "policies" / "antipatterns" / "fragile"
+
+
+def _in(codec: str, bom: bytes, text: str) -> bytes:
+    return bom + text.replace('encoding="utf-8"', 'encoding="utf-16"').encode(codec)
+
+
+@pytest.mark.parametrize(
+    ("codec", "bom"),
+    [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-16-le", b""), ("utf-32-le", b"\xff\xfe\x00\x00")],
+)
+def test_a_utf16_policy_reports_what_the_same_policy_in_utf8_reports(tmp_path, codec, bom):
+    """Real lines and columns, and the findings read from the text (placeholders: SET001), as in UTF-8."""
+    utf8, wide = tmp_path / "utf8", tmp_path / "wide"
+    for name in ("TrustFrameworkBase.xml", "SignUpOrSignin.xml"):
+        text = (FRAGILE / name).read_text(encoding="utf-8")
+        write(utf8, {name: text})
+        write(wide, {name: _in(codec, bom, text)})
+    expected = [p._replace(path=p.path.replace("/utf8/", "/wide/")) for p in lint([utf8]).problems]
+    found = lint([wide]).problems
+    assert found == expected
+    assert {p.rule for p in found} >= {"DEP001", "SET001"} and min(p.column for p in found) > 1
 
 
 def test_entity_bomb_and_xxe_are_findings_not_crashes(tmp_path):

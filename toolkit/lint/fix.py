@@ -184,6 +184,6 @@ def apply(raw: list[tuple[Rule, Finding, str]], policy_set: PolicySet) -> dict[P
         data = f.data
         for edit in sorted(changes, reverse=True):  # from the end, so offsets stay valid
             data = data[: edit.offset] + edit.text + data[edit.offset + edit.length :]
-        f.path.write_bytes(data)
+        f.path.write_bytes(data if f.wide is None else f.wide.encode(data))  # a UTF-16 file stays UTF-16
         written[f] = len(changes)
     return written

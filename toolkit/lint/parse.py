@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 
@@ -50,14 +50,67 @@ def q(path: str) -> str:
     return "/".join(part if part in (".", "..", "*") else f"{{{NS}}}{part}" for part in path.split("/"))
 
 
+class Wide(NamedTuple):
+    """How a UTF-16 or UTF-32 file was written, to write it back so after editing its UTF-8 text."""
+
+    codec: str  #: a Python codec with the byte order: utf-16-le, utf-16-be, utf-32-le, utf-32-be
+    bom: bytes  #: the byte order mark the file starts with (b"" when none)
+    declared: bytes | None  #: the encoding its XML declaration names, when it names one
+
+    def encode(self, utf8: bytes) -> bytes:
+        """UTF-8 text (as `to_utf8` made it) in the file's own encoding and declaration."""
+        if self.declared is not None and (m := _DECLARED.match(utf8)):
+            utf8 = utf8[: m.start(2)] + self.declared + utf8[m.end(2) :]
+        return self.bom + utf8.decode("utf-8").encode(self.codec)
+
+
+#: byte order marks, and how `<?` starts without one (XML 1.0, appendix F), longest first
+_BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"))
+_NO_BOM = ((b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"), (b"\x00<\x00", "utf-16-be"), (b"<\x00", "utf-16-le"))
+_DECLARED = re.compile(rb"""<\?xml[^>]*?\bencoding\s*=\s*(["'])([^"']*)\1""")
+
+
+def to_utf8(data: bytes) -> tuple[bytes, Wide | None]:
+    """A UTF-16 or UTF-32 file as UTF-8 (its declaration saying so), and how to write it back;
+    any other file as it is. Every position the linter reports is found in the bytes of the text
+    (lines, columns, placeholders, comments), which in UTF-16 are two per character and interleaved
+    with zeros: transcoded, a UTF-16 policy reports what the same policy in UTF-8 reports."""
+    codec, bom = next(((c, m) for m, c in _BOMS if data.startswith(m)), None) or (None, b"")
+    codec = codec or next((c for m, c in _NO_BOM if data.startswith(m)), None)
+    if codec is None:
+        return data, None
+    try:
+        utf8 = data[len(bom) :].decode(codec).encode("utf-8")
+    except UnicodeError:
+        return data, None  # the parser says what is wrong with it
+    declared = None
+    if m := _DECLARED.match(utf8):
+        declared = m.group(2)
+        utf8 = utf8[: m.start(2)] + b"UTF-8" + utf8[m.end(2) :]
+    return utf8, Wide(codec, bom, declared)
+
+
 class PolicyFile:
     """One parsed `TrustFrameworkPolicy` file."""
 
-    def __init__(self, path: Path, display: str, root: etree._Element, data: bytes, schema: etree.XMLSchema | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        display: str,
+        root: etree._Element,
+        data: bytes,
+        schema: etree.XMLSchema | None = None,
+        wide: Wide | None = None,
+        size: int | None = None,
+    ) -> None:
         self.path = path
         self.display = display  #: the path as reported (relative to the working directory when possible)
         self.root = root
+        #: the text (UTF-8 when the file is UTF-16 or UTF-32: see `to_utf8`), after settings are rendered
         self.data = data
+        #: how the file is encoded when it is not in an encoding that ASCII is part of (for `--fix`)
+        self.wide = wide
+        self._size = len(data) if size is None else size
         #: the official schema, when the run has one (XSD001)
         self.schema = schema
         #: per-file derived data that rules memoize (shared by every chain the file is in)
@@ -73,8 +126,8 @@ class PolicyFile:
 
     @property
     def size(self) -> int:
-        """Size in bytes, as B2C counts it against its 1024 KB limit."""
-        return len(self.data)
+        """Size in bytes, as B2C counts it against its 1024 KB limit (of the file as written)."""
+        return self._size
 
     @property
     def tenant(self) -> str:
@@ -273,6 +326,7 @@ def parse(
     `schema` is the official schema the file is checked against (XSD001), when the run has one.
     `parser` comes from `secure_parser`; the default one is for the main thread only."""
     shown = display_path(path)
+    data, wide = to_utf8(data)
     if render is not None:
         data = render(data)
     looks_like_policy = explicit or b"TrustFrameworkPolicy" in data
@@ -298,7 +352,8 @@ def parse(
         return None
     if root.tag != ROOT_TAG:
         return LoadError(shown, root.sourceline or 1, 1, f"TrustFrameworkPolicy must be in the namespace {NS}")
-    return PolicyFile(path, shown, root, data, schema)
+    size = len(wide.encode(data)) if wide is not None else None  # as uploaded: in its own encoding
+    return PolicyFile(path, shown, root, data, schema, wide, size)
 
 
 #: bytes worth a second parsing thread (starting one costs about what parsing 100 KB does)
