@@ -104,3 +104,18 @@ def test_action_yml_runs_the_script_with_every_input() -> None:
     upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif"))
     assert "upload-sarif == 'true'" in upload["if"]
     assert steps[-1]["run"] == 'exit "$CODE"'
+
+
+def test_action_yml_declares_every_output_the_script_writes(tmp_path: Path) -> None:
+    """What the script appends to $GITHUB_OUTPUT (a run that writes every output) is what action.yml
+    declares, each read from the lint step; a workflow can use no output the action leaves out."""
+    result, outputs, _ = run_action(tmp_path, paths=FRAGILE, upload_sarif="true")
+    assert result.returncode == 0, result.stderr
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert set(action["outputs"]) == set(outputs) == {"exit-code", "sarif", "errors", "warnings", "infos"}
+    for name, declared in action["outputs"].items():
+        assert declared["value"] == "${{ steps.lint.outputs." + name + " }}"
+        assert declared["description"]
+    assert all(f"`{name}`" in SCRIPT.read_text() for name in outputs)  # and the script's docstring names each
+    documented = next(line for line in (ROOT / "docs" / "ci.md").read_text().splitlines() if line.startswith("Outputs:"))
+    assert set(re.findall(r"`([\w-]+)`", documented)) == set(outputs)
