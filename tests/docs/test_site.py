@@ -144,6 +144,21 @@ def test_readme_is_short_and_starts_with_the_two_commands() -> None:
     assert "bash scripts/test.sh" in top
 
 
+def test_readme_says_what_each_command_installs_and_leads_with_an_install_that_works() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```\w*\n(.*?)```", text, re.DOTALL)
+    commands = [line.split("#")[0].strip() for line in blocks[0].splitlines()]
+    assert commands == ["bash scripts/demo.sh", "bash scripts/test.sh"]  # the two set-up commands, alone
+    intro = text[text.index("```", text.index("bash scripts/test.sh")) : text.index("## Install")]
+    for said in ("pip install -e '.[drill]'", "`[dev]`", "no apt-get, no root", "B2C_SKIP_APT=1", "apt-get", "MB"):
+        assert said in intro, said
+    install = text[text.index("## Install") : text.index("## Quick start")]
+    first = re.search(r"```bash\n(.*?)\n", install)
+    assert first is not None and first.group(1).startswith("pip install -e '.[drill]'")  # runnable from a clone today
+    assert "git+https://github.com/OWNER/b2c-resilience-toolkit" in install
+    assert "pip install b2c-resilience-toolkit" in install and "published" in install  # the index line, for later
+
+
 def test_readme_links_and_pictures_exist() -> None:
     """The README is read on the forge, outside the site: its relative links must resolve there."""
     targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", (ROOT / "README.md").read_text(encoding="utf-8"))
