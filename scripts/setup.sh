@@ -1,7 +1,7 @@
 # Sourced by the other scripts, with what they need:
 #
 #   source scripts/setup.sh drill   (scripts/demo.sh) .venv/ with the project and its [drill] extra:
-#                                   the emulator, the reference app, Locust and matplotlib (about 265 MB)
+#                                   the emulator, the reference app, Locust and matplotlib (about 300 MB)
 #   source scripts/setup.sh dev     (scripts/test.sh) .venv/ with the [dev] extra: the above and the test,
 #                                   lint, type-check and docs tools (about 570 MB); and Debian's
 #                                   redis-server (shared-session tests), chromium and chromium-driver
@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 B2C_SETUP="${1:-dev}"
 case "$B2C_SETUP" in
-  drill) extra=drill; size="about 265 MB"; needs="toolkit, sample_app, locust, matplotlib"; stamp=.venv/.installed-drill ;;
+  drill) extra=drill; size="about 300 MB"; needs="toolkit, sample_app, locust, matplotlib"; stamp=.venv/.installed-drill ;;
   dev) extra=dev; size="about 570 MB"; needs="toolkit, sample_app, locust, matplotlib, pytest, jsonschema"; stamp=.venv/.installed ;;
   *) echo "setup.sh: what to set up: drill or dev (not '$B2C_SETUP')" >&2; return 2 2>/dev/null || exit 2 ;;
 esac
