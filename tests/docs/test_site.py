@@ -136,6 +136,22 @@ def test_an_unknown_marker_is_an_error() -> None:
         hooks.render("text\n<!-- generated: no-such-part -->\n")
 
 
+def test_nested_lists_are_indented_as_mkdocs_reads_them() -> None:
+    """Python-Markdown nests a list item indented by 4 spaces; one indented by 2 or 3 renders flat."""
+    flat = []
+    for page in [ROOT / "README.md", *(ROOT / "docs").rglob("*.md")]:
+        prose = re.sub(r"^```.*?^```", "", page.read_text(encoding="utf-8"), flags=re.DOTALL | re.MULTILINE)
+        flat += [f"{page.name}: {line}" for line in prose.splitlines() if re.match(r" {1,3}([-*+]|\d+\.) ", line)]
+    assert flat == []
+
+
+def test_the_linters_nested_list_renders_nested(site: Path) -> None:
+    page = (site / "linter" / "index.html").read_text(encoding="utf-8")
+    item = page.index("no pattern backtracks quadratically")
+    parent = page.rfind("Pull requests from forks", 0, item)
+    assert parent > 0 and "</li>" not in page[parent:item] and "<ul>" in page[parent:item]  # inside its parent item
+
+
 def test_readme_is_short_and_starts_with_the_two_commands() -> None:
     lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     assert len(lines) <= 200
