@@ -84,7 +84,7 @@ def _error_pages(app: Flask) -> None:
     """Friendly pages for every error: a traceback never reaches a user. A session store that does
     not answer, or cannot be written, is a 503 with Retry-After, not a 500: the sessions are intact,
     and a user who tries again once it answers is still signed in."""
-    from flask import Response, make_response, render_template
+    from flask import Response, g, make_response, render_template
     from werkzeug.exceptions import HTTPException
 
     from sample_app.sessions import STORE_RETRY_AFTER_S
@@ -93,6 +93,7 @@ def _error_pages(app: Flask) -> None:
     store_errors = errors_of(app)
 
     def store_unavailable(exc: Exception) -> Response:
+        g.store_down = True
         app.logger.warning("session store unavailable: %s", exc, extra={"event": "session_store_unavailable"})
         message = "We cannot reach our session store for a moment. Nothing is wrong with your account: please try again shortly."
         # store_down: the page must not read the session, which is what failed
@@ -102,6 +103,16 @@ def _error_pages(app: Flask) -> None:
 
     for error in store_errors:  # raised in a view (the token cache lives in the session)
         app.register_error_handler(error, store_unavailable)
+
+    log_exception = app.log_exception
+
+    def log_unless_handled(exc_info: Any) -> None:
+        # Flask logs an error with its traceback for anything raised opening or saving the
+        # session, before the handler below answers it with a 503: a store error is handled
+        if not isinstance(exc_info[1], store_errors):
+            log_exception(exc_info)
+
+    app.log_exception = log_unless_handled  # type: ignore[method-assign]
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response | tuple[str, int]:

@@ -5,10 +5,16 @@ answering the requests it admitted at their usual speed instead of slowing all o
 needs no restart when the load drops. Health checks and metrics are never refused.
 
 It is WSGI middleware, outside Flask: a refusal costs no session read.
+
+A page's call to this app's own API (`/call-api` without API_BASE_URL) runs on the slot of the page
+that makes it: it carries `X-Refapp-Slot`, an HMAC under the secret key, so that a busy worker does
+not refuse the request its own admitted page is waiting for.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
 from collections.abc import Callable, Iterable
@@ -20,6 +26,14 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 #: paths that are never refused: probes must see a busy worker as alive and ready
 EXEMPT = frozenset({"/healthz", "/readyz", "/metrics", "/status/idp"})
+
+
+SLOT_HEADER = "X-Refapp-Slot"
+
+
+def slot_token(secret_key: str) -> str:
+    """The `X-Refapp-Slot` value of this deployment's own API calls."""
+    return hmac.new(secret_key.encode(), b"admission-slot", hashlib.sha256).hexdigest()
 
 
 class Admission:
@@ -34,10 +48,11 @@ class Admission:
             self.page = render_template("unavailable.html", retry_after=max(1, retry_after_s), store_down=True).encode()
         self.json = json.dumps({"error": "temporarily_unavailable", "error_description": "the server is busy; retry later"}).encode()
         self.refused = app.extensions["idp"].metrics.degraded.labels("overload")
+        self.own_call = slot_token(str(app.config["SECRET_KEY"]))
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path in EXEMPT:
+        if path in EXEMPT or hmac.compare_digest(environ.get("HTTP_X_REFAPP_SLOT", "").encode(), self.own_call.encode()):
             return self.inner(environ, start_response)
         if not self.slots.acquire(blocking=False):
             return self.refuse(path, start_response)

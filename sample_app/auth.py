@@ -19,7 +19,7 @@ from sample_app.idp import IDP_ERRORS, idp
 from sample_app.logs import correlation_id
 from sample_app.pages import SIGNED_OUT_COOKIE
 from sample_app.security import check_csrf, public_url, safe_next
-from sample_app.sessions import STORE_RETRY_AFTER_S, clear_cookie, end_session, store_errors
+from sample_app.sessions import STORE_RETRY_AFTER_S, clear_cookie, end_session, session_lost, store_errors
 from toolkit.resilience.http import IdpUnavailable
 from toolkit.resilience.keys import TokenInvalid, validate
 
@@ -36,7 +36,7 @@ def unavailable(retry_after: float | None = None, reason: str = "") -> Response:
     wait = max(1, math.ceil(retry_after or idp().config["BREAKER_RESET_S"]))
     idp().metrics.degraded.labels("signin_unavailable").inc()
     LOG.warning("sign-in unavailable: %s", reason or "idp down", extra={"event": "signin_unavailable"})
-    response = make_response(render_template("unavailable.html", retry_after=wait), 503)
+    response = make_response(render_template("unavailable.html", retry_after=wait, session_lost=session_lost()), 503)
     response.headers["Retry-After"] = str(wait)
     return response
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, current_app, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -9,6 +11,7 @@ from sample_app.idp import idp
 from sample_app.security import ops_allowed
 
 bp = Blueprint("ops", __name__)
+LOG = logging.getLogger(__name__)
 
 
 @bp.get("/healthz")
@@ -20,14 +23,20 @@ def healthz() -> Response:
 @bp.get("/readyz")
 def readyz() -> Response:
     """Readiness: the session store takes a write (a probe entry, written and deleted); the IdP is
-    deliberately not checked."""
+    deliberately not checked. A store that answers but lost its data (a Redis restarted empty:
+    every signed-in user was signed out) is still ready, and the answer says what happened."""
     try:
         current_app.extensions["session_probe"]()
+        kept = current_app.extensions["session_store_kept"]()
     except Exception as exc:  # any store failure means "not ready", never a 500
         response = jsonify(status="unavailable", reason=f"session store: {exc.__class__.__name__}")
         response.status_code = 503
         return response
-    return jsonify(status="ready")
+    if not kept:
+        idp().metrics.degraded.labels("sessions_lost").inc()
+        LOG.error("the session store lost its data: signed-in users must sign in again", extra={"event": "session_store_lost"})
+        return jsonify(status="ready", store="lost its data: users who were signed in must sign in again")
+    return jsonify(status="ready", store="ok")
 
 
 def _forbidden() -> Response:

@@ -11,9 +11,10 @@ from typing import Any
 
 import msal
 import requests
-from flask import Blueprint, g, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from sample_app.admission import SLOT_HEADER, slot_token
 from sample_app.idp import IDP_ERRORS, idp
 from sample_app.security import login_required, public_url
 from toolkit.resilience.http import trusting_session
@@ -89,10 +90,11 @@ def call_api() -> str | Response:
         limited("no access token and the IdP is unavailable")
         return render_template("call_api.html", data=None)
     base = idp().config["API_BASE_URL"] or public_url("pages.index")  # never the Host header: the token goes there
+    headers = {"Authorization": f"Bearer {result['access_token']}"}
+    if not idp().config["API_BASE_URL"]:  # this app's own API: it runs on this page's admission slot
+        headers[SLOT_HEADER] = slot_token(str(current_app.config["SECRET_KEY"]))
     try:
-        reply = _api_session().get(
-            base.rstrip("/") + "/api/hello", headers={"Authorization": f"Bearer {result['access_token']}"}, timeout=(2, 5)
-        )
+        reply = _api_session().get(base.rstrip("/") + "/api/hello", headers=headers, timeout=(2, 5))
         data = reply.json() if reply.ok else {"error": f"the API answered {reply.status_code}"}
     except (requests.RequestException, ValueError) as exc:
         data = {"error": f"the API is unreachable ({exc.__class__.__name__})"}

@@ -3,28 +3,33 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import ipaddress
 import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
-from flask import Flask, Response, abort, current_app, redirect, request, session, url_for
+from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def csrf_token() -> str:
-    """The session's anti-forgery token (created on first use)."""
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(32)
-    return str(session["csrf"])
+    """The session's anti-forgery token: an HMAC of the session id under the secret key, so that
+    rendering a form writes nothing to the session store (a page view must work while the store
+    cannot be written). Sign-in gives a new session id, hence a new token."""
+    sid = str(getattr(session, "sid", "") or "")
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, f"csrf:{sid}".encode(), hashlib.sha256).hexdigest() if sid else ""
 
 
 def check_csrf() -> None:
     """Abort with 400 unless the form carries the session's token."""
     sent = request.form.get("csrf_token", "")
-    if not sent or not secrets.compare_digest(sent.encode(), str(session.get("csrf", "")).encode()):
+    expected = csrf_token()
+    if not sent or not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
         abort(400, description="The form has expired. Please go back and try again.")
 
 
@@ -96,6 +101,7 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
         )
-        if "user" in session or request.path.startswith("/auth"):
+        # a session store that failed to open the session (store_down) must not be read again
+        if g.get("store_down") or "user" in session or request.path.startswith("/auth"):
             response.headers["Cache-Control"] = "no-store"
         return response

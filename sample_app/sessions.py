@@ -74,12 +74,18 @@ def _probe_key() -> str:
     return f"readyz-probe-{os.getpid()}-{threading.get_ident()}"
 
 
+#: an entry with no expiry, written once: a store that no longer holds it lost its data
+MARKER = "store-marker"
+
+
 def init_app(app: Flask) -> None:
-    """Configure Flask-Session, and `app.extensions["session_probe"]`: writes and deletes a probe
-    entry (raises when the store cannot be written)."""
+    """Configure Flask-Session, `app.extensions["session_probe"]`: writes and deletes a probe
+    entry (raises when the store cannot be written), and `app.extensions["session_store_kept"]`:
+    False once when the store is found to have lost its data (a Redis restarted empty)."""
     from flask_session import Session
 
     probe: Callable[[], None]
+    mark: Callable[[], bool]  #: writes the marker if it is missing; True when it was
     lifetime = app.config["SESSION_LIFETIME_S"]
     if app.config["REDIS_URL"]:
         import redis
@@ -92,6 +98,9 @@ def init_app(app: Flask) -> None:
             client.set(key, b"1", ex=30)
             client.delete(key)
 
+        def mark() -> bool:
+            return bool(client.set("refapp:" + MARKER, b"1", nx=True))
+
     else:
         folder = app.config["SESSION_DIR"] or os.path.join(app.instance_path, "sessions")
         cache = StrictFileSystemCache(folder, threshold=0, default_timeout=lifetime)
@@ -101,9 +110,29 @@ def init_app(app: Flask) -> None:
             cache.set(_probe_key(), 1, timeout=30)
             cache.delete(_probe_key())
 
+        def mark() -> bool:
+            return bool(cache.add(MARKER, 1, timeout=0))
+
+    with contextlib.suppress(Exception):  # a store down at start-up is marked by the first readiness check
+        mark()
+
+    def kept() -> bool:
+        return not mark()
+
     app.config["SESSION_REFRESH_EACH_REQUEST"] = False  # a page view writes nothing
     app.extensions["session_probe"] = probe
+    app.extensions["session_store_kept"] = kept
     Session(app)
+    interface = app.session_interface
+    save = interface.save_session
+
+    def save_opened(app_: Flask, opened: Any, response: Any) -> None:
+        # a session the store failed to open is None: Flask-Session would raise again while the
+        # 503 page is being sent, and Flask log that as an unhandled error with its traceback
+        if opened is not None:
+            save(app_, opened, response)
+
+    interface.save_session = save_opened  # type: ignore[method-assign,assignment]
 
 
 def store_errors(app: Flask) -> tuple[type[Exception], ...]:
@@ -113,6 +142,14 @@ def store_errors(app: Flask) -> tuple[type[Exception], ...]:
 
         return (SessionStoreUnavailable, redis.RedisError)
     return (SessionStoreUnavailable,)
+
+
+def session_lost() -> bool:
+    """True when the browser sends a session cookie the store does not know: the session was lost
+    with the store's data (a Redis restarted empty), or ended on the server before the cookie did."""
+    from flask import request
+
+    return bool(request.cookies.get(current_app.config["SESSION_COOKIE_NAME"])) and "user" not in session
 
 
 def end_session() -> bool:

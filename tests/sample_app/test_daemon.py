@@ -130,3 +130,32 @@ def test_a_refused_token_is_replaced_at_once(daemon_stack, tmp_path):
     assert get(daemon_stack, "/api/report", fresh).status_code == 200  # the API now knows the new key only
     result = finish(process, summary, tmp_path)
     assert result["outcomes"] == {"ok": result["calls"]}, result["outcomes"]
+
+
+@pytest.mark.parametrize(("retry_after", "as_date"), [(86_400, False), (2_300_000_000, True)], ids=["a day", "a date in 2099"])
+def test_an_absurd_retry_after_is_capped_by_the_daemons_longest_backoff(daemon_stack, tmp_path, retry_after, as_date):
+    """The token endpoint throttles for 4 s, saying "come back in a day" (or in 2099): the daemon
+    waits at most DAEMON_MAX_BACKOFF_S (3 s here), msal's own throttling included, then works."""
+    daemon_stack.emulator.fault(kind="throttle", group="token", retry_after=retry_after, retry_after_date=as_date, duration_s=4)
+    process, summary = start_daemon(daemon_stack, tmp_path, duration_s=10)
+    result = finish(process, summary, tmp_path)
+    assert result["outcomes"].get("ok", 0) > 0, result
+    assert len(result["token_request_log"]) >= 2, result["token_request_log"]
+
+
+def test_an_api_that_refuses_every_new_token_gets_no_storm(daemon_stack, tmp_path):
+    """Two rollovers with no grace, 1 s apart: the API took the first new key and, rate-limited,
+    refuses tokens signed with the second (401) for IDP_KEYS_MIN_REFRESH_S. The daemon replaces
+    a refused token once, then not again before its backoff window ends (3 s here): a handful
+    of token requests in 6 s (msal also renews every 2 s here) instead of one per call (60)."""
+    emulator = daemon_stack.emulator
+    process, summary = start_daemon(daemon_stack, tmp_path, duration_s=7)
+    time.sleep(1)
+    for _ in range(2):
+        emulator.session().post(f"{emulator.url}/_emulator/keys/rotate", json={"grace_s": 0}, timeout=5).raise_for_status()
+        fresh = emulator.daemon().acquire_token_for_client([emulator.default_scope])["access_token"]
+        get(daemon_stack, "/api/report", fresh)  # the API learns the first new key, then is rate-limited
+        time.sleep(0.5)
+    result = finish(process, summary, tmp_path)
+    assert result["outcomes"].get("http_401", 0) > 0, result["outcomes"]  # the API did refuse
+    assert len(result["token_request_log"]) <= 10, result["token_request_log"]

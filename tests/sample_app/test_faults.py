@@ -83,7 +83,8 @@ def timed(call: Callable[[], requests.Response]) -> tuple[requests.Response, flo
 def test_a_slow_idp_costs_a_request_at_most_its_budget(tmp_path):
     """B2C slowed by 20 s, read timeout 10 s, budget 1 s: a token with an unknown kid (a key
     refresh, retried) and a sign-in (a probe) each take their degraded path after the budget,
-    instead of waiting out one or several read timeouts."""
+    instead of waiting out one or several read timeouts. The IdP could not say whether the key
+    exists, so the token is not called invalid: 503 with Retry-After."""
     stack = start_stack(tmp_path, app_env={"IDP_REQUEST_BUDGET_S": "1", "IDP_READ_TIMEOUT_S": "10", "BREAKER_FAIL_MAX": "50"})
     try:
         token = access_token(stack.emulator)
@@ -93,7 +94,7 @@ def test_a_slow_idp_costs_a_request_at_most_its_budget(tmp_path):
         reply, seconds = timed(
             lambda: client.get(stack.url + "/api/hello", headers={"Authorization": f"Bearer {forged_unknown_kid(token)}"})
         )
-        assert reply.status_code == 401 and seconds < 4, (reply.status_code, seconds)
+        assert reply.status_code == 503 and "Retry-After" in reply.headers and seconds < 4, (reply.status_code, seconds)
         reply, seconds = timed(lambda: client.get(stack.url + "/auth/login", allow_redirects=False))
         assert reply.status_code == 503 and "Retry-After" in reply.headers and seconds < 4, (reply.status_code, seconds)
         assert hello(stack, token) == 200  # known keys: no IdP call at all
@@ -159,6 +160,109 @@ def test_past_its_concurrency_a_worker_refuses_at_once_and_recovers(tmp_path):
         stack.emulator.clear()
         assert stack.client().get(stack.url + "/").status_code == 200
         assert stack.client().get(stack.url + "/api/hello").status_code == 401  # admitted: asks for a token
+    finally:
+        stack.app.stop()
+        stack.emulator.service.stop()
+
+
+# -- answers that look like success ----------------------------------------------------------
+
+
+def rotate(stack: Stack) -> str:
+    """Rotate the emulator's signing key; a genuine token signed with the new one."""
+    stack.emulator.session().post(stack.emulator.url + "/_emulator/keys/rotate", json={"grace_s": 300}, timeout=10).raise_for_status()
+    return access_token(stack.emulator)
+
+
+def restart(stack: Stack, tmp_path, env: dict[str, str]) -> None:
+    stack.app.stop()
+    stack.app = processes.start_app(tmp_path / "emulator", tmp_path / "app", env=env, workers=2, threads=4)
+
+
+def test_a_bad_200_never_costs_a_genuine_token_then_or_after_a_restart(tmp_path):
+    """For each answer that looks healthy but is not (on discovery and keys at once): a restarted
+    app keeps validating from its good copies; a token signed with a key it has not seen is
+    answered 503 with Retry-After (the IdP cannot say), never 401; after an outage and another
+    restart the old token is still accepted; once the IdP answers well, the new key is taken."""
+    env = {**APP_ENV, "IDP_KEYS_MIN_REFRESH_S": "0", "BREAKER_FAIL_MAX": "1000"}
+    stack = start_stack(tmp_path, app_env=env, workers=2, threads=4)
+    try:
+        old = access_token(stack.emulator)
+        assert hello(stack, old) == 200
+        for answer in ("html", "empty-keys", "missing-fields", "wrong-issuer", "huge", "empty-object"):
+            new = rotate(stack)  # before the faults: this test's own msal reads discovery too
+            for group in ("metadata", "jwks"):
+                stack.emulator.fault(kind="bad-answer", group=group, answer=answer)
+            restart(stack, tmp_path, env)
+            assert [hello(stack, old) for _ in range(6)] == [200] * 6, answer
+            reply = stack.client().get(stack.url + "/api/hello", headers={"Authorization": f"Bearer {new}"})
+            if answer == "wrong-issuer":  # a key set names no issuer: the keys answer well, the new key is taken
+                assert reply.status_code == 200
+            else:
+                assert reply.status_code == 503 and int(reply.headers["Retry-After"]) >= 1, (answer, reply.status_code)
+            status = stack.client().get(stack.url + "/status/idp").json()
+            assert status["last_failure"] is not None, answer
+
+            stack.emulator.clear()
+            stack.emulator.fault(kind="outage", group="all", mode="reset")
+            restart(stack, tmp_path, env)
+            assert [hello(stack, old) for _ in range(6)] == [200] * 6, answer
+            stack.emulator.clear()
+            assert hello(stack, new) == 200, answer
+            old = new
+    finally:
+        stack.app.stop()
+        stack.emulator.service.stop()
+
+
+def test_a_genuine_token_is_never_refused_while_a_key_refresh_is_in_flight(tmp_path):
+    """Keys answer after 2 s; 12 requests with a token signed by a key just rotated in, at once,
+    over 2 workers: each waits for the refresh in flight (within its budget) and is accepted."""
+    stack = start_stack(tmp_path, app_env={"IDP_REQUEST_BUDGET_S": "5", "IDP_READ_TIMEOUT_S": "4"}, workers=2, threads=16)
+    try:
+        assert hello(stack, access_token(stack.emulator)) == 200
+        new = rotate(stack)
+        stack.emulator.fault(kind="latency", group="jwks", latency_ms=2000)
+        before = stack.emulator.counts().get("jwks 200", 0)
+        with ThreadPoolExecutor(12) as pool:  # below one worker's admission limit (THREADS - 2)
+            statuses = list(pool.map(lambda _: hello(stack, new), range(12)))
+        assert statuses == [200] * 12
+        assert stack.emulator.counts().get("jwks 200", 0) - before <= 2  # one refresh per worker
+    finally:
+        stack.app.stop()
+        stack.emulator.service.stop()
+
+
+def stored_kids(cache) -> set[str]:
+    """The key ids of the key set copies in an app's last-known-good folder."""
+    entries = [json.loads(path.read_text()) for path in cache.glob("*.json")]
+    return {key["kid"] for entry in entries if str(entry.get("url", "")).endswith("/keys") for key in json.loads(entry["body"])["keys"]}
+
+
+def test_a_key_copy_lost_to_a_full_disk_is_written_once_space_returns(tmp_path):
+    """The cache folder cannot be written while a worker fetches a rotated key set; once it can,
+    the copy is written again (the workers hold it in memory and never fetch it again), so a
+    restart during an outage still accepts the new key's tokens."""
+    env = dict(APP_ENV)
+    stack = start_stack(tmp_path, app_env=env, workers=2, threads=4)
+    cache = tmp_path / "app" / "idp-cache"
+    try:
+        assert hello(stack, access_token(stack.emulator)) == 200
+        cache.rename(tmp_path / "moved")
+        cache.write_text("a full disk")  # as root too, nothing can be written below a file
+        new = rotate(stack)
+        assert [hello(stack, new) for _ in range(8)] == [200] * 8
+        kid = jwt.get_unverified_header(new)["kid"]
+        cache.unlink()
+        (tmp_path / "moved").rename(cache)  # space is back
+        assert kid not in stored_kids(cache)
+        deadline = time.monotonic() + 10
+        while kid not in stored_kids(cache) and time.monotonic() < deadline:
+            stack.client().get(stack.url + "/")  # any request: each worker retries at most once a second
+            time.sleep(0.2)
+        stack.emulator.fault(kind="outage", group="all", mode="reset")
+        restart(stack, tmp_path, env)
+        assert [hello(stack, new) for _ in range(16)] == [200] * 16
     finally:
         stack.app.stop()
         stack.emulator.service.stop()

@@ -20,7 +20,7 @@ def test_health_and_readiness_do_not_touch_the_idp(stack):
     stack.emulator.fault(kind="outage", group="all", mode="reset")
     client = stack.client()
     assert client.get(stack.url + "/healthz").json() == {"status": "ok"}
-    assert client.get(stack.url + "/readyz").json() == {"status": "ready"}
+    assert client.get(stack.url + "/readyz").json() == {"status": "ready", "store": "ok"}
     status = client.get(stack.url + "/status/idp").json()
     assert set(status) >= {"breaker", "last_success", "last_failure", "metadata_age_s"}
     assert "idp_requests_total" in client.get(stack.url + "/metrics").text

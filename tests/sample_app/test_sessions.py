@@ -65,7 +65,7 @@ def test_two_instances_share_one_signed_in_user(tmp_path, redis_url):
         page = other.get(second.url + "/profile", allow_redirects=False)
         assert page.status_code == 200 and "Test User 1" in page.text
         assert "Hello, Test User 1" in other.get(second.url + "/call-api").text  # the shared token cache
-        assert other.get(second.url + "/readyz").json() == {"status": "ready"}
+        assert other.get(second.url + "/readyz").json() == {"status": "ready", "store": "ok"}
     finally:
         first.stop()
         second.stop()
@@ -91,6 +91,8 @@ def test_a_stalled_session_store_is_a_503_and_users_stay_signed_in(tmp_path):
             store.send_signal(signal.SIGCONT)
         page = client.get(app.url + "/profile", allow_redirects=False)
         assert page.status_code == 200 and "Test User 1" in page.text
+        log = app.log_text()
+        assert "session store unavailable" in log and "Traceback" not in log  # handled: a warning, no traceback
     finally:
         app.stop()
         stop_emulator(emulator)
@@ -190,3 +192,52 @@ def test_a_redis_that_cannot_take_writes(tmp_path, redis_url):
     finally:
         app.stop()
         stop_emulator(emulator)
+
+
+def test_a_store_that_lost_its_data_says_so(tmp_path, redis_url):
+    """Redis restarted empty: the users it signed out are told their session ended (not "if you
+    are already signed in, you can keep using the site"), and readiness says the store lost its
+    data, once, while staying ready (the store works)."""
+    from tests.sample_app.conftest import Stack
+
+    emulator = start_emulator(tmp_path / "emulator")
+    app = processes.start_app(tmp_path / "emulator", tmp_path / "app", env={**APP_ENV, "REDIS_URL": redis_url})
+    try:
+        client = Stack(emulator, app).signed_in()
+        assert client.get(app.url + "/readyz").json()["store"] == "ok"
+        redis.Redis.from_url(redis_url).flushall()  # what a restart without persistence leaves
+        emulator.fault(kind="outage", group="all", mode="reset")
+        page = client.get(app.url + "/profile")  # sent to sign in, which is down
+        assert page.status_code == 503 and 'id="session-lost"' in page.text and "keep using the site" not in page.text
+        anonymous = Stack(emulator, app).client().get(app.url + "/auth/login")
+        assert anonymous.status_code == 503 and "session-lost" not in anonymous.text
+        ready = client.get(app.url + "/readyz")
+        assert ready.status_code == 200 and ready.json()["store"].startswith("lost its data")
+        assert client.get(app.url + "/readyz").json()["store"] == "ok"  # said once
+        assert "session_store_lost" in app.log_text()
+    finally:
+        app.stop()
+        stop_emulator(emulator)
+
+
+def test_a_freshly_signed_in_user_reads_pages_while_the_store_cannot_be_written(tmp_path):
+    """No page writes the session, the first after sign-in included (its sign-out form's token
+    is derived, not stored), and that token still signs the user out."""
+    from tests.sample_app.conftest import Stack
+
+    with small_filesystem(tmp_path / "sessions") as folder:
+        emulator = start_emulator(tmp_path / "emulator")
+        app = processes.start_app(tmp_path / "emulator", tmp_path / "app", env={**APP_ENV, "SESSION_DIR": str(folder)})
+        try:
+            client = Stack(emulator, app).signed_in()
+            make_unwritable(folder, "full")
+            for path in ("/", "/profile", "/call-api", "/"):
+                page = client.get(app.url + path, allow_redirects=False)
+                assert page.status_code == 200, (path, page.status_code)
+            (folder / "filler").unlink()
+            out = client.post(app.url + "/auth/logout", data={"csrf_token": _csrf(page.text)}, allow_redirects=False)
+            assert out.status_code == 302
+            assert client.get(app.url + "/profile", allow_redirects=False).status_code == 302
+        finally:
+            app.stop()
+            stop_emulator(emulator)
