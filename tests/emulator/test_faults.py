@@ -134,6 +134,11 @@ def test_key_rotation_keeps_old_key_for_grace(emulator):
         {"kind": "throttle", "retry_after": "soon"},
         {"kind": "error", "ratio": [1]},
         {"kind": "tenant-limit", "limit": 0},
+        {"kind": "bad-answer", "answer": "poison"},
+        {"kind": "dribble", "bytes_per_s": 0},
+        {"kind": "dribble", "endless": "yes"},
+        {"kind": "outage", "mode": "slowly"},
+        {"kind": "throttle", "retry_after_date": 1},
     ],
 )
 def test_invalid_faults_are_refused(emulator, spec):
@@ -187,10 +192,43 @@ def test_restart_keeps_tokens_valid(tmp_path):
 
 
 FIELDS = st.sampled_from(
-    ["kind", "group", "mode", "status", "body", "ratio", "retry_after", "latency_ms", "jitter_ms", "limit", "duration_s"]
+    [
+        "kind",
+        "group",
+        "mode",
+        "status",
+        "body",
+        "ratio",
+        "retry_after",
+        "latency_ms",
+        "jitter_ms",
+        "limit",
+        "duration_s",
+        "answer",
+        "bytes_per_s",
+        "endless",
+        "retry_after_date",
+    ]
 )
 ANY = st.none() | st.booleans() | st.integers(-10, 1000) | st.floats() | st.text(max_size=6) | st.lists(st.integers(), max_size=2)
-KNOWN = st.sampled_from(["outage", "error", "throttle", "latency", "tenant-limit", "all", "token", "reset", "503", "json"])
+KNOWN = st.sampled_from(
+    [
+        "outage",
+        "error",
+        "throttle",
+        "latency",
+        "tenant-limit",
+        "bad-answer",
+        "dribble",
+        "all",
+        "token",
+        "reset",
+        "cut",
+        "503",
+        "json",
+        "huge",
+    ]
+)
 
 
 @given(st.dictionaries(FIELDS, KNOWN | ANY, max_size=6), st.sampled_from(["metadata", "jwks", "pages", "token"]))
@@ -324,3 +362,75 @@ def test_print_config_names_the_public_url(tmp_path):
         "https://login.example:9443",
         "https://login.example:9443/contoso.onmicrosoft.com/B2C_1A_signup_signin",
     )
+
+
+# -- answers that look healthy but are not -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("group", "answer", "check"),
+    [
+        ("metadata", "html", lambda r: r.headers["Content-Type"].startswith("text/html") and "<html" in r.text),
+        ("metadata", "empty-object", lambda r: r.json() == {}),
+        ("jwks", "empty-keys", lambda r: r.json() == {"keys": []}),
+        ("metadata", "missing-fields", lambda r: "token_endpoint" not in r.json() and "authorization_endpoint" in r.json()),
+        ("jwks", "missing-fields", lambda r: r.json()["keys"] and all("kid" not in k and "n" not in k for k in r.json()["keys"])),
+        ("metadata", "wrong-issuer", lambda r: r.json()["issuer"].startswith("https://impostor.invalid/")),
+        ("jwks", "huge", lambda r: len(r.content) > 10_000_000 and r.json()["keys"]),
+    ],
+)
+def test_a_bad_answer_is_a_200_with_a_bad_body(emulator, group, answer, check):
+    url = metadata_url(emulator) if group == "metadata" else emulator.authority() + "/discovery/v2.0/keys"
+    emulator.fault(kind="bad-answer", group=group, answer=answer)
+    reply = emulator.session().get(url, timeout=30)
+    assert reply.status_code == 200 and check(reply)
+    assert emulator.counts()[f"{group} 200-{answer}"] >= 1
+
+
+def test_a_dribbled_answer_is_whole_but_slow_and_an_endless_one_never_ends(emulator):
+    url = emulator.authority() + "/discovery/v2.0/keys"
+    whole = emulator.session().get(url, timeout=5).content
+    emulator.fault(kind="dribble", group="jwks", bytes_per_s=len(whole) * 2)
+    start = time.monotonic()
+    assert emulator.session().get(url, timeout=5).content == whole
+    assert 0.3 <= time.monotonic() - start < 3
+    emulator.clear()
+    emulator.fault(kind="dribble", group="jwks", bytes_per_s=50_000, endless=True)
+    with emulator.session().get(url, timeout=5, stream=True) as reply:
+        read = 0
+        for chunk in reply.iter_content(4096):
+            read += len(chunk)
+            if read > len(whole) + 20_000:  # past the real answer: spaces, with no end
+                break
+    assert read > len(whole) + 20_000
+
+
+def test_a_cut_answer_starts_then_is_reset(emulator):
+    emulator.fault(kind="outage", group="jwks", mode="cut")
+    with pytest.raises((requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):  # the body is cut short
+        emulator.session().get(emulator.authority() + "/discovery/v2.0/keys", timeout=5)
+
+
+@pytest.mark.parametrize(("retry_after", "as_date", "expected"), [(99_999, False, "99999"), (2_300_000_000, True, "2099")])
+def test_an_absurd_retry_after(emulator, retry_after, as_date, expected):
+    emulator.fault(kind="throttle", group="token", retry_after=retry_after, retry_after_date=as_date)
+    reply = emulator.session().post(emulator.authority() + "/oauth2/v2.0/token", data={}, timeout=5)
+    assert reply.status_code == 429 and expected in reply.headers["Retry-After"]
+
+
+def test_cli_sets_the_new_fault_kinds(emulator):
+    base = [sys.executable, "-m", "toolkit", "emulator", "faults", "set", "--url", emulator.url, "--state-dir", str(emulator.state_dir)]
+    for args in (
+        ["--kind", "bad-answer", "--group", "jwks", "--answer", "empty-keys"],
+        ["--kind", "dribble", "--group", "metadata", "--bytes-per-s", "5", "--endless"],
+        ["--kind", "throttle", "--group", "token", "--retry-after", "86400", "--retry-after-date"],
+        ["--kind", "outage", "--group", "pages", "--mode", "cut"],
+    ):
+        subprocess.run([*base, *args], check=True, capture_output=True)
+    faults = emulator.session().get(emulator.url + "/_emulator/faults", timeout=5).json()["faults"]
+    assert [(f["kind"], f["answer"], f["endless"], f["retry_after_date"], f["mode"]) for f in faults] == [
+        ("bad-answer", "empty-keys", False, False, "503"),
+        ("dribble", "html", True, False, "503"),
+        ("throttle", "html", False, True, "503"),
+        ("outage", "html", False, False, "cut"),
+    ]

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import jwt
 import pytest
+import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.resilience.documents import jwks
 from toolkit.emulator.state import load_state
 from toolkit.resilience.http import ResilientHttpClient
 from toolkit.resilience.keys import KeySet, KeysUnavailable, TokenInvalid, validate
+from toolkit.resilience.lastknown import LastKnownGood
 
 OWN_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
@@ -167,3 +171,64 @@ def test_no_crafted_token_gets_through_or_breaks_validation(emulator, data):
         return
     # accepted: only a genuine token, meant for this client, in date, for this sign-in and scope
     assert signer == "real key" and got["iss"] == issuer(emulator) and got["nonce"] == "n" and got["exp"] > now - 120
+
+
+def test_a_refresh_answered_from_the_stale_copy_does_not_count(emulator, tmp_path):
+    """During an outage `get` answers the key set from the last-known-good copy: that says
+    nothing of a new key, so the genuine token is a 503 (KeysUnavailable), the rate limit's
+    interval does not start, and the new key is taken as soon as the IdP answers (401s went on
+    9 s after the keys endpoint recovered)."""
+    http = ResilientHttpClient(ca_bundle=emulator.config["ca_bundle"], get_attempts=1, last_known_good=LastKnownGood(tmp_path))
+    keyset = KeySet(http, lambda: emulator.authority() + "/discovery/v2.0/keys", min_refresh_s=60)
+    validate(sign(emulator), keyset, issuer=issuer(emulator), audience="client")  # the first load
+    emulator.session().post(emulator.url + "/_emulator/keys/rotate", json={"grace_s": 300}, timeout=5).raise_for_status()
+    emulator.fault(kind="outage", group="jwks", mode="reset")
+    with pytest.raises(KeysUnavailable):
+        validate(sign(emulator), keyset, issuer=issuer(emulator), audience="client")
+    emulator.clear()
+    assert validate(sign(emulator), keyset, issuer=issuer(emulator), audience="client")
+
+
+class SlowKeys:
+    """A key set endpoint that takes `seconds` to answer and counts its requests."""
+
+    def __init__(self, body: str, seconds: float) -> None:
+        self.body, self.seconds, self.requests = body, seconds, 0
+
+    def get(self, url: str) -> requests.Response:
+        self.requests += 1
+        time.sleep(self.seconds)
+        response = requests.Response()
+        response.status_code, response._content = 200, self.body.encode()
+        return response
+
+
+def test_requests_meeting_a_refresh_in_flight_wait_for_it():
+    """A refresh takes 0.5 s; 8 requests with the new key id arrive meanwhile: one refresh, and
+    every one gets the key (127 of 1541 were refused while a refresh was in flight)."""
+    source = SlowKeys(jwks("old"), 0.0)
+    keyset = KeySet(source, lambda: "https://idp/discovery/v2.0/keys", min_refresh_s=60)
+    keyset.key_for("old")  # the first load
+    source.body, source.seconds = jwks("old", "new"), 0.5
+    with ThreadPoolExecutor(8) as pool:
+        keys = list(pool.map(lambda _: keyset.key_for("new"), range(8)))
+    assert all(key is keys[0] for key in keys) and source.requests == 2
+
+
+def test_a_wait_longer_than_the_budget_is_a_503_not_a_401():
+    source = SlowKeys(jwks("old"), 0.0)
+    keyset = KeySet(source, lambda: "https://idp/discovery/v2.0/keys", min_refresh_s=60)
+    keyset.key_for("old")
+    source.body, source.seconds = jwks("old", "new"), 1.0
+    http = ResilientHttpClient(budget_s=0.2)
+    with ThreadPoolExecutor(2) as pool:
+        slow = pool.submit(keyset.key_for, "new")
+        time.sleep(0.1)
+
+        def waiter():
+            with http.budget():
+                return keyset.key_for("new")
+
+        with pytest.raises(KeysUnavailable):
+            pool.submit(waiter).result()
+        assert slow.result()

@@ -48,9 +48,21 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     f.add_argument("action", choices=("set", "clear", "show", "timeline", "rotate-keys"))
     f.add_argument("--url", help="emulator URL (default: from STATE_DIR/emulator.json)")
     f.add_argument("--state-dir", dest="faults_state_dir", default=DEFAULT_STATE_DIR)
-    f.add_argument("--kind", choices=("outage", "error", "throttle", "latency", "tenant-limit"))
+    f.add_argument("--kind", choices=("outage", "error", "throttle", "latency", "tenant-limit", "bad-answer", "dribble"))
     f.add_argument("--group", default="all", choices=("metadata", "jwks", "pages", "token", "all"))
-    f.add_argument("--mode", choices=("503", "reset"), help="outage: an error page (503) or a TCP reset")
+    f.add_argument(
+        "--mode",
+        choices=("503", "reset", "cut"),
+        help="outage: an error page (503), a TCP reset, or a reset halfway through the body (cut)",
+    )
+    f.add_argument(
+        "--answer",
+        choices=("html", "empty-object", "empty-keys", "missing-fields", "wrong-issuer", "huge"),
+        help="bad-answer: what a 200 carries instead of the real body",
+    )
+    f.add_argument("--bytes-per-s", type=_checked("bytes_per_s"), help="dribble: how fast the answer is sent (default 1)")
+    f.add_argument("--endless", action="store_true", default=None, help="dribble: the answer never ends")
+    f.add_argument("--retry-after-date", action="store_true", default=None, help="throttle: Retry-After as an HTTP date")
     f.add_argument("--status", type=_checked("status"), help="error: the HTTP status (default 503)")
     f.add_argument("--body", choices=("html", "json"))
     f.add_argument("--ratio", type=_checked("ratio"), help="share of requests affected (0..1, default 1)")
@@ -162,6 +174,10 @@ def _fault_spec(args: argparse.Namespace) -> dict[str, Any]:
         "mode": args.mode,
         "status": args.status,
         "body": args.body,
+        "answer": args.answer,
+        "bytes_per_s": args.bytes_per_s,
+        "endless": args.endless,
+        "retry_after_date": args.retry_after_date,
         "ratio": args.ratio,
         "retry_after": args.retry_after,
         "latency_ms": args.latency_ms,
