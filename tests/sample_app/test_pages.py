@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.sample_app.conftest import start_stack
+from tests.sample_app.conftest import running_stack, start_stack
 from tests.support import stop_emulator
 from toolkit import flows
 
@@ -98,3 +98,11 @@ def test_fragile_mode_logs_users_out_during_outage(tmp_path):
     finally:
         fragile.app.stop()
         stop_emulator(fragile.emulator)
+
+
+def test_call_api_is_not_refused_by_its_own_admission_control(tmp_path):
+    """One slot per worker: /call-api holds it while it calls this app's own API, whose request
+    runs on that slot instead of being refused (it carries the deployment's X-Refapp-Slot)."""
+    with running_stack(tmp_path, app_env={"MAX_CONCURRENT_REQUESTS": "1"}) as stack:
+        page = stack.signed_in().get(stack.url + "/call-api")
+        assert page.status_code == 200 and "Hello, Test User 1" in page.text, page.text[-500:]
