@@ -190,7 +190,6 @@ class Daemon:
     def call(self) -> str:
         """One scheduled call of the API; returns its outcome. A 401 (the API no longer takes the
         token: a key rollover, a revoked grant) drops the token and tries once with a new one."""
-        self.idp.last_known_good.retry_unwritten()  # type: ignore[union-attr]
         outcome = self._call_once()
         if outcome == "http_401" and time.monotonic() >= self._refetch_after:
             self._held = None

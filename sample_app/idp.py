@@ -76,7 +76,6 @@ class Idp:
             )
             # one time budget for all IdP work of a request (its threads run one request at a time)
             app.before_request(self.http.start_budget)
-            app.before_request(self.last_known_good.retry_unwritten)  # type: ignore[union-attr]
             app.teardown_request(lambda _exc: self.http.end_budget())
         else:
             # What public samples do: no timeouts, no retries, no breaker, no cache.

@@ -10,9 +10,9 @@ not a good answer (`answers.problem`: one written by hand, by an older version, 
 issuer): a copy is checked when it is stored and again when it is read back.
 
 A copy that could not be written (a full disk, a folder gone) stays in memory and is written again
-as soon as the folder takes it (`retry_unwritten`, called on every read and by the app once a
-second at most): the processes that hold it in memory would otherwise never fetch it again, and a
-restart during an outage would find no copy.
+as soon as the folder takes it: a background thread tries once a second while any copy is in
+memory only. The processes that hold it in memory would otherwise never fetch it again, so the
+other workers could not read it and a restart during an outage would find no copy.
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ class LastKnownGood:
         self._memory: dict[str, Entry] = {}
         self._unwritten: set[str] = set()  #: copies in memory whose file could not be written
         self._next_retry = 0.0
+        self._retrier: threading.Thread | None = None
         self._lock = threading.Lock()
         if self.directory is not None:
             with contextlib.suppress(OSError):  # a folder that cannot be made is retried at each write
@@ -113,18 +114,26 @@ class LastKnownGood:
                 if url not in self._unwritten:
                     LOG.warning("last-known-good copy kept in memory only until it can be written: %s", exc.strerror or exc)
                 self._unwritten.add(url)
+                if self._retrier is None or not self._retrier.is_alive():
+                    self._retrier = threading.Thread(target=self._retry_until_written, name="last-known-good-writer", daemon=True)
+                    self._retrier.start()
             return
         with self._lock:
             self._unwritten.discard(url)
             if self._memory.get(url, Entry(0, "")).fetched_at == entry.fetched_at:
                 self._memory[url] = Entry(entry.fetched_at, entry.body, mtime)
 
+    def _retry_until_written(self) -> None:
+        while self._unwritten:
+            time.sleep(RETRY_WRITE_S)
+            self.retry_unwritten()
+
     def retry_unwritten(self) -> None:
         """Write again the copies a failed write left in memory only (at most once a second)."""
         if not self._unwritten or time.monotonic() < self._next_retry:
             return
         with self._lock:
-            self._next_retry = time.monotonic() + RETRY_WRITE_S
+            self._next_retry = time.monotonic() + RETRY_WRITE_S * 0.9
             pending = [(url, self._memory[url]) for url in self._unwritten if url in self._memory]
         for url, entry in pending:
             if (on_disk := self._read(url)) is not None and on_disk.fetched_at >= entry.fetched_at:
