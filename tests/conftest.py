@@ -54,9 +54,25 @@ def external_id(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmu
     stop_emulator(running)
 
 
+@pytest.fixture(scope="session")
+def graph_b2c(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+    """An emulator serving Microsoft Graph for the shipped B2C tenant with known problems."""
+    running = start_emulator(tmp_path_factory.mktemp("graph-b2c-state"), "--graph-tenant", "b2c-problems")
+    yield running
+    stop_emulator(running)
+
+
+@pytest.fixture(scope="session")
+def graph_external_id(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+    """An External ID emulator serving Microsoft Graph for the shipped External ID tenant."""
+    running = start_emulator(tmp_path_factory.mktemp("graph-eid-state"), "--flavor", "external-id", "--graph-tenant", "external-id")
+    yield running
+    stop_emulator(running)
+
+
 @pytest.fixture(autouse=True)
 def _no_faults_left(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
-    for name in ("emulator", "external_id"):
+    for name in ("emulator", "external_id", "graph_b2c", "graph_external_id"):
         if name in request.fixturenames:
             request.getfixturevalue(name).clear()

@@ -17,9 +17,11 @@ COMMANDS = {
     "rules": "toolkit.lint.command",
     "emulator": "toolkit.emulator.command",
     "drill": "toolkit.drill.command",
+    "tenant": "toolkit.tenant.command",
 }
 
 #: the extra a subcommand needs beyond the linter's lxml (`pip install b2c-resilience-toolkit[EXTRA]`)
+#: (`tenant export` names its own, [tenant]: `tenant audit` needs only the linter's lxml)
 EXTRAS = {"emulator": "emulator", "drill": "drill"}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -13,6 +13,9 @@ from toolkit.emulator.flavors import Flavor
 from toolkit.emulator.journeys import Transactions
 from toolkit.emulator.state import State
 from toolkit.emulator.tokens import Lifetimes, TokenService
+
+if TYPE_CHECKING:
+    from toolkit.emulator.graph import GraphTenant
 
 #: the URL of an emulator started with the CLI's defaults
 DEFAULT_URL = "https://127.0.0.1:8443"
@@ -58,8 +61,10 @@ def create_app(
     redirect_uris: list[str] | None = None,
     flavor: Flavor | None = None,
     base_url: str = DEFAULT_URL,
+    graph_tenant: GraphTenant | None = None,
 ) -> Flask:
-    """Create the emulator's Flask app, wrapped in the fault middleware."""
+    """Create the emulator's Flask app, wrapped in the fault middleware; with `graph_tenant`, it
+    also serves Microsoft Graph for that seeded tenant (see `toolkit.emulator.graph`)."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     flavor = flavor or Flavor()
@@ -80,6 +85,10 @@ def create_app(
         app.register_blueprint(oidc.bp)
         app.register_blueprint(journeys.bp)
     app.register_blueprint(admin.bp)
+    if graph_tenant is not None:
+        from toolkit.emulator import graph
+
+        graph.register(app, emulator, graph_tenant)
     app.context_processor(lambda: {"flavor": flavor})
 
     @app.get("/healthz")

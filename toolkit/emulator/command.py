@@ -40,6 +40,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "--public-url",
         help="the URL clients reach the emulator at, named in its metadata and tokens (default: https://HOST:PORT)",
     )
+    p.add_argument(
+        "--graph-tenant",
+        metavar="NAME|DIR",
+        help="also serve Microsoft Graph for a seeded tenant: b2c-problems, b2c-clean, external-id, or a folder shaped like an export",
+    )
     p.add_argument("--print-config", action="store_true", help="print the app configuration as JSON and exit")
     p.set_defaults(run=run_emulator)
 
@@ -49,7 +54,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     f.add_argument("--url", help="emulator URL (default: from STATE_DIR/emulator.json)")
     f.add_argument("--state-dir", dest="faults_state_dir", default=DEFAULT_STATE_DIR)
     f.add_argument("--kind", choices=("outage", "error", "throttle", "latency", "tenant-limit", "bad-answer", "dribble"))
-    f.add_argument("--group", default="all", choices=("metadata", "jwks", "pages", "token", "all"))
+    f.add_argument("--group", default="all", choices=("metadata", "jwks", "pages", "token", "graph", "all"))
     f.add_argument(
         "--mode",
         choices=("503", "reset", "cut"),
@@ -142,7 +147,24 @@ def run_emulator(args: argparse.Namespace) -> int:
             print("b2c-toolkit emulator: --app-token-refresh-in must be >= 0", file=sys.stderr)
             return 2
         lifetimes = dataclasses.replace(lifetimes or Lifetimes(), app_refresh_in=args.app_token_refresh_in)
-    app = create_app(state, lifetimes=lifetimes, seed=args.seed, redirect_uris=args.redirect_uri, flavor=flavor, base_url=base_url)
+    graph_tenant = None
+    if args.graph_tenant:
+        from toolkit.emulator.graph import GraphTenantError, find_tenant, load_tenant
+
+        try:
+            graph_tenant = load_tenant(find_tenant(args.graph_tenant))
+        except GraphTenantError as exc:
+            print(f"b2c-toolkit emulator: {exc}", file=sys.stderr)
+            return 2
+    app = create_app(
+        state,
+        lifetimes=lifetimes,
+        seed=args.seed,
+        redirect_uris=args.redirect_uri,
+        flavor=flavor,
+        base_url=base_url,
+        graph_tenant=graph_tenant,
+    )
 
     def ready(url: str) -> None:
         print(f"{flavor.title} emulator on {url}  tenant {state.tenant.domain}  CA {state.ca_bundle}", flush=True)
@@ -150,6 +172,8 @@ def run_emulator(args: argparse.Namespace) -> int:
             print(f"lifetimes from {args.policies or 'the defaults'}: {lifetimes}", flush=True)
         where = next(iter(flavor.authority(url, state.tenant).items()))
         print(f"{where[0]}: {where[1]}   (b2c-toolkit emulator --print-config for the rest)", flush=True)
+        if graph_tenant is not None:
+            print(f"Microsoft Graph: {url}/graph  tenant {graph_tenant.tenant_id}  (authority host {url})", flush=True)
 
     serve(app, Path(args.state_dir), args.host, port, threads=args.threads, on_ready=ready, flavor=flavor.name)
     return 0

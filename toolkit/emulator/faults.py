@@ -1,7 +1,7 @@
 """Fault injection: make the emulator slow, throttled, failing or dead, per endpoint group.
 
 Groups: `metadata` (discovery), `jwks` (signing keys), `pages` (authorize, sign-in pages, logout),
-`token`, and `all`. Kinds:
+`token`, `graph` (Microsoft Graph, when a seeded tenant is served), and `all`. Kinds:
 
 - `outage`: every request fails; `mode` `503` (an error page), `reset` (the TCP connection is
   reset mid-request, as a dead load balancer does) or `cut` (the answer starts, then the
@@ -43,7 +43,7 @@ from typing import Any
 
 from toolkit.emulator.flavors import Flavor
 
-GROUPS = ("metadata", "jwks", "pages", "token", "all")
+GROUPS = ("metadata", "jwks", "pages", "token", "graph", "all")
 KINDS = ("outage", "error", "throttle", "latency", "tenant-limit", "bad-answer", "dribble")
 MODES = ("503", "reset", "cut")
 ANSWERS = ("html", "empty-object", "empty-keys", "missing-fields", "wrong-issuer", "huge")
@@ -341,6 +341,8 @@ def group_of(path: str) -> str | None:
         return "jwks"
     if path.endswith("/oauth2/v2.0/token"):
         return "token"
+    if path.startswith("/graph/"):
+        return "graph"
     return "pages"
 
 

@@ -1,0 +1,156 @@
+"""`tenant export`: read every resource of `toolkit.tenant.resources` and write it to a folder.
+
+    DIR/manifest.json        tenant, time, Graph URL, credential kind, and per resource: read or
+                             not, why not (a 403 names the permission), records, pages
+    DIR/{resource}.json      {"value": [...]}, one record per line, secrets removed
+    DIR/policies/{id}.xml    each uploaded custom policy's XML
+
+A resource that cannot be read (403 for a missing permission, 404 in a tenant of the other kind,
+throttled past the time budget) is recorded in the manifest and the export goes on. Secret values
+are never written (see `resources.SECRET_FIELDS`); the manifest says how many were removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from toolkit import __version__
+from toolkit.tenant.graph import Graph, GraphError
+from toolkit.tenant.resources import FLOW_APPLICATIONS, RESOURCES, SECRET_FIELDS, TOP_LEVEL_SECRETS, Resource
+
+MANIFEST = "manifest.json"
+
+
+class Unreachable(Exception):
+    """Graph did not answer at all: the export stops (exit 1) and names the cause."""
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else exc.__class__.__name__
+
+
+FORMAT = 1
+
+
+def policy_file(policy_id: str) -> str:
+    """The export's file of one uploaded policy, relative to the export folder."""
+    return f"policies/{re.sub(r'[^A-Za-z0-9_.-]', '_', policy_id)}.xml"
+
+
+def scrub(record: dict[str, Any]) -> int:
+    """Remove every secret value from `record` in place; returns how many were removed."""
+    removed = 0
+    for collection, fields in SECRET_FIELDS.items():
+        items = record.get(collection)
+        for item in items if isinstance(items, list) else []:
+            for name in fields:
+                if isinstance(item, dict) and item.pop(name, None) is not None:
+                    removed += 1
+    for name in TOP_LEVEL_SECRETS:
+        if record.pop(name, None) is not None:
+            removed += 1
+    return removed
+
+
+def write_collection(path: Path, records: list[dict[str, Any]]) -> None:
+    """`{"value": [...]}` with one record per line: easy to diff, and a finding's line is its record's."""
+    lines = ",\n".join(json.dumps(r, ensure_ascii=False, sort_keys=True) for r in records)
+    path.write_text('{"value": [\n' + lines + ("\n" if lines else "") + "]}\n", encoding="utf-8")
+
+
+def export(graph: Graph, out: Path, tenant: str, credential: str, say: Callable[[str], None]) -> dict[str, Any]:
+    """Read every resource into `out`; returns the manifest (also written to `out/manifest.json`)."""
+    out.mkdir(parents=True, exist_ok=True)
+    manifest: dict[str, Any] = {
+        "format": FORMAT,
+        "tool": f"b2c-toolkit {__version__}",
+        "tenant": tenant,
+        "graph": graph.base_url,
+        "credential": credential,
+        "exported_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "resources": {},
+    }
+    for resource in RESOURCES:
+        entry: dict[str, Any] = {
+            "endpoint": f"{resource.version}{resource.path}",
+            "permission": resource.permission,
+            "file": resource.file,
+        }
+        try:
+            records, pages, removed = _read(graph, resource, out, entry, say)
+        except GraphError as exc:
+            entry.update(read=False, status=exc.status, reason=_reason(exc, resource))
+            (out / resource.file).unlink(missing_ok=True)
+            say(f"{resource.name}: not read: {entry['reason']}")
+        except requests.RequestException as exc:
+            # no answer at all (DNS, TLS, connection): every other resource would fail the same way
+            raise Unreachable(f"no answer from {graph.base_url}: {exc.__class__.__name__}: {_first_line(exc)}") from None
+        else:
+            write_collection(out / resource.file, records)
+            entry.update(read=True, records=len(records), pages=pages, secrets_removed=removed)
+            say(f"{resource.name}: {len(records)} record{'' if len(records) == 1 else 's'} ({pages} page{'' if pages == 1 else 's'})")
+        manifest["resources"][resource.name] = entry
+    manifest["requests"] = graph.requests
+    manifest["retries"] = graph.retries
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    return manifest
+
+
+def _read(
+    graph: Graph, resource: Resource, out: Path, entry: dict[str, Any], say: Callable[[str], None]
+) -> tuple[list[dict[str, Any]], int, int]:
+    records: list[dict[str, Any]] = []
+    pages = 0
+    for page in graph.pages(graph.url(resource.version, resource.path)):
+        pages += 1
+        records += [r for r in page if isinstance(r, dict)]
+    removed = sum(scrub(r) for r in records)
+    if resource.name == "policies":
+        _policies(graph, resource, out, records, entry, say)
+    elif resource.name == "authenticationEventsFlows":
+        for flow in records:
+            # a list shows `includeApplications: []`; the flow's own endpoint has them
+            url = graph.url(resource.version, f"{resource.path}/{flow.get('id', '')}{FLOW_APPLICATIONS}")
+            linked = [app for page in graph.pages(url) for app in page]
+            flow.setdefault("conditions", {}).setdefault("applications", {})["includeApplications"] = linked
+    return records, pages, removed
+
+
+def _policies(
+    graph: Graph, resource: Resource, out: Path, records: list[dict[str, Any]], entry: dict[str, Any], say: Callable[[str], None]
+) -> None:
+    """Each policy's XML (`/trustFramework/policies/{id}/$value`) into `policies/`."""
+    folder = out / "policies"
+    folder.mkdir(exist_ok=True)
+    for old in folder.glob("*.xml"):
+        old.unlink()  # an export is a snapshot: a policy deleted since the last one must not linger
+    failed: dict[str, str] = {}
+    for i, policy in enumerate(records, 1):
+        policy_id = str(policy.get("id", ""))
+        try:
+            response = graph.get(graph.url(resource.version, f"{resource.path}/{policy_id}/$value"), accept="application/xml")
+        except GraphError as exc:
+            failed[policy_id] = str(exc)
+            continue
+        (out / policy_file(policy_id)).write_bytes(response.content)
+        if i % 20 == 0:
+            say(f"policies: {i} of {len(records)} read")
+    if failed:
+        entry["failed"] = failed
+
+
+def _reason(exc: GraphError, resource: Resource) -> str:
+    if exc.status == 403:
+        return f"403 {exc.code or 'Forbidden'}: the app lacks {resource.permission} (grant it: docs/tenant-audit.md)"
+    if exc.status in (400, 404):
+        kind = {"b2c": "an Azure AD B2C", "external-id": "an External ID"}.get(resource.tenant, "this")
+        return f"{exc.status} {exc.code}: not in this tenant ({resource.name} exists in {kind} tenant)"
+    return str(exc)

@@ -1,0 +1,96 @@
+"""What `b2c-toolkit tenant export` reads: one entry per Graph resource, with its endpoint, API
+version and the least-privileged application permission that reads it (see docs/tenant-audit.md).
+
+The exporter, the emulator's Graph endpoints, the export loader and the documentation all read this
+table, so an endpoint is named in one place.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+#: the scope of an app-only Graph token
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+GRAPH_URL = "https://graph.microsoft.com"
+
+
+class Resource(NamedTuple):
+    """One Graph collection the export reads, written to `DIR/{name}.json`."""
+
+    name: str
+    version: str  #: "v1.0" or "beta"
+    path: str  #: below `https://graph.microsoft.com/{version}`
+    permission: str  #: the least-privileged application permission (Microsoft Graph docs)
+    tenant: str  #: "b2c", "external-id" or "both": where the resource exists
+    about: str
+
+    @property
+    def file(self) -> str:
+        """The export's file for this resource."""
+        return f"{self.name}.json"
+
+
+RESOURCES = (
+    Resource(
+        "keySets",
+        "beta",
+        "/trustFramework/keySets",
+        "TrustFrameworkKeySet.Read.All",
+        "b2c",
+        "B2C policy keys: each key's kid, use, kty, nbf, exp",
+    ),
+    Resource(
+        "policies", "beta", "/trustFramework/policies", "Policy.Read.All", "b2c", "uploaded custom policies; their XML in policies/{id}.xml"
+    ),
+    Resource(
+        "applications",
+        "v1.0",
+        "/applications",
+        "Application.Read.All",
+        "both",
+        "app registrations: appId, names, secret and certificate end dates",
+    ),
+    Resource("servicePrincipals", "v1.0", "/servicePrincipals", "Application.Read.All", "both", "service principals and their credentials"),
+    Resource(
+        "identityProviders", "v1.0", "/identity/identityProviders", "IdentityProvider.Read.All", "both", "identity providers (user flows)"
+    ),
+    Resource(
+        "customAuthenticationExtensions",
+        "v1.0",
+        "/identity/customAuthenticationExtensions",
+        "CustomAuthenticationExtension.Read.All",
+        "external-id",
+        "External ID custom authentication extensions: endpoint, timeout, retries, authentication",
+    ),
+    Resource(
+        "authenticationEventsFlows",
+        "v1.0",
+        "/identity/authenticationEventsFlows",
+        "EventListener.Read.All",
+        "external-id",
+        "External ID user flows, the extensions they call and their apps",
+    ),
+    Resource(
+        "authenticationEventListeners",
+        "v1.0",
+        "/identity/authenticationEventListeners",
+        "EventListener.Read.All",
+        "external-id",
+        "External ID event listeners (token issuance start): extension and apps",
+    ),
+)
+
+BY_NAME = {r.name: r for r in RESOURCES}
+
+#: the path of a user flow's linked applications, below the flow (read once per flow)
+FLOW_APPLICATIONS = "/conditions/applications/includeApplications"
+
+#: what is never written to an export: secret values Graph may return (`secretText` right after a
+#: secret is made, a certificate's `key` bytes on a single-object read, private JWK members, an
+#: identity provider's masked `clientSecret`)
+SECRET_FIELDS = {
+    "passwordCredentials": ("secretText",),
+    "keyCredentials": ("key",),
+    "keys": ("d", "p", "q", "dp", "dq", "qi", "k"),
+}
+TOP_LEVEL_SECRETS = ("clientSecret",)
