@@ -9,6 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from sample_app.idp import idp
 from sample_app.security import ops_allowed
+from sample_app.sessions import STORE_RETRY_AFTER_S
 
 bp = Blueprint("ops", __name__)
 LOG = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ def readyz() -> Response:
     except Exception as exc:  # any store failure means "not ready", never a 500
         response = jsonify(status="unavailable", reason=f"session store: {exc.__class__.__name__}")
         response.status_code = 503
+        response.headers["Retry-After"] = str(STORE_RETRY_AFTER_S)
         return response
     if not kept:
         idp().metrics.degraded.labels("sessions_lost").inc()
