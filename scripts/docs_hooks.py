@@ -5,7 +5,9 @@
   file that shows the anti-pattern), and the rule table on `rules/index.md`;
 - the reference app's settings table, from `sample_app/config.py`'s `SETTINGS` (default,
   converter and meaning of each setting);
-- the command-line reference, from the argument parsers of `b2c-toolkit`.
+- the command-line reference, from the argument parsers of `b2c-toolkit`;
+- one page per tenant audit rule, `tenant-rules/<ID>.md`, with its example export in
+  `policies/tenant-examples/<id>/`, the audit rule table and the Graph resources table.
 
 A page asks for a generated part with a marker line, e.g. `<!-- generated: rules-table -->`. A rule,
 setting or option added to the code appears in the site without editing the docs.
@@ -132,6 +134,66 @@ def rules_table() -> str:
     return "\n".join(["| Rule | Severity | Title |", "|---|---|---|", *rows]) + "\n"
 
 
+# ---- tenant audit rules ------------------------------------------------------------------------
+
+#: every audit rule's example: an export (and for drift, the repository it is compared with) that
+#: raises that rule and nothing else (tests/tenant/rules/test_examples.py checks each)
+TENANT_EXAMPLES = "policies/tenant-examples"
+#: the date the examples are audited at: their dates are fixed, so the run is reproducible
+TENANT_AT = "2026-06-01"
+
+
+def _tenant_rules() -> list[Any]:
+    from toolkit.tenant.registry import all_rules
+
+    return all_rules()
+
+
+def tenant_example_command(rule: Any) -> str:
+    """The command, run from the repository root, that audits a rule's example export."""
+    repository = " --policies policies/resilient" if "repository" in rule.requires else ""
+    return f"b2c-toolkit tenant audit {TENANT_EXAMPLES}/{rule.id.lower()}{repository} --at {TENANT_AT}"
+
+
+def tenant_rule_page(rule: Any) -> str:
+    """The Markdown page of one audit rule: its documentation, then its example export."""
+    folder = ROOT / TENANT_EXAMPLES / rule.id.lower()
+    shown = sorted(p.name for p in folder.glob("*.json") if p.name != "manifest.json")
+    files = "".join(f"\n`{name}`:\n\n```json\n{(folder / name).read_text(encoding='utf-8').rstrip()}\n```\n" for name in shown)
+    policies = sorted(p.name for p in (folder / "policies").glob("*.xml")) if (folder / "policies").is_dir() else []
+    uploaded = f"\nand the uploaded policies in `policies/`: {', '.join(f'`{n}`' for n in policies)}.\n" if policies else ""
+    return (
+        f"# {rule.id}: {rule.title}\n\n"
+        f"Severity **{rule.severity.value}**; needs {', '.join(f'`{r}`' for r in rule.requires)}; "
+        f"`b2c-toolkit tenant rules {rule.id}` prints the text down to the example.\n\n"
+        f"{doc_to_markdown(rule.doc)}\n"
+        f"Microsoft documentation: <{rule.help_uri}>\n\n"
+        f"## Example\n\n`{TENANT_EXAMPLES}/{rule.id.lower()}/` is an export that raises {rule.id} and nothing else:\n\n"
+        f"```text\n{tenant_example_command(rule)}\n```\n{files}{uploaded}"
+    )
+
+
+def tenant_rule_pages() -> dict[str, str]:
+    """Every audit rule's page by its path in the site."""
+    return {f"tenant-rules/{r.id}.md": tenant_rule_page(r) for r in _tenant_rules()}
+
+
+def tenant_rules_table() -> str:
+    rows = [
+        f"| [{r.id}](tenant-rules/{r.id}.md) | {r.severity.value} | {_cell(r.title)} | {', '.join(r.requires)} |" for r in _tenant_rules()
+    ]
+    return "\n".join(["| Rule | Severity | Title | Needs |", "|---|---|---|---|", *rows]) + "\n"
+
+
+def tenant_resources_table() -> str:
+    from toolkit.tenant.resources import RESOURCES
+
+    rows = [f"| `{r.name}` | `{r.version}` | `{r.path}` | `{r.permission}` | {_cell(r.about)} |" for r in RESOURCES]
+    return (
+        "\n".join(["| Resource | API | Endpoint | Application permission | What the audit reads |", "|---|---|---|---|---|", *rows]) + "\n"
+    )
+
+
 # ---- reference app settings -------------------------------------------------------------------
 
 
@@ -186,7 +248,13 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-GENERATORS = {"rules-table": rules_table, "settings-table": settings_table, "cli-reference": cli_reference}
+GENERATORS = {
+    "rules-table": rules_table,
+    "settings-table": settings_table,
+    "cli-reference": cli_reference,
+    "tenant-rules-table": tenant_rules_table,
+    "tenant-resources-table": tenant_resources_table,
+}
 
 
 def render(markdown: str) -> str:
@@ -207,6 +275,7 @@ def render(markdown: str) -> str:
 def on_config(config: Any) -> Any:
     """Put every rule page in the nav, under the rule reference."""
     pages = [{r.id: f"rules/{r.id}.md"} for r in _rules()]
+    tenant_pages = [{r.id: f"tenant-rules/{r.id}.md"} for r in _tenant_rules()]
 
     def expand(items: list[Any]) -> list[Any]:
         out: list[Any] = []
@@ -215,6 +284,9 @@ def on_config(config: Any) -> Any:
                 (title, value), *_ = item.items()
                 if value == "rules/index.md":
                     out.append({title: ["rules/index.md", *pages]})
+                    continue
+                if value == "tenant-audit.md":
+                    out.append({title: ["tenant-audit.md", *tenant_pages]})
                     continue
                 if isinstance(value, list):
                     out.append({title: expand(value)})
@@ -230,7 +302,7 @@ def on_files(files: Any, config: Any) -> Any:
     """Add the rule pages (generated in memory, never written to docs/)."""
     from mkdocs.structure.files import File
 
-    for path, content in rule_pages().items():
+    for path, content in {**rule_pages(), **tenant_rule_pages()}.items():
         if files.get_file_from_path(path) is not None:
             raise ValueError(f"docs/{path} is written by hand: rule pages are generated from the rule's docstring")
         files.append(File.generated(config, path, content=content))

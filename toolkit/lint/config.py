@@ -18,7 +18,9 @@ from toolkit.lint.problem import Severity
 from toolkit.lint.registry import inventory_ids
 from toolkit.lint.settings import SettingsError, load_settings
 
-KEYS = {"select", "ignore", "severity", "per-path-ignores", "external-bases", "base-paths", "exclude", "schema"}
+KEYS = {"select", "ignore", "severity", "per-path-ignores", "external-bases", "base-paths", "exclude", "schema", "starter-pack"}
+#: what the `starter-pack` key takes (see `toolkit.lint.starter_pack`)
+STARTER_PACK = ("info", "report")
 SEVERITIES = {"error", "warning", "info", "off"}
 
 
@@ -41,6 +43,7 @@ class Config:
         schema: str = "",
         settings: dict[str, str] | None = None,
         source: str = "defaults",
+        starter_pack: str = "info",
     ) -> None:
         self.select = ["ALL"] if select is None else select
         self.ignore = ignore or []
@@ -54,6 +57,8 @@ class Config:
         self.schema = schema  #: TrustFrameworkPolicy_0.3.0.0.xsd for XSD001 ("" = look for one)
         self.settings = settings  #: `{Settings:X}` values (from --settings/--environment)
         self.source = source
+        #: findings on unchanged starter-pack content: "info" (once per rule and file) or "report" (each)
+        self.starter_pack = starter_pack
 
     def enabled(self, rule: str, path: str) -> bool:
         """Whether `rule` runs, and reports on `path`."""
@@ -87,14 +92,18 @@ def _check_rule_ids(ids: list[str], where: str, known: set[str]) -> None:
             raise ConfigError(f'{where}: no such rule: "{rule_id}"')
 
 
-def from_table(table: dict[str, Any], where: str, base: Config | None = None) -> Config:
-    """Build a config from a `[tool.b2c-toolkit.lint]` table, over `base`."""
-    from toolkit.lint.registry import all_rules
+def from_table(
+    table: dict[str, Any], where: str, base: Config | None = None, known: set[str] | None = None, keys: set[str] = KEYS
+) -> Config:
+    """Build a config from a `[tool.b2c-toolkit.lint]` table, over `base`. `known` (the rule ids)
+    and `keys` (the options) default to the linter's; the tenant audit passes its own."""
+    if known is None:
+        from toolkit.lint.registry import all_rules
 
-    known = {r.id for r in all_rules()}
-    unknown = sorted(set(table) - KEYS)
+        known = {r.id for r in all_rules()}
+    unknown = sorted(set(table) - keys)
     if unknown:
-        raise ConfigError(f'{where}: unknown option "{unknown[0]}" (known: {", ".join(sorted(KEYS))})')
+        raise ConfigError(f'{where}: unknown option "{unknown[0]}" (known: {", ".join(sorted(keys))})')
     config = Config(**dict(vars(base or Config()).items()))
     config.source = where
     for name in ("select", "ignore", "external-bases", "base-paths", "exclude"):
@@ -104,6 +113,10 @@ def from_table(table: dict[str, Any], where: str, base: Config | None = None) ->
         if not isinstance(table["schema"], str):
             raise ConfigError(f"{where}: schema must be a path")
         config.schema = table["schema"]
+    if "starter-pack" in table:
+        if table["starter-pack"] not in STARTER_PACK:
+            raise ConfigError(f'{where}: starter-pack must be one of {", ".join(STARTER_PACK)}, not "{table["starter-pack"]}"')
+        config.starter_pack = table["starter-pack"]
     _check_rule_ids(config.select + config.ignore, where, known)
     severity = table.get("severity", {})
     if not isinstance(severity, dict):
@@ -139,9 +152,9 @@ def _read(path: Path, data: bytes | None = None) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
-def _tool_table(data: dict[str, Any]) -> dict[str, Any] | None:
+def _tool_table(data: dict[str, Any], section: str = "lint") -> dict[str, Any] | None:
     table: Any = data
-    for name in ("tool", "b2c-toolkit", "lint"):  # any of them may be some other TOML value
+    for name in ("tool", "b2c-toolkit", section):  # any of them may be some other TOML value
         table = table.get(name) if isinstance(table, dict) else None
     return table if isinstance(table, dict) else None
 
@@ -157,30 +170,35 @@ def load_config(
     flags: dict[str, Any] | None = None,
     settings: str | None = None,
     environment: str | None = None,
+    section: str = "lint",
+    known: set[str] | None = None,
+    keys: set[str] = KEYS,
 ) -> Config:
     """The configuration for a run: pyproject.toml from `start` upwards, then `config_file`, then
     the command line's `flags` (`select` and `schema` replace, the other lists extend), then the
-    `{Settings:X}` values of `environment` in the appsettings.json `settings`."""
+    `{Settings:X}` values of `environment` in the appsettings.json `settings`. `section` names the
+    table (`[tool.b2c-toolkit.lint]`; the tenant audit's is `audit`, with its own `known` rule
+    ids and `keys`)."""
     config = Config()
     here = (start or Path.cwd()).resolve()
     for folder in [here, *here.parents]:
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file() and _MAY_HAVE_TABLE.search(text := _bytes(pyproject)):
-            table = _tool_table(_read(pyproject, text))
+            table = _tool_table(_read(pyproject, text), section)
             if table is not None:
-                config = from_table(table, str(pyproject), config)
+                config = from_table(table, str(pyproject), config, known, keys)
                 break
     if config_file:
         path = Path(config_file)
         data = _read(path)
-        table = _tool_table(data)
-        config = from_table(data if table is None else table, str(path), config)
+        table = _tool_table(data, section)
+        config = from_table(data if table is None else table, str(path), config, known, keys)
     given = {name: value for name, value in (flags or {}).items() if value}
     for name in ("ignore", "external-bases", "base-paths"):
         if name in given:
             given[name] = getattr(config, name.replace("-", "_")) + _strings(name, given[name], "command line")
     if given:
-        config = from_table(given, "command line", config)
+        config = from_table(given, "command line", config, known, keys)
     if settings:
         try:
             config.settings = load_settings(settings, environment)

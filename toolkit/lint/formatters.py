@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote  # pathlib imports it already: no start-up cost
 
 from toolkit import __version__
@@ -23,7 +24,7 @@ def summary_line(report: Report) -> str:
     baseline suppressed), then how many each rule reported, most first: where the noise is, at a
     glance."""
     line = (
-        f"{_counted(report.files, 'policy file')} linted: {_counted(report.count(Severity.ERROR), 'error')}, "
+        f"{_counted(report.files, report.noun)} {'linted' if report.tool == 'lint' else 'audited'}: {_counted(report.count(Severity.ERROR), 'error')}, "
         f"{_counted(report.count(Severity.WARNING), 'warning')}, {_counted(report.count(Severity.INFO), 'info')}"
     )
     line += f" ({report.suppressed} baselined)" if report.suppressed else ""
@@ -90,9 +91,15 @@ def json_format(report: Report) -> str:
     return f'{{\n  "summary": {json.dumps(summary)},\n  "by_rule": {rules},\n  "problems": {problems}\n}}\n'
 
 
+def catalog(report: Report) -> list[Any]:
+    """The rules a report describes: its own (the tenant audit's), or the linter's."""
+    return report.rules if report.rules is not None else all_rules()
+
+
 def sarif(report: Report) -> str:
-    """SARIF 2.1.0 for GitHub code scanning and other SARIF viewers."""
-    rules = all_rules()
+    """SARIF 2.1.0 for GitHub code scanning and other SARIF viewers. The tenant audit's results
+    also carry a logical location: the resource and record (`keySets/B2C_1A_X`) a finding is about."""
+    rules = catalog(report)
     index = {r.id: i for i, r in enumerate(rules)}
     driver = {
         "name": "b2c-toolkit",
@@ -123,7 +130,12 @@ def sarif(report: Report) -> str:
                     "physicalLocation": {
                         "artifactLocation": _location(raw.path),
                         "region": {"startLine": p.line, "startColumn": p.column},
-                    }
+                    },
+                    **(
+                        {"logicalLocations": [{"fullyQualifiedName": p.identity, "kind": "object"}]}
+                        if report.tool != "lint" and p.identity
+                        else {}
+                    ),
                 }
             ],
             "partialFingerprints": {"b2cToolkitIdentity/v1": f"{p.rule}:{p.file_policy}:{p.identity}"},
@@ -180,16 +192,19 @@ def junit(report: Report) -> str:
     for p in _shown(report):
         by_rule.setdefault(p.rule, []).append(p)
     cases = []
-    for r in all_rules():
+    name = f"b2c-toolkit {report.tool}"
+    for r in catalog(report):
         failures = "".join(
             f"\n      <failure type={quoteattr(p.severity.value)} message={quoteattr(f'{p.path}:{p.line}:{p.column}: {p.message}')}></failure>"
             for p in by_rule.get(r.id, [])
         )
-        cases.append(f'    <testcase classname="b2c-toolkit.lint" name={quoteattr(f"{r.id} {r.title}")}>{failures}\n    </testcase>')
-    failed = sum(1 for r in all_rules() if r.id in by_rule)
+        cases.append(
+            f"    <testcase classname={quoteattr(name.replace(' ', '.'))} name={quoteattr(f'{r.id} {r.title}')}>{failures}\n    </testcase>"
+        )
+    failed = sum(1 for r in catalog(report) if r.id in by_rule)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<testsuites>\n  <testsuite name="b2c-toolkit lint" tests="{len(cases)}" failures="{failed}">\n'
+        f'<testsuites>\n  <testsuite name={quoteattr(name)} tests="{len(cases)}" failures="{failed}">\n'
         + "\n".join(cases)
         + "\n  </testsuite>\n</testsuites>\n"
     )

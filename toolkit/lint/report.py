@@ -4,7 +4,7 @@ for the formats)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from toolkit.lint.problem import Problem, Severity
 
@@ -16,13 +16,25 @@ class Report:
     """The result of one run."""
 
     def __init__(
-        self, files: int = 0, problems: list[Problem] | None = None, notes: list[str] | None = None, parsed: PolicySet | None = None
+        self,
+        files: int = 0,
+        problems: list[Problem] | None = None,
+        notes: list[str] | None = None,
+        parsed: PolicySet | None = None,
+        rules: list[Any] | None = None,
+        tool: str = "lint",
+        noun: str = "policy file",
     ) -> None:
         self.files = files  #: policy files read, broken ones included
         self.problems = problems or []
         self.notes = notes or []  #: what the run could not do (printed to stderr)
         #: the parsed, linked set (None when the cache answered without parsing): freed with the report
         self.parsed = parsed
+        #: the rules the run could report, as the formatters describe them (None: the linter's);
+        #: each has `id`, `title`, `severity`, `doc`, `help_uri` and `check`
+        self.rules = rules
+        self.tool = tool  #: the command that made the report: `lint`, or `tenant audit`
+        self.noun = noun  #: what `files` counts, in the summary line ("policy file", "resource")
 
     def count(self, severity: Severity) -> int:
         """How many problems have `severity` (baselined ones not counted)."""

@@ -8,12 +8,15 @@ from pathlib import Path
 
 from toolkit.tenant.credentials import AUTH_KINDS
 
+FORMATS = ("text", "json", "sarif", "github", "junit")
+FAIL_ON = ("error", "warning", "info", "never")
+
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register `tenant` and its subcommands."""
     t = sub.add_parser(
         "tenant",
-        help="export a tenant through Microsoft Graph",
+        help="export a tenant through Microsoft Graph, and audit the export (policy keys, app credentials, extensions, drift)",
         description="Read an Azure AD B2C or External ID tenant through Microsoft Graph, and audit what was read.",
     )
     tsub = t.add_subparsers(dest="tenant_command", metavar="COMMAND", required=True)
@@ -36,6 +39,29 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "--max-wait", type=float, default=300.0, metavar="S", help="seconds the whole export may spend waiting on 429/503 (default: 300)"
     )
     e.set_defaults(run=run_export)
+
+    a = tsub.add_parser("audit", help="check an export: policy keys, app credentials, extensions, drift against a repository")
+    a.add_argument("export", metavar="DIR", help="a folder written by `tenant export`")
+    a.add_argument("--policies", metavar="REPO_DIR", help="the repository's policies: report drift against what is uploaded")
+    a.add_argument("--settings", metavar="FILE", help="appsettings.json rendering {Settings:X} in the repository's policies")
+    a.add_argument("--environment", metavar="NAME", help="the appsettings.json environment to render")
+    a.add_argument("--horizon", default="30d", help="how far ahead an expiry is reported: 30d, 12w, 72h (default: 30d)")
+    a.add_argument("--at", metavar="DATE", help="audit as of this date or time, e.g. 2026-06-01 (default: now): reproducible runs")
+    a.add_argument("--lint", action="store_true", help="also lint the uploaded policies with the policy linter, as deployed")
+    a.add_argument("-f", "--format", choices=FORMATS, default="text", help="output format (default: text)")
+    a.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
+    a.add_argument("--fail-on", choices=FAIL_ON, default="warning", help="exit 1 at or above this severity (default: warning)")
+    a.add_argument("--select", metavar="RULES", help="comma-separated rule ids or prefixes to run")
+    a.add_argument("--ignore", metavar="RULES", help="comma-separated rule ids or prefixes to skip")
+    a.add_argument("--config", metavar="FILE", help="TOML configuration ([tool.b2c-toolkit.audit] table or top-level keys)")
+    a.add_argument("--baseline", metavar="FILE", help="report findings recorded in FILE as suppressed")
+    a.add_argument("--write-baseline", metavar="FILE", help="record every current finding in FILE")
+    a.add_argument("--map", metavar="FILE", help="write the dependency graph: .mmd/.md Mermaid, .dot/.gv Graphviz, .svg/.png (needs dot)")
+    a.set_defaults(run=run_audit)
+
+    r = tsub.add_parser("rules", help="list the audit rules, or print one rule's documentation")
+    r.add_argument("rule", nargs="?", help="a rule id, e.g. KEY001")
+    r.set_defaults(run=run_rules)
 
 
 def _say(line: str) -> None:
@@ -86,4 +112,29 @@ def run_export(args: argparse.Namespace) -> int:
     unread = [f"{name} ({r['status']})" for name, r in resources.items() if not r["read"]]
     read = sum(1 for r in resources.values() if r["read"])
     _say(f"wrote {args.out}: {read} resources read" + (f"; not read: {', '.join(unread)}" if unread else ""))
+    return 0
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    """Audit an export; 1 when a finding at or above --fail-on is reported."""
+    from toolkit.tenant.audit import audit_command
+
+    return audit_command(args)
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    """List the audit rules, or print one's documentation."""
+    from toolkit.tenant.registry import all_rules, get
+
+    if args.rule:
+        try:
+            r = get(args.rule)
+        except ValueError as exc:
+            return _usage("rules", exc)
+        print(f"{r.id} {r.title} ({r.severity.value}; needs {', '.join(r.requires)})\n")
+        print(r.doc)
+        print(f"\nMore: {r.help_uri}")
+        return 0
+    for r in all_rules():
+        print(f"{r.id:<9} {r.severity.value:<8} {r.title}")
     return 0
