@@ -45,6 +45,7 @@ def on_request(request_type: str, name: str, response_time: float, exception: An
         user=context.get("user", ""),
         logged_out=bool(context.get("logged_out")),
         reason=context.get("reason", ""),
+        genuine_tokens_refused=int(context.get("genuine_tokens_refused", 0)),
     )
     _pending.append(asdict(operation))
 

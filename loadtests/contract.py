@@ -39,6 +39,8 @@ class Operation:
     user: str = ""  #: the simulated user's id
     logged_out: bool = False  #: a signed-in user sent back to sign in
     reason: str = ""  #: why it failed or was handled
+    #: 401 answers the app gave, during this operation, to a token the IdP issued (a genuine one)
+    genuine_tokens_refused: int = 0
 
     def to_json(self) -> str:
         """One line of `ops.jsonl`."""

@@ -5,13 +5,16 @@ Each logical operation is reported once as a `PERSONA` request with its outcome 
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin
 
+import requests
 from locust import HttpUser, between, task
 
 from loadtests.collect import PERSONA
@@ -27,8 +30,36 @@ _INPUT = re.compile(r"<input[^>]*>", re.IGNORECASE)
 MAX_HOPS = 5
 
 
+#: a request that receives nothing for this long is cut and recorded as failed, with the time it
+#: waited: an app that hangs on a body that never ends shows in the figures instead of vanishing
+REQUEST_TIMEOUT_S = 20.0
+#: what a request still unanswered when the run ends is recorded as (failed, with the time it waited)
+UNANSWERED = "unanswered when the run ended"
+
+
 def _unescape(text: str) -> str:
     return text.replace("&amp;", "&").replace("&quot;", '"').replace("&#39;", "'")
+
+
+def tracked(request: Callable[..., Any], in_flight: dict[int, tuple[str, str, float]]) -> Callable[..., Any]:
+    """`request(method, url, ...)` with a timeout of REQUEST_TIMEOUT_S unless given, keeping each
+    request in `in_flight` (method, Locust name, start) until it is answered. A request the end of
+    the run interrupts (GreenletExit) stays there, for `on_stop` to record."""
+    numbers = itertools.count()
+
+    def call(method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", REQUEST_TIMEOUT_S)
+        number = next(numbers)
+        in_flight[number] = (method.upper(), kwargs.get("name") or url, time.perf_counter())
+        try:
+            reply = request(method, url, *args, **kwargs)
+        except Exception:
+            in_flight.pop(number, None)
+            raise
+        in_flight.pop(number, None)
+        return reply
+
+    return call
 
 
 class Persona(HttpUser):
@@ -48,6 +79,22 @@ class Persona(HttpUser):
         self.client.verify = the_plan.trust or self.idp.get("ca_bundle") or True
         self.account = next_user(self.idp)
         self.id = uuid.uuid4().hex[:8]
+        self.in_flight: dict[int, tuple[str, str, float]] = {}
+        self.client.request = tracked(self.client.request, self.in_flight)  # type: ignore[method-assign]
+
+    def on_stop(self) -> None:
+        """Record the requests the end of the run interrupted as failed, with the time they waited."""
+        now = time.perf_counter()
+        for method, name, started in self.in_flight.values():
+            self.environment.events.request.fire(
+                request_type=method,
+                name=name,
+                response_time=(now - started) * 1000,
+                response_length=0,
+                exception=RuntimeError(UNANSWERED),
+                context={},
+            )
+        self.in_flight.clear()
 
     def report(self, outcome: str, started: float, **context: Any) -> None:
         """One logical operation of this persona."""
@@ -242,7 +289,8 @@ class Daemon(Persona):
     """A back-office daemon: the reference daemon (`sample_app.daemon.Daemon`, one per virtual
     user, with its own msal token cache and breakers) calling the app's API for app-only tokens
     with a token from the client credentials grant. Each token request that leaves it is reported
-    too (as `daemon:token`), for the "one per Retry-After window" objective."""
+    too (as `daemon:token`), for the "one per Retry-After window" objective, and each 401 the API
+    answered counts as a genuine token refused (also one the daemon then retried with a new token)."""
 
     persona = DAEMON
 
@@ -268,13 +316,21 @@ class Daemon(Persona):
         )
         self.daemon = ReferenceDaemon(settings)
         self.reported_tokens = 0
+        self.refused = 0  #: 401s the API answered (the daemon's tokens are the IdP's own: genuine)
+        self.daemon.api.session.hooks["response"].append(self._count_refusal)
+
+    def _count_refusal(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        """Every answer of the API, the first 401 before the daemon retries with a new token included."""
+        if response.status_code == 401:
+            self.refused += 1
 
     @task
     def report_call(self) -> None:
         """One scheduled call of the API (getting or refreshing the token as the daemon does)."""
         started = time.perf_counter()
+        refused_before = self.refused
         outcome = self.daemon.call()
-        self.report(OK if outcome == "ok" else FAILED, started, reason=outcome)
+        self.report(OK if outcome == "ok" else FAILED, started, reason=outcome, genuine_tokens_refused=self.refused - refused_before)
         sent = self.daemon.tally.token_requests[self.reported_tokens :]
         self.reported_tokens += len(sent)
         for _, result in sent:
@@ -289,6 +345,7 @@ class Daemon(Persona):
 
     def on_stop(self) -> None:
         """Close the daemon's connections."""
+        super().on_stop()
         self.daemon.idp.close()
         self.daemon.api.close()
 
@@ -344,9 +401,12 @@ class ApiCaller(Persona):
                 self.report(HANDLED, started, reason=f"HTTP {reply.status_code}")
                 return
             reply.failure(f"HTTP {reply.status_code}")
-            if reply.status_code == 401:
+            refused = int(reply.status_code == 401)  # the token came from the IdP: a genuine one
+            if refused:
                 self.token = None
-        self.report(FAILED, started, reason=f"HTTP {reply.status_code}" if reply.status_code else "connection error")
+        self.report(
+            FAILED, started, reason=f"HTTP {reply.status_code}" if reply.status_code else "connection error", genuine_tokens_refused=refused
+        )
 
 
 PERSONAS: dict[str, type[Persona]] = {cls.persona: cls for cls in (Anonymous, SignedIn, NewSignIn, Daemon, ApiCaller)}

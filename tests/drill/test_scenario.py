@@ -18,7 +18,7 @@ from toolkit.drill import scenario as scenarios
 from toolkit.drill import score
 
 
-@pytest.mark.parametrize("name", ["baseline", "idp-outage", "throttling", "latency", "key-rotation", "compound"])
+@pytest.mark.parametrize("name", ["baseline", "idp-outage", "throttling", "latency", "key-rotation", "compound", "deceptive-idp"])
 def test_shipped_scenarios_load(name):
     s = scenarios.load(name)
     assert s.phases[0].start_s == 0 and s.phases[-1].end_s == pytest.approx(s.duration_s, abs=0.001)  # to the ms
@@ -67,6 +67,9 @@ OBJECTIVE = '[[objectives]]\nname = "o"\nmetric = "failures"\nmax = 0\n'
         (GOOD + 'fault = { kind = "outage", ratio = "half" }\n', "phase 'a': ratio must be a number"),
         (GOOD + 'fault = { kind = "latency", latency_ms = -5 }\n', "latency_ms must be a number >= 0"),
         (GOOD + 'fault = "outage"\n', "phase 'a': a fault is a table"),
+        (GOOD + "fault = []\n", "phase 'a': a fault is a table such as { kind = \"outage\" }, or a list of such tables"),
+        (GOOD + 'fault = [{ kind = "outage" }, "latency"]\n', "phase 'a': a fault is a table"),
+        (GOOD + 'fault = [{ kind = "rotate-keys" }, { kind = "dribble", bytes_per_s = 0 }]\n', "phase 'a': bytes_per_s must be a number"),
         (GOOD.replace("signed_in = 1", "signed_in = 0"), "at least one of them above 0"),
         ("phases = []\n[weights]\nsigned_in = 1\n", "at least one [[phases]]"),
     ],
@@ -154,6 +157,99 @@ def test_compound_plays_rotation_latency_and_outage_in_turn():
     assert {o.metric for o in s.objectives} >= {"signed_in_users_logged_out", "success_ratio", "max_request_s", "recovery_s"}
 
 
+def test_a_phase_plays_faults_at_once():
+    """A list of faults starts them together and each lasts the phase; a key rotation among them
+    is an instant action."""
+    s = scenarios.load("deceptive-idp", duration_s=50)
+    bad = next(p for p in s.phases if p.name == "bad-keys")
+    assert bad.fault_name == "rotate-keys:all+bad-answer:jwks+bad-answer:metadata"
+    at = [e for e in s.timeline() if e["at_s"] == bad.start_s]
+    assert at[0] == {"at_s": bad.start_s, "fault": "rotate-keys", "grace_s": 300}
+    assert [(e["fault"]["group"], e["fault"]["answer"], e["duration_s"]) for e in at[1:]] == [
+        ("jwks", "empty-keys", pytest.approx(bad.end_s - bad.start_s)),
+        ("metadata", "wrong-issuer", pytest.approx(bad.end_s - bad.start_s)),
+    ]
+    assert [p.fault_name for p in s.phases if p.name.startswith("retry")] == ["throttle:token", "throttle:token"]
+    assert s.last_fault_end_s == next(p.start_s for p in s.phases if p.name == "recovery")
+    assert {o.metric for o in s.objectives} >= {
+        "genuine_tokens_refused",
+        "max_request_s",
+        "idp_requests_ratio",
+        "token_requests_per_window",
+    }
+
+
+def test_genuine_tokens_refused_sums_the_401s_to_tokens_the_idp_issued(tmp_path):
+    """By phase and persona; a whole run without `phase`, the worst phase with `phase = "*"`, every
+    persona without `persona`; a persona without operations in the phase observes nothing (fails)."""
+    path = tmp_path / "s.toml"
+    objective = '[[objectives]]\nname = "{name}"\nmetric = "genuine_tokens_refused"\nmax = 0\n'
+    path.write_text(
+        'name = "s"\nduration_s = 30\n[weights]\ndaemon = 1\napi_caller = 1\nsigned_in = 1\n'
+        + PHASES
+        + objective.format(name="run")
+        + objective.format(name="daemon in a")
+        + 'persona = "daemon"\nphase = "a"\n'
+        + objective.format(name="daemon every phase")
+        + 'persona = "daemon"\nphase = "*"\n'
+        + objective.format(name="api_caller in c")
+        + 'persona = "api_caller"\nphase = "c"\n'
+    )
+    s = scenarios.load(str(path))
+    rows = [Operation(t + 0.5, "daemon", "ok", 10.0, "d") for t in range(30)]
+    rows += [
+        Operation(12.0, "daemon", "ok", 10.0, "d", genuine_tokens_refused=1),
+        Operation(13.0, "daemon", "failed", 10.0, "d", genuine_tokens_refused=2),
+    ]
+    rows += [Operation(2.0, "api_caller", "failed", 10.0, "a", reason="HTTP 401", genuine_tokens_refused=1)]
+    (tmp_path / "ops.jsonl").write_text("\n".join(o.to_json() for o in sorted(rows, key=lambda o: o.t)))
+    card = score.build(s, tmp_path)
+    assert [p["personas"]["daemon"]["genuine_tokens_refused"] for p in card["phases"]] == [0, 3, 0]
+    assert card["phases"][0]["personas"]["api_caller"]["genuine_tokens_refused"] == 1
+    assert [(o["name"], o["observed"], o["passed"]) for o in card["objectives"]] == [
+        ("run", 4.0, False),
+        ("daemon in a", 0.0, True),
+        ("daemon every phase", 3.0, False),
+        ("api_caller in c", None, False),  # no API call there: nothing refused is nothing tried
+    ]
+    shown = [line for line in score.summary(card).splitlines() if "genuine tokens refused (401)" in line]
+    assert [line.split()[0] for line in shown] == ["api_caller", "daemon"]  # phase a's API caller, phase b's daemon: only where some were
+    assert shown[1].endswith("3 genuine tokens refused (401)")
+    assert score.persona_stats([], 1.0)["genuine_tokens_refused"] == 0
+
+
+def test_the_token_window_of_a_phase_with_faults_at_once_is_the_longest_retry_after(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(
+        'name = "s"\nduration_s = 10\n[weights]\ndaemon = 1\n[[phases]]\nname = "a"\nshare = 1\n'
+        'fault = [{ kind = "throttle", group = "token", retry_after = 30 }, { kind = "latency", group = "jwks", latency_ms = 5 }]\n'
+    )
+    (tmp_path / "ops.jsonl").write_text(Operation(1.0, "daemon", "ok", 5.0, "d").to_json())
+    card = score.build(scenarios.load(str(path)), tmp_path)
+    assert card["phases"][0]["personas"]["daemon"]["token_window_s"] == 30.0
+    assert card["phases"][0]["fault"] == "throttle:token+latency:jwks"
+
+
+def test_idp_requests_ratio_of_some_endpoint_groups(tmp_path):
+    """`groups` counts the app's own requests (here keys and tokens), not the sign-in pages."""
+    objective = '[[objectives]]\nname = "o"\nmetric = "idp_requests_ratio"\nphase = "*"\nbaseline = "a"\nmax = 2\n'
+    path = tmp_path / "s.toml"
+    path.write_text(
+        'name = "s"\nduration_s = 30\n[weights]\ndaemon = 1\n' + PHASES + objective + 'groups = ["jwks", "token"]\n' + objective
+    )
+    s = scenarios.load(str(path))
+    (tmp_path / "ops.jsonl").write_text("\n".join(Operation(t + 0.5, "daemon", "ok", 5.0, "d").to_json() for t in range(30)))
+    counts = [{"pages 200": 10, "jwks 200": 1, "token 200": 1}, {"jwks 200-html": 5, "token 429": 1}, {"pages 200": 50, "jwks 200": 1}]
+    (tmp_path / "idp.json").write_text(json.dumps({"phases": [{"name": n, "requests": c} for n, c in zip("abc", counts, strict=True)]}))
+    card = score.build(s, tmp_path)
+    assert score.idp_per_operation(card["phases"][1], ["jwks", "token"]) == 0.6  # 6 requests, 10 operations
+    assert [(o["observed"], o["passed"]) for o in card["objectives"]] == [
+        (3.0, False),
+        (4.25, False),
+    ]  # keys and tokens: 0.2 per operation in a, 0.6 in b; every request: 1.2 in a, 5.1 in c
+    assert score.idp_per_operation(None) is None and score.idp_per_operation({"idp": None, "personas": {}}) is None
+
+
 def _card(tmp_path, text, rows):
     """The scorecard of `rows` (t, persona, outcome, ms) under a scenario written from `text`."""
     path = tmp_path / "s.toml"
@@ -230,6 +326,10 @@ def test_max_request_s_is_the_slowest_request_to_the_app(tmp_path):
         ('metric = "max_s"\npersona = "signed_in"\nbudget_s = 3\nmargin_s = inf\n', "margin_s must be a number of seconds >= 0"),
         ('metric = "max_s"\npersona = "signed_in"\nbudget_s = "3"\n', "budget_s must be a number"),
         ('metric = "success_ratio"\npersona = "signed_in"\nbaseline = "*"\nphase = "a"\nmin = 1\n', "no phase '*'"),
+        ('metric = "failures"\npersona = "signed_in"\ngroups = ["jwks"]\nmax = 0\n', "groups go with idp_requests_ratio"),
+        ('metric = "idp_requests_ratio"\nphase = "a"\ngroups = ["keys"]\nmax = 2\n', "a list of metadata, jwks, pages, token"),
+        ('metric = "idp_requests_ratio"\nphase = "a"\ngroups = []\nmax = 2\n', "groups go with idp_requests_ratio"),
+        ('metric = "idp_requests_ratio"\nphase = "a"\ngroups = "jwks"\nmax = 2\n', "groups go with idp_requests_ratio"),
     ],
 )
 def test_bad_budget_and_phase_objectives_are_refused(tmp_path, objective, message):

@@ -35,11 +35,13 @@ def test_persona_requests_become_operations_and_others_are_ignored(fresh):
     fire("signed_in", "ok", user="u1")
     fire("signed_in", "failed", RuntimeError("x"), user="u1", logged_out=True, reason="sent back to sign in")
     collect.on_request(request_type="GET", name="/profile", response_time=1, exception=None, context={})
+    fire("daemon", "failed", RuntimeError("x"), user="d1", reason="http_401", genuine_tokens_refused=2)
     local = SimpleNamespace(runner=None)
     ops = collect.operations(local)
-    assert [(o.persona, o.outcome, o.ms, o.logged_out, o.reason) for o in ops] == [
-        ("signed_in", "ok", 12.3, False, ""),
-        ("signed_in", "failed", 12.3, True, "sent back to sign in"),
+    assert [(o.persona, o.outcome, o.ms, o.logged_out, o.reason, o.genuine_tokens_refused) for o in ops] == [
+        ("signed_in", "ok", 12.3, False, "", 0),
+        ("signed_in", "failed", 12.3, True, "sent back to sign in", 0),
+        ("daemon", "failed", 12.3, False, "http_401", 2),
     ]
 
 

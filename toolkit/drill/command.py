@@ -26,7 +26,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument(
         "--scenario",
         default=DEFAULT_SCENARIO,
-        help=f"baseline, idp-outage, throttling, latency, key-rotation, compound, or a TOML file (default: {DEFAULT_SCENARIO})",
+        help=f"baseline, idp-outage, throttling, latency, key-rotation, compound, deceptive-idp, or a TOML file (default: {DEFAULT_SCENARIO})",
     )
     p.add_argument(
         "--app", metavar="PROFILE", help="app profile: a TOML file or a shipped name (default: the scenario's [app], else reference-app)"

@@ -1,8 +1,8 @@
 """Scenarios: load, persona weights, phases with faults, and objectives, from a TOML file.
 
-Phase lengths are shares of the run, so `--duration` rescales a scenario. A phase's fault is
-applied through the emulator's timeline when the phase starts and lasts the whole phase; the
-`rotate-keys` fault is an instant action.
+Phase lengths are shares of the run, so `--duration` rescales a scenario. A phase's fault (a
+table, or a list of tables for faults at once) is applied through the emulator's timeline when the
+phase starts and lasts the whole phase; the `rotate-keys` fault is an instant action.
 """
 
 from __future__ import annotations
@@ -29,10 +29,13 @@ METRICS = (
     "recovery_s",
     "idp_requests_ratio",
     "token_requests_per_window",  #: daemon: most token requests one daemon sent within one Retry-After window
+    "genuine_tokens_refused",  #: 401 answers the app gave to tokens the IdP issued (API callers)
 )
 FLAVORS = ("b2c", "external-id")
 #: metrics that take a time budget (budget_s, margin_s) in place of `max`
 BUDGETED = ("max_s", "max_request_s")
+#: the IdP's endpoint groups, as the emulator counts requests (`groups` of an objective)
+IDP_GROUPS = ("metadata", "jwks", "pages", "token")
 #: `phase = "*"`: the objective holds in every phase (its worst phase is what is observed)
 EVERY_PHASE = "*"
 
@@ -47,25 +50,35 @@ class Phase:
 
     name: str
     share: float
-    fault: dict[str, Any] | None = None
+    fault: dict[str, Any] | list[dict[str, Any]] | None = None  #: one fault, or several at once
     start_s: float = 0.0
     end_s: float = 0.0
 
     @property
-    def fault_name(self) -> str:
-        """`idp-outage` for a full outage, else `kind:group`, or `none`."""
-        if not self.fault:
-            return "none"
-        if self.fault.get("kind") == "outage" and self.fault.get("group", "all") == "all":
-            return "idp-outage"
-        return f"{self.fault['kind']}:{self.fault.get('group', 'all')}"
+    def faults(self) -> list[dict[str, Any]]:
+        """This phase's faults: none, one, or several played at once."""
+        if self.fault is None:
+            return []
+        return list(self.fault) if isinstance(self.fault, list) else [self.fault]
 
-    def entry(self) -> dict[str, Any]:
-        """This phase's fault as an entry of the emulator's timeline."""
-        fault = self.fault or {}
-        if fault.get("kind") == "rotate-keys":
-            return {"at_s": self.start_s, "fault": "rotate-keys", "grace_s": fault.get("grace_s", 300)}
-        return {"at_s": self.start_s, "fault": fault, "duration_s": self.end_s - self.start_s}
+    @property
+    def fault_name(self) -> str:
+        """`idp-outage` for a full outage, else `kind:group` (joined by `+` for faults at once), or `none`."""
+        names = [
+            "idp-outage" if f.get("kind") == "outage" and f.get("group", "all") == "all" else f"{f['kind']}:{f.get('group', 'all')}"
+            for f in self.faults
+        ]
+        return "+".join(names) or "none"
+
+    def entries(self) -> list[dict[str, Any]]:
+        """This phase's faults as entries of the emulator's timeline."""
+        found: list[dict[str, Any]] = []
+        for fault in self.faults:
+            if fault.get("kind") == "rotate-keys":
+                found.append({"at_s": self.start_s, "fault": "rotate-keys", "grace_s": fault.get("grace_s", 300)})
+            else:
+                found.append({"at_s": self.start_s, "fault": fault, "duration_s": self.end_s - self.start_s})
+        return found
 
 
 @dataclass
@@ -83,6 +96,9 @@ class Objective:
     #: what a request may take beyond it (answering, queueing); together they are the `max`
     budget_s: float | None = None
     margin_s: float | None = None
+    #: `idp_requests_ratio` only: count the requests of these endpoint groups alone (e.g. the app's
+    #: own: metadata, jwks, token; leaving out the sign-in pages the simulated browsers load)
+    groups: list[str] | None = None
 
     @property
     def ceiling(self) -> float | None:
@@ -127,12 +143,12 @@ class Scenario:
 
     def timeline(self) -> list[dict[str, Any]]:
         """The emulator fault timeline of this scenario."""
-        return [phase.entry() for phase in self.phases if phase.fault]
+        return [entry for phase in self.phases for entry in phase.entries()]
 
     @property
     def last_fault_end_s(self) -> float | None:
         """When the last lasting fault ends (for recovery time)."""
-        ends = [p.end_s for p in self.phases if p.fault and p.fault.get("kind") != "rotate-keys"]
+        ends = [p.end_s for p in self.phases if any(f.get("kind") != "rotate-keys" for f in p.faults)]
         return max(ends) if ends else None
 
 
@@ -220,9 +236,11 @@ def _problem(scenario: Scenario) -> str | None:
         if phase.fault is None:
             continue
         try:
-            if not isinstance(phase.fault, dict):
-                raise FaultError('a fault is a table such as { kind = "outage" }')
-            check_entry(phase.entry())  # what the emulator will be sent
+            listed = phase.fault if isinstance(phase.fault, list) else [phase.fault]
+            if not listed or not all(isinstance(f, dict) for f in listed):
+                raise FaultError('a fault is a table such as { kind = "outage" }, or a list of such tables')
+            for entry in phase.entries():
+                check_entry(entry)  # what the emulator will be sent
         except FaultError as exc:
             return f"phase {phase.name!r}: {exc}"
     for objective in scenario.objectives:
@@ -237,6 +255,13 @@ def _problem(scenario: Scenario) -> str | None:
                 return f"objective {objective.name!r}: no phase {phase_name!r}"
         if objective.metric == "max_request_s" and objective.phase is not None:
             return f"objective {objective.name!r}: max_request_s is measured over the whole run (no phase)"
+        if objective.groups is not None and (
+            objective.metric != "idp_requests_ratio"
+            or not isinstance(objective.groups, list)
+            or not objective.groups
+            or any(g not in IDP_GROUPS for g in objective.groups)
+        ):
+            return f"objective {objective.name!r}: groups go with idp_requests_ratio, a list of {', '.join(IDP_GROUPS)}"
         problem = _budget_problem(objective)
         if problem:
             return f"objective {objective.name!r}: {problem}"

@@ -45,7 +45,8 @@ def app_requests_max_ms(path: Path) -> dict[str, float]:
 
 
 def persona_stats(ops: list[Operation], seconds: float) -> dict[str, Any]:
-    """requests, failures, handled, success_ratio, ok_ratio, p50_ms, p95_ms, rps of some operations."""
+    """requests, failures, handled, success_ratio, ok_ratio, p50_ms, p95_ms, max_ms, rps and
+    genuine_tokens_refused of some operations."""
     times = [o.ms for o in ops]
     failures = sum(1 for o in ops if o.outcome == FAILED)
     ok = sum(1 for o in ops if o.outcome == OK)
@@ -61,6 +62,7 @@ def persona_stats(ops: list[Operation], seconds: float) -> dict[str, Any]:
         "p95_ms": None if p95 is None else round(p95, 1),
         "max_ms": max(times, default=None),
         "rps": round(total / seconds, 2) if seconds > 0 else 0.0,
+        "genuine_tokens_refused": sum(o.genuine_tokens_refused for o in ops),
     }
 
 
@@ -78,6 +80,17 @@ def token_requests_per_window(ops: list[Operation], window_s: float) -> int:
                 start += 1
             most = max(most, end - start + 1)
     return most
+
+
+def genuine_tokens_refused(card: dict[str, Any], phase: str | None, persona: str | None) -> float | None:
+    """401 answers the app gave to tokens the IdP issued, in `phase` (None: the whole run), to
+    `persona` (None: every persona). None when there is no such phase, or `persona` made no
+    operation there: nothing refused is then nothing tried."""
+    phases = [p for p in card["phases"] if phase is None or p["name"] == phase]
+    rows = [s for p in phases for name, s in p["personas"].items() if persona in (None, name)]
+    if not phases or (persona is not None and not sum(s.get("requests", 0) for s in rows)):
+        return None
+    return float(sum(s.get("genuine_tokens_refused", 0) for s in rows))
 
 
 def recovery_s(ops: list[Operation], fault_end: float | None) -> float | None:
@@ -108,6 +121,8 @@ def observe(objective: Objective, card: dict[str, Any]) -> float | None:
             return None  # a phase without such operations fails the objective
         found = [v for v in values if v is not None]
         return min(found) if objective.min is not None else max(found)
+    if objective.metric == "genuine_tokens_refused":
+        return genuine_tokens_refused(card, objective.phase, objective.persona)
     phases = {p["name"]: p for p in card["phases"]}
 
     def stat(phase: str | None, key: str) -> float | None:
@@ -128,7 +143,7 @@ def observe(objective: Objective, card: dict[str, Any]) -> float | None:
         now, before = stat(objective.phase, "p95_ms"), stat(objective.baseline, "p95_ms")
         return None if now is None or not before else round(now / before, 3)
     if objective.metric == "idp_requests_ratio":
-        return idp_ratio(card, objective.phase, objective.baseline)
+        return idp_ratio(card, objective.phase, objective.baseline, objective.groups)
     if objective.metric == "max_s":
         longest = stat(objective.phase, "max_ms")
         return None if longest is None else round(longest / 1000, 3)
@@ -136,15 +151,29 @@ def observe(objective: Objective, card: dict[str, Any]) -> float | None:
     return stat(objective.phase, key)
 
 
-def idp_ratio(card: dict[str, Any], phase: str | None, baseline: str | None) -> float | None:
+def idp_ratio(card: dict[str, Any], phase: str | None, baseline: str | None, groups: list[str] | None = None) -> float | None:
     """Amplification: IdP requests per user operation in `phase` over the same in `baseline`
-    (default: the first phase without a fault)."""
+    (default: the first phase without a fault); of the endpoint `groups` only, if given."""
     phases = {p["name"]: p for p in card["phases"]}
     if baseline is None:
         baseline = next((p["name"] for p in card["phases"] if p["fault"] == "none"), None)
-    now = (phases.get(phase or "", {}).get("idp") or {}).get("per_operation")
-    before = (phases.get(baseline or "", {}).get("idp") or {}).get("per_operation")
+    now = idp_per_operation(phases.get(phase or ""), groups)
+    before = idp_per_operation(phases.get(baseline or ""), groups)
     return None if now is None or not before else round(now / before, 3)
+
+
+def idp_per_operation(phase: dict[str, Any] | None, groups: list[str] | None = None) -> float | None:
+    """IdP requests per user operation in one phase of a scorecard: every request, or those of the
+    endpoint `groups` (`metadata`, `jwks`, `token`, `pages`). None without IdP counts or operations."""
+    idp = (phase or {}).get("idp")
+    if not phase or not idp:
+        return None
+    if groups is None:
+        value = idp.get("per_operation")
+        return None if value is None else float(value)
+    operations = sum(s["requests"] for s in phase["personas"].values())
+    requests = sum(count for group in groups for count in idp["by_group"].get(group, {}).values())
+    return requests / operations if operations else None
 
 
 def idp_stats(requests: dict[str, int] | None, operations: int) -> dict[str, Any] | None:
@@ -176,7 +205,7 @@ def build(scenario: Scenario, out: Path, skipped: dict[str, str] | None = None) 
             if scenario.weights.get(name) and name not in skipped
         }
         if DAEMON in personas:  # the Retry-After the fault sends (msal waits 5 s when there is none)
-            window = float((phase.fault or {}).get("retry_after", 5))
+            window = max((float(f["retry_after"]) for f in phase.faults if "retry_after" in f), default=5.0)
             tokens = [o for o in inside if o.persona == DAEMON_TOKEN]
             personas[DAEMON].update(
                 token_requests=len(tokens), token_window_s=window, token_requests_per_window=token_requests_per_window(tokens, window)
@@ -232,9 +261,10 @@ def summary(card: dict[str, Any]) -> str:
             ratio = "-" if s["success_ratio"] is None else f"{s['success_ratio']:.4f}"
             p95 = "-" if s["p95_ms"] is None else f"{s['p95_ms']:.0f}"
             longest = "-" if s.get("max_ms") is None else f"{s['max_ms']:.0f}"
+            refused = f"  {s['genuine_tokens_refused']} genuine tokens refused (401)" if s.get("genuine_tokens_refused") else ""
             lines.append(
                 f"      {name:<12} {s['requests']:>6} ops  {s.get('handled', 0):>4} handled  {s['failures']:>4} failed  success {ratio:>6}"
-                f"  p95 {p95:>6} ms  max {longest:>6} ms  {s['rps']:>6.1f}/s"
+                f"  p95 {p95:>6} ms  max {longest:>6} ms  {s['rps']:>6.1f}/s{refused}"
             )
         idp = phase.get("idp")
         if idp:
