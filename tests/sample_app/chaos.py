@@ -171,8 +171,9 @@ class World:
     def restart(self) -> str:
         if "cache" in self.broken or time.monotonic() - self.repaired_at < 1.5:
             return self.pause()  # a copy not yet written again may be lost with the process: not a fault of the app
+        port = urlsplit(self.stack.url).port or 0  # the same address: the daemon and the user keep it
         self.stack.app.stop()
-        self.stack.app = processes.start_app(self.stack.emulator.state_dir, self.app_dir, env=APP, workers=2, threads=8)
+        self.stack.app = processes.start_app(self.stack.emulator.state_dir, self.app_dir, port=port, env=APP, workers=2, threads=8)
         return "restart the app"
 
     def break_folder(self) -> str:
