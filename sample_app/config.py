@@ -53,10 +53,10 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "IDP_GET_ATTEMPTS": (3, int, "attempts of a GET (discovery, keys), with backoff and jitter"),
     "IDP_MAX_RETRY_AFTER_S": (5.0, float, "longest Retry-After a GET waits for inside a request"),
     "IDP_RETRY_AFTER_CAP_S": (
-        60.0,
+        30.0,
         float,
-        "longest Retry-After the app obeys at all (msal's throttling included): an IdP that answers a day, or a date"
-        " in 2099, is taken to mean this many seconds",
+        "longest Retry-After the app obeys at all (msal's throttling and the sign-in-unavailable page included): an IdP"
+        " that answers a day, or a date in 2099, is taken to mean this many seconds",
     ),
     "IDP_ISSUER": (
         "",

@@ -148,13 +148,17 @@ class Idp:
     def available(self) -> tuple[bool, float]:
         """Whether sending a user to the IdP makes sense now, and else a Retry-After in seconds.
 
-        Uses the breaker, recent successes, and at most one cheap probe per IDP_PROBE_INTERVAL_S.
+        Uses the breaker, the IdP's last Retry-After (capped at IDP_RETRY_AFTER_CAP_S), recent
+        successes, and at most one cheap probe per IDP_PROBE_INTERVAL_S.
         """
         if not self.resilient:
             return True, 0.0
         wait = breaker_retry_after(self.breaker)
         if wait is not None:
             return False, wait
+        throttled = self.http.throttled_until - time.monotonic()
+        if throttled > 0:  # the IdP said when to come back: a user sent to it now could not finish signing in
+            return False, throttled
         interval = float(self.config["IDP_PROBE_INTERVAL_S"])
         if self.last_success is not None and time.time() - self.last_success < interval and (self.last_failure or 0) < self.last_success:
             return True, 0.0

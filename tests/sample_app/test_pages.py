@@ -106,3 +106,20 @@ def test_call_api_is_not_refused_by_its_own_admission_control(tmp_path):
     with running_stack(tmp_path, app_env={"MAX_CONCURRENT_REQUESTS": "1"}) as stack:
         page = stack.signed_in().get(stack.url + "/call-api")
         assert page.status_code == 200 and "Hello, Test User 1" in page.text, page.text[-500:]
+
+
+def test_after_a_429_nobody_is_sent_to_b2c_before_its_capped_retry_after(tmp_path):
+    """The token endpoint answers one redemption 429 "for a day": the next sign-in start gets the
+    sign-in-unavailable page (not B2C's page, where a password typed in could not be redeemed),
+    with the capped Retry-After; once that has passed, sign-in works again."""
+    with running_stack(tmp_path, app_env={"IDP_RETRY_AFTER_CAP_S": "2"}) as stack:
+        client = stack.client()
+        user = stack.user()
+        arrival = flows.app_sign_in_at_b2c(client, stack.url, user["username"], user["password"])
+        stack.emulator.fault(kind="throttle", group="token", retry_after=86_400)
+        assert flows.back_to_app(client, arrival).status_code == 503
+        stack.emulator.clear()
+        start = stack.client().get(stack.url + "/auth/login", allow_redirects=False)
+        assert start.status_code == 503 and 1 <= int(start.headers["Retry-After"]) <= 2
+        time.sleep(2.1)
+        assert stack.signed_in().get(stack.url + "/profile").status_code == 200

@@ -249,6 +249,8 @@ class ResilientHttpClient:
         self.budget_s = budget_s
         self.issuer = issuer
         self.retry_after_cap_s = retry_after_cap_s
+        #: until when (time.monotonic()) the IdP asked, by a 429 or 503 with Retry-After, not to be called
+        self.throttled_until = 0.0
         self.max_body_bytes = max_body_bytes
         adapter = _WatchedAdapter(pool_connections=4, pool_maxsize=64, max_retries=0)
         self.session.mount("https://", adapter)
@@ -373,6 +375,9 @@ class ResilientHttpClient:
         self._cap_retry_after(response)
         correlation = response.headers.get("x-ms-request-id") or response.headers.get("client-request-id")
         if response.status_code in TRANSIENT:
+            wait = retry_after_s(response)
+            if wait is not None:
+                self.throttled_until = max(self.throttled_until, time.monotonic() + wait)
             self._observe(url, f"http_{response.status_code}", elapsed)
             LOG.warning("idp %s %s answered %s (correlation %s)", method, endpoint_of(url), response.status_code, correlation)
             raise TransientResponse(response)
