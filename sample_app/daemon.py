@@ -129,7 +129,7 @@ class Daemon:
         self._quiet_until = 0.0  #: no token request before this monotonic time
         self._refusals = 0  #: new tokens the API refused in a row
         self._refetch_after = 0.0  #: no new token for a refused one before this monotonic time
-        self._backoff = wait_exponential_jitter(initial=FIRST_BACKOFF_S, max=settings["DAEMON_MAX_BACKOFF_S"], jitter=1)
+        self._backoff = wait_exponential_jitter(multiplier=FIRST_BACKOFF_S, max=settings["DAEMON_MAX_BACKOFF_S"], jitter=1)
 
     # -- the IdP ------------------------------------------------------------------------------
 
