@@ -13,7 +13,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.sample_app.conftest import APP_ENV, Stack, access_token, start_stack
+from tests.sample_app.conftest import APP_ENV, Stack, access_token, running_stack, start_stack
 from toolkit.drill import processes
 
 
@@ -266,3 +266,16 @@ def test_a_key_copy_lost_to_a_full_disk_is_written_once_space_returns(tmp_path):
     finally:
         stack.app.stop()
         stack.emulator.service.stop()
+
+
+@pytest.mark.parametrize("endless", [False, True], ids=["a byte a second", "never-ending"])
+def test_a_dribbled_discovery_document_costs_a_sign_in_its_budget_and_frees_its_slot(tmp_path, endless):
+    """Discovery sent at 1 byte/s held /auth/login 60 s, and a body that never ended held it (and
+    its admission slot) for ever: now the sign-in start answers 503 within the budget, and the one
+    admission slot is free again for the next request."""
+    env = {"IDP_REQUEST_BUDGET_S": "2", "IDP_READ_TIMEOUT_S": "1.5", "MAX_CONCURRENT_REQUESTS": "1"}
+    with running_stack(tmp_path, app_env=env) as stack:
+        stack.emulator.fault(kind="dribble", group="metadata", bytes_per_s=1, endless=endless)
+        reply, seconds = timed(lambda: stack.client().get(stack.url + "/auth/login", allow_redirects=False, timeout=60))
+        assert reply.status_code == 503 and "Retry-After" in reply.headers and seconds < 4, (reply.status_code, seconds)
+        assert stack.client().get(stack.url + "/").status_code == 200  # the slot was given back
