@@ -206,14 +206,18 @@ def test_settings_render_placeholders_with_source_lines(tmp_path, monkeypatch, c
     files["Base.xml"] = files["Base.xml"].replace("https://api.contoso.com/loyalty", "{Settings:LoyaltyUrl}")
     settings = {
         "Environments": [
-            {"Name": "Test", "Tenant": "contoso.onmicrosoft.com", "PolicySettings": {"LoyaltyUrl": "http://api.contoso.com/x?a=1&b=2"}}
+            {"Name": "Test", "Tenant": "contoso.onmicrosoft.com", "PolicySettings": {"LoyaltyUrl": "http://api.contoso.com/x?a=1&amp;b=2"}}
         ]
     }
-    write(tmp_path, {**files, "pyproject.toml": QUIET, "appsettings.json": json.dumps(settings)})
+    write(tmp_path, {**files, "pyproject.toml": QUIET, "other/appsettings.json": json.dumps(settings)})
     monkeypatch.chdir(tmp_path)
-    assert main(["lint", "--format", "json"]) == 1
+    assert main(["lint", "--format", "json", "Base.xml", "Extensions.xml", "SignUpOrSignin.xml"]) == 1
     unrendered = {p["rule"] for p in json.loads(capsys.readouterr().out)["problems"]}
     assert "SET001" in unrendered and "REST006" not in unrendered
+    write(tmp_path, {"appsettings.json": json.dumps(settings)})  # found beside the policies: rendered as if given
+    assert main(["lint", "--format", "json"]) == 1
+    found = json.loads(capsys.readouterr().out)["problems"]
+    assert {p["rule"] for p in found} == {"REST006"}
     assert main(["lint", "--format", "json", "--settings", "appsettings.json", "--environment", "Test"]) == 1
     rendered = json.loads(capsys.readouterr().out)["problems"]
     assert {p["rule"] for p in rendered} == {"REST006"}  # the rendered URL is http

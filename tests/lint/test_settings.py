@@ -11,7 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from toolkit.lint.settings import SettingsError, load_settings, renderer
+from tests.lint.policies import clean_set, run, write
+from toolkit.lint import Config, lint
+from toolkit.lint.settings import SettingsError, load_settings, renderer, stand_ins
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
@@ -38,7 +40,8 @@ def test_an_environment_renders_its_values():
     text = json.dumps({"Environments": [{"Name": "Test", "Tenant": "t.onmicrosoft.com", "PolicySettings": {"AppId": "a<b"}}]})
     values = _load(text, "Test")
     assert values == {"Tenant": "t.onmicrosoft.com", "AppId": "a<b"}
-    assert renderer(values)(b"<X>{Settings:AppId}</X>{Settings:Tenant}{Settings:Nope}") == b"<X>a&lt;b</X>t.onmicrosoft.com{Settings:Nope}"
+    # raw, as the VS Code extension renders (a value may be a whole attribute)
+    assert renderer(values)(b"<X>{Settings:AppId}</X>{Settings:Tenant}{Settings:Nope}") == b"<X>a<b</X>t.onmicrosoft.com{Settings:Nope}"
 
 
 @pytest.mark.parametrize(
@@ -61,3 +64,74 @@ def test_any_json_loads_or_is_refused_with_a_message(data, environment):
     except SettingsError:
         return
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in values.items())
+
+
+def _env(name: str, production: object = None, **values: str) -> str:
+    env: dict[str, object] = {"Name": name, "Tenant": "contoso.onmicrosoft.com", "PolicySettings": values}
+    if production is not None:
+        env["Production"] = production
+    return json.dumps({"Environments": [env]})
+
+
+def test_a_whole_attribute_setting_renders():
+    files = clean_set(rp_attrs="{Settings:DeploymentMode}")
+    with tempfile.TemporaryDirectory() as tmp:
+        write(Path(tmp), {**files, "appsettings.json": _env("Prod", True, DeploymentMode='DeploymentMode="Development"')})
+        report = lint([tmp], Config(ignore=["LIM001", "BOT001"]))
+    (dep,) = [p for p in report.problems if p.rule == "DEP001"]
+    assert dep.severity.value == "error" and dep.path.endswith("SignUpOrSignin.xml") and dep.line == 3
+    assert {p.rule for p in report.problems} == {"DEP001"}
+    assert any("rendered from" in n and "appsettings.json" in n for n in report.notes)
+
+
+@pytest.mark.parametrize("production", [False, "false", None])
+def test_an_environment_that_is_not_production_is_development(production):
+    files = clean_set(rp_attrs='DeploymentMode="{Settings:Mode}"')
+    name = "Test" if production is None else "Anything"
+    with tempfile.TemporaryDirectory() as tmp:
+        write(Path(tmp), {**files, "appsettings.json": _env(name, production, Mode="Development")})
+        report = lint([tmp], Config(ignore=["LIM001", "BOT001"]))
+    assert [(p.rule, p.severity.value) for p in report.problems] == [("DEP001", "info")]
+
+
+def test_a_templated_file_is_checked_with_stand_ins(tmp_path):
+    """No value known: every token where XML allows no text gets a stand-in on its line; every
+    rule runs; each token is one SET001; positions are the file's own."""
+    files = clean_set(rp_attrs="{Settings:DeploymentMode} __Extra__")
+    files["SignUpOrSignin.xml"] = files["SignUpOrSignin.xml"].replace('TenantId="contoso.onmicrosoft.com"', "TenantId={{TenantId}}", 1)
+    files["Base.xml"] = files["Base.xml"].replace("https://api.contoso.com/loyalty", "http://api.contoso.com/loyalty")
+    report = run(tmp_path, files)
+    rules = sorted(p.rule for p in report.problems)
+    assert "XML001" not in rules and "REST006" in rules  # the other files' rules ran too
+    set001 = {p.message.split("'")[1]: (p.line, p.column) for p in report.problems if p.rule == "SET001"}
+    assert sorted(set001) == ["__Extra__", "{Settings:DeploymentMode}", "{{TenantId}}"]
+    lines = files["SignUpOrSignin.xml"].splitlines()
+    line, column = set001["{{TenantId}}"]
+    assert lines[line - 1][column - 1 :].startswith("TenantId={{TenantId}}")  # the attribute, in the file as written
+    assert set001["__Extra__"] == (2, 1)  # a whole attribute: its element
+    assert not [p for p in report.problems if p.rule.startswith("INH")]  # a placeholder is no other tenant
+
+
+def test_a_file_broken_after_stand_ins_says_templating_was_tried(tmp_path):
+    files = clean_set(rp_attrs="{Settings:DeploymentMode}")
+    files["SignUpOrSignin.xml"] = files["SignUpOrSignin.xml"].replace("</RelyingParty>", "</RelyingPart>")
+    report = run(tmp_path, files)
+    (xml,) = [p for p in report.problems if p.rule == "XML001"]
+    assert "templating was tried: 1 template token replaced by stand-ins" in xml.message
+
+
+def test_stand_ins_keep_lines_and_leave_values_alone():
+    data = b'<A x="{{v}}" {Settings:M}\n  y=#{Y}# $(Z)>{{t}}</A>'
+    out, count = stand_ins(data)
+    assert count == 3 and out.count(b"\n") == data.count(b"\n")
+    assert out == b'<A x="{{v}}" ' + b" " * len(b"{Settings:M}") + b'\n  y="#{Y}#" ' + b" " * len(b"$(Z)") + b">{{t}}</A>"
+
+
+def test_a_finding_from_one_setting_is_reported_once(tmp_path):
+    page = '<ContentDefinition Id="{i}"><LoadUri>{{Settings:Pages}}/{i}.html</LoadUri><DataUri>urn:com:microsoft:aad:b2c:elements:contract:selfasserted:2.1.30</DataUri></ContentDefinition>'
+    body = "<BuildingBlocks><ContentDefinitions>" + "".join(page.format(i=f"p{n}") for n in range(5)) + "</ContentDefinitions></BuildingBlocks>"
+    files = clean_set(extensions=body)
+    write(tmp_path, {**files, "appsettings.json": _env("Production", True, Pages="http://cdn.contoso.com")})
+    report = lint([tmp_path], Config(ignore=["LIM001", "BOT001"]))
+    (ui001,) = [p for p in report.problems if p.rule == "UI001"]
+    assert ui001.message.endswith("(from {Settings:Pages}, and 4 more places it is used)")

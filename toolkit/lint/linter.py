@@ -23,7 +23,7 @@ from toolkit.lint.problem import Problem
 from toolkit.lint.registry import Rule, all_rules
 from toolkit.lint.report import Report
 from toolkit.lint.schema import SCHEMA_NAME, find_schema, load_schema
-from toolkit.lint.settings import renderer
+from toolkit.lint.settings import finder, found_settings
 
 if TYPE_CHECKING:
     from toolkit.lint.cache import Cache
@@ -50,14 +50,20 @@ def lint(
     schema_file = _schema_file(paths, rules, config, notes)
     inputs = read_inputs(paths, config)
     bases = base_files(config)
+    render = finder(config.settings, [str(p) for p in paths])
+    found = found_settings(render, [path for path, _, _ in inputs]) if config.settings is None else []
+    if found:
+        notes.extend(f"{{Settings:X}} rendered from {v.source} (environment {v.environment!r})" for v in found)
     store = _open_cache(cache, config, rules, schema_file) if cache is not None else None
+    if store is not None and found:
+        store.settings = {f"{v.source}:{k}": x for v in found for k, x in v.items()}  # settings found are keyed as given ones
     run_key = store.run_key(inputs) if store is not None else ""
     stored = store.get_run(run_key) if store is not None else None
     policy_set = None
     if stored is not None:
         files, problems = stored
     else:
-        policy_set, errors = _link(inputs, config, bases, schema_file, jobs)
+        policy_set, errors = _link(inputs, config, bases, schema_file, jobs, [str(p) for p in paths])
         files = sum(1 for f in policy_set.files if f.display not in bases) + sum(1 for e in errors if e.display not in bases)
         problems = check(policy_set, errors, rules, config, jobs, store)
         if store is not None:
@@ -72,7 +78,8 @@ def lint(
 def load_set(paths: Iterable[str | os.PathLike[str]], config: Config | None = None) -> PolicySet:
     """The policy files under `paths`, linked into chains (unreadable files left out)."""
     config = config or Config()
-    return _link(read_inputs(paths, config), config, base_files(config))[0]
+    paths = list(paths)
+    return _link(read_inputs(paths, config), config, base_files(config), roots=[str(p) for p in paths])[0]
 
 
 def fix(paths: Iterable[str | os.PathLike[str]], config: Config | None = None) -> dict[str, int]:
@@ -108,10 +115,11 @@ def _schema_file(paths: list[str | os.PathLike[str]], rules: list[Rule], config:
 
 
 def _link(
-    inputs: list[Input], config: Config, bases: set[str], schema_file: Path | None = None, jobs: int = 1
+    inputs: list[Input], config: Config, bases: set[str], schema_file: Path | None = None, jobs: int = 1, roots: list[str] | None = None
 ) -> tuple[PolicySet, list[LoadError]]:
-    """Parse the files read and link them into chains (a base found in `bases` wins)."""
-    render = renderer(config.settings) if config.settings is not None else None
+    """Parse the files read and link them into chains (a base found in `bases` wins), rendered
+    with the settings given or found beside them under `roots` (see `settings.finder`)."""
+    render = finder(config.settings, roots or [])
     schema = load_schema(str(schema_file)) if schema_file is not None else None
     files, errors = parse_all(inputs, render, schema, jobs)
     external = {key(b) for b in config.external_bases}

@@ -21,6 +21,7 @@ from lxml import etree
 from toolkit.lint.directives import Suppressions, parse_suppressions
 from toolkit.lint.discover import Input, LoadError, display_path
 from toolkit.lint.memo import memoized
+from toolkit.lint.settings import Renderer, stand_ins
 
 NS = "http://schemas.microsoft.com/online/cpim/schemas/2013/06"
 ROOT_TAG = f"{{{NS}}}TrustFrameworkPolicy"
@@ -115,6 +116,12 @@ class PolicyFile:
         self.schema = schema
         #: per-file derived data that rules memoize (shared by every chain the file is in)
         self.cache: dict[Any, Any] = {}
+        #: rendered by the settings of an environment that is not production (see `toolkit.lint.settings`)
+        self.development = False
+        #: per line (1-based), the settings rendered on it: (name, value)
+        self.settings_lines: dict[int, list[tuple[str, str]]] = {}
+        #: template tokens replaced by stand-ins so that the file parses (see `settings.stand_ins`)
+        self.stand_ins = 0
 
     def __repr__(self) -> str:
         return f"PolicyFile({self.display!r})"
@@ -317,17 +324,24 @@ def parse(
     path: Path,
     data: bytes,
     explicit: bool = False,
-    render: Callable[[bytes], bytes] | None = None,
+    render: Renderer | Callable[[bytes], bytes] | None = None,
     schema: etree.XMLSchema | None = None,
     parser: etree.XMLParser | None = None,
 ) -> PolicyFile | LoadError | None:
     """Parse one file's bytes (after `render`, which fills in settings). None means "not a policy".
 
+    A file that does not parse as it is, with template tokens where XML allows no text, is parsed
+    with stand-ins for them (`settings.stand_ins`); the file keeps its own text, on whose lines
+    the stand-ins are, so every position reported is one of the file as written.
+
     `schema` is the official schema the file is checked against (XSD001), when the run has one.
     `parser` comes from `secure_parser`; the default one is for the main thread only."""
     shown = display_path(path)
     data, wide = to_utf8(data)
-    if render is not None:
+    settings_lines: dict[int, list[tuple[str, str]]] = {}
+    if isinstance(render, Renderer):
+        data, settings_lines = render.render(data)
+    elif render is not None:
         data = render(data)
     looks_like_policy = explicit or b"TrustFrameworkPolicy" in data
     doctype = _DOCTYPE.search(data)
@@ -341,19 +355,35 @@ def parse(
             1,
             "DOCTYPE declarations are not allowed in policies (possible XXE or entity expansion attack); the file was not processed",
         )
+    replaced = 0
     try:
         root = etree.fromstring(data, parser or _PARSER)
     except etree.XMLSyntaxError as exc:
         if not looks_like_policy:
             return None
-        line, column = exc.position if exc.position else (1, 1)
-        return LoadError(shown, max(line, 1), max(column, 1), f"not well-formed XML: {exc.msg}")
+        tolerant, replaced = stand_ins(data)
+        try:
+            if not replaced:
+                raise exc
+            root = etree.fromstring(tolerant, parser or _PARSER)
+        except etree.XMLSyntaxError as again:
+            line, column = again.position if again.position else (1, 1)
+            tried = [f"{replaced} template token{'s' if replaced > 1 else ''} replaced by stand-ins"] if replaced else []
+            if settings_lines:
+                tried.insert(0, "settings rendered")
+            said = f" (templating was tried: {', '.join(tried)})" if tried else ""
+            return LoadError(shown, max(line, 1), max(column, 1), f"not well-formed XML: {again.msg}{said}")
     if etree.QName(root).localname != "TrustFrameworkPolicy":
         return None
     if root.tag != ROOT_TAG:
         return LoadError(shown, root.sourceline or 1, 1, f"TrustFrameworkPolicy must be in the namespace {NS}")
     size = len(wide.encode(data)) if wide is not None else None  # as uploaded: in its own encoding
-    return PolicyFile(path, shown, root, data, schema, wide, size)
+    policy = PolicyFile(path, shown, root, data, schema, wide, size)
+    if isinstance(render, Renderer):
+        policy.development = render.development
+        policy.settings_lines = settings_lines
+    policy.stand_ins = replaced
+    return policy
 
 
 #: bytes worth a second parsing thread (starting one costs about what parsing 100 KB does)
@@ -362,11 +392,12 @@ THREAD_WORTH = 500_000
 
 def parse_all(
     inputs: list[Input],
-    render: Callable[[bytes], bytes] | None = None,
+    render: Callable[[Path], Renderer | None] | None = None,
     schema: etree.XMLSchema | None = None,
     threads: int = 1,
 ) -> tuple[list[PolicyFile], list[LoadError]]:
-    """Parse the files read (see `parse`), in the order given, on two threads when `threads`
+    """Parse the files read (see `parse`; `render` gives the settings that render a file), in the
+    order given, on two threads when `threads`
     allows and there is enough to parse: lxml lets go of the GIL while it parses."""
     loaded: list[PolicyFile | LoadError | None] = [data if not isinstance(data, bytes) else None for _, _, data in inputs]
     sizes = {i: len(data) for i, (_, _, data) in enumerate(inputs) if isinstance(data, bytes)}
@@ -376,7 +407,7 @@ def parse_all(
         for i in indexes:
             path, explicit, data = inputs[i]
             assert isinstance(data, bytes)
-            loaded[i] = parse(path, data, explicit, render, schema, parser)
+            loaded[i] = parse(path, data, explicit, render(path) if render is not None else None, schema, parser)
 
     if threads > 1 and sum(sizes.values()) > THREAD_WORTH:
         from toolkit.lint.parallel import on_two_threads

@@ -6,11 +6,15 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+from collections.abc import Callable, Iterable, Iterator
 from typing import Literal
 from urllib.parse import urlsplit
 
+from lxml.etree import _Element
+
 from toolkit.lint.model import IdTable, TechnicalProfile
 from toolkit.lint.parse import PolicyFile
+from toolkit.lint.registry import Finding
 
 # ---- values -----------------------------------------------------------------------------------
 
@@ -71,8 +75,45 @@ _DEVELOPMENT_FOLDERS = {"dev", "development", "develop", "local", "test", "testi
 
 def in_development_folder(f: PolicyFile) -> bool:
     """True when a file sits in a folder named for a non-production environment (a repository
-    that keeps each environment's policies in its own folder)."""
-    return any(part.casefold() in _DEVELOPMENT_FOLDERS for part in os.path.normpath(f.display).split(os.sep)[:-1])
+    that keeps each environment's policies in its own folder), or was rendered with the settings
+    of one (`"Production": false`, or an environment named Development or Test)."""
+    return f.development or any(part.casefold() in _DEVELOPMENT_FOLDERS for part in os.path.normpath(f.display).split(os.sep)[:-1])
+
+
+def setting_at(f: PolicyFile, el: _Element, attr: str | None = None) -> str | None:
+    """The setting (`{Settings:X}`) that rendered the value of `el` (its text, or its attribute
+    `attr`), when one setting did."""
+    if not f.settings_lines:
+        return None
+    end = el.sourceline or 0
+    start = f.locate(el)[0] if end else 0
+    value = (el.get(attr) if attr else el.text) or ""
+    names = {name for line in range(start, end + 1) for name, rendered in f.settings_lines.get(line, ()) if rendered and rendered in value}
+    return names.pop() if len(names) == 1 else None
+
+
+def once_per_setting(found: Iterable[Finding], file_of: Callable[[_Element], PolicyFile]) -> Iterator[Finding]:
+    """The findings, those on values that one setting rendered reported once per setting: at the
+    first, with how many other places it rendered the same finding (one setting used in 17
+    content definitions is one mistake)."""
+    firsts: dict[str, list[Finding]] = {}
+    out: list[Finding | str] = []
+    for finding in found:
+        name = setting_at(file_of(finding.element), finding.element, finding.attr)
+        if name is None:
+            out.append(finding)
+        elif name not in firsts:
+            firsts[name] = [finding]
+            out.append(name)
+        else:
+            firsts[name].append(finding)
+    for item in out:
+        if not isinstance(item, str):
+            yield item
+            continue
+        first, *more = firsts[item]
+        said = f" (from {{Settings:{item}}}" + (f", and {len(more)} more place{'s' if len(more) > 1 else ''} it is used)" if more else ")")
+        yield first._replace(message=first.message + said)
 
 
 # ---- technical profiles -----------------------------------------------------------------------

@@ -8,7 +8,7 @@ from toolkit.lint.model import Effective
 from toolkit.lint.parse import q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
-from toolkit.lint.rules.common import in_development_folder
+from toolkit.lint.rules.common import in_development_folder, once_per_setting
 
 RECORDER = "urn:journeyrecorder:applicationinsights"
 
@@ -38,6 +38,10 @@ def development_mode(policy: Effective) -> Iterator[Finding]:
     Source: troubleshoot with Application Insights (WARNING; "Configure Application Insights in
     Production"); best practices "Deploy custom policy", "Load testing".
     """
+    yield from once_per_setting(_development_mode(policy), policy.file_of)
+
+
+def _development_mode(policy: Effective) -> Iterator[Finding]:
     for f in policy.files:
         if f.root.get("DeploymentMode", "").casefold() == "development":
             yield Finding(
@@ -73,6 +77,10 @@ def telemetry_developer_mode(policy: Effective) -> Iterator[Finding]:
 
     Source: RelyingParty "JourneyInsights"; Application Insights technical profile "Metadata".
     """
+    yield from once_per_setting(_telemetry_developer_mode(policy), policy.file_of)
+
+
+def _telemetry_developer_mode(policy: Effective) -> Iterator[Finding]:
     rp = policy.relying_party
     if rp is not None:
         for el in rp.iterfind(q("UserJourneyBehaviors/JourneyInsights")):
@@ -165,6 +173,10 @@ def development_endpoint(policy: Effective) -> Iterator[Finding]:
     Source: HTTPS cipher and TLS requirements "Endpoints in scope"; REST API connectors
     "Development of your REST API".
     """
+    yield from once_per_setting(_development_endpoint(policy), policy.file_of)
+
+
+def _development_endpoint(policy: Effective) -> Iterator[Finding]:
     for tp in policy.profiles_in_use:
         for meta_key, item in tp.metadata.items():
             if meta_key not in _ENDPOINT_KEY_SET:

@@ -98,10 +98,13 @@ def tenant_mismatch(policy: Effective) -> Iterator[Finding]:
 
     Source: troubleshoot "User is currently logged as a user of…"; TrustFrameworkPolicy attributes.
     """
-    tenants = {key(f.tenant) for f in policy.files if f.tenant}
+    # a placeholder is no tenant yet (SET001): nothing to compare until it is rendered
+    tenants = {key(f.tenant) for f in policy.files if f.tenant and not placeholder_in(f.tenant)}
     for f in policy.files:
+        if placeholder_in(f.tenant):
+            continue
         base = f.root.find(q("BasePolicy/TenantId"))
-        if base is not None and key(base.text or "") != key(f.tenant):
+        if base is not None and key(base.text or "") != key(f.tenant) and not placeholder_in(base.text or ""):
             yield Finding(base, f"BasePolicy TenantId {(base.text or '').strip()!r} differs from this file's TenantId {f.tenant!r}")
         elif len(tenants) > 1 and f is policy.chain.leaf:
             names = ", ".join(sorted(tenants))

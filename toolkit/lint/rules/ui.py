@@ -12,7 +12,7 @@ from toolkit.lint.model import Effective
 from toolkit.lint.parse import q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
-from toolkit.lint.rules.common import placeholder_in, unreachable
+from toolkit.lint.rules.common import once_per_setting, placeholder_in, unreachable
 
 _DATA_URI = re.compile(
     r"^urn:com:microsoft:aad:b2c:elements:(?P<contract>contract:)?(?P<page>[a-z]+):(?P<version>\d+(?:\.\d+)*)$", re.IGNORECASE
@@ -64,6 +64,10 @@ def page_not_https(policy: Effective) -> Iterator[Finding]:
 
     Source: customize UI with HTML "Hosting the page content"; content definitions "LoadUri".
     """
+    yield from once_per_setting(_page_not_https(policy), policy.file_of)
+
+
+def _page_not_https(policy: Effective) -> Iterator[Finding]:
     for cd in policy.content_definitions.values():
         load = cd.find(q("LoadUri"))
         uri = _text(load)
@@ -102,6 +106,10 @@ def page_not_on_cdn(policy: Effective) -> Iterator[Finding]:
 
     Source: resilient end-user experience "Use a content delivery network"; custom policy overview "Best practices".
     """
+    yield from once_per_setting(_page_not_on_cdn(policy), policy.file_of)
+
+
+def _page_not_on_cdn(policy: Effective) -> Iterator[Finding]:
     for cd in policy.content_definitions.values():
         load = cd.find(q("LoadUri"))
         if placeholder_in(_text(load)):

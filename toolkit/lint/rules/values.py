@@ -71,6 +71,7 @@ def placeholders(data: bytes) -> list[tuple[int, bytes]]:
 
 
 #: an attribute name and `=` just before an opening quote
+_UNQUOTED = re.compile(rb"\s([\w:.-]+)\s*=\s*$")
 _ATTRIBUTE = re.compile(rb"([\w:.-]+)\s*=\s*$")
 
 
@@ -79,6 +80,8 @@ def _attribute_at(data: bytes, offset: int, line_start: int) -> str | None:
     (within 4 KB) must follow `Name=`. Found backwards in short windows: a pattern run forwards
     from the line start backtracks quadratically on a long run of name characters, and a search
     back to the start of a long line for each placeholder is quadratic too (hostile files)."""
+    if m := _UNQUOTED.search(data, max(line_start, offset - 256), offset):
+        return m.group(1).decode()  # TenantId={{TenantId}}: a value written without quotes
     quote = data.rfind(b'"', max(line_start, offset - 4096), offset)
     if quote < 0:
         return None
@@ -114,9 +117,15 @@ def unresolved_placeholder(f: PolicyFile) -> Iterator[Finding]:
     reported here only.
 
     Uploaded as is, it is a literal: a tenant that does not exist, an app id B2C cannot find. Lint
-    the rendered policies (`--settings appsettings.json --environment NAME` renders
-    `{Settings:X}`), or render them in the pipeline before this check. Reported once per file and
-    placeholder, with the number of other places.
+    the rendered policies: an `appsettings.json` beside the policies (or in a folder above, up to
+    the folder linted) renders `{Settings:X}` as the VS Code extension does, its production
+    environment when it has several; `--settings FILE --environment NAME` chooses. Reported once
+    per file and placeholder, with the number of other places.
+
+    A template with a token where XML allows no text (a whole attribute
+    `<TrustFrameworkPolicy ... {Settings:DeploymentMode}>`, an unquoted `TenantId={{TenantId}}`)
+    is still checked: the token gets a stand-in for parsing, every rule runs, and the token is
+    reported here, at its place in the file as written.
 
     Bad::
 
