@@ -34,8 +34,9 @@ def test_resilient_and_fragile_sets_are_schema_valid(shared):
 
 
 ANTIPATTERNS = sorted(p.name for p in (POLICIES / "antipatterns").iterdir() if p.is_dir() and p.name != "fragile")
-#: a rule whose example cannot avoid another: JavaScript needs a legacy layout to be wrong
-COMPANIONS = {"UI004": {"UI003"}}
+#: a rule whose example cannot avoid another: JavaScript needs a legacy layout to be wrong, and
+#: the insecure-auth flag matters only on a call that is anonymous (REST003)
+COMPANIONS = {"UI004": {"UI003"}, "REST004": {"REST003"}}
 
 
 def test_every_rule_has_an_example_set_and_every_set_a_rule():

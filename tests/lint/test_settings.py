@@ -129,7 +129,11 @@ def test_stand_ins_keep_lines_and_leave_values_alone():
 
 def test_a_finding_from_one_setting_is_reported_once(tmp_path):
     page = '<ContentDefinition Id="{i}"><LoadUri>{{Settings:Pages}}/{i}.html</LoadUri><DataUri>urn:com:microsoft:aad:b2c:elements:contract:selfasserted:2.1.30</DataUri></ContentDefinition>'
-    body = "<BuildingBlocks><ContentDefinitions>" + "".join(page.format(i=f"p{n}") for n in range(5)) + "</ContentDefinitions></BuildingBlocks>"
+    body = (
+        "<BuildingBlocks><ContentDefinitions>"
+        + "".join(page.format(i=f"p{n}") for n in range(5))
+        + "</ContentDefinitions></BuildingBlocks>"
+    )
     files = clean_set(extensions=body)
     write(tmp_path, {**files, "appsettings.json": _env("Production", True, Pages="http://cdn.contoso.com")})
     report = lint([tmp_path], Config(ignore=["LIM001", "BOT001"]))

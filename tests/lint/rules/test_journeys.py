@@ -77,6 +77,13 @@ def test_claim_equals_without_exists(tmp_path):
     assert rule_ids(report) == {"JRN004"}
     exists = '<Precondition Type="ClaimsExist" ExecuteActionsIf="false"><Value>email</Value><Action>SkipThisOrchestrationStep</Action></Precondition>'
     assert run(tmp_path / "good", with_journey(journey.replace("<Preconditions>", "<Preconditions>" + exists))).problems == []
+    # the sign-in page outputs it with a default value: it always exists by step 2
+    files = with_journey(journey)
+    files["Base.xml"] = files["Base.xml"].replace(
+        '<OutputClaim ClaimTypeReferenceId="email" />', '<OutputClaim ClaimTypeReferenceId="email" DefaultValue="none" />'
+    )
+    assert "DefaultValue" in files["Base.xml"]
+    assert run(tmp_path / "default", files).problems == []
 
 
 def test_claim_equals_with_a_claim_name_as_its_literal(tmp_path):

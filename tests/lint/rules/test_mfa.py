@@ -164,3 +164,31 @@ def test_email_verification_off_in_an_invitation_journey(tmp_path):
 )
 def test_example_set(rule, expected):
     assert found_by_example(rule) == expected
+
+
+HINT = provider(
+    '<TechnicalProfile Id="IdTokenHint_ExtractClaims"><DisplayName>hint</DisplayName><Protocol Name="None" />'
+    '<Metadata><Item Key="IdTokenAudience">a1b2</Item><Item Key="issuer">https://contoso.example</Item></Metadata>'
+    '<OutputClaims><OutputClaim ClaimTypeReferenceId="email" /></OutputClaims></TechnicalProfile>'
+)
+
+
+def by_link(base: str) -> str:
+    """The base whose journey first reads an id_token_hint (a signed link), then shows its pages."""
+    step = '<OrchestrationStep Order="0" Type="GetClaims" CpimIssuerTechnicalProfileReferenceId="IdTokenHint_ExtractClaims" />\n'
+    return base.replace(JOURNEY, HINT + JOURNEY).replace('<OrchestrationStep Order="1"', step + '<OrchestrationStep Order="1"', 1)
+
+
+def test_a_journey_entered_by_a_signed_link_is_not_open_to_bots(tmp_path):
+    config = Config(select=["BOT001"])
+    assert [p.rule for p in run(tmp_path / "open", clean_set(), config).problems] == ["BOT001"]
+    assert run(tmp_path / "link", clean_set(base=by_link(BASE)), config).problems == []
+
+
+def test_a_page_validated_by_a_fraud_assessment_is_not_bot_exposed(tmp_path):
+    config = Config(select=["BOT001"])
+    assessed = BASE.replace(
+        'Id="REST-GetLoyalty"><DisplayName>REST</DisplayName>', 'Id="REST-GetLoyalty"><DisplayName>DFP assessment</DisplayName>'
+    )
+    assert assessed != BASE
+    assert run(tmp_path, clean_set(base=assessed), config).problems == []

@@ -137,7 +137,19 @@ def test_direct_rest_step_and_blocking_validation(tmp_path):
     )
     report = run(tmp_path, clean_set(base=base))
     severities = sorted((p.rule, p.severity.value) for p in report.problems)
-    assert severities == [("REST009", "info"), ("REST009", "warning")]
+    assert severities == [("REST009", "warning")]  # the blocking validation is REST010's inventory
+
+
+def test_the_inventory_names_validations_that_block_their_page(tmp_path):
+    files = with_validations("REST-GetLoyalty", "REST-Fraud", "REST-Audit")
+    files["Base.xml"] = files["Base.xml"].replace(
+        '<ValidationTechnicalProfile ReferenceId="REST-Fraud" ContinueOnError="true" />',
+        '<ValidationTechnicalProfile ReferenceId="REST-Fraud" />',
+    )
+    report = run(tmp_path, files, Config(select=["ALL", "REST010"]))
+    (problem,) = [p for p in report.problems if p.rule == "REST010"]
+    assert problem.message.endswith("1 of them validate a page without ContinueOnError, so their failure blocks it (REST-Fraud)")
+    assert "REST009" not in rule_ids(report)
 
 
 def test_relying_parties_on_one_journey_share_the_finding(tmp_path):
@@ -219,11 +231,23 @@ def test_insecure_auth_in_a_development_folder_is_an_info(tmp_path):
         base=BASE.replace(
             '<Item Key="SendClaimsIn">Body</Item>',
             '<Item Key="SendClaimsIn">Body</Item><Item Key="AllowInsecureAuthInProduction">true</Item>',
-        )
+        ).replace('<Item Key="AuthenticationType">ClientCertificate</Item>', '<Item Key="AuthenticationType">None</Item>')
     )
     for folder, severity in (("production", "error"), ("development", "info")):
         report = run(tmp_path, {f"{folder}/{name}": text for name, text in files.items()})
         assert [p.severity.value for p in report.problems if p.rule == "REST004" and f"/{folder}/" in p.path] == [severity]
+
+
+@pytest.mark.parametrize("authentication", ["Bearer", "Basic", "ClientCertificate", "ApiKeyHeader"])
+def test_insecure_auth_flag_matters_only_without_authentication(tmp_path, authentication):
+    """The flag allows AuthenticationType None in production; with any other it changes nothing."""
+    files = clean_set(
+        base=BASE.replace(
+            '<Item Key="SendClaimsIn">Body</Item>',
+            '<Item Key="SendClaimsIn">Body</Item><Item Key="AllowInsecureAuthInProduction">true</Item>',
+        ).replace('<Item Key="AuthenticationType">ClientCertificate</Item>', f'<Item Key="AuthenticationType">{authentication}</Item>')
+    )
+    assert "REST004" not in rule_ids(run(tmp_path, files))
 
 
 def test_insecure_auth_flag_on_a_client_credentials_call(tmp_path):

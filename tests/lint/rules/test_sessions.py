@@ -60,6 +60,7 @@ def test_sign_in_page_with_an_sso_session_provider(tmp_path):
 
 AAD = "Web.TPEngine.Providers.AzureActiveDirectoryProvider, Web.TPEngine, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null"
 SELF = "Web.TPEngine.Providers.SelfAssertedAttributeProvider, Web.TPEngine, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null"
+REST = "Web.TPEngine.Providers.RestfulProvider, Web.TPEngine, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null"
 DELETE = (
     "<ClaimsProviders><ClaimsProvider><DisplayName>x</DisplayName><TechnicalProfiles>"
     f'<TechnicalProfile Id="AAD-DeleteUser"><Protocol Name="Proprietary" Handler="{AAD}" /><Metadata><Item Key="Operation">DeleteClaimsPrincipal</Item></Metadata>'
@@ -141,3 +142,42 @@ def test_account_deletion_relying_on_the_sso_session(tmp_path):
 )
 def test_example_set(rule, expected):
     assert found_by_example(rule) == expected
+
+
+def test_account_deletion_through_a_signed_link(tmp_path):
+    """The link (an id_token_hint read before any page) is the proof: no SSO005."""
+    files = _delete_journey(reauth=False)
+    hint = (
+        "<ClaimsProviders><ClaimsProvider><DisplayName>hint</DisplayName><TechnicalProfiles>"
+        '<TechnicalProfile Id="IdTokenHint_ExtractClaims"><Protocol Name="None" /><Metadata><Item Key="IdTokenAudience">a1b2</Item>'
+        '<Item Key="issuer">https://contoso.example</Item></Metadata></TechnicalProfile></TechnicalProfiles></ClaimsProvider></ClaimsProviders>'
+    )
+    step = '<OrchestrationStep Order="0" Type="GetClaims" CpimIssuerTechnicalProfileReferenceId="IdTokenHint_ExtractClaims" />'
+    files["Extensions.xml"] = (
+        files["Extensions.xml"]
+        .replace("<UserJourneys>", hint + "<UserJourneys>", 1)
+        .replace('<OrchestrationStep Order="1"', step + '<OrchestrationStep Order="1"', 1)
+    )
+    assert "SSO005" not in rule_ids(run(tmp_path, files))
+
+
+def test_a_password_write_on_the_sign_in_page_itself(tmp_path):
+    """Seamless migration: the page checks the typed password against the old store, then
+    writes it; the user has just proved it."""
+    migrate = (
+        "<ClaimsProviders><ClaimsProvider><DisplayName>m</DisplayName><TechnicalProfiles>"
+        f'<TechnicalProfile Id="REST-Migrate"><Protocol Name="Proprietary" Handler="{REST}" /><Metadata><Item Key="ServiceUrl">https://api.contoso.com/m</Item>'
+        '<Item Key="AuthenticationType">ClientCertificate</Item></Metadata><InputClaims><InputClaim ClaimTypeReferenceId="password" /></InputClaims>'
+        '<UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
+        f'<TechnicalProfile Id="AAD-WritePassword"><Protocol Name="Proprietary" Handler="{AAD}" /><Metadata><Item Key="Operation">Write</Item></Metadata>'
+        '<PersistedClaims><PersistedClaim ClaimTypeReferenceId="password" /></PersistedClaims><UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
+        f'<TechnicalProfile Id="SelfAsserted-SignIn"><Protocol Name="Proprietary" Handler="{SELF}" /><OutputClaims><OutputClaim ClaimTypeReferenceId="password" /></OutputClaims>'
+        '<ValidationTechnicalProfiles><ValidationTechnicalProfile ReferenceId="REST-Migrate" /><ValidationTechnicalProfile ReferenceId="AAD-WritePassword" />'
+        "</ValidationTechnicalProfiles></TechnicalProfile></TechnicalProfiles></ClaimsProvider></ClaimsProviders>"
+    )
+    assert "SSO005" not in rule_ids(run(tmp_path / "migration", clean_set(extensions=migrate)))
+    before = migrate.replace(
+        '<ValidationTechnicalProfile ReferenceId="REST-Migrate" /><ValidationTechnicalProfile ReferenceId="AAD-WritePassword" />',
+        '<ValidationTechnicalProfile ReferenceId="AAD-WritePassword" /><ValidationTechnicalProfile ReferenceId="REST-Migrate" />',
+    )
+    assert "SSO005" in rule_ids(run(tmp_path / "write-first", clean_set(extensions=before)))

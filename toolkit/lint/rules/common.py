@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 from lxml.etree import _Element
 
-from toolkit.lint.model import IdTable, TechnicalProfile
-from toolkit.lint.parse import PolicyFile
+from toolkit.lint.model import Effective, IdTable, Journey, TechnicalProfile
+from toolkit.lint.parse import PolicyFile, q
 from toolkit.lint.registry import Finding
 
 # ---- values -----------------------------------------------------------------------------------
@@ -131,3 +131,61 @@ def creates_users(tp: TechnicalProfile, tps: IdTable[TechnicalProfile]) -> bool:
         if is_directory_write(target) and target.meta_is("RaiseErrorIfClaimsPrincipalAlreadyExists", "true"):
             return True
     return False
+
+
+# ---- journeys ---------------------------------------------------------------------------------
+
+#: profile kinds that show the user something or sign them in (an anonymous visitor's door)
+INTERACTIVE = frozenset({"SelfAsserted", "PhoneFactor", "IdP", "OTP"})
+
+
+def is_id_token_hint(tp: TechnicalProfile | None) -> bool:
+    """An id_token_hint profile: it reads a token the relying party passes, checked against an
+    audience, an issuer or a metadata document, and shows nothing."""
+    return tp is not None and tp.kind == "" and any(tp.item(k) is not None for k in ("IdTokenAudience", "issuer", "METADATA"))
+
+
+def by_signed_link(policy: Effective, journey: Journey) -> bool:
+    """A journey entered only through a signed link (an invitation, a password-reset or magic
+    link): a `GetClaims` step reads an id_token_hint before any step shows a page or signs in.
+    An anonymous visitor without the link gets no further."""
+    return policy.merged.once(("by-link", id(journey)), lambda: _by_signed_link(policy, journey))
+
+
+def _by_signed_link(policy: Effective, journey: Journey) -> bool:
+    tps = policy.technical_profiles
+    for step, step_exchanges in zip(journey.steps, journey.exchanges, strict=True):
+        if step.get("Type") == "GetClaims" and is_id_token_hint(tps.get(step.get("CpimIssuerTechnicalProfileReferenceId", ""))):
+            return True
+        if step.find(q("ClaimsProviderSelections")) is not None:
+            return False
+        if any((tp := tps.get(ex.get("TechnicalProfileReferenceId", ""))) is None or tp.kind in INTERACTIVE for ex in step_exchanges):
+            return False
+    return False
+
+
+def open_profiles(policy: Effective) -> set[str]:
+    """Ids of the profiles that journeys an anonymous visitor can enter run as steps (every
+    journey in use but those entered only by a signed link, and the sub-journeys they call)."""
+    return policy.merged.once(("open-profiles", policy.journey_refs), lambda: _open_profiles(policy))
+
+
+def _open_profiles(policy: Effective) -> set[str]:
+    journeys = policy.journeys_in_use
+    linked = {id(j) for j in journeys if j.tag == "UserJourney" and by_signed_link(policy, j)}
+    if not linked:
+        return {tp.id for _, _, _, tp in policy.step_profiles()}
+    todo = [j for j in journeys if j.tag == "UserJourney" and id(j) not in linked]
+    if not policy.journey_refs:
+        todo += [j for j in journeys if j.tag == "SubJourney"]
+    seen: dict[int, Journey] = {}
+    while todo:
+        journey = todo.pop()
+        if id(journey) in seen:
+            continue
+        seen[id(journey)] = journey
+        for step in journey.steps:
+            for cand in step.iterfind(q("JourneyList/Candidate")):
+                if (sub := policy.sub_journeys.get(cand.get("SubJourneyReferenceId", ""))) is not None:
+                    todo.append(sub)
+    return {tp.id for journey, _, _, tp in policy.step_profiles() if id(journey) in seen}

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from toolkit.lint.model import Effective, IdTable, Journey, order_of
+from toolkit.lint.model import Effective, IdTable, Journey, TechnicalProfile, order_of
 from toolkit.lint.parse import PolicyFile, q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
@@ -189,18 +189,39 @@ def exchange_wiring(policy: Effective) -> Iterator[Finding]:
                 yield Finding(step, f"{journey.id!r} step {step.get('Order')}: a selection step must be followed by a ClaimsExchange step")
 
 
-def _step_blocks(policy: Effective) -> Iterator[tuple[str, list[etree._Element]]]:
+def _step_blocks(policy: Effective) -> Iterator[tuple[str, list[etree._Element], set[str]]]:
+    """Each step's preconditions, with the claims that always exist by then (see `_always_set`)."""
+    tps = policy.technical_profiles
     for journey in _all_journeys(policy):
-        for step in journey.steps:
+        always: set[str] = set()
+        for step, step_exchanges in zip(journey.steps, journey.exchanges, strict=True):
             for block in step.iterfind(q("Preconditions")):
-                yield f"{journey.id!r} step {step.get('Order')}", list(block)
+                yield f"{journey.id!r} step {step.get('Order')}", list(block), always
+            if step.find(q("Preconditions")) is None and step_exchanges:
+                always = always | _always_set([tps.get(ex.get("TechnicalProfileReferenceId", "")) for ex in step_exchanges])
 
 
-def _validation_blocks(policy: Effective) -> Iterator[tuple[str, list[etree._Element]]]:
+def _always_set(profiles: list[TechnicalProfile | None]) -> set[str]:
+    """The claims a step that always runs sets whichever of its exchanges runs: an output claim
+    with a `DefaultValue` in each (a profile outputs its defaults whatever it returns)."""
+    found: set[str] | None = None
+    for tp in profiles:
+        if tp is None:
+            return set()
+        outputs = {
+            c.get("ClaimTypeReferenceId", "")
+            for c in tp.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId")
+            if c.get("DefaultValue") is not None
+        }
+        found = outputs if found is None else found & outputs
+    return found or set()
+
+
+def _validation_blocks(policy: Effective) -> Iterator[tuple[str, list[etree._Element], set[str]]]:
     for tp in policy.profiles_in_use:
         for vtp in tp.validation_profiles:
             for block in vtp.iterfind(q("Preconditions")):
-                yield f"validation profile {vtp.get('ReferenceId')!r} of {tp.id!r}", list(block)
+                yield f"validation profile {vtp.get('ReferenceId')!r} of {tp.id!r}", list(block), set()
 
 
 #: a literal written like a claim's Id, never like a value: camelCase, snake_case or dotted
@@ -219,9 +240,11 @@ def _enumerated(claim: etree._Element | None, literal: str) -> bool:
     return any(item.get("Value") == literal for item in claim.iterfind(q("Restriction/Enumeration")))
 
 
-def _equals_without_exists(blocks: Iterator[tuple[str, list[etree._Element]]], claims: IdTable[etree._Element]) -> Iterator[Finding]:
-    for where, block in blocks:
-        exists = {(p.findtext(q("Value")) or "").strip() for p in block if p.get("Type") == "ClaimsExist"}
+def _equals_without_exists(
+    blocks: Iterator[tuple[str, list[etree._Element], set[str]]], claims: IdTable[etree._Element], defaulted: set[str]
+) -> Iterator[Finding]:
+    for where, block, always in blocks:
+        exists = always | defaulted | {(p.findtext(q("Value")) or "").strip() for p in block if p.get("Type") == "ClaimsExist"}
         for p in block:
             if p.get("Type") != "ClaimEquals":
                 continue
@@ -245,7 +268,10 @@ def claim_equals_without_exists(policy: Effective) -> Iterator[Finding]:
     claim type's Id.
 
     Not reported: the starter pack's `authenticationSource` test (every sign-in profile sets
-    it), and a comparison with one of the claim type's enumeration values.
+    it), a comparison with one of the claim type's enumeration values, and a claim that exists
+    by then: an earlier step without preconditions outputs it with a `DefaultValue` whichever
+    of its exchanges runs, or profiles in use output it with a `DefaultValue` (a flag each path
+    sets, such as `newUser`, whose ClaimEquals reads it).
 
     "If the claim is null or uninitialized, the precondition is ignored… As a best practice,
     check both that the claim exists, and equals to a value." A missing claim silently
@@ -268,8 +294,22 @@ def claim_equals_without_exists(policy: Effective) -> Iterator[Finding]:
     Source: user journeys "Preconditions".
     """
     claims = policy.claim_types
-    yield from policy.merged.once("JRN004", lambda: list(_equals_without_exists(_step_blocks(policy), claims)))
-    yield from _equals_without_exists(_validation_blocks(policy), claims)
+    defaulted = policy.merged.once(("JRN004-defaults", policy.journey_refs), lambda: _defaulted(policy))
+    yield from policy.merged.once(
+        ("JRN004", policy.journey_refs), lambda: list(_equals_without_exists(_step_blocks(policy), claims, defaulted))
+    )
+    yield from _equals_without_exists(_validation_blocks(policy), claims, defaulted)
+
+
+def _defaulted(policy: Effective) -> set[str]:
+    """Claims that profiles in use output with a `DefaultValue`: flags the journey's paths set
+    (each sign-in profile its own `newUser`, `enableMFA`), whose ClaimEquals is their reading."""
+    return {
+        c.get("ClaimTypeReferenceId", "")
+        for tp in policy.profiles_in_use
+        for c in tp.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId")
+        if c.get("DefaultValue") is not None
+    }
 
 
 @rule("JRN005", "Sub-journey misuse", Severity.WARNING, Scope.CHAIN, "subjourneys", per_content=True, whole_chain=True)

@@ -10,7 +10,7 @@ from toolkit.lint.model import Effective, TechnicalProfile
 from toolkit.lint.parse import PolicyFile, q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
-from toolkit.lint.rules.common import creates_users
+from toolkit.lint.rules.common import by_signed_link, creates_users, open_profiles
 
 
 def _is_totp(tp: TechnicalProfile) -> bool:
@@ -153,7 +153,7 @@ def email_verification_disabled(policy: Effective) -> Iterator[Finding]:
     """
     tps = policy.technical_profiles
     for journey in policy.journeys_in_use:
-        if _BY_LINK.search(journey.id):
+        if _BY_LINK.search(journey.id) or by_signed_link(policy, journey):
             continue  # entered through a link sent to the address: following it verified the email
         verified = False
         for step_exchanges in journey.exchanges:
@@ -206,7 +206,9 @@ def _rest_before_authentication(validations: list[TechnicalProfile | None]) -> b
 #: claims that only exist once a federated identity provider has signed the user in
 _FEDERATED_CLAIMS = {"alternativesecurityid", "alternativesecurityids", "issueruserid", "identityprovider"}
 #: a REST validation profile that is itself the bot or fraud check (by its Id or its host)
-_BOT_CHECK = re.compile(r"fraud|bot|captcha|risk|turnstile|arkose|protect", re.IGNORECASE)
+_BOT_CHECK = re.compile(
+    r"fraud|bot(?!tom)|captcha|risk|turnstile|arkose|protect|\bdfp|assess|biocatch|threat|abuse|human|trust.?score", re.IGNORECASE
+)
 
 
 def _after_federation(tp: TechnicalProfile, validations: list[TechnicalProfile | None]) -> bool:
@@ -222,7 +224,10 @@ def _after_federation(tp: TechnicalProfile, validations: list[TechnicalProfile |
 
 def _bot_check(tp: TechnicalProfile | None) -> bool:
     """True for a REST profile that is the fraud or bot check itself."""
-    return tp is not None and tp.kind == "REST" and bool(_BOT_CHECK.search(f"{tp.id} {tp.meta('ServiceUrl') or ''}"))
+    if tp is None or tp.kind != "REST":
+        return False
+    name = tp.definition.findtext(q("DisplayName")) or ""
+    return bool(_BOT_CHECK.search(f"{tp.id} {name} {tp.meta('ServiceUrl') or ''}"))
 
 
 def _has_captcha(policy: Effective, tp: TechnicalProfile) -> bool:
@@ -232,12 +237,16 @@ def _has_captcha(policy: Effective, tp: TechnicalProfile) -> bool:
 @rule("BOT001", "Bot-exposed step without CAPTCHA", Severity.INFO, Scope.CHAIN, "add-captcha", per_journeys=True)
 def no_captcha(policy: Effective) -> Iterator[Finding]:
     """A sign-up page (a validation profile creates directory users), sign-in page or
-    phone-factor profile has no CAPTCHA. Not reported: a page shown after a federated sign-in (it
-    reads or writes the federated identity, `alternativeSecurityId`), and a page whose REST
-    validation is itself the fraud or bot check (its Id or host says fraud, bot, captcha, risk)
-    (`setting.enableCaptchaChallenge` plus a `CaptchaControl` display control). A warning when
-    the page also calls a REST API before the user is authenticated (a REST validation profile
-    that runs before the credential check).
+    phone-factor profile has no CAPTCHA (`setting.enableCaptchaChallenge` plus a `CaptchaControl`
+    display control). A warning when the page also calls a REST API before the user is
+    authenticated (a REST validation profile that runs before the credential check).
+
+    Not reported: a page shown after a federated sign-in (it reads or writes the federated
+    identity, `alternativeSecurityId`); a page whose REST validation is itself the fraud or bot
+    check (its Id, display name or host says fraud, bot, captcha, risk, assess, DFP, threat); a
+    page shown only in journeys entered by a signed link (a `GetClaims` step reads an
+    `id_token_hint` before any page: invitations, password-reset and magic links; an anonymous
+    visitor has no link).
 
     "When possible, remove API calls from the preauthenticated path. If you can't, then enable
     protections… For example, use… CAPTCHA". CAPTCHA is in public preview and needs current page
@@ -254,7 +263,10 @@ def no_captcha(policy: Effective) -> Iterator[Finding]:
     practices "Protection from bots"; add CAPTCHA.
     """
     sign_in = _sign_in_profiles(policy)
+    reachable = open_profiles(policy)
     for tp in policy.profiles_in_use:
+        if tp.id not in reachable:
+            continue  # shown only in journeys entered by a signed link (id_token_hint)
         validations = [policy.technical_profiles.get(v.get("ReferenceId", "")) for v in tp.validation_profiles]
         # a write that refuses existing users creates them: a sign-up (profile and password writes don't)
         signs_up = any(

@@ -158,14 +158,19 @@ def insecure_auth_in_production(policy: Effective) -> Iterator[Finding]:
 
         <Item Key="AllowInsecureAuthInProduction">false</Item>
 
-    In a folder named for a non-production environment it is an info (see DEP001). Not reported
-    when a client secret or API key goes as an input claim: a client-credentials call to a token
+    Only with `AuthenticationType` `None` (or none written): with Bearer, Basic, ApiKeyHeader or
+    ClientCertificate the flag changes nothing. In a folder named for a non-production
+    environment it is an info (see DEP001). Not reported when a client secret or API key goes as an input claim: a client-credentials call to a token
     endpoint authenticates in its body and needs `AuthenticationType` `None` (see REST003).
 
     Source: RESTful technical profile "Metadata"; secure REST API.
     """
     for tp in policy.profiles_of_kind("REST"):
-        if tp.meta_is("AllowInsecureAuthInProduction", "true") and not _sends_secret(tp):
+        if (
+            tp.meta_is("AllowInsecureAuthInProduction", "true")
+            and (tp.meta("AuthenticationType") or "none").casefold() == "none"
+            and not _sends_secret(tp)
+        ):
             where = tp.where("AllowInsecureAuthInProduction")
             severity = Severity.INFO if in_development_folder(policy.file_of(where)) else None
             yield Finding(where, f"REST profile {tp.id!r} allows insecure authentication in production", severity=severity)
@@ -343,17 +348,15 @@ def auth_keys_mismatch(policy: Effective) -> Iterator[Finding]:
 
 @rule("REST009", "REST failure not contained in the journey", Severity.WARNING, Scope.CHAIN, "api-connectors-overview", per_journeys=True)
 def failure_not_contained(policy: Effective) -> Iterator[Finding]:
-    """(a) An orchestration step calls a REST profile directly; (b, info) a REST validation
-    profile lacks `ContinueOnError="true"`.
+    """An orchestration step calls a REST profile directly.
 
     "If you reference a REST API technical profile directly from a user journey, the user is
     redirected back to the relying party application with the relevant error message": one slow
     or failing API ends the sign-in. Each call has a fixed timeout and retry (30 seconds and two
     retries in the API connectors overview; 10 seconds and one retry for custom policies since the
     2025 revision), so an outage costs users 20 to 90 seconds. Run non-essential calls as
-    validation profiles with `ContinueOnError="true"` and render a reduced experience; (b) asks
-    you to confirm that a call that can block sign-in is essential. (a) is not reported in a
-    journey with no page (a client-credentials or token-exchange journey): there is nothing to
+    validation profiles with `ContinueOnError="true"` and render a reduced experience. Not
+    reported in a journey with no page (a client-credentials or token-exchange journey): there is nothing to
     validate it on, and the call is what the journey is for.
 
     Bad::
@@ -369,6 +372,10 @@ def failure_not_contained(policy: Effective) -> Iterator[Finding]:
           <ValidationTechnicalProfile ReferenceId="REST-GetLoyalty" ContinueOnError="true" />
         </ValidationTechnicalProfiles>
 
+    A validation call without `ContinueOnError` blocks its page too, but most such calls are
+    what the page is for (a password or code check, a migration): REST010, when selected, lists
+    them.
+
     Source: API connectors overview (custom-policy NOTE, "Handling error messages"); resilient
     external processes; validation technical profile "Example".
     """
@@ -379,15 +386,17 @@ def failure_not_contained(policy: Effective) -> Iterator[Finding]:
                 f"{journey.tag} {journey.id!r} calls REST profile {tp.id!r} directly: any API failure ends the journey; call it as a validation profile with ContinueOnError",
                 attr="TechnicalProfileReferenceId",
             )
+
+
+def _blocking_validations(policy: Effective) -> list[str]:
+    """REST validation profiles without `ContinueOnError="true"`: each blocks its page when its API fails."""
+    found: set[str] = set()
     for tp in policy.profiles_in_use:
         for vtp in tp.validation_profiles:
             target = policy.technical_profiles.get(vtp.get("ReferenceId", ""))
             if target is not None and target.kind == "REST" and vtp.get("ContinueOnError", "").casefold() != "true":
-                yield Finding(
-                    vtp,
-                    f'REST validation profile {target.id!r} of {tp.id!r} blocks the step when the API fails; confirm it is essential or set ContinueOnError="true"',
-                    severity=Severity.INFO,
-                )
+                found.add(target.id)
+    return sorted(found)
 
 
 def _has_pages(policy: Effective, journey: Journey) -> bool:
@@ -420,6 +429,9 @@ def many_rest_apis(policy: Effective) -> Iterator[Finding]:
     an inventory, not a path count: profiles on alternative branches (sign-up and sign-in) are
     all listed.
 
+    The message names the validation calls without `ContinueOnError="true"`, which block their
+    page when their API fails: confirm each is essential to the page.
+
     Bad: a sign-in that checks fraud, loads loyalty points and writes an audit record through
     three APIs, each of which can hold it up.
 
@@ -434,6 +446,12 @@ def many_rest_apis(policy: Effective) -> Iterator[Finding]:
     apis = policy.profiles_of_kind("REST")
     if default is not None and len(apis) > REST_BUDGET:
         names = ", ".join(sorted(tp.id for tp in apis))
+        blocking = _blocking_validations(policy)
+        said = (
+            f"; {len(blocking)} of them validate a page without ContinueOnError, so their failure blocks it ({', '.join(blocking)})"
+            if blocking
+            else ""
+        )
         yield Finding(
-            default, f"this policy's journeys call {len(apis)} REST APIs ({names}): any one down or slow can stall or fail a sign-in"
+            default, f"this policy's journeys call {len(apis)} REST APIs ({names}): any one down or slow can stall or fail a sign-in{said}"
         )

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from toolkit.lint.model import Effective, TechnicalProfile
+from toolkit.lint.model import Effective, IdTable, TechnicalProfile
 from toolkit.lint.parse import q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
+from toolkit.lint.rules.common import by_signed_link
 
 #: what each kind of profile should use instead of the implicit DefaultSSOSessionProvider
 SUGGESTED_PROVIDER = {
@@ -229,6 +230,27 @@ def _sensitive(tp: TechnicalProfile) -> str | None:
     return None
 
 
+def _checks_credential_typed(tp: TechnicalProfile, tps: IdTable[TechnicalProfile]) -> bool:
+    """A page that checks the password typed on it (a credential or migration check among its
+    validation profiles, before any write): what it writes is what the user just proved, as a
+    seamless migration's sign-in page does."""
+    if tp.kind != "SelfAsserted" or "password" not in {
+        c.get("ClaimTypeReferenceId", "").casefold() for c in tp.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId")
+    }:
+        return False
+    for v in tp.validation_profiles:
+        target = tps.get(v.get("ReferenceId", ""))
+        if target is None:
+            continue
+        if target.kind == "AAD" and _sensitive(target) is not None:
+            return False  # a write before any check
+        if target.kind == "IdP" or (
+            target.kind == "REST" and any(c.get("ClaimTypeReferenceId", "").casefold() == "password" for c in target.input_claims)
+        ):
+            return True
+    return False
+
+
 def _sign_in_pages(policy: Effective) -> set[str]:
     """Casefolded ids of the pages a selection step signs users in with."""
     ids = set()
@@ -277,6 +299,10 @@ def sensitive_change_on_sso(policy: Effective) -> Iterator[Finding]:
     (`login-NonInteractive` as a validation profile) with `SM-Noop`, a phone or email code, or
     `prompt=login` enforced by a step that never uses the session.
 
+    Not reported: a journey entered only by a signed link (an `id_token_hint` read before any
+    page: the link is the proof), and a password write run by the page the user just typed that
+    password on, after its credential check (a seamless migration's sign-in page).
+
     Bad: a `DeleteAccount` journey whose only sign-in step uses `SM-AAD`, then
     `AAD-DeleteUser` (`Operation` `DeleteClaimsPrincipal`).
 
@@ -290,7 +316,7 @@ def sensitive_change_on_sso(policy: Effective) -> Iterator[Finding]:
     if not any(_sensitive(tp) for tp in policy.profiles_of_kind("AAD")):
         return  # most relying parties delete nothing and change no credential
     for journey in policy.journeys_in_use:
-        if _BY_LINK.search(journey.id):
+        if _BY_LINK.search(journey.id) or by_signed_link(policy, journey):
             continue  # the link the user followed (an invitation, an activation) is the proof
         proven = False
         for step_exchanges in journey.exchanges:
@@ -298,7 +324,9 @@ def sensitive_change_on_sso(policy: Effective) -> Iterator[Finding]:
                 tp = tps.get(exchange.get("TechnicalProfileReferenceId", ""))
                 if tp is None:
                     continue
-                writes = [(exchange, tp)] + [(v, t) for v in tp.validation_profiles if (t := tps.get(v.get("ReferenceId", ""))) is not None]
+                writes = [(exchange, tp)]
+                if not _checks_credential_typed(tp, tps):
+                    writes += [(v, t) for v in tp.validation_profiles if (t := tps.get(v.get("ReferenceId", ""))) is not None]
                 for where, target in writes:
                     what = _sensitive(target)
                     if what is not None and not proven and not _proves_presence(policy, tp):
