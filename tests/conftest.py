@@ -70,9 +70,17 @@ def graph_external_id(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runn
     stop_emulator(running)
 
 
+@pytest.fixture(scope="session")
+def graph_workforce(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+    """An emulator serving Microsoft Graph for the shipped Microsoft Entra ID (workforce) tenant with problems."""
+    running = start_emulator(tmp_path_factory.mktemp("graph-workforce-state"), "--graph-tenant", "workforce-problems")
+    yield running
+    stop_emulator(running)
+
+
 @pytest.fixture(autouse=True)
 def _no_faults_left(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
-    for name in ("emulator", "external_id", "graph_b2c", "graph_external_id"):
+    for name in ("emulator", "external_id", "graph_b2c", "graph_external_id", "graph_workforce"):
         if name in request.fixturenames:
             request.getfixturevalue(name).clear()

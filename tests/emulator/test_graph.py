@@ -104,8 +104,35 @@ def test_graph_faults_are_their_own_group(graph_b2c):
 
 
 def test_unknown_tenant_folder_is_a_clear_error(tmp_path):
-    with pytest.raises(GraphTenantError, match="shipped: b2c-clean, b2c-problems, external-id"):
+    with pytest.raises(GraphTenantError, match="shipped: b2c-clean, b2c-problems, external-id, workforce-clean, workforce-problems"):
         find_tenant(str(tmp_path / "missing"))
     (tmp_path / "graph.json").write_text("{")
     with pytest.raises(GraphTenantError, match="not a seeded Graph tenant"):
         load_tenant(tmp_path)
+
+
+def test_workforce_admin_gets_delegated_scopes_and_single_objects(graph_workforce):
+    from tests.tenant.graphs import ADMIN
+
+    tenant = seeded("workforce-problems")["tenant_id"]
+    answer = token(graph_workforce, client=ADMIN, tenant=tenant)
+    claims = jwt.decode(answer.json()["access_token"], options={"verify_signature": False})
+    assert claims["idtyp"] == "user" and "roles" not in claims and "OnPremDirectorySynchronization.Read.All" in claims["scp"].split()
+    headers = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+    base = f"{graph_workforce.url}/graph"
+    policy = graph_workforce.session().get(f"{base}/v1.0/policies/authenticationMethodsPolicy", headers=headers, timeout=5).json()
+    assert "value" not in policy and policy["@odata.context"].endswith("/$entity") and policy["authenticationMethodConfigurations"]
+    groups = graph_workforce.session().get(
+        f"{base}/beta/onPremisesPublishingProfiles/applicationProxy/connectorGroups", headers=headers, timeout=5
+    )
+    assert all("members" not in g for g in groups.json()["value"])  # a relationship: read below the group
+    first = groups.json()["value"][0]["id"]
+    members = graph_workforce.session().get(
+        f"{base}/beta/onPremisesPublishingProfiles/applicationProxy/connectorGroups/{first}/members", headers=headers, timeout=5
+    )
+    assert [m["status"] for m in members.json()["value"]] == ["active", "inactive"]
+    app_only = token(graph_workforce, tenant=tenant).json()["access_token"]
+    denied = graph_workforce.session().get(
+        f"{base}/v1.0/directory/onPremisesSynchronization", headers={"Authorization": f"Bearer {app_only}"}, timeout=5
+    )
+    assert denied.status_code == 403 and denied.json()["error"]["code"] == "Authorization_RequestDenied"

@@ -18,6 +18,8 @@ from toolkit.emulator.graph import SHIPPED
 #: the client granted every permission, and one without Policy.Read.All
 EXPORTER = "e0e0e0e0-0000-4000-8000-000000000001"
 NO_POLICY_READ = "e0e0e0e0-0000-4000-8000-000000000002"
+#: in the workforce tenants: a signed-in administrator (delegated scopes), who reads the delegated-only resources too
+ADMIN = "e0e0e0e0-0000-4000-8000-000000000003"
 SECRET = "emulator-graph-secret"
 
 

@@ -14,6 +14,13 @@ the token's roles against the permission `toolkit.tenant.resources` names for it
 `Authorization_RequestDenied` when it is missing, as Graph does. Faults come from the fault book
 (group `graph`); a resource the tenant does not have answers 404, as a B2C endpoint does in an
 External ID tenant.
+
+A resource Graph reads only with a signed-in user's token (`Resource.delegated`: directory sync
+features, pass-through authentication agents, Application Proxy connector groups) answers 403 to
+an app-only token. A client marked `"delegated": true` in `graph.json` stands for an administrator
+signed in with `az login`: its tokens carry its permissions as delegated scopes (`scp`, `idtyp`
+`user`), so the tests can read those resources too (the emulator gives it a token for its client
+secret: the device-code sign-in of a real user is not emulated).
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ class GraphClient:
     client_id: str
     secret: str
     roles: tuple[str, ...]
+    delegated: bool = False  #: stands for a signed-in administrator: scopes, not roles
 
 
 @dataclass
@@ -64,7 +72,8 @@ class GraphTenant:
     policy_xml: dict[str, bytes]
     clients: dict[str, GraphClient]
     page_size: int = 2
-    tokens: dict[str, tuple[tuple[str, ...], float]] = field(default_factory=dict)  #: access token → (roles, expiry)
+    #: access token → (roles or scopes, expiry, delegated)
+    tokens: dict[str, tuple[tuple[str, ...], float, bool]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
@@ -92,7 +101,10 @@ def load_tenant(folder: Path) -> GraphTenant:
         policy_xml = {}
         for policy in collections.get("policies", []):
             policy_xml[policy["id"].casefold()] = (folder / "policies" / f"{policy['id']}.xml").read_bytes()
-        clients = {c["client_id"]: GraphClient(c["client_id"], c["secret"], tuple(c.get("roles", []))) for c in config.get("clients", [])}
+        clients = {
+            c["client_id"]: GraphClient(c["client_id"], c["secret"], tuple(c.get("roles", [])), bool(c.get("delegated", False)))
+            for c in config.get("clients", [])
+        }
         return GraphTenant(config["tenant_id"], config["domain"], collections, policy_xml, clients, int(config.get("page_size", 2)))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise GraphTenantError(f"{folder}: not a seeded Graph tenant ({exc.__class__.__name__}: {exc})") from None
@@ -153,10 +165,13 @@ def register(app: Flask, emulator: Emulator, tenant: GraphTenant) -> None:
             "roles": list(client.roles),
             "jti": secrets.token_hex(8),
         }
+        if client.delegated:
+            del claims["roles"]
+            claims.update(idtyp="user", scp=" ".join(client.roles), upn=f"admin@{tenant.domain}")
         access = emulator.tokens._sign(claims)
         with tenant.lock:
             tenant.tokens = {t: v for t, v in tenant.tokens.items() if v[1] > time.time()}
-            tenant.tokens[access] = (client.roles, time.time() + TOKEN_LIFETIME)
+            tenant.tokens[access] = (client.roles, time.time() + TOKEN_LIFETIME, client.delegated)
         return jsonify(token_type="Bearer", expires_in=TOKEN_LIFETIME, ext_expires_in=TOKEN_LIFETIME, access_token=access)
 
     for n, prefix in enumerate(dict.fromkeys((tenant.tenant_id, tenant.domain))):
@@ -165,9 +180,10 @@ def register(app: Flask, emulator: Emulator, tenant: GraphTenant) -> None:
 
     @bp.get("/graph/<version>/<path:rest>")
     def graph(version: str, rest: str) -> Response:
-        roles = _roles(tenant)
-        if roles is None:
+        found = _roles(tenant)
+        if found is None:
             return _error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
+        roles, delegated = found
         path = "/" + rest
         for resource in RESOURCES:
             if path == resource.path or path.startswith(resource.path + "/"):
@@ -176,14 +192,19 @@ def register(app: Flask, emulator: Emulator, tenant: GraphTenant) -> None:
             return _error(400, "BadRequest", f"Resource not found for the segment '{rest.split('/')[0]}'.")
         if version != resource.version:
             return _error(400, "BadRequest", f"Resource not found for the segment '{rest.split('/')[0]}' in {version}.")
-        if resource.permission not in roles and "Directory.Read.All" not in roles:
-            return _error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
         records = tenant.collections.get(resource.name)
-        if records is None:
+        if records is None:  # before the permission: a seeded tenant of another kind has none of it
             return _error(404, "Request_ResourceNotFound", f"Resource '{resource.path}' does not exist in this tenant.")
+        if resource.delegated and not delegated:
+            return _error(403, "Authorization_RequestDenied", "This operation is not supported for application permissions.")
+        if resource.permission not in roles and not ("Directory.Read.All" in roles and not resource.delegated):
+            return _error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
         below = path[len(resource.path) :].strip("/")
         if not below:
-            return _page(emulator, tenant, version, rest, records)
+            if resource.single:
+                body = {"@odata.context": f"{GRAPH_URL}/{version}/$metadata#{quote(rest)}/$entity", **records[0]}
+                return jsonify(body)
+            return _page(emulator, tenant, version, rest, [_without(r, resource.below) for r in records])
         item_id, _, tail = below.partition("/")
         item = next((r for r in records if str(r.get("id", "")).casefold() == item_id.casefold()), None)
         if item is None:
@@ -196,6 +217,8 @@ def register(app: Flask, emulator: Emulator, tenant: GraphTenant) -> None:
             return jsonify(item)
         if resource.name == "policies" and tail == "$value":
             return Response(tenant.policy_xml[item_id.casefold()], content_type="application/xml")
+        if resource.below and "/" + tail == resource.below:
+            return _page(emulator, tenant, version, rest, item.get(resource.below.rsplit("/", 1)[1], []))
         if resource.name == "authenticationEventsFlows" and "/" + tail == FLOW_APPLICATIONS:
             linked = item.get("conditions", {}).get("applications", {}).get("includeApplications", [])
             return _page(emulator, tenant, version, rest, linked)
@@ -204,7 +227,8 @@ def register(app: Flask, emulator: Emulator, tenant: GraphTenant) -> None:
     app.register_blueprint(bp)
 
 
-def _roles(tenant: GraphTenant) -> tuple[str, ...] | None:
+def _roles(tenant: GraphTenant) -> tuple[tuple[str, ...], bool] | None:
+    """The token's permissions and whether it is a user's (delegated); None without a valid token."""
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
         return None
@@ -212,7 +236,13 @@ def _roles(tenant: GraphTenant) -> tuple[str, ...] | None:
         found = tenant.tokens.get(header[7:].strip())
     if found is None or found[1] < time.time():
         return None
-    return found[0]
+    return found[0], found[2]
+
+
+def _without(record: dict[str, Any], below: str) -> dict[str, Any]:
+    """A record as a list shows it: a relationship read below it (a connector group's members) is not inline."""
+    field = below.rsplit("/", 1)[1] if below else ""
+    return {k: v for k, v in record.items() if k != field} if field in record else record
 
 
 def _page(emulator: Emulator, tenant: GraphTenant, version: str, rest: str, records: list[dict[str, Any]]) -> Response:

@@ -109,10 +109,18 @@ def _read(
 ) -> tuple[list[dict[str, Any]], int, int]:
     records: list[dict[str, Any]] = []
     pages = 0
-    for page in graph.pages(graph.url(resource.version, resource.path)):
-        pages += 1
-        records += [r for r in page if isinstance(r, dict)]
+    if resource.single:
+        records, pages = single(graph.get(graph.url(resource.version, resource.path))), 1
+    else:
+        for page in graph.pages(graph.url(resource.version, resource.path)):
+            pages += 1
+            records += [r for r in page if isinstance(r, dict)]
     removed = sum(scrub(r) for r in records)
+    if resource.below:
+        field = resource.below.rsplit("/", 1)[1]
+        for record in records:
+            url = graph.url(resource.version, f"{resource.path}/{record.get('id', '')}{resource.below}")
+            record[field] = [item for page in graph.pages(url) for item in page if isinstance(item, dict)]
     if resource.name == "policies":
         _policies(graph, resource, out, records, entry, say)
     elif resource.name == "authenticationEventsFlows":
@@ -147,10 +155,32 @@ def _policies(
         entry["failed"] = failed
 
 
+def single(response: requests.Response) -> list[dict[str, Any]]:
+    """One object (`/policies/authenticationMethodsPolicy`) as a collection of one record, without
+    its `@odata.context`; an answer that is a collection after all gives its records."""
+    try:
+        body = response.json()
+    except ValueError:
+        raise GraphError(response.status_code, "UnexpectedAnswer", f"{response.url}: not JSON") from None
+    if not isinstance(body, dict):
+        raise GraphError(response.status_code, "UnexpectedAnswer", f"{response.url}: not a JSON object")
+    if isinstance(body.get("value"), list):
+        return [r for r in body["value"] if isinstance(r, dict)]
+    return [{k: v for k, v in body.items() if k != "@odata.context"}]
+
+
 def _reason(exc: GraphError, resource: Resource) -> str:
+    if exc.status == 403 and resource.delegated:
+        return (
+            f"403 {exc.code or 'Forbidden'}: Graph has no application permission for it; export signed in as an "
+            f"administrator (--auth cli) with delegated {resource.permission} (docs/entra-resilience.md)"
+        )
     if exc.status == 403:
         return f"403 {exc.code or 'Forbidden'}: the app lacks {resource.permission} (grant it: docs/tenant-audit.md)"
     if exc.status in (400, 404):
-        kind = {"b2c": "an Azure AD B2C", "external-id": "an External ID"}.get(resource.tenant, "this")
-        return f"{exc.status} {exc.code}: not in this tenant ({resource.name} exists in {kind} tenant)"
+        kind = {"b2c": "an Azure AD B2C", "external-id": "an External ID", "workforce": "a Microsoft Entra ID (workforce)"}.get(
+            resource.tenant
+        )
+        where = f" ({resource.name} exists in {kind} tenant)" if kind else ""
+        return f"{exc.status} {exc.code}: not in this tenant{where}"
     return str(exc)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from toolkit.lint.escape import printable
+from toolkit.tenant import workforce
 from toolkit.tenant.resources import BY_NAME
 
 MANIFEST = "manifest.json"
@@ -169,7 +170,22 @@ class Export:
         self.extensions: list[Extension] | None = None
         self.flows: list[Flow] | None = None
         self.listeners: list[Flow] | None = None
+        #: a workforce tenant's resources (`toolkit.tenant.workforce`), None when not read
+        self.methods: list[workforce.Method] | None = None
+        self.ca_policies: list[workforce.Policy] | None = None
+        self.domains: list[workforce.Domain] | None = None
+        self.organization: workforce.Organization | None = None
+        self.password_sync: bool | None = None  #: directory sync's `passwordSyncEnabled`
+        self.pta_agents: list[workforce.Agent] | None = None
+        self.connector_groups: list[workforce.ConnectorGroup] | None = None
+        self.trust_default: list[workforce.InboundTrust] | None = None
+        self.trust_partners: list[workforce.InboundTrust] | None = None
         self.records = 0  #: records read, all resources
+
+    @property
+    def tenant_type(self) -> str:
+        """`AAD` (workforce), `AAD B2C`, `CIAM`, or "" when the organization was not read."""
+        return self.organization.tenant_type if self.organization is not None else ""
 
     def path(self, name: str) -> str:
         """The reported path of a file of the export."""
@@ -211,6 +227,7 @@ def load(folder: Path) -> Export:
         "customAuthenticationExtensions": _extensions,
         "authenticationEventsFlows": _flows,
         "authenticationEventListeners": _listeners,
+        **WORKFORCE_READERS,
     }
     for name, reader in readers.items():
         if export.has(name):
@@ -440,3 +457,41 @@ def _listeners(export: Export, name: str, records: list[dict[str, Any]], lines: 
             )
         )
     export.listeners = listeners
+
+
+def _workforce(export: Export, name: str, records: list[dict[str, Any]], lines: dict[str, int], where: str) -> None:
+    """The workforce resources, read by `toolkit.tenant.workforce`."""
+    if name == "authenticationMethodsPolicy":
+        export.methods = workforce.methods(records)
+    elif name == "conditionalAccessPolicies":
+        export.ca_policies = workforce.policies(records, lines)
+    elif name == "domains":
+        export.domains = workforce.domains(records, lines)
+    elif name == "organization":
+        export.organization = workforce.organization(records, lines)
+    elif name == "onPremisesSynchronization":
+        export.password_sync = workforce.password_sync(records)
+    elif name == "passThroughAuthenticationAgents":
+        export.pta_agents = workforce.agents(records, lines)
+    elif name == "connectorGroups":
+        export.connector_groups = workforce.connector_groups(records, lines)
+    elif name == "crossTenantAccessDefault":
+        export.trust_default = workforce.inbound_trust(records, lines, partner=False)
+    elif name == "crossTenantAccessPartners":
+        export.trust_partners = workforce.inbound_trust(records, lines, partner=True)
+
+
+WORKFORCE_READERS = dict.fromkeys(
+    (
+        "authenticationMethodsPolicy",
+        "conditionalAccessPolicies",
+        "domains",
+        "organization",
+        "onPremisesSynchronization",
+        "passThroughAuthenticationAgents",
+        "connectorGroups",
+        "crossTenantAccessDefault",
+        "crossTenantAccessPartners",
+    ),
+    _workforce,
+)

@@ -21,8 +21,15 @@ class Resource(NamedTuple):
     version: str  #: "v1.0" or "beta"
     path: str  #: below `https://graph.microsoft.com/{version}`
     permission: str  #: the least-privileged application permission (Microsoft Graph docs)
-    tenant: str  #: "b2c", "external-id" or "both": where the resource exists
+    tenant: str  #: "b2c", "external-id", "both" or "workforce": where the resource exists
     about: str
+    #: one object, not a collection: written as a collection of one record
+    single: bool = False
+    #: Graph has no application permission for it: `permission` is delegated, and only a signed-in
+    #: user's token reads it (`--auth cli` after `az login` as an administrator)
+    delegated: bool = False
+    #: a relationship read once per record, below the record, stored in the record under its last segment
+    below: str = ""
 
     @property
     def file(self) -> str:
@@ -30,7 +37,7 @@ class Resource(NamedTuple):
         return f"{self.name}.json"
 
 
-RESOURCES = (
+B2C_AND_EXTERNAL_ID = (
     Resource(
         "keySets",
         "beta",
@@ -79,6 +86,94 @@ RESOURCES = (
         "External ID event listeners (token issuance start): extension and apps",
     ),
 )
+
+#: a Microsoft Entra ID (workforce) tenant: what the resilience rules read (docs/entra-resilience.md)
+WORKFORCE = (
+    Resource(
+        "authenticationMethodsPolicy",
+        "v1.0",
+        "/policies/authenticationMethodsPolicy",
+        "Policy.Read.AuthenticationMethod",
+        "workforce",
+        "the authentication methods policy: each method's state and the users it targets",
+        single=True,
+    ),
+    Resource(
+        "conditionalAccessPolicies",
+        "beta",
+        "/identity/conditionalAccess/policies",
+        "Policy.Read.All",
+        "workforce",
+        "Conditional Access policies: users, apps, grant and session controls (beta: the CAE session control)",
+    ),
+    Resource("namedLocations", "v1.0", "/identity/conditionalAccess/namedLocations", "Policy.Read.All", "workforce", "named locations"),
+    Resource(
+        "securityDefaults",
+        "v1.0",
+        "/policies/identitySecurityDefaultsEnforcementPolicy",
+        "Policy.Read.All",
+        "workforce",
+        "whether security defaults are on",
+        single=True,
+    ),
+    Resource("domains", "v1.0", "/domains", "Domain.Read.All", "workforce", "domains: managed or federated"),
+    Resource(
+        "organization",
+        "beta",
+        "/organization",
+        "Organization.Read.All",
+        "both",
+        "tenant type, directory sync on or off, last sync and last password sync",
+    ),
+    Resource(
+        "onPremisesSynchronization",
+        "v1.0",
+        "/directory/onPremisesSynchronization",
+        "OnPremDirectorySynchronization.Read.All",
+        "workforce",
+        "directory sync features: password hash sync on or off (delegated only, Global Administrator)",
+        single=True,
+        delegated=True,
+    ),
+    Resource(
+        "passThroughAuthenticationAgents",
+        "beta",
+        "/onPremisesPublishingProfiles/authentication/agents",
+        "Policy.Read.HybridAuthentication",
+        "workforce",
+        "pass-through authentication agents: machine and status (delegated only)",
+        delegated=True,
+    ),
+    Resource(
+        "connectorGroups",
+        "beta",
+        "/onPremisesPublishingProfiles/applicationProxy/connectorGroups",
+        "Directory.ReadWrite.All",
+        "workforce",
+        "Application Proxy connector groups and their connectors' status (delegated only)",
+        delegated=True,
+        below="/members",
+    ),
+    Resource(
+        "crossTenantAccessDefault",
+        "v1.0",
+        "/policies/crossTenantAccessPolicy/default",
+        "Policy.Read.All",
+        "workforce",
+        "cross-tenant access defaults: inbound trust (MFA, compliant and hybrid-joined devices)",
+        single=True,
+    ),
+    Resource(
+        "crossTenantAccessPartners",
+        "v1.0",
+        "/policies/crossTenantAccessPolicy/partners",
+        "Policy.Read.All",
+        "workforce",
+        "cross-tenant access settings per partner tenant",
+    ),
+)
+
+RESOURCES: tuple[Resource, ...] = B2C_AND_EXTERNAL_ID + WORKFORCE
 
 BY_NAME = {r.name: r for r in RESOURCES}
 
