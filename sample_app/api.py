@@ -41,6 +41,8 @@ def _claims(required_scope: str | None) -> dict[str, Any] | Response:
     except TokenInvalid as exc:
         return _refuse(401, "invalid_token", str(exc))
     except IDP_ERRORS as exc:
+        if not idp().resilient:  # what typical samples do: a token that cannot be checked now is refused
+            return _refuse(401, "invalid_token", "the token could not be validated")
         response = _refuse(503, "temporarily_unavailable", "signing keys are not available yet")
         wait = getattr(exc, "retry_after", None) or idp().config["BREAKER_RESET_S"]
         response.headers["Retry-After"] = str(max(1, math.ceil(wait)))

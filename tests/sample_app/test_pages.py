@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.sample_app.conftest import running_stack, start_stack
+from tests.sample_app.conftest import access_token, running_stack, start_stack
 from tests.support import stop_emulator
 from toolkit import flows
 
@@ -92,9 +92,14 @@ def test_fragile_mode_logs_users_out_during_outage(tmp_path):
     try:
         client = fragile.signed_in()
         assert client.get(fragile.url + "/profile", allow_redirects=False).status_code == 200
+        fragile.emulator.session().post(fragile.emulator.url + "/_emulator/keys/rotate", json={"grace_s": 300}, timeout=10)
+        token = access_token(fragile.emulator)
         fragile.emulator.fault(kind="outage", group="all", mode="reset")
         reply = client.get(fragile.url + "/profile", allow_redirects=False)
         assert reply.status_code == 302 and reply.headers["Location"].startswith("/auth/login")
+        # a genuine token it cannot check now is refused (the reference app answers 503)
+        api = fragile.client().get(fragile.url + "/api/hello", headers={"Authorization": f"Bearer {token}"})
+        assert api.status_code == 401
     finally:
         fragile.app.stop()
         stop_emulator(fragile.emulator)
