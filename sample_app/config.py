@@ -45,7 +45,12 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "DAEMON_CLIENT_SECRET": ("", str, "the daemon's secret (default: the emulator's)"),
     "DAEMON_INTERVAL_S": (5.0, float, "seconds between the daemon's calls of the API"),
     "DAEMON_MAX_BACKOFF_S": (60.0, float, "the longest wait between the daemon's failing token requests"),
-    "REDIS_URL": ("", str, "share sessions and token caches across instances (unset: files in SESSION_DIR)"),
+    "REDIS_URL": (
+        "",
+        str,
+        "share sessions, token caches and the last-known-good metadata and keys across instances (unset: files in"
+        " SESSION_DIR and IDP_CACHE_DIR only)",
+    ),
     "SESSION_DIR": ("", str, "sessions on disk when REDIS_URL is unset (default: instance/sessions)"),
     "IDP_CACHE_DIR": ("", str, "last-known-good metadata and keys, shared by the workers (default: instance/idp-cache)"),
     "IDP_CONNECT_TIMEOUT_S": (3.05, float, "connect timeout of every IdP call"),

@@ -58,7 +58,7 @@ class Idp:
         self.metrics.breaker_open.set_function(lambda: 1.0 if self.breaker.current_state == "open" else 0.0)
         ca = cfg["B2C_CA_BUNDLE"] or None
         issuer = cfg["IDP_ISSUER"] or None
-        self.last_known_good = LastKnownGood(cfg["IDP_CACHE_DIR"], issuer=issuer) if self.resilient else None
+        self.last_known_good = LastKnownGood(cfg["IDP_CACHE_DIR"], issuer=issuer, shared=_shared_store(cfg)) if self.resilient else None
         self.http: Any
         if self.resilient:
             self.http = ResilientHttpClient(
@@ -185,6 +185,16 @@ class Idp:
             "copies_not_written": self.last_known_good.unwritten if self.last_known_good else 0,
             "signing_keys": len(self.keys.kids),
         }
+
+
+def _shared_store(cfg: Any) -> Any:
+    """With REDIS_URL, the replicas share their last-known-good copies there too (short timeouts:
+    it is read when the IdP already failed)."""
+    if not cfg["REDIS_URL"]:
+        return None
+    import redis
+
+    return redis.Redis.from_url(cfg["REDIS_URL"], socket_timeout=0.5, socket_connect_timeout=0.5)
 
 
 def idp() -> Idp:

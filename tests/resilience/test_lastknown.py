@@ -134,3 +134,58 @@ def test_a_copy_lost_to_a_full_disk_is_written_once_space_returns(tmp_path, monk
         time.sleep(0.05)
     assert cache.unwritten == 0
     assert LastKnownGood(folder).get(KEYS)[1] == jwks("k1")  # the restarted app finds it
+
+
+class DictStore:
+    """A shared store at the edge of the unit: redis.Redis's get and set, in a dict."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, bytes] = {}
+        self.down = False
+
+    def get(self, name: str) -> bytes | None:
+        if self.down:
+            raise ConnectionError("down")
+        return self.data.get(name)
+
+    def set(self, name: str, value: bytes) -> bool:
+        if self.down:
+            raise ConnectionError("down")
+        self.data[name] = value
+        return True
+
+
+def test_a_replica_with_an_empty_disk_reads_its_siblings_copy_from_the_shared_store(tmp_path):
+    shared = DictStore()
+    LastKnownGood(tmp_path / "a", shared=shared).store(KEYS, jwks("k1"))
+    assert LastKnownGood(tmp_path / "b", shared=shared).get(KEYS)[1] == jwks("k1")
+    assert LastKnownGood(tmp_path / "c").get(KEYS) is None  # without it, nothing
+
+
+def test_the_newest_copy_of_memory_disk_and_shared_store_wins(tmp_path):
+    shared = DictStore()
+    mine = LastKnownGood(tmp_path / "a", shared=shared)
+    mine.store(KEYS, jwks("old"))
+    LastKnownGood(tmp_path / "b", shared=shared).store(KEYS, jwks("new"))  # a sibling, later
+    assert mine.get(KEYS)[1] == jwks("new")
+
+
+@pytest.mark.parametrize(("name", "bad_metadata", "bad_keys"), BAD_ANSWERS, ids=[b[0] for b in BAD_ANSWERS])
+def test_a_bad_copy_in_the_shared_store_is_as_good_as_none(tmp_path, name, bad_metadata, bad_keys):
+    shared = DictStore()
+    LastKnownGood(tmp_path / "a", shared=shared).store(KEYS, jwks())
+    (key,) = shared.data
+    shared.data[key] = json.dumps({"url": KEYS, "fetched_at": 2e9, "body": bad_keys}).encode()
+    assert LastKnownGood(tmp_path / "b", shared=shared).get(KEYS) is None
+
+
+def test_a_failing_shared_store_is_skipped_not_waited_on(tmp_path):
+    shared = DictStore()
+    cache = LastKnownGood(tmp_path, shared=shared)
+    cache.store(KEYS, jwks())
+    shared.down = True
+    assert cache.get(KEYS)[1] == jwks()  # memory and disk answer
+    calls = []
+    shared.get = lambda name: calls.append(name)  # type: ignore[method-assign]
+    cache.get(KEYS)
+    assert calls == []  # the breaker is open: the store is not asked again for a while

@@ -242,3 +242,31 @@ def test_a_freshly_signed_in_user_reads_pages_while_the_store_cannot_be_written(
         finally:
             app.stop()
             stop_emulator(emulator)
+
+
+def test_a_replica_started_with_an_empty_disk_during_an_outage_serves_and_validates(tmp_path, redis_url):
+    """Scale-out while B2C is down: a new instance, with an empty disk, reads the last-known-good
+    metadata and keys its sibling kept in Redis (checked before they are trusted), so the
+    signed-in user keeps working on it and genuine tokens validate there."""
+    from tests.sample_app.conftest import Stack, access_token
+
+    emulator = start_emulator(tmp_path / "emulator")
+    env = {**APP_ENV, "REDIS_URL": redis_url}
+    first = processes.start_app(tmp_path / "emulator", tmp_path / "a", env=env)
+    second = None
+    try:
+        client = Stack(emulator, first).signed_in()
+        token = access_token(emulator)
+        assert client.get(first.url + "/api/hello", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        emulator.fault(kind="outage", group="all", mode="reset")
+        second = processes.start_app(tmp_path / "emulator", tmp_path / "b", env=env)  # a new, empty instance folder
+        other = Stack(emulator, second).client()
+        other.cookies.set("__Host-refapp", client.cookies.get("__Host-refapp"))
+        assert other.get(second.url + "/profile", allow_redirects=False).status_code == 200
+        assert other.get(second.url + "/api/hello", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        assert other.get(second.url + "/readyz").json() == {"status": "ready", "store": "ok"}
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()
+        stop_emulator(emulator)

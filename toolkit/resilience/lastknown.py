@@ -9,6 +9,11 @@ copy wins, by the time it was fetched. A damaged file is as good as none, and so
 not a good answer (`answers.problem`: one written by hand, by an older version, or for another
 issuer): a copy is checked when it is stored and again when it is read back.
 
+With a `shared` store (Redis, which the app's sessions already use), every copy is also kept there,
+and a read takes the newest good copy of memory, disk and the shared store: a replica that starts
+with an empty disk while the IdP is down validates tokens with the copies its siblings fetched. A
+shared store that fails is skipped for a few seconds (a breaker), never waited on per request.
+
 A copy that could not be written (a full disk, a folder gone) stays in memory and is written again
 as soon as the folder takes it: a background thread tries once a second while any copy is in
 memory only. The processes that hold it in memory would otherwise never fetch it again, so the
@@ -26,8 +31,10 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
+
+import pybreaker
 
 from toolkit.resilience.answers import kind_of, problem
 
@@ -56,13 +63,29 @@ def parse_entry(data: Any, url: str) -> Entry | None:
     return Entry(float(fetched_at), body)
 
 
-class LastKnownGood:
-    """URL → last good body, in memory and under `directory` (one JSON file per URL). `issuer`: the
-    issuer a stored discovery document must name (None: any)."""
+class SharedStore(Protocol):
+    """What the shared tier needs of a store: `redis.Redis` has it."""
 
-    def __init__(self, directory: str | os.PathLike[str] | None, issuer: str | None = None) -> None:
+    def get(self, name: str) -> Any: ...
+
+    def set(self, name: str, value: bytes) -> Any: ...
+
+
+#: keys of the shared tier: this prefix and the same digest as the file names
+SHARED_PREFIX = "refapp:lkg:"
+
+
+class LastKnownGood:
+    """URL → last good body, in memory, under `directory` (one JSON file per URL) and in `shared`.
+    `issuer`: the issuer a stored discovery document must name (None: any)."""
+
+    def __init__(self, directory: str | os.PathLike[str] | None, issuer: str | None = None, shared: SharedStore | None = None) -> None:
         self.directory = Path(directory) if directory else None
         self.issuer = issuer
+        self.shared = shared
+        self._shared_breaker = pybreaker.CircuitBreaker(
+            fail_max=1, reset_timeout=5, name="last-known-good-shared", throw_new_error_on_trip=False
+        )
         self._memory: dict[str, Entry] = {}
         self._unwritten: set[str] = set()  #: copies in memory whose file could not be written
         self._next_retry = 0.0
@@ -72,10 +95,14 @@ class LastKnownGood:
             with contextlib.suppress(OSError):  # a folder that cannot be made is retried at each write
                 self.directory.mkdir(parents=True, exist_ok=True)
 
+    @staticmethod
+    def _digest(url: str) -> str:
+        return hashlib.sha256(url.encode()).hexdigest()[:32]
+
     def _file(self, url: str) -> Path | None:
         if self.directory is None:
             return None
-        return self.directory / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".json")
+        return self.directory / (self._digest(url) + ".json")
 
     def problem(self, url: str, body: str) -> str | None:
         """Why `body` is no good answer for `url`, or None."""
@@ -93,9 +120,10 @@ class LastKnownGood:
             previous = self._memory.get(url)
             self._memory[url] = Entry(now, body, previous.mtime_ns if previous else None)
             fresh_copy_on_disk = previous is not None and url not in self._unwritten and previous.body == body
-        if self._file(url) is None or (fresh_copy_on_disk and previous is not None and now - previous.fetched_at < 60):
+        if fresh_copy_on_disk and previous is not None and now - previous.fetched_at < 60:
             return
         self._write(url, Entry(now, body))
+        self._shared("set", url, json.dumps({"url": url, "fetched_at": now, "body": body}).encode())
 
     def _write(self, url: str, entry: Entry) -> None:
         path = self._file(url)
@@ -142,6 +170,30 @@ class LastKnownGood:
                 continue
             self._write(url, entry)
 
+    def _shared(self, operation: str, url: str, value: bytes | None = None) -> Any:
+        """`get` or `set` the shared copy of `url`; None when there is no shared store or it fails."""
+        if self.shared is None:
+            return None
+        key = SHARED_PREFIX + self._digest(url)
+        try:
+            if operation == "set":
+                return self._shared_breaker.call(self.shared.set, key, value)
+            return self._shared_breaker.call(self.shared.get, key)
+        except pybreaker.CircuitBreakerError:
+            return None
+        except Exception as exc:  # any failure of the shared store: the copies in memory and on disk stay
+            LOG.warning("last-known-good shared store unavailable for 5 s: %s", exc.__class__.__name__)
+            return None
+
+    def _read_shared(self, url: str) -> Entry | None:
+        """The good copy the shared store holds for `url`, or None."""
+        raw = self._shared("get", url)
+        try:
+            entry = parse_entry(json.loads(raw), url) if raw else None
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return None if entry is None or self.problem(url, entry.body) is not None else entry
+
     def _read(self, url: str) -> Entry | None:
         """The good copy the file for `url` holds, or None (none, unreadable, damaged or bad)."""
         path = self._file(url)
@@ -167,14 +219,15 @@ class LastKnownGood:
             mtime: int | None = path.stat().st_mtime_ns if path is not None else None
         except OSError:
             mtime = None
-        if path is None or mtime is None or (found is not None and found.mtime_ns == mtime):
-            return None if found is None else (found.fetched_at, found.body)
-        on_disk = self._read(url)
-        newest = found if on_disk is None or (found is not None and found.fetched_at >= on_disk.fetched_at) else on_disk
+        unchanged = mtime is None or (found is not None and found.mtime_ns == mtime)
+        on_disk = None if unchanged else self._read(url)
+        candidates = [entry for entry in (found, on_disk, self._read_shared(url)) if entry is not None]
+        newest = max(candidates, key=lambda entry: entry.fetched_at, default=None)  # a tie keeps the one in memory
         if newest is None:
             return None
-        with self._lock:
-            self._memory[url] = Entry(newest.fetched_at, newest.body, mtime)  # this file version is read
+        if newest is not found or not unchanged:
+            with self._lock:
+                self._memory[url] = Entry(newest.fetched_at, newest.body, mtime)  # this file version is read
         return newest.fetched_at, newest.body
 
     def age(self, url: str) -> float | None:
