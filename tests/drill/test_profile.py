@@ -148,3 +148,42 @@ def test_the_ca_of_an_app_with_its_own_certificate_is_found_beside_the_profile(t
     (tmp_path / "q.toml").write_text(GOOD.replace('name = "t"', 'name = "t"\nca_bundle = "nowhere.pem"'))
     with pytest.raises(profiles.ProfileError, match=r"q.toml:4: app.ca_bundle: a PEM file"):
         profiles.load(str(tmp_path / "q.toml"))
+
+
+def test_the_app_starts_in_its_runs_own_folder_unless_cwd_names_another(tmp_path):
+    """An app that writes into its current folder (sessions, a .env) writes into the run's folder
+    for it, never into the toolkit's checkout; `cwd` (relative to the profile) names another."""
+    writes = GOOD.replace(
+        'command = "{python} -m http.server {port}"',
+        """command = "{python} -c 'import os, pathlib; pathlib.Path(\\"here.txt\\").write_text(os.getcwd())' {port}" """,
+    )
+    (tmp_path / "p.toml").write_text(writes)
+    p = profiles.load(str(tmp_path / "p.toml"))
+    given = profiles.values({}, p, 1, tmp_path / "run" / "app", None)
+    assert profiles.working_folder(p, given) == tmp_path / "run" / "app"
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "q.toml").write_text(writes.replace('name = "t"', 'name = "t"\ncwd = "elsewhere"'))
+    q = profiles.load(str(tmp_path / "q.toml"))
+    assert profiles.working_folder(q, profiles.values({}, q, 1, tmp_path / "run" / "app", None)) == tmp_path / "elsewhere"
+    with pytest.raises(profiles.AppStartError):  # the app exits at once, having written its folder
+        profiles.start(p, {}, tmp_path / "run" / "app", tmp_path / "run" / "app.log")
+    assert (tmp_path / "run" / "app" / "here.txt").read_text() == str(tmp_path / "run" / "app")
+    assert not (ROOT / "here.txt").exists()
+
+
+def test_python_names_the_apps_own_interpreter_or_virtual_environment(tmp_path):
+    venv = tmp_path / ".venv" / "bin"
+    venv.mkdir(parents=True)
+    (venv / "python").write_text("#!/bin/sh\n")
+    (tmp_path / "p.toml").write_text(GOOD.replace('name = "t"', 'name = "t"\npython = ".venv"'))
+    p = profiles.load(str(tmp_path / "p.toml"))
+    assert profiles.values({}, p, 1, tmp_path, None)["python"] == str(venv / "python")
+    assert profiles.values({}, profiles.load(str(_write(tmp_path / "d.toml", GOOD))), 1, tmp_path, None)["python"] == sys.executable
+    (tmp_path / "bad.toml").write_text(GOOD.replace('name = "t"', 'name = "t"\npython = "nowhere/bin/python"'))
+    with pytest.raises(profiles.ProfileError, match=r"bad.toml:4: app.python: no interpreter at"):
+        profiles.load(str(tmp_path / "bad.toml"))
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path

@@ -7,6 +7,8 @@ A profile is a TOML file with an `[app]` table (a scenario file may hold one too
     command = "{python} -m flask --app myapp run --port {port}"   # or: url = "https://staging…"
     tls = false            # true: the app gets {tls_cert}/{tls_key} and is spoken to over https
     ready = "/"            # polled until it answers below 500
+    python = ".venv"       # the app's own virtual environment or interpreter ({python}; default: the toolkit's)
+    cwd = "."              # where the app starts, relative to the profile (default: the run's folder for it)
     [app.env]              # the app's own variable names ← the IdP's values
     AUTHORITY = "{authority}"
     REQUESTS_CA_BUNDLE = "{ca_bundle}"
@@ -46,7 +48,7 @@ PLACEHOLDERS = (
     "api_scope", "api_audience", "api_app_id_uri", "oidc_authority", "ca_bundle", "tls_cert", "tls_key", "instance",
     "python", "root", "here",
 )  # fmt: skip
-APP_KEYS = {"name", "command", "url", "tls", "ca_bundle", "ready", "start_timeout_s", "env", "routes", "outcomes"}
+APP_KEYS = {"name", "command", "url", "tls", "ca_bundle", "ready", "start_timeout_s", "env", "routes", "outcomes", "cwd", "python"}
 ROUTE_KEYS = {"protected", "sign_in", "sign_in_via", "callback", "pages", "public", "api", "daemon_api", "sign_out", "username_field"}
 VIA = ("redirect", "link", "form")
 MATCH_KEYS = {"status", "text", "header", "location"}
@@ -75,6 +77,11 @@ class Profile:
     routes: dict[str, Any]
     outcomes: dict[str, tuple[Match, ...]]
     ca_bundle: str | None = None  #: the CA of an app already running with its own certificate
+    #: the folder the app starts in (a template: `{instance}`, `{here}`, `{root}`); None: the
+    #: run's own folder for the app (`{instance}`), never the toolkit's checkout
+    cwd: str | None = None
+    #: the interpreter `{python}` stands for (None: the toolkit's own)
+    python: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def resolve(self, url: str) -> AppProfile:
@@ -243,6 +250,12 @@ def from_table(app: dict[str, Any], source: str) -> Profile:
         if not isinstance(ca_bundle, str) or not (Path(source).parent / ca_bundle).is_file():
             raise _fail(source, "ca_bundle", f"a PEM file (relative to the profile) that exists (got {ca_bundle!r})")
         ca_bundle = str((Path(source).parent / ca_bundle).resolve())
+    cwd = app.get("cwd")
+    if cwd is not None:
+        if not isinstance(cwd, str) or not cwd:
+            raise _fail(source, "cwd", "a folder (relative to the profile, or {instance}, {here}, {root})")
+        _check_template(cwd, "cwd", source)
+    python = _interpreter(app.get("python"), source)
     return Profile(
         source=source,
         name=str(app["name"]) if isinstance(app.get("name"), str) else Path(source).stem,
@@ -255,7 +268,24 @@ def from_table(app: dict[str, Any], source: str) -> Profile:
         routes=dict(routes),
         outcomes=checked,
         ca_bundle=ca_bundle,
+        cwd=cwd,
+        python=python,
     )
+
+
+def _interpreter(value: Any, source: str) -> str | None:
+    """`python = ".venv"` (a virtual environment, relative to the profile) or the path of an
+    interpreter: what `{python}` stands for."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise _fail(source, "python", "the app's virtual environment folder or interpreter (relative to the profile)")
+    path = Path(source).parent / Path(value).expanduser()
+    if path.is_dir():
+        path = next((c for c in (path / "bin" / "python", path / "Scripts" / "python.exe") if c.exists()), path / "bin" / "python")
+    if not path.is_file():
+        raise _fail(source, "python", f"no interpreter at {path} (give a virtual environment folder or a python executable)")
+    return str(path.absolute())
 
 
 @dataclass
@@ -300,7 +330,7 @@ def values(idp: dict[str, Any], profile: Profile, port: int, instance: Path, tls
         "tls_cert": tls[0] if tls and profile.tls else "",
         "tls_key": tls[1] if tls and profile.tls else "",
         "instance": str(instance),
-        "python": sys.executable,
+        "python": profile.python or sys.executable,
         "root": str(ROOT),
         "here": str(Path(profile.source).resolve().parent),
     }
@@ -323,10 +353,11 @@ def start(
     environ = {k: v for k, v in os.environ.items() if k not in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")}
     environ.update({name: value.format(**given) for name, value in profile.env.items()})
     args = shlex.split(profile.command.format(**given))
+    folder = working_folder(profile, given)
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         try:  # its own process group: stopping the app stops its workers too
-            process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=environ, cwd=ROOT, start_new_session=True)
+            process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=environ, cwd=folder, start_new_session=True)
         except OSError as exc:
             raise AppStartError(f"{profile.source}: app.command {args[0]!r} could not start: {exc}") from None
     app = RunningApp(given["app_url"], process, log)
@@ -336,6 +367,18 @@ def start(
         app.stop()
         raise
     return app
+
+
+def working_folder(profile: Profile, given: dict[str, str]) -> Path:
+    """Where the app starts: the run's own folder for it (`{instance}`) unless the profile's `cwd`
+    names another (relative to the profile). Never the toolkit's checkout: an app that keeps
+    sessions or reads a `.env` in its current folder keeps them to its run."""
+    if profile.cwd is None:
+        return Path(given["instance"])
+    folder = Path(given["here"]) / Path(profile.cwd.format(**given)).expanduser()
+    if not folder.is_dir():
+        raise AppStartError(f"{profile.source}: app.cwd {folder} is not a folder")
+    return folder
 
 
 def _last_lines(log: Path | None, count: int = 20) -> str:
