@@ -39,3 +39,57 @@ def test_app_only_cannot_read_the_delegated_resources_and_says_why(graph_workfor
     reason = resources["passThroughAuthenticationAgents"]["reason"]
     assert "no application permission" in reason and "--auth cli" in reason and "Policy.Read.HybridAuthentication" in reason
     assert resources["domains"]["read"] and resources["organization"]["read"]
+
+
+def audit_json(capsys, folder, *argv):
+    from toolkit.cli import main
+
+    code = main(["tenant", "audit", str(folder), "--at", "2026-06-01", "-f", "json", *argv])
+    out = capsys.readouterr()
+    return code, json.loads(out.out)["problems"], out.err
+
+
+def test_round_trip_one_problem_per_rule(graph_workforce, monkeypatch, tmp_path, capsys):
+    code, err = export(monkeypatch, graph_workforce, "workforce-problems", tmp_path, client=ADMIN)
+    assert code == 0, err
+    code, problems, notes = audit_json(capsys, tmp_path)
+    assert code == 1
+    found = sorted((p["rule"], p["severity"]) for p in problems)
+    assert found == [
+        ("APP001", "warning"),
+        ("B2B001", "info"),
+        ("CA001", "warning"),
+        ("CA002", "warning"),
+        ("CAE001", "warning"),
+        ("DEV001", "info"),
+        ("HYB001", "warning"),
+        ("HYB002", "warning"),
+        ("HYB003", "warning"),
+        ("MFA001", "warning"),
+        ("MFA002", "warning"),
+    ]
+    assert "skipped" not in notes  # the B2C and External ID resources are not in this tenant: nothing to say
+    assert "CA05" not in json.dumps(problems)  # the policy that is off
+
+
+def test_round_trip_app_only_says_which_rules_need_a_user(graph_workforce, monkeypatch, tmp_path, capsys):
+    code, err = export(monkeypatch, graph_workforce, "workforce-problems", tmp_path)
+    assert code == 0, err
+    _, problems, notes = audit_json(capsys, tmp_path)
+    assert {"HYB001", "HYB002", "APP001"}.isdisjoint(p["rule"] for p in problems)
+    for rule in ("HYB001", "HYB002", "APP001"):
+        assert rule in notes
+    assert "no application permission" in notes and "HYB003" in {p["rule"] for p in problems}
+
+
+def test_round_trip_clean_workforce_tenant(tmp_path, monkeypatch, capsys):
+    from tests.support import start_emulator, stop_emulator
+
+    emulator = start_emulator(tmp_path / "state", "--graph-tenant", "workforce-clean")
+    try:
+        code, err = export(monkeypatch, emulator, "workforce-clean", tmp_path / "export", client=ADMIN)
+    finally:
+        stop_emulator(emulator)
+    assert code == 0, err
+    code, problems, _ = audit_json(capsys, tmp_path / "export")
+    assert (code, problems) == (0, [])

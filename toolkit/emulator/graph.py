@@ -255,7 +255,8 @@ def _page(emulator: Emulator, tenant: GraphTenant, version: str, rest: str, reco
         return _error(400, "BadRequest", "Invalid $top or $skiptoken.")
     if top < 1 or skip < 0:
         return _error(400, "BadRequest", "Invalid $top or $skiptoken.")
-    page = [_listed(r) for r in records[skip : skip + top]]
+    flows = rest.rstrip("/").endswith("identity/authenticationEventsFlows")
+    page = [_listed(r) if flows else r for r in records[skip : skip + top]]
     body: dict[str, Any] = {"@odata.context": f"{GRAPH_URL}/{version}/$metadata#{quote(rest)}", "value": page}
     if skip + top < len(records):
         query = urlencode({"$top": top, "$skiptoken": skip + top})

@@ -40,8 +40,10 @@ class Audit:
         uploaded: PolicySet | None = None,
         repository: PolicySet | None = None,
         repository_path: str = "",
+        sync_age: dt.timedelta = dt.timedelta(hours=24),
     ) -> None:
         self.export = export
+        self.sync_age = sync_age  #: `--sync-age`: directory sync older than this is reported
         self.at = at
         self.horizon = horizon
         self.uploaded = uploaded
@@ -77,6 +79,8 @@ def skipped(rule: Rule, audit: Audit) -> str | None:
     """Why `rule` cannot run on this export, or None."""
     if REPOSITORY in rule.requires and audit.repository is None:
         return "no --policies REPO_DIR"
+    if rule.area and audit.export.tenant_type not in ("", "AAD"):
+        return f"not in this tenant: tenantType {audit.export.tenant_type}, not a Microsoft Entra ID (workforce) tenant"
     for need in rule.requires:
         if need != REPOSITORY and not audit.export.has(need):
             return f"{need}: {audit.export.unread[need]}"
@@ -114,6 +118,7 @@ def audit(
     config: Config | None = None,
     repository: str | None = None,
     lint_uploaded: bool = False,
+    sync_age: dt.timedelta = dt.timedelta(hours=24),
 ) -> tuple[Report, Audit]:
     """Audit an export folder: the report, and what the rules read (for `--map`); ExportError
     when it cannot be read."""
@@ -125,7 +130,7 @@ def audit(
         from toolkit.lint.linter import load_set
 
         repo_set = load_set([repository], Config(settings=config.settings))
-    state = Audit(export, at, horizon, uploaded, repo_set, repository or "")
+    state = Audit(export, at, horizon, uploaded, repo_set, repository or "", sync_age)
     rules = [r for r in all_rules() if config.enabled(r.id, "")]
     notes: list[str] = []
     problems = check(state, rules, config, notes)
@@ -167,6 +172,10 @@ def audit_command(args: argparse.Namespace) -> int:
         horizon = parse_horizon(args.horizon)
     except ValueError as exc:
         return _usage(f"--at {args.at!r}: {exc}" if "horizon" not in str(exc) else exc)
+    try:
+        sync_age = parse_horizon(args.sync_age)
+    except ValueError as exc:
+        return _usage(str(exc).replace("--horizon", "--sync-age"))
     if args.policies and not Path(args.policies).exists():
         return _usage(f"--policies {args.policies}: no such file or folder")
     known = {r.id for r in all_rules()}
@@ -175,7 +184,7 @@ def audit_command(args: argparse.Namespace) -> int:
         config = load_config(
             args.config, flags=flags, settings=args.settings, environment=args.environment, section="audit", known=known, keys=AUDIT_KEYS
         )
-        report, state = audit(Path(args.export), at, horizon, config, args.policies, args.lint)
+        report, state = audit(Path(args.export), at, horizon, config, args.policies, args.lint, sync_age)
         if args.baseline:
             report.problems = suppress(report.problems, load_baseline(args.baseline))
     except (ConfigError, ExportError, BaselineError) as exc:

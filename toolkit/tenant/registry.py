@@ -47,6 +47,9 @@ class Rule(NamedTuple):
     requires: tuple[str, ...]  #: export resources it reads
     check: Check
     help_uri: str
+    #: the area of Microsoft's infrastructure resilience guidance it belongs to (`AREAS`), "" for B2C
+    #: and External ID rules; a rule with an area runs on a workforce tenant only
+    area: str = ""
 
     @property
     def doc(self) -> str:
@@ -59,14 +62,30 @@ class Rule(NamedTuple):
 _RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, title: str, severity: Severity, requires: tuple[str, ...], doc_page: str) -> Callable[[Check], Check]:
+#: the six areas of "Build resilience in your IAM infrastructure with Microsoft Entra ID", in its
+#: order: id → (title, the area's Microsoft Learn page)
+AREAS = {
+    "credentials": ("Credential management", "entra/architecture/resilience-in-credentials"),
+    "devices": ("Device states", "entra/architecture/resilience-with-device-states"),
+    "cae": ("Continuous Access Evaluation and sessions", "entra/architecture/resilience-with-continuous-access-evaluation"),
+    "b2b": ("External (B2B) user authentication", "entra/architecture/resilience-b2b-authentication"),
+    "hybrid": ("Hybrid authentication", "entra/architecture/resilience-in-hybrid"),
+    "app-proxy": ("Application Proxy", "entra/architecture/resilience-on-premises-access"),
+}
+
+
+def rule(
+    rule_id: str, title: str, severity: Severity, requires: tuple[str, ...], doc_page: str, area: str = ""
+) -> Callable[[Check], Check]:
     """Register a rule; `doc_page` is a Microsoft Learn page (relative to learn.microsoft.com, or absolute)."""
 
     def register(check: Check) -> Check:
         if rule_id in _RULES:
             raise ValueError(f'rule "{rule_id}" registered twice')
         uri = doc_page if doc_page.startswith("https://") else LEARN + doc_page
-        _RULES[rule_id] = Rule(rule_id, title, severity, requires, check, uri)
+        if area and area not in AREAS:
+            raise ValueError(f'rule "{rule_id}": no such area {area!r}')
+        _RULES[rule_id] = Rule(rule_id, title, severity, requires, check, uri, area)
         return check
 
     return register

@@ -1,5 +1,5 @@
 """The audit's rule catalog, one module per family; importing this package registers every rule."""
 
-from toolkit.tenant.rules import apps, drift, extensions, keys
+from toolkit.tenant.rules import apps, drift, entra, extensions, keys
 
-__all__ = ["apps", "drift", "extensions", "keys"]
+__all__ = ["apps", "drift", "entra", "extensions", "keys"]
