@@ -203,7 +203,12 @@ def audit_command(args: argparse.Namespace) -> int:
             return _usage(f"cannot write {args.write_baseline}: {exc.strerror or exc}")
         print(f"b2c-toolkit tenant audit: wrote {count} findings to {args.write_baseline}", file=sys.stderr)
         return 0
-    output = FORMATS[args.format](report)
+    if args.format == "html":
+        from toolkit.tenant.html import html_report
+
+        output = html_report(report, state)
+    else:
+        output = FORMATS[args.format](report)
     if args.output:
         try:
             write_text(Path(args.output), output)

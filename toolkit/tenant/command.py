@@ -8,7 +8,7 @@ from pathlib import Path
 
 from toolkit.tenant.credentials import AUTH_KINDS
 
-FORMATS = ("text", "json", "sarif", "github", "junit")
+FORMATS = ("text", "json", "sarif", "github", "junit", "html")
 FAIL_ON = ("error", "warning", "info", "never")
 
 
