@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import random
-import re
 import time
 import uuid
 from collections.abc import Callable
@@ -23,10 +22,8 @@ from loadtests.contract import ANONYMOUS, API_CALLER, DAEMON, DAEMON_TOKEN, FAIL
 from toolkit import flows
 
 AUTHORIZE = "/oauth2/v2.0/authorize"
-_LINK = re.compile(r"""(?:href|content)\s*=\s*['"](?:\d+\s*;\s*url\s*=\s*)?([^'"]*oauth2/v2\.0/authorize[^'"]*)['"]""", re.IGNORECASE)
-_FORM = re.compile(r"<form[^>]*>.*?</form>", re.IGNORECASE | re.DOTALL)
-_ATTR = re.compile(r"""(\w+)\s*=\s*['"]([^'"]*)['"]""")
-_INPUT = re.compile(r"<input[^>]*>", re.IGNORECASE)
+_LINK = flows.AUTHORIZE_LINK
+find_form = flows.find_form
 MAX_HOPS = 5
 
 
@@ -35,10 +32,6 @@ MAX_HOPS = 5
 REQUEST_TIMEOUT_S = 20.0
 #: what a request still unanswered when the run ends is recorded as (failed, with the time it waited)
 UNANSWERED = "unanswered when the run ended"
-
-
-def _unescape(text: str) -> str:
-    return text.replace("&amp;", "&").replace("&quot;", '"').replace("&#39;", "'")
 
 
 def tracked(request: Callable[..., Any], in_flight: dict[int, tuple[str, str, float]]) -> Callable[..., Any]:
@@ -165,30 +158,14 @@ def _authorize_url(user: Persona) -> str | None:
                 reply.failure(f"HTTP {status}" if status else f"connection error: {reply.error}")
                 raise flows.FlowError(f"sign-in start answered {status or 'no connection'}")
             reply.success()
-        link = _LINK.search(body)
+        link = flows.authorize_link(body, str(reply.url))
         if link and app.sign_in_via != "form":
-            return urljoin(str(reply.url), _unescape(link.group(1)))
+            return link
         form = find_form(body, str(reply.url)) if app.sign_in_via == "form" else None
         if form is None:
             raise flows.FlowError("the sign-in page has no way to the IdP")
         url, method, data = form
     raise flows.FlowError(f"sign-in did not reach the IdP within {MAX_HOPS} hops")
-
-
-def find_form(html: str, page_url: str, action: str = "") -> tuple[str, str, dict[str, str]] | None:
-    """The first form on a page whose action contains `action`: (absolute URL, method, fields)."""
-    for form in _FORM.findall(html):
-        attrs = dict(_ATTR.findall(form.split(">", 1)[0]))
-        target = _unescape(attrs.get("action", ""))
-        if action not in target:
-            continue
-        fields = {}
-        for field in _INPUT.findall(form):
-            found = dict(_ATTR.findall(field))
-            if "name" in found:
-                fields[found["name"]] = _unescape(found.get("value", ""))
-        return urljoin(page_url, target), attrs.get("method", "GET").upper(), fields
-    return None
 
 
 def sign_out(user: Persona) -> None:

@@ -18,6 +18,15 @@ _FORM = re.compile(r'<form[^>]*id="auto"[^>]*action="([^"]*)"', re.IGNORECASE)
 _HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*name="([^"]*)"[^>]*value="([^"]*)"', re.IGNORECASE)
 
 
+#: a link or a meta refresh on an app's page that sends the browser to an IdP's authorize endpoint
+AUTHORIZE_LINK = re.compile(
+    r"""(?:href|content)\s*=\s*['"](?:\d+\s*;\s*url\s*=\s*)?([^'"]*oauth2/v2\.0/authorize[^'"]*)['"]""", re.IGNORECASE
+)
+_ANY_FORM = re.compile(r"<form[^>]*>.*?</form>", re.IGNORECASE | re.DOTALL)
+_ATTR = re.compile(r"""(\w+)\s*=\s*['"]([^'"]*)['"]""")
+_INPUT = re.compile(r"<input[^>]*>", re.IGNORECASE)
+
+
 class FlowError(Exception):
     """A step of the flow did not answer as a B2C page does."""
 
@@ -41,6 +50,28 @@ class Arrival:
 
 def _unescape(text: str) -> str:
     return text.replace("&amp;", "&").replace("&quot;", '"').replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">")
+
+
+def authorize_link(html: str, page_url: str) -> str | None:
+    """The absolute authorize URL of the first link or meta refresh on an app's page that goes there."""
+    found = AUTHORIZE_LINK.search(html)
+    return None if found is None else urljoin(page_url, _unescape(found.group(1)))
+
+
+def find_form(html: str, page_url: str, action: str = "") -> tuple[str, str, dict[str, str]] | None:
+    """The first form on a page whose action contains `action`: (absolute URL, method, fields)."""
+    for form in _ANY_FORM.findall(html):
+        attrs = dict(_ATTR.findall(form.split(">", 1)[0]))
+        target = _unescape(attrs.get("action", ""))
+        if action not in target:
+            continue
+        fields = {}
+        for field in _INPUT.findall(form):
+            found = dict(_ATTR.findall(field))
+            if "name" in found:
+                fields[found["name"]] = _unescape(found.get("value", ""))
+        return urljoin(page_url, target), attrs.get("method", "GET").upper(), fields
+    return None
 
 
 def arrival(location: str) -> Arrival:
@@ -88,7 +119,8 @@ def parse_page(url: str, html: str) -> Page:
     return Page(f"{parts.scheme}://{parts.netloc}", settings, html)
 
 
-def _page_or_arrival(url: str, reply: Any, step: str) -> Page | Arrival:
+def page_or_arrival(url: str, reply: Any, step: str) -> Page | Arrival:
+    """What an answer of the IdP's journey is: a page, or the way back to the app."""
     if not reply.status_code:  # Locust's client reports a connection error as status 0
         raise FlowError(f"{step}: no answer from the IdP ({getattr(reply, 'error', None) or 'connection failed'})")
     if reply.status_code in (301, 302, 303):
@@ -104,7 +136,7 @@ def _page_or_arrival(url: str, reply: Any, step: str) -> Page | Arrival:
 
 def open_page(client: Client, authorize_url: str, **kwargs: Any) -> Page | Arrival:
     """GET authorize: the page, or (with a live SSO session) the way back to the app at once."""
-    return _page_or_arrival(authorize_url, client.get(authorize_url, allow_redirects=False, **kwargs), "authorize")
+    return page_or_arrival(authorize_url, client.get(authorize_url, allow_redirects=False, **kwargs), "authorize")
 
 
 def submit(client: Client, page: Page, fields: dict[str, str], **kwargs: Any) -> dict[str, Any]:
@@ -124,12 +156,12 @@ def submit(client: Client, page: Page, fields: dict[str, str], **kwargs: Any) ->
 def confirm(client: Client, page: Page, **kwargs: Any) -> Page | Arrival:
     """GET confirmed: the next page of the journey, or the way back to the app."""
     url = page.url(f"/api/{page.settings['api']}/confirmed?" + urlencode({"rememberMe": "false", **page.query}))
-    return _page_or_arrival(url, client.get(url, allow_redirects=False, **kwargs), "confirmed")
+    return page_or_arrival(url, client.get(url, allow_redirects=False, **kwargs), "confirmed")
 
 
 def follow(client: Client, url: str, **kwargs: Any) -> Page | Arrival:
     """GET a link of a page (sign up, forgot password, cancel): a page or the way back."""
-    return _page_or_arrival(url, client.get(url, allow_redirects=False, **kwargs), "link")
+    return page_or_arrival(url, client.get(url, allow_redirects=False, **kwargs), "link")
 
 
 def link(page: Page, element_id: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtests.contract import API_CALLER, DAEMON, PhasePlan, Plan
-from toolkit.drill import processes, score
+from toolkit.drill import preflight, processes, score
 from toolkit.drill.profile import Profile
 from toolkit.drill.profile import start as start_app
 from toolkit.drill.scenario import Scenario
@@ -118,6 +118,7 @@ def run(
             trust=trust,
         )
         plan.write(out / "plan.json")
+        preflight.check(plan.app, idp, trust, None if profile.url else out / "app.log", say)
         where = emulator.url if emulator else f"{idp.get('base_url')} (real tenant)"
         say(f"  IdP {where}   app {app.url}   locust workers: {workers or 'none (local runner)'}")
         _locust(plan, out, workers, say, scenario, remote)
