@@ -37,7 +37,7 @@ def test_app_only_cannot_read_the_delegated_resources_and_says_why(graph_workfor
     unread = {name for name, r in resources.items() if not r["read"] and r["status"] == 403}
     assert unread == DELEGATED
     reason = resources["passThroughAuthenticationAgents"]["reason"]
-    assert "no application permission" in reason and "--auth cli" in reason and "Policy.Read.HybridAuthentication" in reason
+    assert "no application permission" in reason and "--auth azure-cli" in reason and "Policy.Read.HybridAuthentication" in reason
     assert resources["domains"]["read"] and resources["organization"]["read"]
 
 

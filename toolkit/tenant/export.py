@@ -173,7 +173,7 @@ def _reason(exc: GraphError, resource: Resource) -> str:
     if exc.status == 403 and resource.delegated:
         return (
             f"403 {exc.code or 'Forbidden'}: Graph has no application permission for it; export signed in as an "
-            f"administrator (--auth cli) with delegated {resource.permission} (docs/entra-resilience.md)"
+            f"administrator (--auth azure-cli) with delegated {resource.permission} (docs/entra-resilience.md)"
         )
     if exc.status == 403:
         return f"403 {exc.code or 'Forbidden'}: the app lacks {resource.permission} (grant it: docs/tenant-audit.md)"

@@ -363,7 +363,7 @@ def federated_without_phs(audit: Audit) -> Iterator[Finding]:
     fails" (the credentials page): without it, an AD FS outage stops every sign-in of the domain's
     users, with nothing to switch to.
 
-    Reading `passwordSyncEnabled` needs a delegated export (`--auth cli`, Global Administrator):
+    Reading `passwordSyncEnabled` needs a delegated export (`--auth azure-cli`, Global Administrator):
     with an app-only export the rule is skipped and says so.
 
     Fixed: turn on password hash sync in Microsoft Entra Connect (it does not change how users
@@ -410,7 +410,7 @@ def pta_agents(audit: Audit) -> Iterator[Finding]:
     With one agent, a server reboot stops every password sign-in of the synced users. An error
     when none is active.
 
-    Reading the agents needs a delegated export (`--auth cli`); with an app-only export the rule
+    Reading the agents needs a delegated export (`--auth azure-cli`); with an app-only export the rule
     is skipped and says so.
 
     Fixed: install more agents, on servers in different failure domains, and find out why the
@@ -499,7 +499,7 @@ def connector_group(audit: Audit) -> Iterator[Finding]:
     registered and none is active; an info for a group with no connector at all (unused, or its
     connectors were removed: inactive connectors are removed after ten days).
 
-    Reading connector groups needs a delegated export (`--auth cli`); Microsoft Graph documents
+    Reading connector groups needs a delegated export (`--auth azure-cli`); Microsoft Graph documents
     only `Directory.ReadWrite.All` for it. With an app-only export the rule is skipped and says so.
 
     Fixed: install a second connector in the group, on another server.
