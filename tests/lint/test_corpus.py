@@ -8,6 +8,7 @@ import sys
 from collections import Counter
 
 from toolkit.lint import lint
+from toolkit.lint.config import Config
 
 
 def test_whole_corpus_lints_without_traceback(shared):
@@ -38,11 +39,22 @@ def test_starter_pack_links_every_chain(shared):
     assert counts["INH007"] == 0
     # Its eight copies of each PolicyId share the placeholder tenant `yourtenant`: samples, never
     # uploaded to one tenant, so no INH008. The warnings are what a reviewer agrees with:
-    # placeholders, legacy page layouts, no phone allow-list in the RP files, and the LinkedIn
-    # sample's REST call made straight from the journey.
+    # placeholders, no phone allow-list in the RP files, and the LinkedIn sample's REST call made
+    # straight from the journey. The legacy page layouts of the passwordless scenario's base are
+    # the starter pack's own content, unchanged: one info says so.
     assert {p.rule for p in report.problems if p.severity.value == "error"} == {"INH001"}
-    assert {p.rule for p in report.problems if p.severity.value == "warning"} == {"SET001", "UI003", "MFA002", "REST001", "REST009"}
+    assert {p.rule for p in report.problems if p.severity.value == "warning"} == {"SET001", "MFA002", "REST001", "REST009"}
     assert counts["REST009"] == 1 and counts["REST001"] == 1
+    (ui003,) = [p for p in report.problems if p.rule == "UI003"]
+    assert ui003.severity.value == "info" and ui003.path.endswith("Phone_Email_Base.xml")
+    assert ui003.message.startswith("inherited from the starter pack, unchanged: ContentDefinition phoneInput,")
+    # every finding on starter-pack content is reported once per rule and file
+    assert len({(p.path, p.rule) for p in report.problems if "inherited" in p.message}) == sum(
+        "inherited" in p.message for p in report.problems
+    )
+    each = lint([shared / "corpus" / "Azure-Samples__active-directory-b2c-custom-policy-starterpack"], Config(starter_pack="report"))
+    assert sum(p.rule == "UI003" and p.severity.value == "warning" for p in each.problems) == 13
+    assert not any("inherited" in p.message for p in each.problems)
 
 
 def test_development_mode_found_in_woodgrove(shared):

@@ -48,8 +48,9 @@ class Cache:
         self.written = 0
         digest = hashlib.blake2b(digest_size=16)
         digest.update(f"{__version__} {sys.version} {etree.LXML_VERSION} {etree.LIBXML_VERSION}".encode())
-        # an edited rule (an editable install, a patched release) must not reuse old results
-        for source in sorted(LINT_SOURCE.rglob("*.py")):
+        # an edited rule (an editable install, a patched release) or starter-pack table must not
+        # reuse old results
+        for source in sorted([*LINT_SOURCE.rglob("*.py"), LINT_SOURCE / "starter_pack.txt"]):
             stat = source.stat()
             digest.update(f"{source.relative_to(LINT_SOURCE)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
         settings = {
@@ -58,6 +59,7 @@ class Cache:
             "per-path-ignores": config.per_path_ignores,
             "external-bases": sorted(config.external_bases),
             "base-paths": sorted(config.base_paths),
+            "starter-pack": config.starter_pack,
         }
         digest.update(json.dumps(settings, sort_keys=True).encode())
         if schema is not None:

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from lxml import etree
 
-from toolkit.lint import parallel
+from toolkit.lint import parallel, starter_pack
 from toolkit.lint.config import Config
 from toolkit.lint.discover import LoadError
 from toolkit.lint.model import LeafGroup, PolicySet
 from toolkit.lint.parse import PolicyFile
-from toolkit.lint.problem import Problem
+from toolkit.lint.problem import Problem, Severity
 from toolkit.lint.registry import Finding, Rule, Scope, get
 
 if TYPE_CHECKING:
@@ -155,10 +155,14 @@ def to_problems(raw: list[tuple[Rule, Finding, str]], policy_set: PolicySet, con
         if policy:
             entry[2].add(policy)
     problems = []
+    stock = Inherited(policy_set) if config.starter_pack == "info" else None
     for r, finding, policies in unique.values():
         f = policy_set.owner(finding.element)
         line, column = f.locate(finding.element, finding.attr)
         if f.suppressions.suppresses(r.id, line) or not config.enabled(r.id, f.display):
+            continue
+        if stock is not None and r.id not in starter_pack.YOURS and (block := stock.block(f, finding.element)) is not None:
+            stock.add(f, r.id, line, column, block, finding.message, policies)
             continue
         # configuration wins over a finding's own severity, which wins over the rule default
         severity = config.severity_of(r.id, finding.severity or r.severity)
@@ -176,7 +180,72 @@ def to_problems(raw: list[tuple[Rule, Finding, str]], policy_set: PolicySet, con
                 skipped=finding.skipped,
             )
         )
-    return problems
+    return problems if stock is None else problems + stock.problems()
+
+
+class Inherited:
+    """Findings on building blocks copied unchanged from the starter pack (see
+    `toolkit.lint.starter_pack`), gathered per file and rule, to be reported once each at info."""
+
+    def __init__(self, policy_set: PolicySet) -> None:
+        self.policy_set = policy_set
+        #: (file, rule) → (line, column, blocks named, first message, policies), in the order found
+        self.found: dict[tuple[str, str], tuple[int, int, list[str], str, set[str], str]] = {}
+        self._stock: dict[tuple[int, int | None, object, str], bool] = {}
+        self._below: dict[int, set[tuple[str, str]]] = {}
+
+    def block(self, f: PolicyFile, el: etree._Element) -> str | None:
+        """How the starter-pack block `el` is in is named (`TechnicalProfile AAD-Common`), when it
+        is unchanged and no file below `f` in its chains redefines it; else None."""
+        block = starter_pack.block_of(el)
+        if block is None:
+            return None
+        tag, block_id = block.tag, block.get("Id", "")
+        memo = (id(f), block.sourceline, tag, block_id)
+        if memo not in self._stock:
+            self._stock[memo] = bool(block_id) and starter_pack.unchanged(block) and (tag, block_id) not in self.below(f)
+        if not self._stock[memo]:
+            return None
+        return f"{str(tag).rpartition('}')[2]} {block_id}"
+
+    def below(self, f: PolicyFile) -> set[tuple[str, str]]:
+        """The building blocks (tag, Id) that files extending `f` define: overrides of its own."""
+        if id(f) not in self._below:
+            files = {id(g): g for leaf in self.policy_set.leaves_through(f) for g in self.policy_set.chain(leaf).files}
+            below: set[tuple[str, str]] = set()
+            for g in files.values():
+                if g is not f and f in self.policy_set.chain(g).files:
+                    below.update((el.tag, el.get("Id", "")) for el in starter_pack.blocks(g.root))  # type: ignore[misc]
+            self._below[id(f)] = below
+        return self._below[id(f)]
+
+    def add(self, f: PolicyFile, rule: str, line: int, column: int, block: str, message: str, policies: set[str]) -> None:
+        entry = self.found.setdefault((f.display, rule), (line, column, [], message, set(), f.policy_id))
+        if (line, column) < entry[:2]:
+            self.found[(f.display, rule)] = entry = (line, column, entry[2], message, entry[4], entry[5])
+        if block not in entry[2]:
+            entry[2].append(block)
+        entry[4].update(policies)
+
+    def problems(self) -> list[Problem]:
+        """One info per file and rule, at its first finding, naming the blocks."""
+        out = []
+        for (path, rule), (line, column, blocks, message, policies, policy_id) in self.found.items():
+            named = ", ".join(blocks[:3]) + (f" and {len(blocks) - 3} more" if len(blocks) > 3 else "")
+            out.append(
+                Problem(
+                    path,
+                    line,
+                    column,
+                    rule,
+                    Severity.INFO,
+                    f"inherited from the starter pack, unchanged: {named}: {message} (--starter-pack=report lists each)",
+                    ", ".join(sorted(policies)),
+                    "starter-pack",
+                    policy_id,
+                )
+            )
+        return out
 
 
 #: attributes that name an element among its siblings, in order of preference

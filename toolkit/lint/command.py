@@ -12,7 +12,7 @@ from typing import Any
 from toolkit.lint.baseline import BaselineError
 from toolkit.lint.baseline import load as load_baseline
 from toolkit.lint.baseline import write as write_baseline
-from toolkit.lint.config import Config, ConfigError, default_cache_folder, load_config
+from toolkit.lint.config import STARTER_PACK, Config, ConfigError, default_cache_folder, load_config
 from toolkit.lint.discover import discover
 from toolkit.lint.escape import printable
 from toolkit.lint.formatters import FORMATS
@@ -53,6 +53,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         default=[],
         metavar="PATH",
         help="policies deployed separately (e.g. a pinned starter pack): merged into chains, not reported on (repeatable)",
+    )
+    p.add_argument(
+        "--starter-pack",
+        choices=STARTER_PACK,
+        help="findings on content unchanged from Microsoft's starter pack: once per rule and file at info (default), or report each",
     )
     p.add_argument("--config", metavar="FILE", help="TOML configuration ([tool.b2c-toolkit.lint] table or top-level keys)")
     p.add_argument("--schema", metavar="FILE", help="TrustFrameworkPolicy_0.3.0.0.xsd for XSD001 (default: found beside the policies)")
@@ -129,6 +134,7 @@ def run_lint(args: argparse.Namespace) -> int:
         "external-bases": args.external_base,
         "base-paths": args.base_path,
         "schema": args.schema,
+        "starter-pack": args.starter_pack,
     }
     try:
         config = load_config(args.config, flags=flags, settings=args.settings, environment=args.environment)
