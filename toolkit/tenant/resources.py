@@ -26,7 +26,7 @@ class Resource(NamedTuple):
     #: one object, not a collection: written as a collection of one record
     single: bool = False
     #: Graph has no application permission for it: `permission` is delegated, and only a signed-in
-    #: user's token reads it (`--auth cli` after `az login` as an administrator)
+    #: user's token reads it (`--auth azure-cli` after `az login` as an administrator)
     delegated: bool = False
     #: a relationship read once per record, below the record, stored in the record under its last segment
     below: str = ""
