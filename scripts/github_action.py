@@ -11,7 +11,9 @@ Inputs come as INPUT_* environment variables (set by action.yml):
     INPUT_ARGS          more arguments for `b2c-toolkit lint` (optional)
 
 Outputs, appended to $GITHUB_OUTPUT: `exit-code` (the linter's), `sarif` (the SARIF file, when
-asked), `errors`, `warnings`, `infos`. A summary table goes to $GITHUB_STEP_SUMMARY. The step
+asked), `errors`, `warnings`, `infos`. A summary table goes to $GITHUB_STEP_SUMMARY. GitHub annotates
+only the first 10 errors, 10 warnings and 10 notices of a step: with more, a line in the log and
+in the summary says how many findings are not annotated, and where they all are. The step
 itself exits 0 when the linter found problems, so that the SARIF upload still runs; the action's
 last step fails the job with `exit-code`. A usage or configuration error (2) fails at once.
 """
@@ -60,6 +62,27 @@ def _append(variable: str, text: str) -> None:
             out.write(text)
 
 
+#: annotations of each kind (error, warning, notice) GitHub shows per step; the rest of a step's
+#: workflow commands stay in the log only (and a job shows 50 in all)
+ANNOTATIONS_PER_KIND = 10
+
+
+def unannotated(counts: dict[str, int], sarif: bool) -> str:
+    """What to say when the report has more findings of a kind than GitHub annotates ("" when all
+    show): how many, of which kinds, and where they all are."""
+    kinds = [("errors", "errors"), ("warnings", "warnings"), ("infos", "infos (notices)")]
+    over = [(counts[k] - ANNOTATIONS_PER_KIND, name) for k, name in kinds if counts[k] > ANNOTATIONS_PER_KIND]
+    if not over:
+        return ""
+    total = sum(n for n, _ in over)
+    where = "and in the SARIF uploaded to code scanning" if sarif else "(upload-sarif: true puts them all in code scanning)"
+    return (
+        f"GitHub annotates the first {ANNOTATIONS_PER_KIND} errors, warnings and notices of a step: "
+        f"{total} more finding{'s are' if total > 1 else ' is'} not annotated ({', '.join(f'{n} {name}' for n, name in over)}); "
+        f"every finding is in the log above {where}"
+    )
+
+
 def main() -> int:
     try:
         fmt = _input("FORMAT", "github")
@@ -96,10 +119,14 @@ def main() -> int:
     if summary.returncode == 0:
         counts = json.loads(summary.stdout)["summary"]
         outputs.update({k: str(counts[k]) for k in ("errors", "warnings", "infos")})
+        beyond = unannotated(counts, "sarif" in outputs) if fmt == "github" and not output else ""
+        if beyond:
+            print(f"b2c-toolkit lint: {beyond}")
         _append(
             "GITHUB_STEP_SUMMARY",
             "### b2c-toolkit lint\n\n| files | errors | warnings | infos |\n|---|---|---|---|\n"
-            f"| {counts['files']} | {counts['errors']} | {counts['warnings']} | {counts['infos']} |\n",
+            f"| {counts['files']} | {counts['errors']} | {counts['warnings']} | {counts['infos']} |\n"
+            + (f"\n{beyond}\n" if beyond else ""),
         )
     _append("GITHUB_OUTPUT", "".join(f"{k}={v}\n" for k, v in outputs.items()))
     return 0

@@ -119,3 +119,33 @@ def test_action_yml_declares_every_output_the_script_writes(tmp_path: Path) -> N
     assert all(f"`{name}`" in SCRIPT.read_text() for name in outputs)  # and the script's docstring names each
     documented = next(line for line in (ROOT / "docs" / "ci.md").read_text().splitlines() if line.startswith("Outputs:"))
     assert set(re.findall(r"`([\w-]+)`", documented)) == set(outputs)
+
+
+def test_findings_beyond_what_github_annotates_are_counted(tmp_path: Path) -> None:
+    # GitHub shows 10 annotations of each kind per step: the rest are counted, and said to be in SARIF
+    result, outputs, summary = run_action(tmp_path, paths="policies/antipatterns", **{"upload_sarif": "true"})
+    assert result.returncode == 0, result.stderr
+    counts = {k: int(outputs[k]) for k in ("errors", "warnings", "infos")}
+    assert counts["errors"] > 10 and counts["warnings"] > 10 and counts["infos"] <= 10  # all notices shown
+    over = counts["errors"] + counts["warnings"] - 20
+    line = next(line for line in result.stdout.splitlines() if line.startswith("b2c-toolkit lint: GitHub annotates"))
+    assert f": {over} more findings are not annotated ({counts['errors'] - 10} errors, {counts['warnings'] - 10} warnings); " in line
+    assert line.endswith("every finding is in the log above and in the SARIF uploaded to code scanning")
+    assert line.removeprefix("b2c-toolkit lint: ") in summary
+    sarif = json.loads(Path(outputs["sarif"]).read_text())
+    assert len(sarif["runs"][0]["results"]) == sum(counts.values())
+
+
+def test_no_line_when_every_finding_is_annotated(tmp_path: Path) -> None:
+    result, _, summary = run_action(tmp_path, paths=FRAGILE)
+    assert "GitHub annotates" not in result.stdout + summary
+    # without SARIF, the line says how to get every finding into code scanning
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        import github_action
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+    assert github_action.unannotated({"errors": 11, "warnings": 3, "infos": 10}, False) == (
+        "GitHub annotates the first 10 errors, warnings and notices of a step: 1 more finding is not annotated "
+        "(1 errors); every finding is in the log above (upload-sarif: true puts them all in code scanning)"
+    )
