@@ -6,9 +6,12 @@ from __future__ import annotations
 import html
 import os
 import re
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,6 +120,19 @@ def test_cli_reference_lists_every_option(site: Path) -> None:
                 assert option in page, (path, option)
 
 
+def test_cli_reference_fits_its_column() -> None:
+    """argparse wraps help text but not a usage line's choices; `fold` breaks what is left over."""
+    lines = [line for line in hooks.cli_reference().splitlines() if not line.startswith("#")]
+    assert max(map(len, lines)) <= hooks.HELP_WIDTH
+    assert hooks.fold("      [--kind {outage,error,throttle}]", 24) == "      [--kind {outage,\n        error,throttle}]"
+
+
+def test_tenant_rule_pages_are_nested_in_the_nav(site: Path) -> None:
+    page = (site / "tenant-audit" / "index.html").read_text(encoding="utf-8")
+    nav = page[page.index('class="md-nav md-nav--primary"') :]
+    assert nav.index("CRED001") > nav.index("Rule reference", nav.index("Tenant audit"))
+
+
 def test_docstring_examples_become_fenced_xml() -> None:
     doc = 'Why.\n\nBad::\n\n    <Item Key="A">1</Item>\n      <X />\n\nFixed::\n\n    <Item Key="A">2</Item>\n\nSource: x.'
     assert hooks.doc_to_markdown(doc) == (
@@ -145,11 +161,17 @@ def test_nested_lists_are_indented_as_mkdocs_reads_them() -> None:
     assert flat == []
 
 
-def test_the_linters_nested_list_renders_nested(site: Path) -> None:
+def test_how_files_are_read_is_written_for_users(site: Path) -> None:
+    """The section says what the linter does with a reader's files; how it is tested is on the
+    contributing page. Its lists render as lists."""
     page = (site / "linter" / "index.html").read_text(encoding="utf-8")
-    item = page.index("no pattern backtracks quadratically")
-    parent = page.rfind("Pull requests from forks", 0, item)
-    assert parent > 0 and "</li>" not in page[parent:item] and "<ul>" in page[parent:item]  # inside its parent item
+    section = page[page.index('id="how-files-are-read"') : page.index('id="command-line"')]
+    assert "<li>parsing loads no DTD" in section and "<li><code>--base-path PATH</code>" in section
+    text = _text(section)
+    for internal in ("hypothesis", "property test", "fresh examples", "runs in a second", "tested in a process"):
+        assert internal not in text
+    contributing = _text((site / "contributing" / "index.html").read_text(encoding="utf-8"))
+    assert "HYPOTHESIS_PROFILE=fuzz" in contributing and "minified" in contributing
 
 
 def test_readme_is_short_and_starts_with_the_two_commands() -> None:
@@ -181,3 +203,87 @@ def test_readme_links_and_pictures_exist() -> None:
     assert targets
     missing = [t for t in targets if "://" not in t and not (ROOT / t).exists()]
     assert not missing
+
+
+CHROMIUM, DRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+#: what each page is checked for once rendered, in the browser (a list of what is wrong):
+#: a page wider than the window, a code block cut off in its column (what it holds wider than
+#: what it shows: the reader must scroll sideways for the end of a help line), a table wider than
+#: the text, and Markdown left as text
+RENDERING_PROBLEMS = """
+const problems = [];
+if (document.documentElement.scrollWidth > window.innerWidth + 1) problems.push("page wider than the window");
+for (const code of document.querySelectorAll(".md-content pre > code")) {
+  if (code.scrollWidth > code.clientWidth + 1 && arguments[0]) {
+    problems.push("code block cut off: " + code.innerText.split("\\n").find(l => l.length > 0).slice(0, 60));
+  }
+}
+for (const table of document.querySelectorAll(".md-typeset__table table")) {
+  if (table.scrollWidth > table.parentElement.clientWidth + 1) problems.push("table wider than the text: " + table.innerText.slice(0, 60));
+}
+const prose = document.querySelector(".md-content").cloneNode(true);
+prose.querySelectorAll("code, pre").forEach(e => e.remove());  // a marker shown as code is meant
+const text = prose.textContent;
+for (const left of ["```", "<!-- generated", "]("]) if (text.includes(left)) problems.push("Markdown left as text: " + left);
+return problems;
+"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)):
+        pytest.skip("Debian's chromium and chromium-driver are not installed (scripts/test.sh installs them with apt-get)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(options=options, service=Service(DRIVER))
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def served(site: Path) -> Iterator[str]:
+    """The built site over HTTP, as a reader gets it (links to folders find their index.html)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+#: pages whose wide code blocks are sample output a reader scrolls through (a console session, a
+#: log): only pages that must show all of each line (the command-line reference) are held to it
+WHOLE_LINES = {"cli"}
+
+
+def test_every_page_renders_in_chromium(site: Path, served: str, browser: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each page of the built site in headless Chromium at a desktop width: screenshots of every
+    page (in the test's temporary folder, printed) to look at, and the checks of RENDERING_PROBLEMS."""
+    shots = tmp_path_factory.mktemp("docs-screenshots")
+    pages = sorted(p.parent.relative_to(site).as_posix() for p in site.rglob("index.html") if "assets" not in p.parts)
+    assert len(pages) > 40
+    found = {}
+    for page in pages:
+        browser.set_window_size(1280, 900)
+        browser.get(served + ("" if page == "." else page + "/"))
+        height = min(browser.execute_script("return document.documentElement.scrollHeight"), 16000)
+        browser.set_window_size(1280, height)
+        name = "index" if page == "." else page.replace("/", "_")
+        browser.save_screenshot(str(shots / f"{name}.png"))
+        if problems := browser.execute_script(RENDERING_PROBLEMS, page in WHOLE_LINES):
+            found[page] = problems
+    print(f"screenshots of {len(pages)} pages in {shots}")
+    assert found == {}, "\n".join(f"{page}: {problem}" for page, problems in found.items() for problem in problems)
