@@ -32,7 +32,7 @@ OUTCOMES = (OK, HANDLED, FAILED)
 class Operation:
     """One logical operation of one simulated user."""
 
-    t: float  #: seconds since the run started
+    t: float  #: when it started, in seconds since the run started (a phase holds what started in it)
     persona: str
     outcome: str
     ms: float
@@ -57,6 +57,34 @@ def read_operations(path: Path) -> list[Operation]:
     if not path.exists():
         return []
     return [Operation.from_json(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request a persona's browser sent (to the app, or to the IdP: its name has the word
+    `b2c`), as the load test recorded it: also one cut off by the end of the run (`failed`, with
+    the time it had waited)."""
+
+    t: float  #: when it started, in seconds since the run started
+    name: str  #: its Locust name (`new_sign_in app callback /auth/callback`)
+    ms: float
+    failed: bool = False
+
+    def to_json(self) -> str:
+        """One line of `requests.jsonl`."""
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @property
+    def to_app(self) -> bool:
+        """A request to the app (not to the IdP)."""
+        return "b2c" not in self.name.split()
+
+
+def read_requests(path: Path) -> list[Request]:
+    """Every request of a run (none when the file is missing)."""
+    if not path.exists():
+        return []
+    return [Request(**json.loads(line)) for line in path.read_text().splitlines() if line.strip()]
 
 
 @dataclass(frozen=True)

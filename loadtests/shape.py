@@ -46,7 +46,11 @@ class ScenarioShape(LoadTestShape):
             session.delete(f"{base}/_emulator/faults", timeout=10)
             collect.clock["counts"].append(("start", counts()))
             if the_plan.timeline:
-                session.post(f"{base}/_emulator/timeline", json={"timeline": list(the_plan.timeline)}, timeout=10).raise_for_status()
+                answer = session.post(f"{base}/_emulator/timeline", json={"timeline": list(the_plan.timeline)}, timeout=10)
+                answer.raise_for_status()
+                # the emulator's fault clock starts when it receives the timeline: how far behind the phases' clock
+                played_at = time.time() - float(answer.json().get("timeline_elapsed_s") or 0.0)
+                collect.clock["offset_s"] = round(played_at - collect.clock["started_at"], 3)
             for phase in the_plan.phases:
                 gevent.sleep(max(0.0, collect.clock["started_at"] + phase.end_s - time.time()))
                 collect.clock["counts"].append((phase.name, counts()))

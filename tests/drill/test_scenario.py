@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loadtests.contract import Operation
+from loadtests.contract import Operation, Request
 from tests.support import toml_value
 from toolkit.drill import scenario as scenarios
 from toolkit.drill import score
@@ -287,30 +287,29 @@ def test_max_s_objective_is_the_longest_operation_against_budget_plus_margin(tmp
     assert "max   3001 ms" in score.summary(slow)
 
 
-LOCUST_STATS = """Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time
-PERSONA,new_sign_in,9,0,5,5,5,9100.5
-GET,new_sign_in 1 app /auth/login,9,0,5,5,5,3900.25
-GET,new_sign_in 2 b2c authorize,9,0,5,5,5,8000
-GET,signed_in /profile,9,0,5,5,5,120
-POST,api_caller b2c token (ROPC),9,0,5,5,5,8100
-,Aggregated,45,0,5,5,5,9100.5
-"""
+REQUESTS = [
+    Request(1.0, "new_sign_in 1 app /auth/login", 3900.25),
+    Request(1.5, "new_sign_in 1 app /auth/login", 10.0),
+    Request(2.0, "new_sign_in 2 b2c authorize", 8000),
+    Request(3.0, "signed_in /profile", 120),
+    Request(4.0, "api_caller b2c token (ROPC)", 8100),
+]
 
 
 def test_max_request_s_is_the_slowest_request_to_the_app(tmp_path):
-    """Locust's per-request maxima, B2C's own requests and the persona operations left out."""
-    (tmp_path / "locust_stats.csv").write_text(LOCUST_STATS)
-    assert score.app_requests_max_ms(tmp_path / "locust_stats.csv") == {
-        "new_sign_in 1 app /auth/login": 3900.2,
-        "signed_in /profile": 120.0,
-    }
+    """The requests the load test recorded, B2C's own left out; one cut off by the end of the run
+    counts with the time it had waited."""
+    assert score.app_requests_max_ms(REQUESTS) == {"new_sign_in 1 app /auth/login": 3900.2, "signed_in /profile": 120.0}
+    (tmp_path / "requests.jsonl").write_text("".join(r.to_json() + "\n" for r in REQUESTS))
     objective = '[[objectives]]\nname = "budget"\nmetric = "max_request_s"\nbudget_s = 3\nmargin_s = 1\n'
     card = _card(tmp_path, PHASES + objective + objective.replace("budget_s = 3", "budget_s = 2").replace('"budget"', '"tight"'), [])
     assert [(o["observed"], o["passed"]) for o in card["objectives"]] == [(3.9, True), (3.9, False)]
     signed_in = _card(tmp_path, PHASES + objective + 'persona = "signed_in"\n', [])
     assert signed_in["objectives"][0]["observed"] == 0.12
-    (tmp_path / "locust_stats.csv").unlink()
-    assert _card(tmp_path, PHASES + objective, [])["objectives"][0]["observed"] is None  # no stats: the objective fails
+    (tmp_path / "requests.jsonl").write_text(Request(19.9, "signed_in /profile", 20000.0, failed=True).to_json())  # cut off at the end
+    assert _card(tmp_path, PHASES + objective, [])["objectives"][0]["observed"] == 20.0
+    (tmp_path / "requests.jsonl").unlink()
+    assert _card(tmp_path, PHASES + objective, [])["objectives"][0]["observed"] is None  # no requests: the objective fails
 
 
 @pytest.mark.parametrize(

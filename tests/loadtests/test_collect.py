@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from loadtests import collect
-from loadtests.contract import AppProfile, Operation, PhasePlan, Plan
+from loadtests.contract import AppProfile, Operation, PhasePlan, Plan, read_requests
 from tests.loadtests.test_contract import APP
 
 
@@ -17,6 +17,8 @@ def fresh():
     saved = (list(collect._pending), list(collect._all), dict(collect.clock))
     collect._pending.clear()
     collect._all.clear()
+    collect._pending_requests.clear()
+    collect._all_requests.clear()
     collect.clock.update(started_at=None, counts=[])
     yield
     collect._pending[:], collect._all[:] = saved[0], saved[1]
@@ -28,6 +30,17 @@ def fire(name: str, outcome: str, exception: Exception | None = None, **context)
     collect.on_request(
         request_type=collect.PERSONA, name=name, response_time=12.345, exception=exception, context={"outcome": outcome, **context}
     )
+
+
+def test_operations_and_requests_are_placed_by_when_they_started(fresh, monkeypatch):
+    """A phase holds what started in it: an operation of 2 s reported at 10 s started at 8 s."""
+    collect.clock["started_at"] = 100.0
+    monkeypatch.setattr(collect.time, "time", lambda: 110.0)
+    collect.on_request(request_type=collect.PERSONA, name="new_sign_in", response_time=2000.0, exception=None, context={"outcome": "ok"})
+    collect.on_request(request_type="GET", name="new_sign_in 1 app /login", response_time=500.0, exception=None, context={})
+    local = SimpleNamespace(runner=None)
+    assert [o.t for o in collect.operations(local)] == [8.0]
+    assert [(r.t, r.name, r.ms, r.failed) for r in collect.requests_sent(local)] == [(9.5, "new_sign_in 1 app /login", 500.0, False)]
 
 
 def test_persona_requests_become_operations_and_others_are_ignored(fresh):
@@ -81,9 +94,11 @@ def test_the_master_writes_ops_and_idp_counts(fresh, tmp_path, monkeypatch):
     collect.plan.cache_clear()
     collect.clock.update(started_at=0.0, counts=[("start", {"pages 200": 1}), ("a", {"pages 200": 3})], fetch=lambda: {"pages 200": 7})
     fire("signed_in", "ok")
+    collect.on_request(request_type="GET", name="signed_in /profile", response_time=20000, exception=RuntimeError("cut"), context={})
     env = SimpleNamespace(runner=None, parsed_options=SimpleNamespace(drill_plan=str(tmp_path / "plan.json")), process_exit_code=None)
     collect.write_ops(env)
     assert [json.loads(line)["persona"] for line in (tmp_path / "ops.jsonl").read_text().splitlines()] == ["signed_in"]
+    assert [r.name for r in read_requests(tmp_path / "requests.jsonl")] == ["signed_in /profile"]
     idp = json.loads((tmp_path / "idp.json").read_text())["phases"]
     assert idp == [{"name": "a", "requests": {"pages 200": 2}}, {"name": "b", "requests": {"pages 200": 4}}]  # b: fetched at the end
     assert env.process_exit_code == 0

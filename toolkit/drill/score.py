@@ -3,14 +3,13 @@ recovery time, and signed-in users sent back to sign in."""
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from loadtests.contract import DAEMON, DAEMON_TOKEN, FAILED, OK, PERSONAS, Operation, read_operations
+from loadtests.contract import DAEMON, DAEMON_TOKEN, FAILED, OK, PERSONAS, Operation, Request, read_operations, read_requests
 from toolkit.drill.scenario import EVERY_PHASE, Objective, Scenario
 
 RECOVERY_WINDOW_S = 1.0
@@ -30,18 +29,15 @@ def read_ops(path: Path) -> list[Operation]:
     return read_operations(path)
 
 
-def app_requests_max_ms(path: Path) -> dict[str, float]:
-    """The longest response time of each request to the app, from Locust's stats CSV: its persona
-    operations and B2C's requests (named `PERSONA N b2c ...`) are left out."""
-    if not path.exists():
-        return {}
-    with open(path, newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    return {
-        row["Name"]: round(float(row["Max Response Time"]), 1)
-        for row in rows
-        if row.get("Type") not in (None, "", "PERSONA") and "b2c" not in row["Name"].split()
-    }
+def app_requests_max_ms(sent: list[Request]) -> dict[str, float]:
+    """The longest response time of each request to the app, from the requests the load test
+    recorded (`requests.jsonl`; one cut off by the end of the run counts with the time it had
+    waited); B2C's requests (named `PERSONA N b2c ...`) are left out."""
+    longest: dict[str, float] = {}
+    for r in sent:
+        if r.to_app:
+            longest[r.name] = max(longest.get(r.name, 0.0), round(r.ms, 1))
+    return longest
 
 
 def persona_stats(ops: list[Operation], seconds: float) -> dict[str, Any]:
@@ -194,7 +190,8 @@ def build(scenario: Scenario, out: Path, skipped: dict[str, str] | None = None) 
     skipped = skipped or {}
     ops = read_ops(out / "ops.jsonl")
     idp_file = out / "idp.json"
-    idp = {p["name"]: p["requests"] for p in json.loads(idp_file.read_text())["phases"]} if idp_file.exists() else {}
+    counted = json.loads(idp_file.read_text()) if idp_file.exists() else {}
+    idp = {p["name"]: p["requests"] for p in counted.get("phases", [])}
     phases = []
     for phase in scenario.phases:
         inside = [o for o in ops if phase.start_s <= o.t < phase.end_s]
@@ -230,7 +227,8 @@ def build(scenario: Scenario, out: Path, skipped: dict[str, str] | None = None) 
         "objectives": [],
         "recovery_s": recovery_s(ops, scenario.last_fault_end_s),
         "signed_in_users_logged_out": len({o.user for o in ops if o.persona == "signed_in" and o.logged_out}),
-        "app_requests_max_ms": app_requests_max_ms(out / "locust_stats.csv"),
+        "app_requests_max_ms": app_requests_max_ms(read_requests(out / "requests.jsonl")),
+        "emulator_clock_offset_s": counted.get("clock_offset_s"),
     }
     for phase_card in phases:
         name = str(phase_card["name"])
