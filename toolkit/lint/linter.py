@@ -9,7 +9,7 @@ what the mechanical rules find.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +23,7 @@ from toolkit.lint.problem import Problem
 from toolkit.lint.registry import Rule, all_rules
 from toolkit.lint.report import Report
 from toolkit.lint.schema import SCHEMA_NAME, find_schema, load_schema
-from toolkit.lint.settings import finder, found_settings
+from toolkit.lint.settings import Renderer, finder, found_settings
 
 if TYPE_CHECKING:
     from toolkit.lint.cache import Cache
@@ -63,7 +63,7 @@ def lint(
     if stored is not None:
         files, problems = stored
     else:
-        policy_set, errors = _link(inputs, config, bases, schema_file, jobs, [str(p) for p in paths])
+        policy_set, errors = _link(inputs, config, bases, schema_file, jobs, render=render)
         files = sum(1 for f in policy_set.files if f.display not in bases) + sum(1 for e in errors if e.display not in bases)
         problems = check(policy_set, errors, rules, config, jobs, store)
         if store is not None:
@@ -115,11 +115,17 @@ def _schema_file(paths: list[str | os.PathLike[str]], rules: list[Rule], config:
 
 
 def _link(
-    inputs: list[Input], config: Config, bases: set[str], schema_file: Path | None = None, jobs: int = 1, roots: list[str] | None = None
+    inputs: list[Input],
+    config: Config,
+    bases: set[str],
+    schema_file: Path | None = None,
+    jobs: int = 1,
+    roots: list[str] | None = None,
+    render: Callable[[Path], Renderer | None] | None = None,
 ) -> tuple[PolicySet, list[LoadError]]:
     """Parse the files read and link them into chains (a base found in `bases` wins), rendered
     with the settings given or found beside them under `roots` (see `settings.finder`)."""
-    render = finder(config.settings, roots or [])
+    render = render or finder(config.settings, roots or [])
     schema = load_schema(str(schema_file)) if schema_file is not None else None
     files, errors = parse_all(inputs, render, schema, jobs)
     external = {key(b) for b in config.external_bases}

@@ -166,10 +166,15 @@ def finder(given: dict[str, str] | None, roots: list[str]) -> Callable[[Path], R
             by_folder[folder] = found
         return by_folder[folder]
 
+    per_folder: dict[str, Renderer | None] = {}
+
     def for_path(path: Path) -> Renderer | None:
-        folder = os.path.dirname(os.path.abspath(path))
-        top = max((t for t in tops if folder == t or folder.startswith(t.rstrip(os.sep) + os.sep)), key=len, default=folder)
-        return find(folder, top)
+        written = os.path.dirname(path)
+        if written not in per_folder:
+            folder = os.path.abspath(written or ".")
+            top = max((t for t in tops if folder == t or folder.startswith(t.rstrip(os.sep) + os.sep)), key=len, default=folder)
+            per_folder[written] = find(folder, top)
+        return per_folder[written]
 
     return for_path
 

@@ -195,9 +195,11 @@ def _step_blocks(policy: Effective) -> Iterator[tuple[str, list[etree._Element],
     for journey in _all_journeys(policy):
         always: set[str] = set()
         for step, step_exchanges in zip(journey.steps, journey.exchanges, strict=True):
+            conditional = False
             for block in step.iterfind(q("Preconditions")):
+                conditional = True
                 yield f"{journey.id!r} step {step.get('Order')}", list(block), always
-            if step.find(q("Preconditions")) is None and step_exchanges:
+            if not conditional and step_exchanges:
                 always = always | _always_set([tps.get(ex.get("TechnicalProfileReferenceId", "")) for ex in step_exchanges])
 
 
@@ -210,7 +212,9 @@ def _always_set(profiles: list[TechnicalProfile | None]) -> set[str]:
             return set()
         outputs = {
             c.get("ClaimTypeReferenceId", "")
-            for c in tp.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId")
+            for own in tp.lineage
+            for decl in own.decls
+            for c in decl.iterfind(q("OutputClaims/OutputClaim"))
             if c.get("DefaultValue") is not None
         }
         found = outputs if found is None else found & outputs
@@ -294,22 +298,26 @@ def claim_equals_without_exists(policy: Effective) -> Iterator[Finding]:
     Source: user journeys "Preconditions".
     """
     claims = policy.claim_types
-    defaulted = policy.merged.once(("JRN004-defaults", policy.journey_refs), lambda: _defaulted(policy))
-    yield from policy.merged.once(
-        ("JRN004", policy.journey_refs), lambda: list(_equals_without_exists(_step_blocks(policy), claims, defaulted))
-    )
+    defaulted = policy.merged.once("JRN004-defaults", lambda: _defaulted(policy))
+    yield from policy.merged.once("JRN004", lambda: list(_equals_without_exists(_step_blocks(policy), claims, defaulted)))
     yield from _equals_without_exists(_validation_blocks(policy), claims, defaulted)
 
 
+_PROFILE_OUTPUTS = "ClaimsProviders/ClaimsProvider/TechnicalProfiles/TechnicalProfile/OutputClaims/OutputClaim"
+
+
 def _defaulted(policy: Effective) -> set[str]:
-    """Claims that profiles in use output with a `DefaultValue`: flags the journey's paths set
-    (each sign-in profile its own `newUser`, `enableMFA`), whose ClaimEquals is their reading."""
-    return {
-        c.get("ClaimTypeReferenceId", "")
-        for tp in policy.profiles_in_use
-        for c in tp.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId")
-        if c.get("DefaultValue") is not None
-    }
+    """Claims that technical profiles output with a `DefaultValue`: flags the journey's paths
+    set (each sign-in profile its own `newUser`, `enableMFA`), whose ClaimEquals is their
+    reading (a relying party's defaults apply to the token only, and are left out)."""
+    found: set[str] = set()
+    for f in policy.merged.files:
+        if "JRN004-defaults" not in f.cache:
+            f.cache["JRN004-defaults"] = {
+                c.get("ClaimTypeReferenceId", "") for c in f.root.iterfind(q(_PROFILE_OUTPUTS)) if c.get("DefaultValue") is not None
+            }
+        found |= f.cache["JRN004-defaults"]
+    return found
 
 
 @rule("JRN005", "Sub-journey misuse", Severity.WARNING, Scope.CHAIN, "subjourneys", per_content=True, whole_chain=True)
