@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from loadtests.contract import Operation
+from toolkit.drill import compare as comparing
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,6 +34,7 @@ def card(app: str, scenario: str = "idp-outage", new_sign_in: dict | None = None
     }
     return {
         "scenario": scenario,
+        "weights": {"signed_in": 1, "new_sign_in": 1},
         "app": app,
         "passed": objective["passed"],
         "users": 2,
@@ -72,7 +76,10 @@ def test_two_runs_side_by_side(tmp_path):
     assert proc.returncode == 0, proc.stderr
     md = (tmp_path / "cmp" / "comparison.md").read_text()
     assert "| persona | reference app | typical app |" in md
-    assert "| new_sign_in | 10 ops: 10 ok, 0 handled, 0 failed; p95 9 ms | 6 ops: 0 ok, 0 handled, 6 failed; p95 34 ms |" in md
+    assert (
+        "| new_sign_in | 10 ops (2.5/s, 1.25/s per user): 10 ok, 0 handled, 0 failed; p95 9 ms"
+        " | 6 ops (1.5/s, 0.75/s per user): 0 ok, 0 handled, 6 failed; p95 34 ms |"
+    ) in md
     assert "| o (want >= 0.5) | PASS (1.0) | FAIL (0.0) |" in md
     assert "20 requests, 1.0 per operation (x2.0 of baseline)" in md
     page = (tmp_path / "cmp" / "comparison.html").read_text()
@@ -87,3 +94,29 @@ def test_runs_of_different_scenarios_or_no_results_exit_2(tmp_path):
     assert proc.returncode == 2 and "compare runs of one scenario" in proc.stderr
     proc = compare(str(a), str(tmp_path))
     assert proc.returncode == 2 and f"{tmp_path}: no scorecard.json" in proc.stderr
+
+
+def test_runs_that_are_not_comparable_are_refused_unless_allowed(tmp_path):
+    """Different users, durations, persona mixes or phases used to be mixed up and headed with the
+    first run's phase times: now refused, saying what differs; allowed, rates per second and per
+    user are compared, each run with its own phases."""
+    other = card("typical app")
+    other.update(users=4, duration_s=8, weights={"signed_in": 2, "new_sign_in": 1})
+    other["phases"][0].update(start_s=0, end_s=8)
+    a = write_run(tmp_path / "a", card("reference app"))
+    b = write_run(tmp_path / "b", other)
+    with pytest.raises(comparing.CompareError) as refused:
+        comparing.write(a, b, tmp_path / "cmp")
+    message = str(refused.value)
+    assert "users 2 vs 4" in message and "duration 4 s vs 8 s" in message and "--allow-different" in message
+    assert (
+        "persona mix signed_in=1,new_sign_in=1 vs signed_in=2,new_sign_in=1" in message and "phases outage 0-4 s vs outage 0-8 s" in message
+    )
+    comparing.write(a, b, tmp_path / "cmp", allow_different=True)
+    md = (tmp_path / "cmp" / "comparison.md").read_text()
+    assert "## Phase outage (reference app: 0-4 s, fault: idp-outage; typical app: 0-8 s, fault: idp-outage)" in md
+    assert "| signed_in | 10 ops (2.5/s, 1.25/s per user): 10 ok" in md and " | 10 ops (1.2/s, 0.31/s per user): 10 ok" in md
+    assert "| users 2 vs 4 |" in md
+    proc = compare(str(a), str(b), "--out", str(tmp_path / "cli"))
+    assert proc.returncode == 2 and "not comparable" in proc.stderr
+    assert compare(str(a), str(b), "--out", str(tmp_path / "cli"), "--allow-different").returncode == 0

@@ -91,6 +91,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         metavar="DIR",
         help="where to write comparison.md, comparison.html, comparison.png (default: DIR_B/compare)",
     )
+    c.add_argument(
+        "--allow-different",
+        action="store_true",
+        help="compare runs of different users, durations, persona mixes or phases (rates per second and per user, each run's own phases)",
+    )
     c.set_defaults(run=run_compare)
 
 
@@ -197,12 +202,13 @@ def run_drill(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    """0: written; 2: a folder without a scorecard, or runs of different scenarios."""
+    """0: written; 2: a folder without a scorecard, runs of different scenarios, or runs that are
+    not comparable (without --allow-different)."""
     from toolkit.drill import compare
 
     out = Path(args.compare_out or Path(args.second) / "compare")
     try:
-        written = compare.write(Path(args.first), Path(args.second), out)
+        written = compare.write(Path(args.first), Path(args.second), out, allow_different=args.allow_different)
     except compare.CompareError as exc:
         return _fail(str(exc))
     print("b2c-toolkit drill compare: wrote " + ", ".join(str(p) for p in written))

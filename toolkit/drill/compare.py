@@ -32,12 +32,56 @@ def label(card: dict[str, Any], folder: Path) -> str:
     return str(card.get("app") or folder.name)
 
 
-def _cell(stats: dict[str, Any] | None) -> str:
+def _cell(stats: dict[str, Any] | None, seconds: float, users: int) -> str:
+    """One persona in one phase of one run: its operations, and their rate per second and per
+    user over that run's own phase (runs of different lengths or loads stay comparable)."""
     if not stats or not stats.get("requests"):
         return "-"
     ok = stats["requests"] - stats["failures"] - stats.get("handled", 0)
     p95 = "-" if stats["p95_ms"] is None else f"{stats['p95_ms']:.0f} ms"
-    return f"{stats['requests']} ops: {ok} ok, {stats.get('handled', 0)} handled, {stats['failures']} failed; p95 {p95}"
+    rate = stats["requests"] / seconds if seconds > 0 else 0.0
+    return (
+        f"{stats['requests']} ops ({rate:.1f}/s, {rate / max(users, 1):.2f}/s per user): "
+        f"{ok} ok, {stats.get('handled', 0)} handled, {stats['failures']} failed; p95 {p95}"
+    )
+
+
+def differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    """What makes two runs not comparable figure for figure: users, duration, persona mix, phases."""
+    found = []
+    if a.get("users") != b.get("users"):
+        found.append(f"users {a.get('users')} vs {b.get('users')}")
+    if a.get("duration_s") != b.get("duration_s"):
+        found.append(f"duration {a.get('duration_s')} s vs {b.get('duration_s')} s")
+    mix_a, mix_b = a.get("weights"), b.get("weights")
+    if mix_a is not None and mix_b is not None and {k: v for k, v in mix_a.items() if v} != {k: v for k, v in mix_b.items() if v}:
+        found.append(f"persona mix {_mix(mix_a)} vs {_mix(mix_b)}")
+    phases_a = [(p["name"], p["start_s"], p["end_s"]) for p in a["phases"]]
+    phases_b = [(p["name"], p["start_s"], p["end_s"]) for p in b["phases"]]
+    if phases_a != phases_b:
+        found.append(f"phases {_phases(phases_a)} vs {_phases(phases_b)}")
+    return found
+
+
+def _mix(weights: dict[str, int]) -> str:
+    return ",".join(f"{k}={v}" for k, v in weights.items() if v) or "-"
+
+
+def _phases(phases: list[tuple[str, float, float]]) -> str:
+    return ", ".join(f"{name} {start:g}-{end:g} s" for name, start, end in phases)
+
+
+def _seconds(phase: dict[str, Any]) -> float:
+    return float(phase["end_s"] - phase["start_s"]) if phase else 0.0
+
+
+def _phase_title(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str]) -> str:
+    """A phase's heading with each run's own times (and fault, when they differ)."""
+    either = a or b
+    when = [(f"{p['start_s']:.0f}-{p['end_s']:.0f} s", p["fault"]) if p else ("not run", "-") for p in (a, b)]
+    if when[0] == when[1]:
+        return f"Phase {either['name']} ({when[0][0]}, fault: {when[0][1]})"
+    return f"Phase {either['name']} ({names[0]}: {when[0][0]}, fault: {when[0][1]}; {names[1]}: {when[1][0]}, fault: {when[1][1]})"
 
 
 def _idp_cell(phase: dict[str, Any]) -> str:
@@ -60,13 +104,21 @@ def tables(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str]) -> list
     """(title, header, rows) for each table of the comparison."""
     found = []
     phases_b = {p["name"]: p for p in b["phases"]}
-    for phase in a["phases"]:
+    users_a, users_b = int(a.get("users") or 1), int(b.get("users") or 1)
+    for phase in [*a["phases"], *(p for p in b["phases"] if p["name"] not in {q["name"] for q in a["phases"]})]:
         other = phases_b.get(phase["name"], {})
-        personas = list(dict.fromkeys([*phase["personas"], *other.get("personas", {})]))
-        rows = [[p, _cell(phase["personas"].get(p)), _cell(other.get("personas", {}).get(p))] for p in personas]
-        rows.append(["IdP received", _idp_cell(phase), _idp_cell(other) if other else "-"])
-        title = f"Phase {phase['name']} ({phase['start_s']:.0f}-{phase['end_s']:.0f} s, fault: {phase['fault']})"
-        found.append((title, ["persona", *names], rows))
+        mine = phase if phase in a["phases"] else {}
+        personas = list(dict.fromkeys([*mine.get("personas", {}), *other.get("personas", {})]))
+        rows = [
+            [
+                p,
+                _cell(mine.get("personas", {}).get(p), _seconds(mine), users_a),
+                _cell(other.get("personas", {}).get(p), _seconds(other), users_b),
+            ]
+            for p in personas
+        ]
+        rows.append(["IdP received", _idp_cell(mine) if mine else "-", _idp_cell(other) if other else "-"])
+        found.append((_phase_title(mine, other, names), ["persona", *names], rows))
     objectives_b = {o["name"]: o for o in b["objectives"]}
     rows = [[o["name"] + f" (want {o['threshold']})", _objective(o), _objective(objectives_b.get(o["name"]))] for o in a["objectives"]]
     rows.extend([[o["name"], "-", _objective(o)] for o in b["objectives"] if o["name"] not in {r["name"] for r in a["objectives"]}])
@@ -129,17 +181,26 @@ def figure(runs: list[tuple[dict[str, Any], list[Operation], str]], path: Path) 
     plt.close(fig)
 
 
-def write(first: Path, second: Path, out: Path) -> list[Path]:
-    """Write comparison.md, comparison.html and comparison.png to `out`; return them."""
+def write(first: Path, second: Path, out: Path, allow_different: bool = False) -> list[Path]:
+    """Write comparison.md, comparison.html and comparison.png to `out`; return them. Runs that
+    differ in users, duration, persona mix or phases are refused unless `allow_different`."""
     (a, ops_a), (b, ops_b) = _run(first), _run(second)
     if a["scenario"] != b["scenario"]:
         raise CompareError(f"{first} ran scenario {a['scenario']!r} and {second} ran {b['scenario']!r}: compare runs of one scenario")
+    differ = differences(a, b)
+    if differ and not allow_different:
+        raise CompareError(
+            f"{first} and {second} are not comparable figure for figure: {'; '.join(differ)}. "
+            "Run both alike, or pass --allow-different to compare rates per second and per user with each run's own phases"
+        )
     names = (label(a, first), label(b, second))
     if names[0] == names[1]:
         names = (f"{names[0]} ({first.name})", f"{names[1]} ({second.name})")
     out.mkdir(parents=True, exist_ok=True)
     title = f"{a['scenario']}: {names[0]} vs {names[1]}"
     found = tables(a, b, names)
+    if differ:
+        found.insert(0, ("Runs that differ", ["what differs"], [[d] for d in differ]))
     figure([(a, ops_a, names[0]), (b, ops_b, names[1])], out / "comparison.png")
     (out / "comparison.md").write_text(markdown(title, found, "comparison.png"))
     (out / "comparison.html").write_text(html_page(title, found, "comparison.png"))

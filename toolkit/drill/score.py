@@ -223,6 +223,7 @@ def build(scenario: Scenario, out: Path, skipped: dict[str, str] | None = None) 
         "passed": False,
         "users": scenario.users,
         "duration_s": scenario.duration_s,
+        "weights": {name: (0 if name in skipped else weight) for name, weight in scenario.weights.items()},
         "phases": phases,
         "objectives": [],
         "recovery_s": recovery_s(ops, scenario.last_fault_end_s),
