@@ -268,7 +268,13 @@ def test_every_phase_objective_observes_the_worst_phase(tmp_path):
     rows = [(t + 0.5, "signed_in", "ok", 10.0) for t in range(30)] + [(12.0, "signed_in", "failed", 10.0)] * 2
     card = _card(tmp_path, text, rows)
     assert [p["personas"]["signed_in"]["success_ratio"] for p in card["phases"]] == [1.0, 0.83333, 1.0]
-    assert card["objectives"][0] == {"name": "every", "threshold": ">= 0.9", "observed": 0.83333, "passed": False}
+    assert card["objectives"][0] == {
+        "name": "every",
+        "metric": "success_ratio",
+        "threshold": ">= 0.9",
+        "observed": 0.83333,
+        "passed": False,
+    }
     quiet = _card(tmp_path, text, [(t + 0.5, "signed_in", "ok", 10.0) for t in range(20)])  # nothing in phase c
     assert quiet["objectives"][0]["observed"] is None and not quiet["passed"]
 
@@ -277,7 +283,13 @@ def test_max_s_objective_is_the_longest_operation_against_budget_plus_margin(tmp
     objective = '[[objectives]]\nname = "budget"\nmetric = "max_s"\npersona = "api_caller"\nbudget_s = 3\nmargin_s = 1.5\n'
     rows = [(t + 0.5, "api_caller", "ok", 200.0) for t in range(30)] + [(25.0, "signed_in", "ok", 9000.0)]
     fast = _card(tmp_path, PHASES + objective, [*rows, (15.0, "api_caller", "failed", 4400.0)])
-    assert fast["objectives"][0] == {"name": "budget", "threshold": "<= 4.5 (budget 3 s + margin 1.5 s)", "observed": 4.4, "passed": True}
+    assert fast["objectives"][0] == {
+        "name": "budget",
+        "metric": "max_s",
+        "threshold": "<= 4.5 (budget 3 s + margin 1.5 s)",
+        "observed": 4.4,
+        "passed": True,
+    }
     assert fast["phases"][1]["personas"]["api_caller"]["max_ms"] == 4400.0
     slow = _card(
         tmp_path, PHASES + objective.replace("\nmargin_s = 1.5", "") + 'phase = "*"\n', [*rows, (15.0, "api_caller", "ok", 3001.0)]
@@ -432,3 +444,14 @@ def test_flavor_comes_from_the_scenario_or_the_command_line():
         scenarios.load("idp-outage", flavor="adfs")
     with pytest.raises(scenarios.ScenarioError, match="no ROPC"):
         scenarios.load("idp-outage", weights={"api_caller": 1}, flavor="external-id")
+
+
+def test_what_an_objective_observed_is_named_by_its_metric():
+    """`every anonymous request handled: 0.0 (want <= 0)` read as a contradiction."""
+    handled = {"name": "every anonymous request handled", "metric": "failures", "threshold": "<= 0", "observed": 0.0, "passed": True}
+    assert score.observed(handled) == "failures 0"
+    assert score.observed({**handled, "metric": "recovery_s", "observed": 1.25}) == "recovery 1.25 s"
+    assert score.observed({**handled, "metric": "success_ratio", "observed": None}) == "success ratio nothing observed"
+    card = {"scenario": "s", "passed": True, "users": 1, "duration_s": 5, "phases": [], "recovery_s": None}
+    card |= {"signed_in_users_logged_out": 0, "objectives": [handled]}
+    assert "[PASS] every anonymous request handled: failures 0 (want <= 0)" in score.summary(card)

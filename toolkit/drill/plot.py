@@ -5,6 +5,7 @@ per user operation in each phase. Fault windows are shaded."""
 from __future__ import annotations
 
 from pathlib import Path
+from textwrap import shorten
 from typing import Any
 
 from loadtests.contract import FAILED, HANDLED, OK, PERSONAS, Operation
@@ -49,8 +50,7 @@ def draw(axes: Any, card: dict[str, Any], ops: list[Operation], label: str = "")
                 (phase["start_s"] + phase["end_s"]) / 2, 0.95, phase["fault"], transform=idp_axis.get_xaxis_transform(),
                 ha="center", va="top", fontsize=9, color="#a01c1c",
             )  # fmt: skip
-    prefix = f"{label}: " if label else ""
-    ok_axis.set_ylabel(f"{prefix}succeeded/s", fontsize=8)
+    ok_axis.set_ylabel("succeeded/s", fontsize=8)  # the run's name goes in the title, where a long one fits
     handled_axis.set_ylabel("handled/s", fontsize=8)
     bad_axis.set_ylabel("failed/s", fontsize=8)
     idp_axis.set_ylabel("IdP req / op", fontsize=8)
@@ -58,7 +58,8 @@ def draw(axes: Any, card: dict[str, Any], ops: list[Operation], label: str = "")
         ok_axis.legend(loc="upper left", fontsize=7, ncol=4)
     verdict = "PASSED" if card["passed"] else "FAILED"
     app = f" on {card['app']}" if card.get("app") and not label else ""
-    ok_axis.set_title(f"{prefix}{card['scenario']}{app} ({card['users']} users) - {verdict}", fontsize=10)
+    prefix = f"{shorten(label, 40, placeholder='...')}: " if label else ""
+    ok_axis.set_title(f"{prefix}{card['scenario']}{shorten(app, 44, placeholder='...')} ({card['users']} users) - {verdict}", fontsize=10)
 
 
 def timeline(card: dict[str, Any], ops: list[Operation], path: Path) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from loadtests.contract import API_CALLER, DAEMON, PhasePlan, Plan
+from loadtests.contract import API_CALLER, DAEMON, DAEMON_TOKEN, PhasePlan, Plan
 from toolkit.drill import preflight, processes, score
 from toolkit.drill.profile import Profile
 from toolkit.drill.profile import start as start_app
@@ -38,7 +38,8 @@ def _progress_line(out: Path, scenario: Scenario, elapsed: float) -> str:
         counts = sorted(progress["so_far"].items())
     except (OSError, ValueError, KeyError):
         return line + "  starting users..."
-    parts = [f"{name} {c.get('ok', 0)}/{c.get('handled', 0)}/{c.get('failed', 0)}" for name, c in counts]
+    # a daemon's token requests are not operations (the scorecard scores the calls, not them)
+    parts = [f"{name} {c.get('ok', 0)}/{c.get('handled', 0)}/{c.get('failed', 0)}" for name, c in counts if name != DAEMON_TOKEN]
     return line + f"  users {progress['users']:>3}  ok/handled/failed so far: " + (", ".join(parts) or "-")
 
 
