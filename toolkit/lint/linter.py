@@ -87,7 +87,8 @@ def fix(paths: Iterable[str | os.PathLike[str]], config: Config | None = None) -
     from toolkit.lint import fix as fixes
 
     config = config or Config()
-    policy_set = load_set(paths, config)
+    # the source as written: edits go back into it, so no settings are rendered (nor found)
+    policy_set = _link(read_inputs(paths, config), config, base_files(config), render=lambda path: None)[0]
     rules = [r for r in all_rules() if r.id in fixes.FIXERS and config.enabled(r.id, "")]
     raw = [
         (r, finding, policy)
