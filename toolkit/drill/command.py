@@ -8,6 +8,7 @@ import argparse
 import json
 import signal
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -126,74 +127,112 @@ def read_idp(path: str) -> dict[str, Any]:
     return data
 
 
-def run_drill(args: argparse.Namespace) -> int:
-    """0: every objective passed; 1: an objective failed; 2: usage error; 3: the drill could not run."""
+@dataclass(frozen=True)
+class Drill:
+    """What one `b2c-toolkit drill` runs, resolved from the command line before anything starts."""
+
+    scenario: Any  #: toolkit.drill.scenario.Scenario
+    profile: Any  #: toolkit.drill.profile.Profile
+    out: Path
+    workers: int = 0
+    policies: Path | None = None
+    idp: dict[str, Any] | None = None
+    remote: Any = None  #: toolkit.drill.run.Remote
+    emulator_state: Path | None = None
+    emulator_port: int = 0
+    notes: tuple[str, ...] = ()  #: what to tell the user before it runs
+
+
+def resolve(args: argparse.Namespace) -> Drill:
+    """The drill the command line asks for: scenario, app profile, IdP and Locust's mode, checked.
+    Raises ScenarioError or ProfileError (usage errors, exit 2); starts nothing."""
     from toolkit.drill import limits
     from toolkit.drill import profile as profiles
     from toolkit.drill import scenario as scenarios
-    from toolkit.drill.run import DrillError, Remote, run, with_env
+    from toolkit.drill.run import Remote, with_env
+
+    if args.workers < 0 or args.remote_workers < 0:
+        raise scenarios.ScenarioError("--workers and --remote-workers must be >= 0")
+    if args.workers and args.remote_workers:
+        raise scenarios.ScenarioError("--workers (local processes) and --remote-workers (other machines) exclude each other")
+    remote = Remote(args.remote_workers, args.master_bind_host, args.master_port) if args.remote_workers else None
+    weights = scenarios.parse_weights(args.weights) if args.weights else None
+    scenario = scenarios.load(args.scenario, args.users, args.duration, weights, args.flavor)
+    policies = Path(args.policies) if args.policies else None
+    if policies is not None and not policies.is_dir():
+        raise scenarios.ScenarioError(f"--policies {policies}: not a folder")
+    if args.app:
+        profile = profiles.load(args.app)
+    elif scenario.app is not None:
+        profile = profiles.from_table(scenario.app, scenario.source)
+    else:
+        profile = profiles.load(profiles.DEFAULT_PROFILE)
+    env = dict(item.split("=", 1) for item in args.app_env if "=" in item)
+    if len(env) != len(args.app_env):
+        raise scenarios.ScenarioError("--app-env takes NAME=VALUE")
+    if args.fragile:
+        env["APP_RESILIENCE"] = "off"
+    profile = with_env(profile, env) if env else profile
+    idp = None
+    notes: list[str] = []
+    if args.idp:
+        if args.emulator_state or args.emulator_port or args.policies:
+            raise scenarios.ScenarioError("--idp runs without the emulator: --emulator-state, --emulator-port and --policies do not apply")
+        idp = read_idp(args.idp)
+        if scenario.timeline():
+            faulty = ", ".join(p.name for p in scenario.phases if p.fault)
+            raise scenarios.ScenarioError(
+                f"--idp: scenario {scenario.name!r} injects faults (phases {faulty}); a real tenant cannot be made to fail, so use a scenario without faults (e.g. baseline)"
+            )
+        found = limits.estimate(scenario)
+        problems = found.problems()
+        if problems and not args.allow_over_limit:
+            raise scenarios.ScenarioError(
+                "--idp: this plan would exceed B2C's published limits: "
+                + "; ".join(problems)
+                + ". Lower --users or the new_sign_in weight, or pass --allow-over-limit if the tenant's limits were raised."
+            )
+        notes.append(
+            f"b2c-toolkit drill: estimated load on the tenant: {found.peak_per_s:.0f} requests/s at peak, {found.per_5_min:.0f} per 5 minutes"
+        )
+    return Drill(
+        scenario=scenario,
+        profile=profile,
+        out=Path(args.out or f"drill-results/{scenario.name}"),
+        workers=args.workers,
+        policies=policies,
+        idp=idp,
+        remote=remote,
+        emulator_state=Path(args.emulator_state) if args.emulator_state else None,
+        emulator_port=args.emulator_port,
+        notes=tuple(notes),
+    )
+
+
+def run_drill(args: argparse.Namespace) -> int:
+    """0: every objective passed; 1: an objective failed; 2: usage error; 3: the drill could not run."""
+    from toolkit.drill import profile as profiles
+    from toolkit.drill import scenario as scenarios
+    from toolkit.drill.run import DrillError, run
 
     try:
-        if args.workers < 0 or args.remote_workers < 0:
-            raise scenarios.ScenarioError("--workers and --remote-workers must be >= 0")
-        if args.workers and args.remote_workers:
-            raise scenarios.ScenarioError("--workers (local processes) and --remote-workers (other machines) exclude each other")
-        remote = Remote(args.remote_workers, args.master_bind_host, args.master_port) if args.remote_workers else None
-        weights = scenarios.parse_weights(args.weights) if args.weights else None
-        scenario = scenarios.load(args.scenario, args.users, args.duration, weights, args.flavor)
-        policies = Path(args.policies) if args.policies else None
-        if policies is not None and not policies.is_dir():
-            raise scenarios.ScenarioError(f"--policies {policies}: not a folder")
-        if args.app:
-            profile = profiles.load(args.app)
-        elif scenario.app is not None:
-            profile = profiles.from_table(scenario.app, scenario.source)
-        else:
-            profile = profiles.load(profiles.DEFAULT_PROFILE)
-        env = dict(item.split("=", 1) for item in args.app_env if "=" in item)
-        if len(env) != len(args.app_env):
-            raise scenarios.ScenarioError("--app-env takes NAME=VALUE")
-        if args.fragile:
-            env["APP_RESILIENCE"] = "off"
-        profile = with_env(profile, env) if env else profile
-        idp = None
-        if args.idp:
-            if args.emulator_state or args.emulator_port or args.policies:
-                raise scenarios.ScenarioError(
-                    "--idp runs without the emulator: --emulator-state, --emulator-port and --policies do not apply"
-                )
-            idp = read_idp(args.idp)
-            if scenario.timeline():
-                faulty = ", ".join(p.name for p in scenario.phases if p.fault)
-                raise scenarios.ScenarioError(
-                    f"--idp: scenario {scenario.name!r} injects faults (phases {faulty}); a real tenant cannot be made to fail, so use a scenario without faults (e.g. baseline)"
-                )
-            found = limits.estimate(scenario)
-            problems = found.problems()
-            if problems and not args.allow_over_limit:
-                raise scenarios.ScenarioError(
-                    "--idp: this plan would exceed B2C's published limits: "
-                    + "; ".join(problems)
-                    + ". Lower --users or the new_sign_in weight, or pass --allow-over-limit if the tenant's limits were raised."
-                )
-            print(
-                f"b2c-toolkit drill: estimated load on the tenant: {found.peak_per_s:.0f} requests/s at peak, {found.per_5_min:.0f} per 5 minutes"
-            )
+        drill = resolve(args)
     except (scenarios.ScenarioError, profiles.ProfileError) as exc:
         return _fail(str(exc))
-    out = Path(args.out or f"drill-results/{scenario.name}")
+    for note in drill.notes:
+        print(note)
     signal.signal(signal.SIGTERM, _terminated)
     try:
         card = run(
-            scenario,
-            out,
-            profile,
-            workers=args.workers,
-            policies=policies,
-            idp=idp,
-            remote=remote,
-            emulator_state=Path(args.emulator_state) if args.emulator_state else None,
-            emulator_port=args.emulator_port,
+            drill.scenario,
+            drill.out,
+            drill.profile,
+            workers=drill.workers,
+            policies=drill.policies,
+            idp=drill.idp,
+            remote=drill.remote,
+            emulator_state=drill.emulator_state,
+            emulator_port=drill.emulator_port,
         )
     except (DrillError, RuntimeError, OSError) as exc:
         print(f"b2c-toolkit drill: {exc}", file=sys.stderr)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -77,13 +78,12 @@ def run(
     and `emulator_port`: keep the emulator's identity (CA, client secret, users) and address from
     one drill to the next, for an app already running that was configured with them."""
     out.mkdir(parents=True, exist_ok=True)
-    for stale in ("ops.jsonl", "idp.json", "plan.json", "progress.json", "scorecard.json"):
+    for stale in ("ops.jsonl", "requests.jsonl", "idp.json", "plan.json", "progress.json", "scorecard.json"):
         (out / stale).unlink(missing_ok=True)
     flavor = f" ({scenario.flavor})" if idp is None else ""
     say(f"drill {scenario.name}{flavor} on {profile.name}: {scenario.users} users for {scenario.duration_s:.0f} s, results in {out}")
     emulator = None
-    app = None
-    try:
+    with ExitStack() as running:  # whatever started is stopped, in reverse order, however the drill ends
         if idp is None:
             state = emulator_state or out / "emulator-state"
             # app-only tokens ask to be refreshed after DAEMON_REFRESH_IN_S, so daemons meet the faults too
@@ -92,6 +92,7 @@ def run(
             if profile.url is not None:  # an app elsewhere: its redirect URI is not a loopback one
                 extra += ["--redirect-uri", profile.url + profile.routes["callback"]]
             emulator = processes.start_emulator(state, port=emulator_port, extra=extra, log=out / "emulator.log")
+            running.callback(emulator.stop)
             idp = trusting_session(state / "ca.pem").get(f"{emulator.url}/_emulator/config", timeout=10).json()
             tls: tuple[str, str] | None = (str(state / "server.pem"), str(state / "server-key.pem"))
             trust: str | None = None
@@ -101,6 +102,7 @@ def run(
         if profile.ca_bundle:  # an app with its own certificate: trust its CA too
             trust = bundle(out / "trust.pem", [trust or idp.get("ca_bundle"), profile.ca_bundle])
         app = start_app(profile, idp, out / "app", out / "app.log", tls, trust)
+        running.callback(app.stop)
         skipped = skipped_personas(scenario, profile, idp)
         for persona, reason in skipped.items():
             say(f"  {persona}: left out ({reason})")
@@ -123,11 +125,6 @@ def run(
         where = emulator.url if emulator else f"{idp.get('base_url')} (real tenant)"
         say(f"  IdP {where}   app {app.url}   locust workers: {workers or 'none (local runner)'}")
         _locust(plan, out, workers, say, scenario, remote)
-    finally:
-        if app is not None:
-            app.stop()
-        if emulator is not None:
-            emulator.stop()
     if not (out / "ops.jsonl").exists():
         raise DrillError(f"Locust did not run the scenario; see {out / 'locust.log'}")
     card = score.build(scenario, out, skipped)
