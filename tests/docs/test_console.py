@@ -82,7 +82,8 @@ def test_the_drill_output_shown_is_what_the_drill_prints() -> None:
     args = shlex.split(command[2:])
     option = dict(zip(args[2::2], args[3::2], strict=False))
     scenario = load(option["--scenario"], users=int(option["--users"]), duration_s=float(option["--duration"]))
-    observed = dict(re.findall(r"^  \[PASS\] (.*): (\S+) \(want ", block, re.MULTILINE))
+    # "  [PASS] NAME: METRIC VALUE[ s] (want ...)": the value follows the metric's name
+    observed = {name: float(value) for name, value in re.findall(r"^  \[PASS\] (.*): [a-z ]+ ([\d.]+)(?: s)? \(want ", block, re.MULTILINE)}
     app = tomllib.loads((ROOT / "toolkit" / "drill" / "profiles" / "reference-app.toml").read_text())["app"]["name"]
     card = {
         "scenario": scenario.name,
@@ -94,7 +95,8 @@ def test_the_drill_output_shown_is_what_the_drill_prints() -> None:
         "recovery_s": None,
         "signed_in_users_logged_out": 0,
         "objectives": [
-            {"name": o.name, "threshold": o.threshold, "observed": observed.get(o.name, 0), "passed": True} for o in scenario.objectives
+            {"name": o.name, "metric": o.metric, "threshold": o.threshold, "observed": observed.get(o.name, 0), "passed": True}
+            for o in scenario.objectives
         ],
     }
     printed = summary(card).splitlines()
