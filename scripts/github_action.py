@@ -1,8 +1,11 @@
-"""The GitHub Action's lint step (action.yml): run `b2c-toolkit lint` with the action's inputs.
+"""The GitHub Action's lint step (action.yml): run `b2c-toolkit lint`, or `b2c-toolkit tenant audit`
+on a `tenant export` folder, with the action's inputs.
 
 Inputs come as INPUT_* environment variables (set by action.yml):
 
-    INPUT_PATHS         paths to lint, separated by spaces or new lines (shell quoting allowed)
+    INPUT_COMMAND       lint (the default) | tenant-audit
+    INPUT_PATHS         paths to lint, separated by spaces or new lines (shell quoting allowed);
+                        for tenant-audit, the export folder
     INPUT_FAIL_ON       error | warning | info | never
     INPUT_CONFIG        a TOML configuration file (optional)
     INPUT_FORMAT        the report in the log: github (annotations on the pull request), text, json, junit, sarif
@@ -29,6 +32,8 @@ from pathlib import Path
 
 FORMATS = ("github", "text", "json", "junit", "sarif")
 FAIL_ON = ("error", "warning", "info", "never")
+#: the `command` input → the b2c-toolkit command it runs
+COMMANDS = {"lint": ["lint"], "tenant-audit": ["tenant", "audit"]}
 
 
 class InputError(Exception):
@@ -52,7 +57,8 @@ def lint_args() -> list[str]:
 
 
 def _lint(args: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["b2c-toolkit", "lint", *args], text=True, capture_output=True)
+    command = COMMANDS.get(_input("COMMAND", "lint"), ["lint"])
+    return subprocess.run(["b2c-toolkit", *command, *args], text=True, capture_output=True)
 
 
 def _append(variable: str, text: str) -> None:
@@ -87,6 +93,8 @@ def main() -> int:
     try:
         fmt = _input("FORMAT", "github")
         fail_on = _input("FAIL_ON", "warning")
+        if _input("COMMAND", "lint") not in COMMANDS:
+            raise InputError(f"command: {_input('COMMAND')!r} is not one of {', '.join(COMMANDS)}")
         if fmt not in FORMATS:
             raise InputError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
         if fail_on not in FAIL_ON:
@@ -124,7 +132,7 @@ def main() -> int:
             print(f"b2c-toolkit lint: {beyond}")
         _append(
             "GITHUB_STEP_SUMMARY",
-            "### b2c-toolkit lint\n\n| files | errors | warnings | infos |\n|---|---|---|---|\n"
+            f"### b2c-toolkit {' '.join(COMMANDS[_input('COMMAND', 'lint')])}\n\n| files | errors | warnings | infos |\n|---|---|---|---|\n"
             f"| {counts['files']} | {counts['errors']} | {counts['warnings']} | {counts['infos']} |\n"
             + (f"\n{beyond}\n" if beyond else ""),
         )

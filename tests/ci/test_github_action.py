@@ -149,3 +149,16 @@ def test_no_line_when_every_finding_is_annotated(tmp_path: Path) -> None:
         "GitHub annotates the first 10 errors, warnings and notices of a step: 1 more finding is not annotated "
         "(1 errors); every finding is in the log above (upload-sarif: true puts them all in code scanning)"
     )
+
+
+def test_the_tenant_audit_runs_on_an_export_folder(tmp_path: Path) -> None:
+    """`command: tenant-audit` audits a `tenant export` folder nightly: a policy key with no valid
+    key fails the job, annotated, with the same outputs and summary as the linter's."""
+    example = "policies/tenant-examples/key001"
+    result, outputs, summary = run_action(tmp_path, command="tenant-audit", paths=example, args="--at 2026-12-01")
+    assert result.returncode == 0, result.stderr
+    assert (outputs["exit-code"], outputs["errors"]) == ("1", "1")
+    assert re.search(r"^::error .*KEY001", result.stdout, re.MULTILINE), result.stdout
+    assert summary.startswith("### b2c-toolkit tenant audit")
+    bad, _, _ = run_action(tmp_path, command="deploy")
+    assert bad.returncode == 2 and "command: 'deploy'" in bad.stdout
