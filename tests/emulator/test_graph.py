@@ -71,7 +71,7 @@ def test_pages_follow_next_link_to_every_record(graph_b2c):
 
 def test_wrong_version_and_unknown_resource(graph_b2c):
     assert get(graph_b2c, "/v1.0/trustFramework/keySets").status_code == 400
-    assert get(graph_b2c, "/v1.0/users").status_code == 400
+    assert get(graph_b2c, "/v1.0/devices").status_code == 400
     assert get(graph_b2c, "/v1.0/identity/customAuthenticationExtensions").status_code == 404  # not in a B2C tenant
 
 
@@ -136,3 +136,17 @@ def test_workforce_admin_gets_delegated_scopes_and_single_objects(graph_workforc
         f"{base}/v1.0/directory/onPremisesSynchronization", headers={"Authorization": f"Bearer {app_only}"}, timeout=5
     )
     assert denied.status_code == 403 and denied.json()["error"]["code"] == "Authorization_RequestDenied"
+
+
+def test_a_group_is_read_by_id_and_its_members_below_it(graph_workforce):
+    group = "/v1.0/groups/b7eac0e0-0000-4000-8000-0000000000e1"
+    access = token(graph_workforce, tenant=seeded("workforce-problems")["tenant_id"]).json()["access_token"]
+    headers = {"Authorization": f"Bearer {access}"}
+    one = graph_workforce.session().get(f"{graph_workforce.url}/graph{group}?$select=id,displayName", headers=headers, timeout=5)
+    assert one.status_code == 200 and one.json()["displayName"] == "Emergency access" and "members" not in one.json()
+    members = graph_workforce.session().get(f"{graph_workforce.url}/graph{group}/members", headers=headers, timeout=5)
+    assert [m["userPrincipalName"] for m in members.json()["value"]] == ["bg1@contoso.onmicrosoft.com"]
+    gone = graph_workforce.session().get(
+        f"{graph_workforce.url}/graph/v1.0/users/0a0a0000-0000-4000-8000-0000000000f2", headers=headers, timeout=5
+    )
+    assert gone.status_code == 404

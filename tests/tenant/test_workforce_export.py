@@ -8,6 +8,9 @@ import json
 from tests.tenant.graphs import ADMIN, export
 from toolkit.tenant.resources import WORKFORCE
 
+#: in workforce-problems: app-only, without GroupMember.Read.All and User.Read.All
+NO_MEMBER_READ = "e0e0e0e0-0000-4000-8000-000000000004"
+
 DELEGATED = {r.name for r in WORKFORCE if r.delegated}
 
 
@@ -26,8 +29,63 @@ def test_an_administrator_reads_every_workforce_resource(graph_workforce, monkey
     groups = json.loads((tmp_path / "connectorGroups.json").read_text())["value"]
     assert [len(g["members"]) for g in groups] == [2, 2]  # read below each group
     ca = json.loads((tmp_path / "conditionalAccessPolicies.json").read_text())["value"]
-    assert len(ca) == 5 and resources["conditionalAccessPolicies"]["pages"] == 3
+    assert len(ca) == 6 and resources["conditionalAccessPolicies"]["pages"] == 3
     assert resources["conditionalAccessPolicies"]["endpoint"] == "beta/identity/conditionalAccess/policies"
+
+
+def test_the_groups_and_users_policies_name_ids_and_names_only(graph_workforce, monkeypatch, tmp_path):
+    code, err = export(monkeypatch, graph_workforce, "workforce-problems", tmp_path)
+    assert code == 0, err
+    resources = manifest(tmp_path)["resources"]
+    assert resources["conditionalAccessGroups"]["read"] and resources["conditionalAccessUsers"]["read"]
+    assert resources["conditionalAccessGroups"]["permission"] == "GroupMember.Read.All"
+    groups = json.loads((tmp_path / "conditionalAccessGroups.json").read_text())["value"]
+    assert groups == [
+        {
+            "id": "b7eac0e0-0000-4000-8000-0000000000e1",
+            "displayName": "Emergency access",
+            "members": [
+                {
+                    "@odata.type": "#microsoft.graph.user",
+                    "id": "e1a00000-0000-4000-8000-0000000000a1",
+                    "displayName": "Emergency access 1",
+                    "userPrincipalName": "bg1@contoso.onmicrosoft.com",
+                }
+            ],
+        }
+    ]  # no description, mail or job title: ids and display names only
+    users = json.loads((tmp_path / "conditionalAccessUsers.json").read_text())["value"]
+    assert users == [
+        {
+            "id": "0a0a0000-0000-4000-8000-0000000000f1",
+            "displayName": "Build agent (sign-in test)",
+            "userPrincipalName": "build@contoso.com",
+        }
+    ]
+    # a user deleted since CA06 was written: Graph answers 404, the manifest lists it and the export goes on
+    assert resources["conditionalAccessUsers"]["missing"] == ["0a0a0000-0000-4000-8000-0000000000f2"]
+
+
+def test_without_group_and_user_permissions_the_export_records_the_403_and_goes_on(graph_workforce, monkeypatch, tmp_path):
+    code, err = export(monkeypatch, graph_workforce, "workforce-problems", tmp_path, client=NO_MEMBER_READ)
+    assert code == 0, err
+    resources = manifest(tmp_path)["resources"]
+    for name, permission in (("conditionalAccessGroups", "GroupMember.Read.All"), ("conditionalAccessUsers", "User.Read.All")):
+        assert not resources[name]["read"] and resources[name]["status"] == 403 and permission in resources[name]["reason"]
+        assert not (tmp_path / f"{name}.json").exists()
+    assert resources["conditionalAccessPolicies"]["read"] and resources["domains"]["read"]
+
+
+def test_the_ids_policies_name_without_keywords():
+    from toolkit.tenant.export import referenced_ids
+
+    policies = [
+        {"conditions": {"users": {"includeUsers": ["All"], "excludeUsers": ["U1", "GuestsOrExternalUsers"], "excludeGroups": ["g1"]}}},
+        {"conditions": {"users": {"includeGroups": ["G1", "g2"], "includeUsers": ["None"]}}},
+        {"conditions": None},
+    ]
+    assert referenced_ids(policies, "Groups") == ["g1", "g2"]
+    assert referenced_ids(policies, "Users") == ["u1"]
 
 
 def test_app_only_cannot_read_the_delegated_resources_and_says_why(graph_workforce, monkeypatch, tmp_path):

@@ -6,6 +6,7 @@ Graph serves it, so the exporter is tested against answers shaped like the real 
     GET  /graph/{version}/{resource path}                   one page of a collection, with @odata.nextLink
     GET  /graph/beta/trustFramework/policies/{id}/$value    a policy's XML
     GET  /graph/v1.0/identity/authenticationEventsFlows/{id}/conditions/applications/includeApplications
+    GET  /graph/v1.0/groups/{id}, /groups/{id}/members, /users/{id}   (the ones Conditional Access names)
 
 A seeded tenant is a folder shaped like an export (`{resource}.json` holding `{"value": [...]}`,
 `policies/{id}.xml`) plus `graph.json`: the tenant id, the page size and the client apps that may
@@ -214,7 +215,7 @@ def register(app: Flask, emulator: Emulator, tenant: GraphTenant) -> None:
                 f"Resource '{item_id}' does not exist or one of its queried reference-property objects are not present.",
             )
         if not tail:
-            return jsonify(item)
+            return jsonify(_without(item, resource.below))
         if resource.name == "policies" and tail == "$value":
             return Response(tenant.policy_xml[item_id.casefold()], content_type="application/xml")
         if resource.below and "/" + tail == resource.below:

@@ -23,7 +23,7 @@ import requests
 
 from toolkit import __version__
 from toolkit.tenant.graph import Graph, GraphError
-from toolkit.tenant.resources import FLOW_APPLICATIONS, RESOURCES, SECRET_FIELDS, TOP_LEVEL_SECRETS, Resource
+from toolkit.tenant.resources import FLOW_APPLICATIONS, MEMBER_FIELDS, RESOURCES, SECRET_FIELDS, TOP_LEVEL_SECRETS, Resource
 
 MANIFEST = "manifest.json"
 
@@ -78,14 +78,24 @@ def export(graph: Graph, out: Path, tenant: str, credential: str, say: Callable[
         "exported_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "resources": {},
     }
+    done: dict[str, list[dict[str, Any]]] = {}  #: the records of each resource read so far
     for resource in RESOURCES:
         entry: dict[str, Any] = {
             "endpoint": f"{resource.version}{resource.path}",
             "permission": resource.permission,
             "file": resource.file,
         }
+        if resource.referenced and CA_POLICIES not in done:
+            ca = manifest["resources"].get(CA_POLICIES, {})
+            entry.update(read=False, status=ca.get("status"), reason=f"{CA_POLICIES} not read ({ca.get('reason', 'not exported')})")
+            (out / resource.file).unlink(missing_ok=True)
+            manifest["resources"][resource.name] = entry
+            continue
         try:
-            records, pages, removed = _read(graph, resource, out, entry, say)
+            if resource.referenced:
+                records, pages, removed = _referenced(graph, resource, done[CA_POLICIES], entry), 0, 0
+            else:
+                records, pages, removed = _read(graph, resource, out, entry, say)
         except GraphError as exc:
             entry.update(read=False, status=exc.status, reason=_reason(exc, resource))
             (out / resource.file).unlink(missing_ok=True)
@@ -95,6 +105,7 @@ def export(graph: Graph, out: Path, tenant: str, credential: str, say: Callable[
             raise Unreachable(f"no answer from {graph.base_url}: {exc.__class__.__name__}: {_first_line(exc)}") from None
         else:
             write_collection(out / resource.file, records)
+            done[resource.name] = records
             entry.update(read=True, records=len(records), pages=pages, secrets_removed=removed)
             say(f"{resource.name}: {len(records)} record{'' if len(records) == 1 else 's'} ({pages} page{'' if pages == 1 else 's'})")
         manifest["resources"][resource.name] = entry
@@ -130,6 +141,55 @@ def _read(
             linked = [app for page in graph.pages(url) for app in page]
             flow.setdefault("conditions", {}).setdefault("applications", {})["includeApplications"] = linked
     return records, pages, removed
+
+
+#: the resource whose policies name the groups and users of `Resource.referenced`
+CA_POLICIES = "conditionalAccessPolicies"
+
+
+def referenced_ids(policies: list[dict[str, Any]], kind: str) -> list[str]:
+    """The object ids Conditional Access `policies` include or exclude as `kind` (`Groups`, `Users`),
+    in first-seen order, without the keywords `All`, `None`, `GuestsOrExternalUsers`."""
+    ids: dict[str, None] = {}
+    for policy in policies:
+        conditions = policy.get("conditions")
+        users = conditions.get("users") if isinstance(conditions, dict) else None
+        if not isinstance(users, dict):
+            continue
+        for field in (f"include{kind}", f"exclude{kind}"):
+            values = users.get(field)
+            for value in values if isinstance(values, list) else []:
+                if isinstance(value, str) and value not in ("All", "None", "GuestsOrExternalUsers"):
+                    ids.setdefault(value.casefold(), None)
+    return list(ids)
+
+
+def _referenced(graph: Graph, resource: Resource, policies: list[dict[str, Any]], entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each group or user the policies name, read by id with its `select`ed fields only (and a
+    group's members: id, display name, user principal name). An id that no longer exists (404: the
+    object was deleted, the policy still names it) is listed in the manifest as `missing`; a 403
+    stops the resource (the manifest records it)."""
+    records: list[dict[str, Any]] = []
+    missing = []
+    fields = resource.select.split(",")
+    for object_id in referenced_ids(policies, resource.referenced):
+        try:
+            answer = single(graph.get(graph.url(resource.version, f"{resource.path}/{object_id}?$select={resource.select}")))
+        except GraphError as exc:
+            if exc.status == 404:
+                missing.append(object_id)
+                continue
+            raise
+        for record in answer:
+            kept = {k: record[k] for k in fields if k in record}
+            if resource.below:
+                url = graph.url(resource.version, f"{resource.path}/{object_id}{resource.below}?$select={','.join(MEMBER_FIELDS[1:])}")
+                members = [m for page in graph.pages(url) for m in page if isinstance(m, dict)]
+                kept[resource.below.rsplit("/", 1)[1]] = [{k: m[k] for k in MEMBER_FIELDS if k in m} for m in members]
+            records.append(kept)
+    if missing:
+        entry["missing"] = missing
+    return records
 
 
 def _policies(

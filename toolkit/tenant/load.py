@@ -174,6 +174,9 @@ class Export:
         self.methods: list[workforce.Method] | None = None
         self.ca_policies: list[workforce.Policy] | None = None
         self.domains: list[workforce.Domain] | None = None
+        #: the groups (with members) and users Conditional Access policies include or exclude
+        self.ca_groups: list[workforce.Group] | None = None
+        self.ca_users: list[workforce.User] | None = None
         self.organization: workforce.Organization | None = None
         self.password_sync: bool | None = None  #: directory sync's `passwordSyncEnabled`
         self.pta_agents: list[workforce.Agent] | None = None
@@ -465,6 +468,10 @@ def _workforce(export: Export, name: str, records: list[dict[str, Any]], lines: 
         export.methods = workforce.methods(records)
     elif name == "conditionalAccessPolicies":
         export.ca_policies = workforce.policies(records, lines)
+    elif name == "conditionalAccessGroups":
+        export.ca_groups = workforce.groups(records, lines)
+    elif name == "conditionalAccessUsers":
+        export.ca_users = workforce.users(records, lines)
     elif name == "domains":
         export.domains = workforce.domains(records, lines)
     elif name == "organization":
@@ -485,6 +492,8 @@ WORKFORCE_READERS = dict.fromkeys(
     (
         "authenticationMethodsPolicy",
         "conditionalAccessPolicies",
+        "conditionalAccessGroups",
+        "conditionalAccessUsers",
         "domains",
         "organization",
         "onPremisesSynchronization",

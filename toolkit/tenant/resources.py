@@ -30,6 +30,10 @@ class Resource(NamedTuple):
     delegated: bool = False
     #: a relationship read once per record, below the record, stored in the record under its last segment
     below: str = ""
+    #: not listed: each object whose id the Conditional Access policies name (`conditions.users`
+    #: `include`/`exclude` + this, e.g. `Groups`) is read one by one, its `select`ed fields only
+    referenced: str = ""
+    select: str = ""
 
     @property
     def file(self) -> str:
@@ -155,6 +159,27 @@ WORKFORCE = (
         below="/members",
     ),
     Resource(
+        "conditionalAccessGroups",
+        "v1.0",
+        "/groups",
+        "GroupMember.Read.All",
+        "workforce",
+        "the groups Conditional Access policies include or exclude, and their members: ids and display names only",
+        below="/members",
+        referenced="Groups",
+        select="id,displayName",
+    ),
+    Resource(
+        "conditionalAccessUsers",
+        "v1.0",
+        "/users",
+        "User.Read.All",
+        "workforce",
+        "the users Conditional Access policies include or exclude: id, display name and user principal name only",
+        referenced="Users",
+        select="id,displayName,userPrincipalName",
+    ),
+    Resource(
         "crossTenantAccessDefault",
         "v1.0",
         "/policies/crossTenantAccessPolicy/default",
@@ -179,6 +204,9 @@ BY_NAME = {r.name: r for r in RESOURCES}
 
 #: the path of a user flow's linked applications, below the flow (read once per flow)
 FLOW_APPLICATIONS = "/conditions/applications/includeApplications"
+
+#: a Conditional Access group's members: what the export keeps of each (`@odata.type` tells users from groups)
+MEMBER_FIELDS = ("@odata.type", "id", "displayName", "userPrincipalName")
 
 #: what is never written to an export: secret values Graph may return (`secretText` right after a
 #: secret is made, a certificate's `key` bytes on a single-object read, private JWK members, an

@@ -114,6 +114,7 @@ class Policy(NamedTuple):
     include_groups: tuple[str, ...]
     exclude_groups: tuple[str, ...]
     include_roles: tuple[str, ...]
+    exclude_roles: tuple[str, ...]
     include_apps: tuple[str, ...]
     operator: str  #: `AND` or `OR`
     controls: tuple[str, ...]  #: `builtInControls`, lower case
@@ -179,6 +180,7 @@ def policies(records: list[dict[str, Any]], lines: dict[str, int]) -> list[Polic
                 _strings(users, "includeGroups", what),
                 _strings(users, "excludeGroups", what),
                 _strings(users, "includeRoles", what),
+                _strings(users, "excludeRoles", what),
                 _strings(apps, "includeApplications", what),
                 (_text(grant, "operator", what) or "OR").upper(),
                 tuple(c.casefold() for c in _strings(grant, "builtInControls", what)),
@@ -189,6 +191,59 @@ def policies(records: list[dict[str, Any]], lines: dict[str, int]) -> list[Polic
                 lines.get(policy_id, 1),
             )
         )
+    return found
+
+
+# ---- the groups and users Conditional Access names ---------------------------------------------------
+
+
+class User(NamedTuple):
+    """A user Conditional Access names, or a member of a group it names: ids and names only."""
+
+    id: str
+    name: str
+    upn: str  #: `userPrincipalName`, "" when not read
+    line: int = 1
+    user: bool = True  #: a user (a member may be a group, a device, a service principal)
+
+    def label(self) -> str:
+        return self.upn or self.name or self.id
+
+
+class Group(NamedTuple):
+    id: str
+    name: str
+    members: tuple[User, ...]
+    line: int
+
+
+def users(records: list[dict[str, Any]], lines: dict[str, int]) -> list[User]:
+    found = []
+    for i, record in enumerate(records, 1):
+        what = _where(record, i, "user")
+        user_id = _text(record, "id", what)
+        found.append(User(user_id, _text(record, "displayName", what), _text(record, "userPrincipalName", what), lines.get(user_id, 1)))
+    return found
+
+
+def groups(records: list[dict[str, Any]], lines: dict[str, int]) -> list[Group]:
+    found = []
+    for i, record in enumerate(records, 1):
+        what = _where(record, i, "group")
+        members = record.get("members") or []
+        if not isinstance(members, list) or not all(isinstance(m, dict) for m in members):
+            raise ValueError(f"{what}: members must be a list of directory objects")
+        group_id = _text(record, "id", what)
+        read = tuple(
+            User(
+                _text(m, "id", f"{what} member {j}"),
+                _text(m, "displayName", f"{what} member {j}"),
+                _text(m, "userPrincipalName", f"{what} member {j}"),
+                user=_text(m, "@odata.type", f"{what} member {j}").casefold() in ("", "#microsoft.graph.user"),
+            )
+            for j, m in enumerate(members, 1)
+        )
+        found.append(Group(group_id, _text(record, "displayName", what), read, lines.get(group_id, 1)))
     return found
 
 
