@@ -27,8 +27,10 @@ CONTAINERS_CONF = '[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "ru
 REGISTRY_BASE = "docker.io/library/python:3.11-slim"
 MIRROR = os.environ.get("B2C_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 DEBOOTSTRAP = ["--variant=minbase", "--include=python3,python3-venv,ca-certificates", "bookworm"]
-#: what the base image's root loses before it is imported (package caches, documentation, translations)
-TRIM = ["var/cache", "var/lib/apt/lists", "var/log", "usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale"]
+#: what the base image's root loses before it is imported: the files of the package caches and logs
+#: (their folders stay, for apt-get in images built on it), documentation and translations
+EMPTIED = ["var/cache", "var/lib/apt/lists", "var/log"]
+REMOVED = ["usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale"]
 BASE_MAX_AGE = dt.timedelta(days=7)
 
 
@@ -78,7 +80,7 @@ class Podman:
 
     def debootstrap_base(self) -> str:
         """A Debian bookworm image with python3 and venv, made with debootstrap (or the one kept)."""
-        recipe = json.dumps([MIRROR, *DEBOOTSTRAP, *TRIM])
+        recipe = json.dumps([MIRROR, *DEBOOTSTRAP, EMPTIED, REMOVED])
         tag = f"localhost/b2c-toolkit-base:bookworm-{hashlib.sha256(recipe.encode()).hexdigest()[:12]}"
         kept = self.run("image", "inspect", "--format", "{{.Created.Unix}}", tag, check=False)
         if kept.returncode == 0:
@@ -90,7 +92,11 @@ class Podman:
         with tempfile.TemporaryDirectory(prefix="b2c-base-") as folder:
             root = Path(folder) / "root"
             subprocess.run(["debootstrap", *DEBOOTSTRAP, str(root), MIRROR], check=True, capture_output=True, timeout=1200)
-            for path in TRIM:
+            for path in EMPTIED:
+                for found in (root / path).rglob("*"):
+                    if found.is_file() or found.is_symlink():
+                        found.unlink()
+            for path in REMOVED:
                 shutil.rmtree(root / path, ignore_errors=True)
             for cache in root.rglob("__pycache__"):
                 shutil.rmtree(cache, ignore_errors=True)
