@@ -45,7 +45,8 @@ def test_html_report_of_the_workforce_tenant(graph_workforce, monkeypatch, tmp_p
     code, err = export(monkeypatch, graph_workforce, "workforce-problems", tmp_path / "export", client=ADMIN)
     assert code == 0, err
     page = tmp_path / "report.html"
-    assert main(["tenant", "audit", str(tmp_path / "export"), "--at", "2026-06-01", "-f", "html", "-o", str(page)]) == 1
+    argv = ["tenant", "audit", str(tmp_path / "export"), "--at", "2026-06-01", "--emergency-access", "Emergency access"]
+    assert main([*argv, "-f", "html", "-o", str(page)]) == 1
     capsys.readouterr()
     browser.set_window_size(1100, 900)
     browser.get(page.as_uri())

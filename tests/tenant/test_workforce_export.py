@@ -110,7 +110,7 @@ def audit_json(capsys, folder, *argv):
 def test_round_trip_one_problem_per_rule(graph_workforce, monkeypatch, tmp_path, capsys):
     code, err = export(monkeypatch, graph_workforce, "workforce-problems", tmp_path, client=ADMIN)
     assert code == 0, err
-    code, problems, notes = audit_json(capsys, tmp_path)
+    code, problems, notes = audit_json(capsys, tmp_path, "--emergency-access", "Emergency access")
     assert code == 1
     found = sorted((p["rule"], p["severity"]) for p in problems)
     assert found == [
@@ -120,6 +120,8 @@ def test_round_trip_one_problem_per_rule(graph_workforce, monkeypatch, tmp_path,
         ("CA002", "warning"),
         ("CAE001", "warning"),
         ("DEV001", "info"),
+        ("EMR001", "warning"),
+        ("EMR002", "warning"),
         ("HYB001", "warning"),
         ("HYB002", "warning"),
         ("HYB003", "warning"),
@@ -128,6 +130,8 @@ def test_round_trip_one_problem_per_rule(graph_workforce, monkeypatch, tmp_path,
     ]
     assert "skipped" not in notes  # the B2C and External ID resources are not in this tenant: nothing to say
     assert "CA05" not in json.dumps(problems)  # the policy that is off
+    emr002 = next(p for p in problems if p["rule"] == "EMR002")
+    assert "CA06 Block legacy authentication" in emr002["message"] and "bg1@contoso.onmicrosoft.com" in emr002["message"]
 
 
 def test_round_trip_app_only_says_which_rules_need_a_user(graph_workforce, monkeypatch, tmp_path, capsys):
@@ -149,5 +153,5 @@ def test_round_trip_clean_workforce_tenant(tmp_path, monkeypatch, capsys):
     finally:
         stop_emulator(emulator)
     assert code == 0, err
-    code, problems, _ = audit_json(capsys, tmp_path / "export")
+    code, problems, _ = audit_json(capsys, tmp_path / "export", "--emergency-access", "Emergency access")
     assert (code, problems) == (0, [])

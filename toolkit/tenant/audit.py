@@ -4,7 +4,9 @@
     rules of `registry.py`) → report (the linter's `Report`, formatters and baseline)
 
 Configuration is the linter's too, from `[tool.b2c-toolkit.audit]` (select, ignore, severity,
-per-path-ignores). A rule whose resources were not exported is skipped, and a note says why.
+per-path-ignores, and the audit's own `emergency-access`), found from the export folder upwards
+first, then from the current folder upwards. A rule whose resources were not exported is skipped,
+and a note says why.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import Any
 
 from toolkit.lint.config import Config, ConfigError, load_config
 from toolkit.lint.escape import printable
@@ -24,9 +27,16 @@ from toolkit.tenant.load import Export, ExportError, day, load, parse_date, pars
 from toolkit.tenant.registry import Rule, all_rules
 
 #: the options of `[tool.b2c-toolkit.audit]`
-AUDIT_KEYS = {"select", "ignore", "severity", "per-path-ignores"}
+AUDIT_KEYS = {"select", "ignore", "severity", "per-path-ignores", "emergency-access"}
 #: a rule's requirement that is not an export resource: `--policies REPO_DIR` was given
 REPOSITORY = "repository"
+#: a rule's requirement that is not an export resource: the emergency-access accounts were named
+#: (`--emergency-access` or `emergency-access` in the configuration)
+EMERGENCY = "emergency-access"
+NO_EMERGENCY = (
+    "no --emergency-access (name the emergency-access accounts: user ids or user principal names, or a group id or"
+    " name; or emergency-access in [tool.b2c-toolkit.audit])"
+)
 
 
 class Audit:
@@ -41,8 +51,11 @@ class Audit:
         repository: PolicySet | None = None,
         repository_path: str = "",
         sync_age: dt.timedelta = dt.timedelta(hours=24),
+        emergency_access: tuple[str, ...] = (),
     ) -> None:
         self.export = export
+        #: `--emergency-access`: user ids or user principal names, or group ids or names
+        self.emergency_access = emergency_access
         self.sync_age = sync_age  #: `--sync-age`: directory sync older than this is reported
         self.at = at
         self.horizon = horizon
@@ -82,8 +95,10 @@ def skipped(rule: Rule, audit: Audit) -> str | None:
     if rule.area and audit.export.tenant_type not in ("", "AAD"):
         return f"not in this tenant: tenantType {audit.export.tenant_type}, not a Microsoft Entra ID (workforce) tenant"
     for need in rule.requires:
-        if need != REPOSITORY and not audit.export.has(need):
+        if need not in (REPOSITORY, EMERGENCY) and not audit.export.has(need):
             return f"{need}: {audit.export.unread[need]}"
+    if EMERGENCY in rule.requires and not audit.emergency_access:
+        return NO_EMERGENCY
     return None
 
 
@@ -119,6 +134,7 @@ def audit(
     repository: str | None = None,
     lint_uploaded: bool = False,
     sync_age: dt.timedelta = dt.timedelta(hours=24),
+    emergency_access: tuple[str, ...] = (),
 ) -> tuple[Report, Audit]:
     """Audit an export folder: the report, and what the rules read (for `--map`); ExportError
     when it cannot be read."""
@@ -130,7 +146,7 @@ def audit(
         from toolkit.lint.linter import load_set
 
         repo_set = load_set([repository], Config(settings=config.settings))
-    state = Audit(export, at, horizon, uploaded, repo_set, repository or "", sync_age)
+    state = Audit(export, at, horizon, uploaded, repo_set, repository or "", sync_age, emergency_access)
     rules = [r for r in all_rules() if config.enabled(r.id, "")]
     notes: list[str] = []
     problems = check(state, rules, config, notes)
@@ -181,10 +197,19 @@ def audit_command(args: argparse.Namespace) -> int:
     known = {r.id for r in all_rules()}
     flags = {"select": args.select, "ignore": args.ignore}
     try:
+        start = config_start(Path(args.export))
         config = load_config(
-            args.config, flags=flags, settings=args.settings, environment=args.environment, section="audit", known=known, keys=AUDIT_KEYS
+            args.config,
+            start,
+            flags=flags,
+            settings=args.settings,
+            environment=args.environment,
+            section="audit",
+            known=known,
+            keys=AUDIT_KEYS,
         )
-        report, state = audit(Path(args.export), at, horizon, config, args.policies, args.lint, sync_age)
+        emergency = emergency_accounts(args.emergency_access, args.config, start)
+        report, state = audit(Path(args.export), at, horizon, config, args.policies, args.lint, sync_age, emergency)
         if args.baseline:
             report.problems = suppress(report.problems, load_baseline(args.baseline))
     except (ConfigError, ExportError, BaselineError) as exc:
@@ -220,6 +245,53 @@ def audit_command(args: argparse.Namespace) -> int:
     if args.fail_on == "never" or worst is None:
         return 0
     return 1 if worst.rank >= Severity(args.fail_on).rank else 0
+
+
+def _audit_table(folder: Path) -> tuple[str, dict[str, Any]] | None:
+    """The `[tool.b2c-toolkit.audit]` table of `folder`'s pyproject.toml, with the file's name."""
+    from toolkit.lint.config import _MAY_HAVE_TABLE, _bytes, _read, _tool_table
+
+    pyproject = folder / "pyproject.toml"
+    if not (pyproject.is_file() and _MAY_HAVE_TABLE.search(text := _bytes(pyproject))):
+        return None
+    table = _tool_table(_read(pyproject, text), "audit")
+    return None if table is None else (str(pyproject), table)
+
+
+def config_start(export_dir: Path) -> Path | None:
+    """Where the configuration is looked for: the export folder, or the first folder above it, whose
+    pyproject.toml has a `[tool.b2c-toolkit.audit]` table (an export kept with its settings, like
+    the rule examples); None (the current folder upwards) when there is none."""
+    here = export_dir.resolve()
+    return next((folder for folder in [here, *here.parents] if _audit_table(folder) is not None), None)
+
+
+def emergency_accounts(flags: list[str] | None, config_file: str | None, start: Path | None) -> tuple[str, ...]:
+    """The emergency-access accounts: `--emergency-access` (comma-separated, repeatable) when given,
+    else `emergency-access` (a string or a list of strings) of the configuration file, else of the
+    pyproject.toml found from `start` (the current folder when None) upwards. ConfigError for a
+    value that is not strings."""
+    from toolkit.lint.config import _read, _tool_table
+
+    if flags:
+        return tuple(dict.fromkeys(part.strip() for flag in flags for part in flag.split(",") if part.strip()))
+    here = (start or Path.cwd()).resolve()
+    nearest = next((found for found in map(_audit_table, [here, *here.parents]) if found is not None), None)
+    tables = [nearest] if nearest is not None else []
+    if config_file:
+        data = _read(Path(config_file))
+        table = _tool_table(data, "audit")
+        tables.append((config_file, data if table is None else table))
+    accounts: tuple[str, ...] = ()
+    for where, table in tables:
+        if EMERGENCY not in table:
+            continue
+        value = table[EMERGENCY]
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ConfigError(f"{where}: emergency-access must be a user id, a user principal name or a group, or a list of them")
+        accounts = tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
+    return accounts
 
 
 def _usage(error: object) -> int:

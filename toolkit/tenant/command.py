@@ -48,6 +48,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     a.add_argument("--horizon", default="30d", help="how far ahead an expiry is reported: 30d, 12w, 72h (default: 30d)")
     a.add_argument("--at", metavar="DATE", help="audit as of this date or time, e.g. 2026-06-01 (default: now): reproducible runs")
     a.add_argument("--sync-age", default="24h", metavar="AGE", help="report directory sync not run for this long: 24h, 3d (default: 24h)")
+    a.add_argument(
+        "--emergency-access",
+        action="append",
+        metavar="ACCOUNTS",
+        help="the emergency-access (break-glass) accounts: user ids or user principal names, or a group id or name; "
+        "comma-separated or repeated (default: emergency-access in [tool.b2c-toolkit.audit]; without it EMR001-EMR002 are skipped)",
+    )
     a.add_argument("--lint", action="store_true", help="also lint the uploaded policies with the policy linter, as deployed")
     a.add_argument("-f", "--format", choices=FORMATS, default="text", help="output format (default: text)")
     a.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
