@@ -138,9 +138,13 @@ def test_round_trip_app_only_says_which_rules_need_a_user(graph_workforce, monke
     code, err = export(monkeypatch, graph_workforce, "workforce-problems", tmp_path)
     assert code == 0, err
     _, problems, notes = audit_json(capsys, tmp_path)
-    assert {"HYB001", "HYB002", "APP001"}.isdisjoint(p["rule"] for p in problems)
-    for rule in ("HYB001", "HYB002", "APP001"):
+    assert {"HYB002", "APP001"}.isdisjoint(p["rule"] for p in problems)
+    for rule in ("HYB002", "APP001"):
         assert rule in notes
+    # HYB001 falls back on the organization: no password sync request was ever received
+    hyb001 = [p for p in problems if p["rule"] == "HYB001"]
+    assert [p["severity"] for p in hyb001] == ["warning"] and "onPremisesLastPasswordSyncDateTime is empty" in hyb001[0]["message"]
+    assert "HYB001" not in notes
     assert "no application permission" in notes and "HYB003" in {p["rule"] for p in problems}
 
 

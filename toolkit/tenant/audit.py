@@ -24,7 +24,7 @@ from toolkit.lint.problem import Problem, Severity
 from toolkit.lint.report import Report, write_text
 from toolkit.tenant.blast import Blast
 from toolkit.tenant.load import Export, ExportError, day, load, parse_date, parse_horizon
-from toolkit.tenant.registry import Rule, all_rules
+from toolkit.tenant.registry import Rule, Skip, all_rules
 
 #: the options of `[tool.b2c-toolkit.audit]`
 AUDIT_KEYS = {"select", "ignore", "severity", "per-path-ignores", "emergency-access"}
@@ -95,8 +95,9 @@ def skipped(rule: Rule, audit: Audit) -> str | None:
     if rule.area and audit.export.tenant_type not in ("", "AAD"):
         return f"not in this tenant: tenantType {audit.export.tenant_type}, not a Microsoft Entra ID (workforce) tenant"
     for need in rule.requires:
-        if need not in (REPOSITORY, EMERGENCY) and not audit.export.has(need):
-            return f"{need}: {audit.export.unread[need]}"
+        options = need.split(" or ")
+        if need not in (REPOSITORY, EMERGENCY) and not any(audit.export.has(o) for o in options):
+            return f"{options[0]}: {audit.export.unread[options[0]]}"
     if EMERGENCY in rule.requires and not audit.emergency_access:
         return NO_EMERGENCY
     return None
@@ -112,11 +113,14 @@ def check(audit: Audit, rules: list[Rule], config: Config, notes: list[str]) -> 
             if not _quiet(why):
                 why_skipped.setdefault(why, []).append(r.id)
             continue
-        for f in r.check(audit):
-            if not config.enabled(r.id, f.path):
-                continue
-            severity = config.severity_of(r.id, f.severity or r.severity)
-            problems.append(Problem(f.path, f.line, 1, r.id, severity, f.message, ", ".join(f.affects), f.identity, f.subject))
+        try:
+            for f in r.check(audit):
+                if not config.enabled(r.id, f.path):
+                    continue
+                severity = config.severity_of(r.id, f.severity or r.severity)
+                problems.append(Problem(f.path, f.line, 1, r.id, severity, f.message, ", ".join(f.affects), f.identity, f.subject))
+        except Skip as exc:
+            why_skipped.setdefault(str(exc), []).append(r.id)
     notes += [f"{', '.join(ids)} skipped: {why}" for why, ids in why_skipped.items()]
     return problems
 

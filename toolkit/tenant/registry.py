@@ -38,13 +38,19 @@ class Finding(NamedTuple):
 Check = Callable[["Audit"], Iterator[Finding]]
 
 
+class Skip(Exception):
+    """Raised by a rule's check when what it needs turns out not to be in the export (beyond its
+    `requires`): the rule is skipped and the report says why (the exception's message)."""
+
+
 class Rule(NamedTuple):
     """A registered audit rule."""
 
     id: str
     title: str
     severity: Severity
-    requires: tuple[str, ...]  #: export resources it reads
+    #: export resources it reads; "A or B" when either will do (the rule says which it used)
+    requires: tuple[str, ...]
     check: Check
     help_uri: str
     #: the area of Microsoft's infrastructure resilience guidance it belongs to (`AREAS`), "" for B2C

@@ -273,6 +273,8 @@ class Organization(NamedTuple):
     last_sync: dt.datetime | None
     last_password_sync: dt.datetime | None  #: beta `onPremisesLastPasswordSyncDateTime`
     line: int
+    #: the record has `onPremisesLastPasswordSyncDateTime` (null or not): read from Graph beta
+    password_sync_read: bool = False
 
 
 def organization(records: list[dict[str, Any]], lines: dict[str, int]) -> Organization | None:
@@ -297,6 +299,7 @@ def organization(records: list[dict[str, Any]], lines: dict[str, int]) -> Organi
         dates[0],
         dates[1],
         lines.get(org_id, 1),
+        "onPremisesLastPasswordSyncDateTime" in record,
     )
 
 

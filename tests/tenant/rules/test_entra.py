@@ -143,6 +143,38 @@ def test_hyb001_is_skipped_with_the_reason_when_sync_settings_are_unreadable(tmp
     assert code == 0 and "HYB001 skipped: onPremisesSynchronization: not exported: 403" in err
 
 
+def test_hyb001_app_only_falls_back_on_the_last_password_sync(tmp_path, capsys):
+    from tests.tenant.test_audit import run
+
+    domains = [{"id": "contoso.com", "authenticationType": "Federated"}]
+
+    def org(synced=True, last="2026-05-31T23:58:00Z", **extra):
+        record = {"id": "o", "tenantType": "AAD", "onPremisesSyncEnabled": synced, "onPremisesLastSyncDateTime": "2026-05-31T23:30:00Z"}
+        return [{**record, "onPremisesLastPasswordSyncDateTime": last, **extra}]
+
+    assert rules(tmp_path / "a", domains=domains, organization=org()) == []  # a request an hour ago: it runs
+    rows = found(tmp_path / "b", domains=domains, organization=org(last=None))
+    assert [(r, s) for r, s, _ in rows] == [("HYB001", Severity.WARNING)] and "was ever received" in rows[0][2]
+    rows = found(tmp_path / "c", domains=domains, organization=org(synced=None, last=None))
+    assert [(r, s) for r, s, _ in rows] == [("HYB001", Severity.WARNING)] and "directory sync is off" in rows[0][2]
+    rows = found(tmp_path / "d", domains=domains, organization=org(last="2026-05-20T00:00:00Z"))
+    assert [(r, s) for r, s, _ in rows] == [("HYB001", Severity.INFO)] and "may be off" in rows[0][2]
+    assert (
+        rules(
+            tmp_path / "e",
+            domains=domains,
+            organization=org(last=None),
+            onPremisesSynchronization=[{"id": "s", "features": {"passwordSyncEnabled": True}}],
+        )
+        == []
+    )
+    # v1.0 has no onPremisesLastPasswordSyncDateTime: nothing to fall back on, the rule says so
+    no_field = [{k: v for k, v in org()[0].items() if k != "onPremisesLastPasswordSyncDateTime"}]
+    folder = write_export(tmp_path / "f", domains=domains, organization=no_field)
+    code, _, err = run(capsys, str(folder), "--at", "2026-06-01")
+    assert code == 0 and "HYB001 skipped: onPremisesSynchronization: not exported: 404" in err and "to fall back on" in err
+
+
 def agent(i, active):
     return {"id": f"a{i}", "machineName": f"PTA0{i}", "status": "active" if active else "inactive"}
 

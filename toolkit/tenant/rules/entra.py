@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from toolkit.lint.problem import Severity
 from toolkit.tenant.load import day
-from toolkit.tenant.registry import Finding, rule
+from toolkit.tenant.registry import Finding, Skip, rule
 from toolkit.tenant.workforce import Agent, Policy
 
 if TYPE_CHECKING:
@@ -348,13 +348,13 @@ def mfa_not_trusted(audit: Audit) -> Iterator[Finding]:
     "HYB001",
     "Federated domain without password hash sync",
     Severity.WARNING,
-    ("domains", "onPremisesSynchronization"),
+    ("domains", "onPremisesSynchronization or organization"),
     HYBRID,
     area="hybrid",
 )
 def federated_without_phs(audit: Audit) -> Iterator[Finding]:
-    """A domain is federated (`authenticationType` `Federated`) and directory sync has password
-    hash sync off (`features.passwordSyncEnabled` is not `true`).
+    """A domain is federated (`authenticationType` `Federated`) and password hash sync is off:
+    directory sync's `features.passwordSyncEnabled` is not `true`.
 
     Microsoft's hybrid guidance lists the three methods in order of resilience, password hash sync,
     pass-through authentication, federation, and says federation "has the highest number of on
@@ -363,26 +363,67 @@ def federated_without_phs(audit: Audit) -> Iterator[Finding]:
     fails" (the credentials page): without it, an AD FS outage stops every sign-in of the domain's
     users, with nothing to switch to.
 
-    Reading `passwordSyncEnabled` needs a delegated export (`--auth azure-cli`, Global Administrator):
-    with an app-only export the rule is skipped and says so.
+    Reading `passwordSyncEnabled` needs a delegated export (`--auth azure-cli`, Global
+    Administrator). An app-only export falls back on the organization (Graph beta), and says so in
+    the finding:
+
+    - directory sync off (`onPremisesSyncEnabled` not `true`): no password hash sync either, a
+      warning;
+    - `onPremisesLastPasswordSyncDateTime` ("the last time a password sync request was received")
+      empty: no password hash sync request ever arrived, a warning;
+    - a request within `--sync-age` of the audit date: password hash sync is running, no finding;
+    - an older one: an info, because a quiet week without password changes may explain it as well
+      as password hash sync turned off (Microsoft documents no heartbeat); a delegated export
+      settles it.
+
+    Without either (an export without the organization, or one read from Graph v1.0, which lacks
+    that date) the rule is skipped and says so.
 
     Fixed: turn on password hash sync in Microsoft Entra Connect (it does not change how users
     sign in), and rehearse switching the domain to managed.
 
     Source: Microsoft Entra architecture, "Build resilience in your hybrid authentication"; "Build
-    resilience with credential management"; Microsoft Graph `onPremisesDirectorySynchronizationFeature`.
+    resilience with credential management"; Microsoft Graph `onPremisesDirectorySynchronizationFeature`
+    and `organization` (beta).
     """
-    if audit.export.password_sync is True:
+    federated = [d for d in audit.export.domains or [] if d.federated]
+    if not federated:
         return
-    for domain in audit.export.domains or []:
-        if domain.federated:
-            yield Finding(
-                _file(audit, "domains"),
-                domain.line,
-                f"domain {domain.id} is federated and password hash sync is off: no cloud fallback when the federation service fails",
-                f"domains/{domain.id}",
-                domain.id,
+    severity: Severity | None = None
+    if audit.export.has("onPremisesSynchronization"):
+        if audit.export.password_sync is True:
+            return
+        why = "password hash sync is off"
+    else:
+        org = audit.export.organization
+        if org is None or not org.password_sync_read:
+            unread = audit.export.unread.get("onPremisesSynchronization", "not exported")
+            raise Skip(
+                f"onPremisesSynchronization: {unread}; and the organization gives no onPremisesLastPasswordSyncDateTime"
+                " (Graph beta) to fall back on"
             )
+        app_only = "passwordSyncEnabled not read: app-only export"
+        if org.sync_enabled is not True:
+            why = f"directory sync is off (organization onPremisesSyncEnabled), so password hash sync is too ({app_only})"
+        elif org.last_password_sync is None:
+            why = f"no password hash sync request was ever received (organization onPremisesLastPasswordSyncDateTime is empty; {app_only})"
+        elif audit.at - org.last_password_sync <= audit.sync_age:
+            return
+        else:
+            why = (
+                f"the last password hash sync request was received {day(org.last_password_sync)}, more than --sync-age before"
+                f" {audit.on}: password hash sync may be off ({app_only}; a delegated export reads it)"
+            )
+            severity = Severity.INFO
+    for domain in federated:
+        yield Finding(
+            _file(audit, "domains"),
+            domain.line,
+            f"domain {domain.id} is federated and {why}: no cloud fallback when the federation service fails",
+            f"domains/{domain.id}",
+            domain.id,
+            severity,
+        )
 
 
 #: fewest agents for production (Microsoft's PTA quick start: "a minimum of three")
