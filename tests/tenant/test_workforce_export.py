@@ -159,3 +159,5 @@ def test_round_trip_clean_workforce_tenant(tmp_path, monkeypatch, capsys):
     assert code == 0, err
     code, problems, _ = audit_json(capsys, tmp_path / "export", "--emergency-access", "Emergency access")
     assert (code, problems) == (0, [])
+    groups = json.loads((tmp_path / "export" / "conditionalAccessGroups.json").read_text())["value"]
+    assert len(groups[0]["members"]) == 3  # two pages of members

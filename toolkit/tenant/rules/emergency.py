@@ -88,8 +88,8 @@ def too_few(audit: Audit) -> Iterator[Finding]:
     with a permanent (active, not eligible) Global Administrator assignment and a passkey (FIDO2) or
     certificate-based authentication, so that a federation outage, an MFA or phone-carrier outage,
     or a Conditional Access mistake does not lock every administrator out. With one account, a lost
-    key or a locked account leaves nobody; "Create a resilient access control management strategy"
-    asks for the same. The rule counts accounts only: it cannot see their roles, methods or whether
+    key or a locked account leaves nobody ("Create a resilient access control management strategy"
+    also asks for emergency access accounts). The rule counts accounts only: it cannot see their roles, methods or whether
     they are cloud-only.
 
     A group is counted through the members the export read: the export reads the groups that
