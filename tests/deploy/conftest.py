@@ -49,6 +49,6 @@ def app_image(podman: Podman) -> Iterator[Image]:
 @pytest.fixture
 def readable(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder the container's user (uid 10001) can read: pytest's own are root's alone."""
-    folder = tmp_path_factory.mktemp("shared")
+    folder = tmp_path_factory.mktemp("readable")
     os.chmod(folder, 0o755)
     return folder
