@@ -183,6 +183,7 @@ class Idp:
             "last_failure": self.last_failure,
             "metadata_age_s": None if age is None else round(age, 1),
             "copies_not_written": self.last_known_good.unwritten if self.last_known_good else 0,
+            "throttled_for_s": round(max(0.0, self.http.throttled_until - time.monotonic()), 1) if self.resilient else 0.0,
             "signing_keys": len(self.keys.kids),
         }
 

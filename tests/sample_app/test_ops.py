@@ -29,13 +29,26 @@ def test_health_and_readiness_do_not_touch_the_idp(stack):
 
 
 def test_breaker_state_is_reported(stack):
-    stack.emulator.fault(kind="outage", group="all")
+    stack.emulator.fault(kind="outage", group="all", mode="reset")
     client = stack.client()
     for _ in range(4):  # BREAKER_FAIL_MAX is 3 in these tests
         client.get(stack.url + "/auth/login", allow_redirects=False)
     status = client.get(stack.url + "/status/idp").json()
     assert status["breaker"]["state"] == "open" and status["breaker"]["retry_after_s"] >= 1
     assert "idp_breaker_open 1.0" in client.get(stack.url + "/metrics").text
+
+
+def test_a_retry_after_is_obeyed_and_reported(stack):
+    """A 503 with Retry-After: 3: the app sends nobody to the IdP for 3 s (no probe either, so the
+    breaker has nothing to count), and /status/idp says for how long."""
+    stack.emulator.fault(kind="outage", group="all", retry_after=3)
+    client = stack.client()
+    first = client.get(stack.url + "/auth/login", allow_redirects=False)
+    before = stack.emulator.counts()
+    second = client.get(stack.url + "/auth/login", allow_redirects=False)
+    assert first.status_code == second.status_code == 503 and 1 <= int(second.headers["Retry-After"]) <= 3
+    assert stack.emulator.counts() == before  # nothing left the app
+    assert 0 < client.get(stack.url + "/status/idp").json()["throttled_for_s"] <= 3
 
 
 def test_request_id_is_echoed(stack):
