@@ -162,7 +162,7 @@ def to_problems(raw: list[tuple[Rule, Finding, str]], policy_set: PolicySet, con
         if f.suppressions.suppresses(r.id, line) or not config.enabled(r.id, f.display):
             continue
         if stock is not None and r.id not in starter_pack.YOURS and (block := stock.block(f, finding.element)) is not None:
-            stock.add(f, r.id, line, column, block, finding.message, policies)
+            stock.add(f, r.id, (line, column, identity(finding.element, finding.attr)), block, finding.message, policies)
             continue
         # configuration wins over a finding's own severity, which wins over the rule default
         severity = config.severity_of(r.id, finding.severity or r.severity)
@@ -189,8 +189,9 @@ class Inherited:
 
     def __init__(self, policy_set: PolicySet) -> None:
         self.policy_set = policy_set
-        #: (file, rule) → (line, column, blocks named, first message, policies), in the order found
-        self.found: dict[tuple[str, str], tuple[int, int, list[str], str, set[str], str]] = {}
+        #: (file, rule) → ((line, column, identity) of the first finding, blocks named, its message,
+        #: policies, file's policy id), blocks in the order found
+        self.found: dict[tuple[str, str], tuple[tuple[int, int, str], list[str], str, set[str], str]] = {}
         self._stock: dict[tuple[int, int | None, object, str], bool] = {}
         self._below: dict[int, set[tuple[str, str]]] = {}
 
@@ -219,18 +220,19 @@ class Inherited:
             self._below[id(f)] = below
         return self._below[id(f)]
 
-    def add(self, f: PolicyFile, rule: str, line: int, column: int, block: str, message: str, policies: set[str]) -> None:
-        entry = self.found.setdefault((f.display, rule), (line, column, [], message, set(), f.policy_id))
-        if (line, column) < entry[:2]:
-            self.found[(f.display, rule)] = entry = (line, column, entry[2], message, entry[4], entry[5])
-        if block not in entry[2]:
-            entry[2].append(block)
-        entry[4].update(policies)
+    def add(self, f: PolicyFile, rule: str, at: tuple[int, int, str], block: str, message: str, policies: set[str]) -> None:
+        """Gather one finding: `at` is its (line, column, identity)."""
+        entry = self.found.setdefault((f.display, rule), (at, [], message, set(), f.policy_id))
+        if at[:2] < entry[0][:2]:
+            self.found[(f.display, rule)] = entry = (at, entry[1], message, entry[3], entry[4])
+        if block not in entry[1]:
+            entry[1].append(block)
+        entry[3].update(policies)
 
     def problems(self) -> list[Problem]:
-        """One info per file and rule, at its first finding, naming the blocks."""
+        """One info per file and rule, at its first finding (its place and identity), naming the blocks."""
         out = []
-        for (path, rule), (line, column, blocks, message, policies, policy_id) in self.found.items():
+        for (path, rule), ((line, column, ident), blocks, message, policies, policy_id) in self.found.items():
             named = ", ".join(blocks[:3]) + (f" and {len(blocks) - 3} more" if len(blocks) > 3 else "")
             out.append(
                 Problem(
@@ -241,7 +243,7 @@ class Inherited:
                     Severity.INFO,
                     f"inherited from the starter pack, unchanged: {named}: {message} (--starter-pack=report lists each)",
                     ", ".join(sorted(policies)),
-                    "starter-pack",
+                    ident,
                     policy_id,
                 )
             )
