@@ -5,7 +5,8 @@
 #   source scripts/setup.sh dev     (scripts/test.sh) .venv/ with the [dev] extra: the above and the test,
 #                                   lint, type-check and docs tools (about 570 MB); and Debian's
 #                                   redis-server (shared-session tests), chromium and chromium-driver
-#                                   (browser tests), podman, runc and debootstrap (container image tests)
+#                                   (browser tests), podman, runc and debootstrap (container image tests),
+#                                   graphviz (the tenant audit's rendered map)
 #                                   with apt-get when they are missing
 #
 # B2C_SKIP_APT=1 skips apt-get (no root or sudo needed): the tests that need those programs skip.
@@ -30,12 +31,13 @@ if [[ "$B2C_SETUP" == dev ]]; then
   command -v podman >/dev/null 2>&1 || missing+=(podman)
   command -v runc >/dev/null 2>&1 || missing+=(runc)
   command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+  command -v dot >/dev/null 2>&1 || missing+=(graphviz)
   if ((${#missing[@]})); then
     if [[ "${B2C_SKIP_APT:-}" == 1 ]]; then
       say "not installing ${missing[*]} (B2C_SKIP_APT=1): the tests that need them will skip"
     else
       SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
-      say "installing ${missing[*]} with ${SUDO:+sudo }apt-get (chromium: about 90 MB to download, 300 MB on disk; podman, runc, debootstrap: about 35 MB, 165 MB; B2C_SKIP_APT=1 skips this)"
+      say "installing ${missing[*]} with ${SUDO:+sudo }apt-get (chromium: about 90 MB to download, 300 MB on disk; podman, runc, debootstrap: about 35 MB, 165 MB; graphviz: about 5 MB; B2C_SKIP_APT=1 skips this)"
       if ! plan; then
         $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
       fi

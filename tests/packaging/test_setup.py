@@ -1,7 +1,7 @@
 """The README's two commands: `scripts/demo.sh` installs what the drill needs and nothing else (no
 dev tools, no apt-get, no root), `scripts/test.sh` everything the tests use; each install step
 says what it installs. Run with B2C_SETUP_PLAN=1 (what would be done, nothing done) in a copy of
-the checkout with no .venv/, on a PATH without redis-server, chromium and podman."""
+the checkout with no .venv/, on a PATH without redis-server, chromium, podman and dot."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def test_the_drill_installs_its_extra_alone_without_apt(checkout: Path) -> None:
 def test_the_tests_install_the_dev_tools_and_the_programs_they_use(checkout: Path) -> None:
     said = setup(checkout, "dev")
     assert re.search(
-        r"^setup: installing redis-server chromium chromium-driver podman runc debootstrap with (sudo )?apt-get \(.*MB", said, re.MULTILINE
+        r"^setup: installing redis-server chromium chromium-driver podman runc debootstrap graphviz with (sudo )?apt-get \(.*MB", said, re.MULTILINE
     )
     assert "pip install -e '.[dev]' (about " in said
 
@@ -65,7 +65,7 @@ def test_the_tests_install_the_dev_tools_and_the_programs_they_use(checkout: Pat
 def test_without_apt_the_tests_say_what_they_will_skip(checkout: Path) -> None:
     said = setup(checkout, "dev", B2C_SKIP_APT="1")
     assert "apt-get" not in said
-    assert "not installing redis-server chromium chromium-driver podman runc debootstrap (B2C_SKIP_APT=1)" in said
+    assert "not installing redis-server chromium chromium-driver podman runc debootstrap graphviz (B2C_SKIP_APT=1)" in said
 
 
 def test_the_scripts_ask_for_what_they_need() -> None:

@@ -4,6 +4,7 @@ export → audit round trip against the emulator over HTTPS."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import jsonschema
 import pytest
@@ -119,3 +120,14 @@ def test_rules_command(capsys):
     assert main(["tenant", "rules", "ext003"]) == 0
     assert "200 to 2000" in capsys.readouterr().out
     assert main(["tenant", "rules", "NOPE"]) == 2
+
+
+def test_the_map_renders_as_a_picture(tmp_path, capsys):
+    """`--map FILE.svg` draws the dependency graph with Graphviz: keys and apps, the technical
+    profiles that use them, the journeys and relying parties, the failing ones marked."""
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed (scripts/test.sh installs it with apt-get)")
+    folder = write_export(tmp_path, applications=EXPIRING)
+    code, _, _ = run(capsys, str(folder), "--at", "2026-06-01", "--map", str(tmp_path / "map.svg"))
+    svg = (tmp_path / "map.svg").read_text()
+    assert code in (0, 1) and svg.lstrip().startswith(("<?xml", "<svg", "<!DOCTYPE")) and "<svg" in svg
