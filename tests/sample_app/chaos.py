@@ -24,10 +24,8 @@ long as asked.
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,9 +36,8 @@ from urllib.parse import urlsplit
 import jwt
 import requests
 
-from tests.sample_app.conftest import APP_ENV, Stack, access_token, start_stack
+from tests.sample_app.conftest import APP_ENV, DAEMON_MAX_BACKOFF_S, Stack, access_token, start_daemon, start_stack
 from toolkit.drill import processes
-from toolkit.drill.processes import ROOT
 from toolkit.emulator.state import load_state
 from toolkit.resilience.answers import kind_of, problem
 
@@ -54,7 +51,6 @@ APP = {
     "IDP_KEYS_MIN_REFRESH_S": "0",  # rotations come seconds apart here
     "IDP_RETRY_AFTER_CAP_S": "5",
 }
-DAEMON_MAX_BACKOFF_S = 3.0
 #: the most token requests the daemon may make in any 10 s (a storm is one per call: 50)
 DAEMON_TOKENS_PER_10_S = 8
 ANSWERS = ("html", "empty-object", "empty-keys", "missing-fields", "wrong-issuer", "huge")
@@ -262,23 +258,6 @@ class World:
         return found
 
 
-def start_daemon(stack: Stack, root: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "B2C_STATE_DIR": str(stack.emulator.state_dir),
-        "API_BASE_URL": stack.url,
-        "IDP_CACHE_DIR": str(root / "daemon-cache"),
-        "BREAKER_FAIL_MAX": "3",
-        "BREAKER_RESET_S": "1",
-        "IDP_READ_TIMEOUT_S": "1.5",
-        "IDP_CONNECT_TIMEOUT_S": "1",
-        "DAEMON_MAX_BACKOFF_S": str(DAEMON_MAX_BACKOFF_S),
-    }
-    args = [sys.executable, "-m", "sample_app.daemon", "--interval", "0.2", "--summary", str(root / "daemon.json")]
-    with open(root / "daemon.log", "ab") as log:
-        return subprocess.Popen(args, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-
-
 def run(seed: int, steps: int, root: Path) -> list[str]:
     """Play `steps` random steps from `seed`; the violations found, each naming its step."""
     root.mkdir(parents=True, exist_ok=True)
@@ -288,7 +267,8 @@ def run(seed: int, steps: int, root: Path) -> list[str]:
     try:
         token = access_token(stack.emulator)
         template = jwt.decode(token, options={"verify_signature": False})
-        world = World(root, random.Random(seed), stack, template, stack.signed_in(), daemon := start_daemon(stack, root))
+        daemon, summary_file = start_daemon(stack, root, interval_s=0.2)
+        world = World(root, random.Random(seed), stack, template, stack.signed_in(), daemon)
         world.seen[jwt.get_unverified_header(token)["kid"]] = token
         for number in range(1, steps + 1):
             done = world.act()
@@ -302,7 +282,7 @@ def run(seed: int, steps: int, root: Path) -> list[str]:
             violations.append(f"seed {seed} after recovery: keys never accepted once the IdP was back: {sorted(world.unseen)}")
         daemon.terminate()
         daemon.wait(timeout=30)
-        summary = json.loads((root / "daemon.json").read_text())
+        summary = json.loads(summary_file.read_text())
         violations += [f"seed {seed} daemon: {v}" for v in world.daemon_violations(summary)]
         (root / "steps.json").write_text(json.dumps(world.log, indent=1))
     finally:

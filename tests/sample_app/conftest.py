@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -111,6 +114,33 @@ def _recovered(request: pytest.FixtureRequest) -> Iterator[None]:
         running: Stack = request.getfixturevalue("stack")
         running.emulator.clear()
         running.wait_for_recovery()
+
+
+#: the reference daemon's longest backoff in the tests
+DAEMON_MAX_BACKOFF_S = 3.0
+
+
+def start_daemon(
+    stack: Stack, folder: Path, duration_s: float | None = None, interval_s: float = 0.1
+) -> tuple[subprocess.Popen[bytes], Path]:
+    """`python -m sample_app.daemon` against the stack's emulator and API (its log in `folder`);
+    and where it writes its summary when it stops (after `duration_s`, or when terminated)."""
+    summary = folder / "summary.json"
+    env = {
+        **os.environ,
+        "B2C_STATE_DIR": str(stack.emulator.state_dir),
+        "API_BASE_URL": stack.url,
+        "IDP_CACHE_DIR": str(folder / "daemon-cache"),
+        "BREAKER_FAIL_MAX": "3",
+        "BREAKER_RESET_S": "1",
+        "IDP_READ_TIMEOUT_S": "2",
+        "IDP_CONNECT_TIMEOUT_S": "1",
+        "DAEMON_MAX_BACKOFF_S": str(DAEMON_MAX_BACKOFF_S),
+    }
+    args = [sys.executable, "-m", "sample_app.daemon", "--interval", str(interval_s), "--summary", str(summary)]
+    args += ["--duration", str(duration_s)] if duration_s else []
+    with open(folder / "daemon.log", "ab") as log:
+        return subprocess.Popen(args, env=env, cwd=processes.ROOT, stdout=log, stderr=subprocess.STDOUT), summary
 
 
 def access_token(emulator: RunningEmulator) -> str:

@@ -6,19 +6,16 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.sample_app.conftest import Stack, running_stack
+from tests.sample_app.conftest import Stack, running_stack, start_daemon
 from tests.support import REDIRECT_URI
 from toolkit import flows
-from toolkit.drill.processes import ROOT
 
 #: the emulator asks msal to refresh app-only tokens after 2 s, so a short test sees refreshes fail
 REFRESH_IN_S = 2
@@ -37,24 +34,6 @@ def _faults_cleared(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "daemon_stack" in request.fixturenames:
         request.getfixturevalue("daemon_stack").emulator.clear()
-
-
-def start_daemon(stack: Stack, tmp_path: Path, duration_s: float) -> tuple[subprocess.Popen[bytes], Path]:
-    summary = tmp_path / "summary.json"
-    env = {
-        **os.environ,
-        "B2C_STATE_DIR": str(stack.emulator.state_dir),
-        "API_BASE_URL": stack.url,
-        "IDP_CACHE_DIR": str(tmp_path / "idp-cache"),
-        "BREAKER_FAIL_MAX": "3",
-        "BREAKER_RESET_S": "1",
-        "IDP_READ_TIMEOUT_S": "2",
-        "IDP_CONNECT_TIMEOUT_S": "1",
-        "DAEMON_MAX_BACKOFF_S": "3",
-    }
-    args = [sys.executable, "-m", "sample_app.daemon", "--interval", "0.1", "--duration", str(duration_s), "--summary", str(summary)]
-    with open(tmp_path / "daemon.log", "ab") as log:
-        return subprocess.Popen(args, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT), summary
 
 
 def finish(process: subprocess.Popen[bytes], summary: Path, tmp_path: Path) -> dict:
@@ -158,4 +137,4 @@ def test_an_api_that_refuses_every_new_token_gets_no_storm(daemon_stack, tmp_pat
         time.sleep(0.5)
     result = finish(process, summary, tmp_path)
     assert result["outcomes"].get("http_401", 0) > 0, result["outcomes"]  # the API did refuse
-    assert len(result["token_request_log"]) <= 10, result["token_request_log"]
+    assert len(result["token_request_log"]) <= 12, result["token_request_log"]  # a storm: one per call, 60

@@ -164,20 +164,22 @@ class _Exchange:
 _EXCHANGE: ContextVar[_Exchange | None] = ContextVar("idp_exchange", default=None)
 
 
-class _WatchedHTTPConnection(HTTPConnection):
+class _Watched:
+    """A connection that puts itself under the watch of the exchange it sends (if any)."""
+
     def request(self, *args: Any, **kwargs: Any) -> None:
         exchange = _EXCHANGE.get()
         if exchange is not None:
-            exchange.watch(self)
-        super().request(*args, **kwargs)
+            exchange.watch(self)  # type: ignore[arg-type]
+        super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        exchange = _EXCHANGE.get()
-        if exchange is not None:
-            exchange.watch(self)
-        super().request(*args, **kwargs)
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
