@@ -57,7 +57,9 @@ def test_the_drill_installs_its_extra_alone_without_apt(checkout: Path) -> None:
 def test_the_tests_install_the_dev_tools_and_the_programs_they_use(checkout: Path) -> None:
     said = setup(checkout, "dev")
     assert re.search(
-        r"^setup: installing redis-server chromium chromium-driver podman runc debootstrap graphviz with (sudo )?apt-get \(.*MB", said, re.MULTILINE
+        r"^setup: installing redis-server chromium chromium-driver podman runc debootstrap graphviz with (sudo )?apt-get \(.*MB",
+        said,
+        re.MULTILINE,
     )
     assert "pip install -e '.[dev]' (about " in said
 
