@@ -27,14 +27,20 @@ settings.register_profile("fuzz", max_examples=2000, deadline=None, suppress_hea
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 #: The project's shared folder (corpus, schemas) sits beside the checkout, as in CI.
-SHARED = Path(os.environ.get("B2C_TOOLKIT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+SHARED_VARIABLE, SHARED_FOLDER = "B2C_TOOLKIT_SHARED", "shared"
+SHARED = Path(os.environ.get(SHARED_VARIABLE, Path(__file__).resolve().parents[2] / SHARED_FOLDER))
+
+
+def pointed_at(folder: Path) -> dict[str, str]:
+    """The environment of a test run (in a subprocess) whose `shared` fixture looks in `folder`."""
+    return {**os.environ, SHARED_VARIABLE: str(folder)}
 
 
 @pytest.fixture(scope="session")
 def shared() -> Path:
     """`../shared`: the real-world policy corpus and the SARIF schema."""
     if not (SHARED / "corpus").is_dir():
-        pytest.skip(f"shared folder not found at {SHARED} (set B2C_TOOLKIT_SHARED)")
+        pytest.skip(f"shared folder not found at {SHARED} (set {SHARED_VARIABLE})")
     return SHARED
 
 

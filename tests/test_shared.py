@@ -1,20 +1,22 @@
-"""The shared folder (`../shared`: the real-world policy corpus and the SARIF schema) sits beside the
-checkout in this project's CI only: a fresh clone has none. Every test reaches it through the one
-`shared` fixture of tests/conftest.py, which honours B2C_TOOLKIT_SHARED and skips without it."""
+"""The shared folder beside the checkout (the real-world policy corpus and the SARIF schema) is there
+in this project's CI only: a fresh clone has none. Every test reaches it through the one `shared`
+fixture of tests/conftest.py, which honours its environment variable and skips without it. This
+module names neither the folder nor the variable: it takes both from conftest."""
 
 from __future__ import annotations
 
 import ast
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import SHARED_FOLDER as FOLDER
+from tests.conftest import SHARED_VARIABLE, pointed_at
+
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
-#: the modules that may name the shared folder: the fixture's, and this one (its examples, and a
-#: run pointed at a folder that is not there)
-ALLOWED = {TESTS / "conftest.py", Path(__file__).resolve()}
+#: the one module that may name the shared folder: the fixture's
+ALLOWED = {TESTS / "conftest.py"}
 
 
 def _allowed_strings(tree: ast.AST) -> set[int]:
@@ -33,14 +35,15 @@ def _allowed_strings(tree: ast.AST) -> set[int]:
 
 def shared_reads(source: str) -> list[str]:
     """What in a test module's code reaches the shared folder without the fixture: a string that is
-    (or has a path part) `shared`, the B2C_TOOLKIT_SHARED variable, or conftest's SHARED constant."""
+    (or has a path part) naming the folder, the fixture's environment variable, or conftest's SHARED
+    constant."""
     tree = ast.parse(source)
     allowed = _allowed_strings(tree)
     found: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in allowed:
             parts = node.value.replace("\\", "/").split("/")
-            if "shared" in parts or "B2C_TOOLKIT_SHARED" in node.value:
+            if FOLDER in parts or SHARED_VARIABLE in node.value:
                 found.append(f"line {node.lineno}: {node.value!r}")
         elif isinstance(node, ast.ImportFrom):
             found += [f"line {node.lineno}: imports SHARED" for a in node.names if a.name == "SHARED"]
@@ -52,13 +55,13 @@ def shared_reads(source: str) -> list[str]:
 
 
 def test_the_scan_finds_each_way_of_reaching_the_folder() -> None:
-    assert shared_reads('x = ROOT.parent / "shared" / "corpus"')
-    assert shared_reads('x = Path("../shared/corpus")')
-    assert shared_reads('x = os.environ["B2C_TOOLKIT_SHARED"]')
+    assert shared_reads(f'x = ROOT.parent / "{FOLDER}" / "corpus"')
+    assert shared_reads(f'x = Path("../{FOLDER}/corpus")')
+    assert shared_reads(f'x = os.environ["{SHARED_VARIABLE}"]')
     assert shared_reads("from tests.conftest import SHARED")
     assert shared_reads("import tests.conftest as c\nx = c.SHARED")
-    assert not shared_reads('"""Reads the shared corpus."""\ndef test(shared):\n    """From ../shared."""\n    x = shared / "corpus"')
-    assert not shared_reads('x = request.getfixturevalue("shared") / "corpus"')
+    assert not shared_reads(f'"""Reads the corpus."""\ndef test({FOLDER}):\n    """From ../{FOLDER}."""\n    x = {FOLDER} / "corpus"')
+    assert not shared_reads(f'x = request.getfixturevalue("{FOLDER}") / "corpus"')
 
 
 def test_no_test_module_reads_the_shared_folder_but_through_the_fixture() -> None:
@@ -71,17 +74,16 @@ def test_no_test_module_reads_the_shared_folder_but_through_the_fixture() -> Non
 
 
 def test_without_the_folder_the_corpus_tests_skip_with_one_reason(tmp_path: Path) -> None:
-    """A fresh clone: B2C_TOOLKIT_SHARED names a folder that is not there."""
-    missing = tmp_path / "no-shared"
-    env = {**os.environ, "B2C_TOOLKIT_SHARED": str(missing)}
+    """A fresh clone: the fixture looks in a folder that is not there."""
+    missing = tmp_path / "not-there"
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "tests/lint/test_cache.py", "tests/lint/test_schema.py"],
         cwd=ROOT,
-        env=env,
+        env=pointed_at(missing),
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     reasons = {line.split(": ", 1)[-1] for line in result.stdout.splitlines() if line.startswith("SKIPPED")}
-    assert reasons == {f"shared folder not found at {missing} (set B2C_TOOLKIT_SHARED)"}, result.stdout
+    assert reasons == {f"shared folder not found at {missing} (set {SHARED_VARIABLE})"}, result.stdout
