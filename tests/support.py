@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,3 +115,26 @@ def start_emulator(state_dir: Path, *extra: str) -> RunningEmulator:
 def stop_emulator(emulator: RunningEmulator) -> None:
     """Stop the process and wait for it."""
     emulator.service.stop()
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+#: why the browser tests skip where Debian's Chromium is missing
+NO_CHROMIUM = "Debian's chromium and chromium-driver are not installed (scripts/test.sh installs them with apt-get)"
+
+
+def has_chromium() -> bool:
+    """Whether Chromium and its driver are installed."""
+    return os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)
+
+
+def chromium(*args: str) -> Any:
+    """A headless Chromium driven by selenium (with `args` besides the usual flags); the caller quits it."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", *args):
+        options.add_argument(arg)
+    return webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import pytest
 
 from sample_app.config import SETTINGS
 from tests.lint.examples import hooks
+from tests.support import NO_CHROMIUM, chromium, has_chromium
 from toolkit.lint.registry import all_rules
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -205,8 +205,6 @@ def test_readme_links_and_pictures_exist() -> None:
     assert not missing
 
 
-CHROMIUM, DRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
 #: what each page is checked for once rendered, in the browser (a list of what is wrong):
 #: a page wider than the window, a code block cut off in its column (what it holds wider than
 #: what it shows: the reader must scroll sideways for the end of a help line), a table wider than
@@ -232,16 +230,9 @@ return problems;
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)):
-        pytest.skip("Debian's chromium and chromium-driver are not installed (scripts/test.sh installs them with apt-get)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(options=options, service=Service(DRIVER))
+    if not has_chromium():
+        pytest.skip(NO_CHROMIUM)
+    driver = chromium("--hide-scrollbars")
     yield driver
     driver.quit()
 

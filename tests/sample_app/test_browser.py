@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,12 +18,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from tests.sample_app.conftest import Stack, running_stack
+from tests.support import NO_CHROMIUM, chromium, has_chromium
 
-CHROMIUM, DRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
-pytestmark = pytest.mark.skipif(
-    not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)),
-    reason="Debian's chromium and chromium-driver are not installed (scripts/test.sh installs them with apt-get)",
-)
+pytestmark = pytest.mark.skipif(not has_chromium(), reason=NO_CHROMIUM)
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("B2C_SCREENSHOTS") or ROOT / "test-artifacts" / "screenshots")
 
@@ -40,19 +36,11 @@ class Browser:
     """A headless Chromium with its own profile, and the few actions the tests need."""
 
     def __init__(self, stack: Stack, profile: Path) -> None:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for arg in (
-            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+        self.driver = chromium(
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             f"--user-data-dir={profile}", f"--ignore-certificate-errors-spki-list={_spki(stack.emulator.state_dir / 'server.pem')}",
             "--window-size=1000,700",
-        ):  # fmt: skip
-            options.add_argument(arg)
-        self.driver = webdriver.Chrome(options=options, service=Service(DRIVER))
+        )  # fmt: skip
         self.stack = stack
 
     def open(self, path: str) -> None:

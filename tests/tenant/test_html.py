@@ -9,34 +9,26 @@ from __future__ import annotations
 
 import base64
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support import NO_CHROMIUM, chromium, has_chromium
 from tests.tenant.exports import ROOT
 from tests.tenant.test_workforce_export import ADMIN, export
 from toolkit.cli import main
 from toolkit.tenant.registry import AREAS, all_rules
 
-CHROMIUM, DRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
 SHOT = ROOT / "docs" / "images" / "tenant-audit-report.png"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)):
-        pytest.skip("Debian's chromium and chromium-driver are not installed (scripts/test.sh installs them with apt-get)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(options=options, service=Service(DRIVER))
+    if not has_chromium():
+        pytest.skip(NO_CHROMIUM)
+    driver = chromium("--hide-scrollbars")
     yield driver
     driver.quit()
 
