@@ -71,8 +71,8 @@ class KeySet:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._stored_body: str | None = None  #: the stored JWKS last parsed
         self._answered_at = -float("inf")  #: when the IdP itself last answered a rate-limited refresh
-        self._flight = 0  #: refreshes started
-        self._results: dict[int, bool] = {}  #: refresh number → whether the IdP itself answered
+        self._started = 0  #: refreshes started
+        self._finished = (0, False)  #: the number of the last refresh finished, and whether the IdP itself answered it
         self._cond = threading.Condition()
 
     @property
@@ -91,17 +91,14 @@ class KeySet:
     def _refresh_once(self) -> bool:
         """Join the refresh in flight, or run one; whether the IdP itself answered it."""
         with self._cond:
-            number = self._flight
-            if number in self._results or number == 0:  # none in flight: start one
-                self._flight += 1
-                number = self._flight
-                counts = bool(self._keys)  # the first load does not start the interval
-            else:
-                left = budget_left()
-                waited = self._cond.wait_for(lambda: number in self._results, MAX_WAIT_S if left is None else max(0.0, left))
-                if not waited:
+            if self._finished[0] != self._started:  # one in flight: wait for it, within the budget
+                number, left = self._started, budget_left()
+                if not self._cond.wait_for(lambda: self._finished[0] >= number, MAX_WAIT_S if left is None else max(0.0, left)):
                     raise KeysUnavailable("signing keys are being refreshed", retry_after=1.0)
-                return self._results[number]
+                return self._finished[1]
+            self._started += 1
+            number = self._started
+            counts = bool(self._keys)  # the first load does not start the interval
         answered = False
         try:
             response = self.http.get(self.jwks_uri())
@@ -115,7 +112,7 @@ class KeySet:
                 self._keys = {**self._keys, **keys} if not answered else keys
             if answered and counts:
                 self._answered_at = time.monotonic()
-            self._results = {number: answered}  # only the last one is waited for
+            self._finished = (number, answered)
             self._cond.notify_all()
         return answered
 

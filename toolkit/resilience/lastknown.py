@@ -88,8 +88,7 @@ class LastKnownGood:
         )
         self._memory: dict[str, Entry] = {}
         self._unwritten: set[str] = set()  #: copies in memory whose file could not be written
-        self._next_retry = 0.0
-        self._retrier: threading.Thread | None = None
+        self._retrier: threading.Thread | None = None  #: writes them again while there are any
         self._lock = threading.Lock()
         if self.directory is not None:
             with contextlib.suppress(OSError):  # a folder that cannot be made is retried at each write
@@ -152,17 +151,14 @@ class LastKnownGood:
                 self._memory[url] = Entry(entry.fetched_at, entry.body, mtime)
 
     def _retry_until_written(self) -> None:
+        """Write again, once a second, the copies a failed write left in memory only."""
         while self._unwritten:
             time.sleep(RETRY_WRITE_S)
-            self.retry_unwritten()
+            with self._lock:
+                pending = [(url, self._memory[url]) for url in self._unwritten if url in self._memory]
+            self._write_again(pending)
 
-    def retry_unwritten(self) -> None:
-        """Write again the copies a failed write left in memory only (at most once a second)."""
-        if not self._unwritten or time.monotonic() < self._next_retry:
-            return
-        with self._lock:
-            self._next_retry = time.monotonic() + RETRY_WRITE_S * 0.9
-            pending = [(url, self._memory[url]) for url in self._unwritten if url in self._memory]
+    def _write_again(self, pending: list[tuple[str, Entry]]) -> None:
         for url, entry in pending:
             if (on_disk := self._read(url)) is not None and on_disk.fetched_at >= entry.fetched_at:
                 with self._lock:  # another process wrote a copy as new since: the newest wins
@@ -211,7 +207,6 @@ class LastKnownGood:
     def get(self, url: str) -> tuple[float, str] | None:
         """`(fetched_at, body)` of the newest good answer: from memory, unless the file on disk
         changed since (another process stored a copy) and holds a newer one."""
-        self.retry_unwritten()
         with self._lock:
             found = self._memory.get(url)
         path = self._file(url)

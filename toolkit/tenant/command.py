@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from toolkit.lint.command import FAIL_ON
 from toolkit.tenant.credentials import AUTH_KINDS
 
 FORMATS = ("text", "json", "sarif", "github", "junit", "html")
-FAIL_ON = ("error", "warning", "info", "never")
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
