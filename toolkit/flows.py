@@ -207,3 +207,28 @@ def app_sign_in_at_b2c(client: Client, app_url: str, username: str, password: st
     if reply.status_code != 302:
         raise FlowError(f"the app's login answered {reply.status_code}")
     return sign_in(client, reply.headers["Location"], username, password, **kwargs)
+
+
+def token_request(idp: dict[str, Any], user: dict[str, str] | None = None) -> tuple[str, dict[str, str]]:
+    """The token endpoint and form for a token to the app's API from the IdP configuration
+    (`b2c-toolkit emulator --print-config`'s keys): a user's, by B2C's ROPC policy, when `user` is
+    given; else an app-only one, by the client credentials grant of the daemon client."""
+    if user is not None:
+        authority = idp["authority"].rsplit("/", 1)[0] + "/" + idp["policies"]["ropc"]
+        form = {
+            "grant_type": "password",
+            "client_id": idp["client_id"],
+            "client_secret": idp["client_secret"],
+            "username": user["username"],
+            "password": user["password"],
+            "scope": f"{idp['api_scope']} openid",
+        }
+    else:
+        authority = idp["authority"]
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": idp["daemon_client_id"],
+            "client_secret": idp["daemon_client_secret"],
+            "scope": f"{idp['api_app_id_uri']}/.default",
+        }
+    return authority + "/oauth2/v2.0/token", form
