@@ -10,6 +10,7 @@ import the drill. Plain dataclasses and JSON: both sides can be read without the
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,68 @@ class AppProfile:
         return FAILED
 
 
+#: the one fault that is an instant action, not a state lasting a phase: the IdP starts signing
+#: with a new key, and keeps the old one published for `grace_s` seconds
+ROTATE_KEYS = "rotate-keys"
+
+
+@dataclass(frozen=True)
+class FaultEntry:
+    """One entry of the emulator's fault timeline: at `at_s` seconds into the run, a fault that
+    lasts `duration_s`, or the instant key rotation (`kind` rotate-keys, with `grace_s`; None: the
+    emulator's default). `settings` are the fault's other fields as the scenario gives them
+    (`group`, `mode`, `retry_after`...): what they may be is the emulator's to check, not this
+    record's."""
+
+    at_s: float
+    kind: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    duration_s: float | None = None
+    grace_s: float | None = None
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any], start_s: float, end_s: float) -> FaultEntry:
+        """A scenario's fault table (`{ kind = "outage", group = "token" }`), played from `start_s`
+        to `end_s` (a key rotation happens at `start_s`)."""
+        settings = {k: v for k, v in table.items() if k != "kind"}
+        if table.get("kind") == ROTATE_KEYS:
+            grace_s = settings.pop("grace_s", None)
+            return cls(at_s=start_s, kind=ROTATE_KEYS, settings=settings, grace_s=grace_s)
+        return cls(at_s=start_s, kind=str(table.get("kind")), settings=settings, duration_s=round(end_s - start_s, 3))
+
+    @property
+    def instant(self) -> bool:
+        """An action at `at_s` (a key rotation), not a state lasting `duration_s`."""
+        return self.kind == ROTATE_KEYS
+
+    @property
+    def label(self) -> str:
+        """`idp-outage` for a full outage, else `kind:group` (`outage:token`, `rotate-keys:all`)."""
+        group = self.settings.get("group", "all")
+        return "idp-outage" if (self.kind, group) == ("outage", "all") else f"{self.kind}:{group}"
+
+    @property
+    def retry_after_s(self) -> float | None:
+        """The Retry-After this fault sends, if it names one."""
+        value = self.settings.get("retry_after")
+        return None if value is None else float(value)
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as the emulator's admin API takes it (`POST /_emulator/timeline`)."""
+        entry: dict[str, Any] = {"at_s": self.at_s, "fault": {"kind": self.kind, **self.settings}}
+        if self.duration_s is not None:
+            entry["duration_s"] = self.duration_s
+        if self.grace_s is not None:
+            entry["grace_s"] = self.grace_s
+        return entry
+
+    @classmethod
+    def from_json(cls, entry: Mapping[str, Any]) -> FaultEntry:
+        """Back from `to_json` (`plan.json`)."""
+        fault = dict(entry["fault"])
+        return cls(entry["at_s"], str(fault.pop("kind")), fault, entry.get("duration_s"), entry.get("grace_s"))
+
+
 @dataclass(frozen=True)
 class PhasePlan:
     """One stretch of the run, timed."""
@@ -170,7 +233,7 @@ class Plan:
     phases: tuple[PhasePlan, ...]
     app: AppProfile
     idp: dict[str, Any]  #: the keys `b2c-toolkit emulator --print-config` prints
-    timeline: tuple[dict[str, Any], ...] = ()  #: the emulator's fault timeline (empty: no faults)
+    timeline: tuple[FaultEntry, ...] = ()  #: the emulator's fault timeline (empty: no faults)
     emulator: str | None = None  #: the emulator's URL for its admin API (None: a real tenant)
     out: str = ""  #: where the records go
     trust: str | None = None  #: CA bundle the simulated browsers trust (the IdP's and the app's); None: the IdP's
@@ -178,7 +241,9 @@ class Plan:
 
     def write(self, path: Path) -> None:
         """As JSON (`plan.json`)."""
-        path.write_text(json.dumps(asdict(self), indent=1))
+        data = asdict(self)
+        data["timeline"] = [entry.to_json() for entry in self.timeline]
+        path.write_text(json.dumps(data, indent=1))
 
     @classmethod
     def read(cls, path: Path) -> Plan:
@@ -189,7 +254,7 @@ class Plan:
                 **data,
                 "phases": tuple(PhasePlan(**p) for p in data["phases"]),
                 "app": AppProfile.from_dict(data["app"]),
-                "timeline": tuple(data["timeline"]),
+                "timeline": tuple(FaultEntry.from_json(e) for e in data["timeline"]),
             }
         )
 

@@ -46,7 +46,9 @@ class ScenarioShape(LoadTestShape):
             session.delete(f"{base}/_emulator/faults", timeout=10)
             collect.clock["counts"].append(("start", counts()))
             if the_plan.timeline:
-                answer = session.post(f"{base}/_emulator/timeline", json={"timeline": list(the_plan.timeline)}, timeout=10)
+                answer = session.post(
+                    f"{base}/_emulator/timeline", json={"timeline": [entry.to_json() for entry in the_plan.timeline]}, timeout=10
+                )
                 answer.raise_for_status()
                 # the emulator's fault clock starts when it receives the timeline: how far behind the phases' clock
                 played_at = time.time() - float(answer.json().get("timeline_elapsed_s") or 0.0)

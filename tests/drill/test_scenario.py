@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loadtests.contract import Operation, Request
+from loadtests.contract import FaultEntry, Operation, Request
 from tests.support import toml_value
 from toolkit.drill import scenario as scenarios
 from toolkit.drill import score
+from toolkit.emulator.faults import check_entry
 
 
 @pytest.mark.parametrize("name", ["baseline", "idp-outage", "throttling", "latency", "key-rotation", "compound", "deceptive-idp"])
@@ -29,14 +30,31 @@ def test_duration_rescales_phases_and_timeline():
     s = scenarios.load("idp-outage", users=3, duration_s=20)
     outage = next(p for p in s.phases if p.name == "outage")
     assert (outage.start_s, outage.end_s, outage.fault_name) == (8.0, 14.0, "idp-outage")
-    assert s.timeline() == [{"at_s": 8.0, "fault": {"kind": "outage", "group": "all", "mode": "reset"}, "duration_s": 6.0}]
+    assert s.timeline() == (FaultEntry(8.0, "outage", {"group": "all", "mode": "reset"}, duration_s=6.0),)
+    assert [e.to_json() for e in s.timeline()] == [
+        {"at_s": 8.0, "fault": {"kind": "outage", "group": "all", "mode": "reset"}, "duration_s": 6.0}
+    ]
     assert s.last_fault_end_s == 14.0
 
 
 def test_key_rotation_is_an_instant_action():
     s = scenarios.load("key-rotation", duration_s=10)
-    assert s.timeline() == [{"at_s": 5.0, "fault": "rotate-keys", "grace_s": 10}]
+    assert s.timeline() == (FaultEntry(5.0, "rotate-keys", grace_s=10),)
+    assert s.timeline()[0].instant and s.timeline()[0].to_json() == {"at_s": 5.0, "fault": {"kind": "rotate-keys"}, "grace_s": 10}
     assert s.last_fault_end_s is None
+
+
+def test_a_timeline_entry_is_written_as_the_emulator_takes_it_and_read_back(tmp_path):
+    """One record, one shape on the wire; the emulator checks it (its default grace applies when
+    the scenario names none)."""
+    path = tmp_path / "s.toml"
+    path.write_text(GOOD + 'fault = [{ kind = "rotate-keys" }, { kind = "throttle", group = "token", retry_after = 7 }]\n')
+    rotation, throttle = scenarios.load(str(path), duration_s=10).timeline()
+    assert rotation.to_json() == {"at_s": 0.0, "fault": {"kind": "rotate-keys"}}
+    assert (throttle.label, throttle.retry_after_s, throttle.duration_s) == ("throttle:token", 7.0, 10.0)
+    for entry in (rotation, throttle):
+        check_entry(entry.to_json())
+        assert FaultEntry.from_json(json.loads(json.dumps(entry.to_json()))) == entry
 
 
 @pytest.mark.parametrize(
@@ -152,7 +170,7 @@ def test_objectives_of_a_persona_the_app_cannot_serve_are_skipped(tmp_path):
 
 def test_compound_plays_rotation_latency_and_outage_in_turn():
     s = scenarios.load("compound", duration_s=20)
-    assert [e["fault"] if isinstance(e["fault"], str) else e["fault"]["kind"] for e in s.timeline()] == ["rotate-keys", "latency", "outage"]
+    assert [e.kind for e in s.timeline()] == ["rotate-keys", "latency", "outage"]
     assert s.last_fault_end_s == next(p.end_s for p in s.phases if p.name == "outage")
     assert {o.metric for o in s.objectives} >= {"signed_in_users_logged_out", "success_ratio", "max_request_s", "recovery_s"}
 
@@ -163,9 +181,9 @@ def test_a_phase_plays_faults_at_once():
     s = scenarios.load("deceptive-idp", duration_s=50)
     bad = next(p for p in s.phases if p.name == "bad-keys")
     assert bad.fault_name == "rotate-keys:all+bad-answer:jwks+bad-answer:metadata"
-    at = [e for e in s.timeline() if e["at_s"] == bad.start_s]
-    assert at[0] == {"at_s": bad.start_s, "fault": "rotate-keys", "grace_s": 300}
-    assert [(e["fault"]["group"], e["fault"]["answer"], e["duration_s"]) for e in at[1:]] == [
+    at = [e for e in s.timeline() if e.at_s == bad.start_s]
+    assert at[0] == FaultEntry(bad.start_s, "rotate-keys", grace_s=300)
+    assert [(e.settings["group"], e.settings["answer"], e.duration_s) for e in at[1:]] == [
         ("jwks", "empty-keys", pytest.approx(bad.end_s - bad.start_s)),
         ("metadata", "wrong-issuer", pytest.approx(bad.end_s - bad.start_s)),
     ]
@@ -419,7 +437,7 @@ def test_any_scenario_file_loads_into_a_runnable_drill_or_is_refused(data):
     assert all(a.end_s == b.start_s for a, b in itertools.pairwise(s.phases))
     assert sum(s.weights.values()) > 0 and s.spawn_rate > 0
     for entry in s.timeline():
-        assert entry["fault"] == "rotate-keys" or isinstance(entry["fault"], dict)
+        check_entry(entry.to_json())
     for objective in s.objectives:
         objective.check(0.5)
         assert objective.threshold

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loadtests.contract import AppProfile, Match, Operation, PhasePlan, Plan, read_operations
+from loadtests.contract import AppProfile, FaultEntry, Match, Operation, PhasePlan, Plan, read_operations
 
 APP = AppProfile(
     name="typical",
@@ -31,7 +31,7 @@ def test_a_plan_survives_the_trip_through_json(tmp_path):
         phases=(PhasePlan("baseline", 0, 8), PhasePlan("outage", 8, 14, "idp-outage"), PhasePlan("recovery", 14, 20)),
         app=APP,
         idp={"authority": "https://x/t/p", "users": [{"username": "u", "password": "p"}]},
-        timeline=({"at_s": 8.0, "fault": {"kind": "outage"}, "duration_s": 6.0},),
+        timeline=(FaultEntry(8.0, "outage", {"group": "all"}, duration_s=6.0), FaultEntry(8.0, "rotate-keys", grace_s=30)),
         emulator="https://127.0.0.1:1",
     )
     plan.write(tmp_path / "plan.json")

@@ -180,7 +180,7 @@ def resolve(args: argparse.Namespace) -> Drill:
             raise scenarios.ScenarioError("--idp runs without the emulator: --emulator-state, --emulator-port and --policies do not apply")
         idp = read_idp(args.idp)
         if scenario.timeline():
-            faulty = ", ".join(p.name for p in scenario.phases if p.fault)
+            faulty = ", ".join(p.name for p in scenario.phases if p.faults)
             raise scenarios.ScenarioError(
                 f"--idp: scenario {scenario.name!r} injects faults (phases {faulty}); a real tenant cannot be made to fail, so use a scenario without faults (e.g. baseline)"
             )

@@ -115,7 +115,7 @@ def run(
             phases=tuple(PhasePlan(p.name, p.start_s, p.end_s, p.fault_name) for p in scenario.phases),
             app=profile.resolve(app.url),
             idp=idp,
-            timeline=tuple(scenario.timeline()) if emulator else (),
+            timeline=scenario.timeline() if emulator else (),
             emulator=emulator.url if emulator else None,
             out=str(out.resolve()),
             trust=trust,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadtests.contract import PERSONAS
+from loadtests.contract import PERSONAS, FaultEntry
 from toolkit.emulator.faults import FaultError, check_entry
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "loadtests" / "scenarios"
@@ -44,41 +44,20 @@ class ScenarioError(ValueError):
     """A scenario file that cannot be used (usage error, exit 2)."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Phase:
-    """One stretch of the run."""
+    """One stretch of the run, timed, with the faults played through it (none, one, or several at once)."""
 
     name: str
     share: float
-    fault: dict[str, Any] | list[dict[str, Any]] | None = None  #: one fault, or several at once
-    start_s: float = 0.0
-    end_s: float = 0.0
-
-    @property
-    def faults(self) -> list[dict[str, Any]]:
-        """This phase's faults: none, one, or several played at once."""
-        if self.fault is None:
-            return []
-        return list(self.fault) if isinstance(self.fault, list) else [self.fault]
+    start_s: float
+    end_s: float
+    faults: tuple[FaultEntry, ...] = ()
 
     @property
     def fault_name(self) -> str:
         """`idp-outage` for a full outage, else `kind:group` (joined by `+` for faults at once), or `none`."""
-        names = [
-            "idp-outage" if f.get("kind") == "outage" and f.get("group", "all") == "all" else f"{f['kind']}:{f.get('group', 'all')}"
-            for f in self.faults
-        ]
-        return "+".join(names) or "none"
-
-    def entries(self) -> list[dict[str, Any]]:
-        """This phase's faults as entries of the emulator's timeline."""
-        found: list[dict[str, Any]] = []
-        for fault in self.faults:
-            if fault.get("kind") == "rotate-keys":
-                found.append({"at_s": self.start_s, "fault": "rotate-keys", "grace_s": fault.get("grace_s", 300)})
-            else:
-                found.append({"at_s": self.start_s, "fault": fault, "duration_s": self.end_s - self.start_s})
-        return found
+        return "+".join(f.label for f in self.faults) or "none"
 
 
 @dataclass
@@ -141,14 +120,14 @@ class Scenario:
     app: dict[str, Any] | None = None  #: the file's `[app]` table, if any (an app profile)
     flavor: str = "b2c"  #: the kind of tenant the emulator plays: b2c or external-id
 
-    def timeline(self) -> list[dict[str, Any]]:
+    def timeline(self) -> tuple[FaultEntry, ...]:
         """The emulator fault timeline of this scenario."""
-        return [entry for phase in self.phases for entry in phase.entries()]
+        return tuple(entry for phase in self.phases for entry in phase.faults)
 
     @property
     def last_fault_end_s(self) -> float | None:
         """When the last lasting fault ends (for recovery time)."""
-        ends = [p.end_s for p in self.phases if any(f.get("kind") != "rotate-keys" for f in p.faults)]
+        ends = [p.end_s for p in self.phases if any(not f.instant for f in p.faults)]
         return max(ends) if ends else None
 
 
@@ -178,7 +157,7 @@ def load(
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: invalid TOML: {exc}") from None
     try:
-        phases = [Phase(p["name"], float(p["share"]), p.get("fault")) for p in data["phases"]]
+        rows = [(p["name"], float(p["share"]), p.get("fault")) for p in data["phases"]]
         objectives = [Objective(**o) for o in data.get("objectives", [])]
         scenario = Scenario(
             name=data.get("name", path.stem),
@@ -187,7 +166,7 @@ def load(
             spawn_rate=float(data.get("spawn_rate", 10)),
             duration_s=float(duration_s if duration_s is not None else data.get("duration_s", 60)),
             weights={**dict.fromkeys(PERSONAS, 0), **data.get("weights", {}), **(weights or {})},
-            phases=phases,
+            phases=[],
             objectives=objectives,
             source=str(path),
             app=data.get("app"),
@@ -195,19 +174,30 @@ def load(
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ScenarioError(f"{path}: {exc.__class__.__name__}: {exc}") from None
+    scenario.phases = _timed(rows, scenario.duration_s, path)
     problem = _problem(scenario)
     if problem:
         raise ScenarioError(f"{path}: {problem}")
-    total = sum(p.share for p in phases) or 1.0
-    clock = 0.0
-    for phase in phases:
-        phase.start_s = round(clock, 3)
-        clock += scenario.duration_s * phase.share / total
-        phase.end_s = round(clock, 3)
     # All users are up within the first half of the first phase, whatever --users says.
-    first = phases[0].end_s - phases[0].start_s
+    first = scenario.phases[0].end_s - scenario.phases[0].start_s
     scenario.spawn_rate = max(scenario.spawn_rate, scenario.users / max(1.0, first / 2))
     return scenario
+
+
+def _timed(rows: list[tuple[Any, float, Any]], duration_s: float, path: Path) -> list[Phase]:
+    """Phases from (name, share, fault) rows: each share of the run timed, each fault table (or list
+    of tables, played at once) made a timeline entry that lasts the phase."""
+    total = sum(share for _, share, _ in rows) or 1.0
+    clock, phases = 0.0, []
+    for name, share, fault in rows:
+        start_s = round(clock, 3)
+        clock += duration_s * share / total
+        end_s = round(clock, 3)
+        tables = [] if fault is None else fault if isinstance(fault, list) else [fault]
+        if (fault is not None and not tables) or not all(isinstance(t, dict) and isinstance(t.get("kind"), str) for t in tables):
+            raise ScenarioError(f'{path}: phase {name!r}: a fault is a table such as {{ kind = "outage" }}, or a list of such tables')
+        phases.append(Phase(name, share, start_s, end_s, tuple(FaultEntry.from_table(t, start_s, end_s) for t in tables)))
+    return phases
 
 
 def _problem(scenario: Scenario) -> str | None:
@@ -233,16 +223,11 @@ def _problem(scenario: Scenario) -> str | None:
             return f"phase names must be distinct strings other than {EVERY_PHASE!r} ({phase.name!r})"
         if not 0 < phase.share < math.inf:
             return f"phase {phase.name!r}: share must be a positive number"
-        if phase.fault is None:
-            continue
-        try:
-            listed = phase.fault if isinstance(phase.fault, list) else [phase.fault]
-            if not listed or not all(isinstance(f, dict) for f in listed):
-                raise FaultError('a fault is a table such as { kind = "outage" }, or a list of such tables')
-            for entry in phase.entries():
-                check_entry(entry)  # what the emulator will be sent
-        except FaultError as exc:
-            return f"phase {phase.name!r}: {exc}"
+        for entry in phase.faults:
+            try:
+                check_entry(entry.to_json())  # what the emulator will be sent: the emulator says what a fault is
+            except FaultError as exc:
+                return f"phase {phase.name!r}: {exc}"
     for objective in scenario.objectives:
         if objective.metric not in METRICS:
             return f"objective {objective.name!r}: unknown metric {objective.metric!r}"

@@ -202,7 +202,7 @@ def build(scenario: Scenario, out: Path, skipped: dict[str, str] | None = None) 
             if scenario.weights.get(name) and name not in skipped
         }
         if DAEMON in personas:  # the Retry-After the fault sends (msal waits 5 s when there is none)
-            window = max((float(f["retry_after"]) for f in phase.faults if "retry_after" in f), default=5.0)
+            window = max((f.retry_after_s for f in phase.faults if f.retry_after_s is not None), default=5.0)
             tokens = [o for o in inside if o.persona == DAEMON_TOKEN]
             personas[DAEMON].update(
                 token_requests=len(tokens), token_window_s=window, token_requests_per_window=token_requests_per_window(tokens, window)

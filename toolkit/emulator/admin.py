@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from toolkit.emulator.faults import GRACE_S, Fault, FaultError, number
+from toolkit.emulator.faults import DEFAULT_GRACE_S, GRACE_S, Fault, FaultError, number
 from toolkit.emulator.oidc import emulator
 
 bp = Blueprint("admin", __name__, url_prefix="/_emulator")
@@ -110,8 +110,8 @@ def rotate() -> Response:
     try:
         data = _body(empty={})
         if not isinstance(data, dict) or set(data) - {"grace_s"}:
-            raise FaultError('send {"grace_s": SECONDS} (or nothing, for 300 s)')
-        grace = number(data.get("grace_s", 300), "grace_s", *GRACE_S)
+            raise FaultError(f'send {{"grace_s": SECONDS}} (or nothing, for {DEFAULT_GRACE_S:g} s)')
+        grace = number(data.get("grace_s", DEFAULT_GRACE_S), "grace_s", *GRACE_S)
     except FaultError as exc:
         return _bad(str(exc))
     key = emulator().state.rotate_keys(grace)

@@ -79,7 +79,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "--ip-limit", type=_checked("ip_limit"), help="tenant-limit: requests per second per client IP (default: external-id 20, b2c none)"
     )
     f.add_argument("--duration", type=_checked("duration_s"), help="seconds until the fault clears itself")
-    f.add_argument("--grace", type=_checked("grace_s"), default=300, help="rotate-keys: seconds the old key stays published")
+    f.add_argument("--grace", type=_checked("grace_s"), help="rotate-keys: seconds the old key stays published (default 300)")
     f.add_argument("--file", help="timeline: a JSON file with [{at_s, fault, duration_s}, ...]")
     f.set_defaults(run=run_faults)
 
@@ -232,7 +232,8 @@ def run_faults(args: argparse.Namespace) -> int:
         elif args.action == "clear":
             reply = session.delete(f"{base}/faults", timeout=10)
         elif args.action == "rotate-keys":
-            reply = session.post(f"{base}/keys/rotate", json={"grace_s": args.grace}, timeout=10)
+            grace = {} if args.grace is None else {"grace_s": args.grace}  # none: the emulator's default
+            reply = session.post(f"{base}/keys/rotate", json=grace, timeout=10)
         elif args.action == "timeline":
             if not args.file:
                 print("b2c-toolkit emulator faults timeline: --file is required", file=sys.stderr)

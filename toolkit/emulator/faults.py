@@ -94,6 +94,15 @@ AT_S = (0.0, MAX_SECONDS, False)
 GRACE_S = (0.0, MAX_SECONDS, False)
 #: the keys of a timeline entry
 ENTRY_KEYS = ("at_s", "fault", "duration_s", "grace_s")
+#: the timeline's instant action (`"fault": "rotate-keys"` or `{"kind": "rotate-keys"}`), and how
+#: long the old key stays published when an entry (or `faults rotate-keys`) names no `grace_s`
+ROTATE_KEYS = "rotate-keys"
+DEFAULT_GRACE_S = 300.0
+
+
+def is_rotation(spec: Any) -> bool:
+    """True for a timeline entry's fault that rotates the signing key."""
+    return spec in (ROTATE_KEYS, {"kind": ROTATE_KEYS})
 
 
 @dataclass
@@ -172,8 +181,8 @@ def check_entry(entry: Any) -> None:
         raise FaultError(f"unknown timeline entry field {unknown[0]!r} (known: {', '.join(ENTRY_KEYS)})")
     number(entry["at_s"], "at_s", *AT_S)
     spec = entry["fault"]
-    if spec in ("rotate-keys", {"kind": "rotate-keys"}):
-        number(entry.get("grace_s", 300), "grace_s", *GRACE_S)
+    if is_rotation(spec):
+        number(entry.get("grace_s", DEFAULT_GRACE_S), "grace_s", *GRACE_S)
     elif isinstance(spec, dict):
         Fault.from_dict({**spec, "duration_s": entry.get("duration_s")})
     else:
@@ -273,9 +282,9 @@ class FaultBook:
             if self._generation != generation:
                 return
             spec = entry["fault"]
-            if spec in ("rotate-keys", {"kind": "rotate-keys"}):
+            if is_rotation(spec):
                 if self._rotate_keys is not None:
-                    self._rotate_keys(float(entry.get("grace_s", 300)))
+                    self._rotate_keys(float(entry.get("grace_s", DEFAULT_GRACE_S)))
                 continue
             self.add(Fault.from_dict({**spec, "duration_s": entry.get("duration_s")}))
 
