@@ -200,10 +200,10 @@ def app_certificate(folder: Path, idp: dict[str, Any]) -> tuple[tuple[str, str],
     """With a real tenant, nobody else gives the app a certificate: a local CA and a server
     certificate for 127.0.0.1 (for apps whose cookies need https), and a bundle the simulated
     browsers trust: the IdP's CA (or the usual public ones) plus the local CA."""
-    from toolkit.emulator.state import _make_certificates
+    from toolkit.emulator.state import make_certificates
 
     folder.mkdir(parents=True, exist_ok=True)
-    _make_certificates(folder)
+    make_certificates(folder)
     trust = bundle(folder / "trust.pem", [idp.get("ca_bundle"), str(folder / "ca.pem")])
     return (str(folder / "server.pem"), str(folder / "server-key.pem")), trust
 

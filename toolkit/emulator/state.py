@@ -49,7 +49,10 @@ def _pem_key(key: Any) -> bytes:
     return bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
 
 
-def _make_certificates(state_dir: Path) -> None:
+def make_certificates(folder: Path) -> None:
+    """A new local CA (`ca.pem`, `ca-key.pem`) and a server certificate it signs for `localhost`
+    and 127.0.0.1 (`server.pem`, `server-key.pem`) in `folder`: the emulator's own, and the drill's
+    for an app it serves over HTTPS against a real tenant."""
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "b2c-toolkit emulator local CA")])
@@ -84,10 +87,10 @@ def _make_certificates(state_dir: Path) -> None:
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    _write(state_dir / "ca-key.pem", _pem_key(ca_key), private=True)
-    _write(state_dir / "ca.pem", ca.public_bytes(serialization.Encoding.PEM))
-    _write(state_dir / "server-key.pem", _pem_key(server_key), private=True)
-    _write(state_dir / "server.pem", server.public_bytes(serialization.Encoding.PEM))
+    _write(folder / "ca-key.pem", _pem_key(ca_key), private=True)
+    _write(folder / "ca.pem", ca.public_bytes(serialization.Encoding.PEM))
+    _write(folder / "server-key.pem", _pem_key(server_key), private=True)
+    _write(folder / "server.pem", server.public_bytes(serialization.Encoding.PEM))
 
 
 @dataclass
@@ -266,7 +269,7 @@ def load_state(directory: str | os.PathLike[str], tenant: str = "contoso", users
     path = Path(directory)
     path.mkdir(parents=True, exist_ok=True)
     if not (path / "ca.pem").exists() or not (path / "server.pem").exists():
-        _make_certificates(path)
+        make_certificates(path)
     tenant_file = path / "tenant.json"
     if tenant_file.exists():
         saved = json.loads(tenant_file.read_text())
