@@ -132,10 +132,12 @@ def findings(rules: list[Rule], policy_set: PolicySet, unit: Unit | None = None)
     chain_rules = [r for r in rules if r.scope is Scope.CHAIN]
     for effective in policy_set.effective_policies(unit.groups):
         for r in chain_rules:
-            if r.whole_chain and not effective.chain.complete:
+            if r.whole_chain and not effective.chain.complete and not r.partial_chain:
                 continue  # its verdict needs what the missing base holds; INH001 says it was skipped
             if r.per_content or r.per_journeys:
-                key = ("rule", r.id, effective.journey_refs if r.per_journeys else None)
+                # a partial rule's verdict also depends on whether the chain is whole
+                complete = effective.chain.complete if r.partial_chain else None
+                key = ("rule", r.id, effective.journey_refs if r.per_journeys else None, complete)
                 found = effective.merged.once(key, lambda r=r, e=effective: list(r.check(e)))  # type: ignore[misc]
             else:
                 found = list(r.check(effective))

@@ -59,6 +59,9 @@ class Rule(NamedTuple):
     #: a CHAIN rule whose verdict needs the whole merged chain (a journey's every step, every
     #: profile a journey reaches): not run on a chain whose base is missing, ambiguous or external
     whole_chain: bool = False
+    #: for a `whole_chain` rule that still runs on an incomplete chain, reporting only what the
+    #: files prove on their own (the rule reads `Effective.chain.complete`): what it still checks
+    partial_chain: str = ""
     #: an inventory (a cost estimate, a list of APIs), not a problem: run only when selected by
     #: id or prefix, and printed by `--print-inventory`
     inventory: bool = False
@@ -84,6 +87,7 @@ def rule(
     per_content: bool = False,
     per_journeys: bool = False,
     whole_chain: bool = False,
+    partial_chain: str = "",
     inventory: bool = False,
 ) -> Callable[[Callable[[Any], Iterator[Finding]]], Callable[[Any], Iterator[Finding]]]:
     """Register a rule. `doc_page` is the Microsoft Learn page (relative to the B2C docs, or absolute)."""
@@ -92,7 +96,9 @@ def rule(
         if rule_id in _RULES:
             raise ValueError(f'rule "{rule_id}" registered twice')
         uri = doc_page if doc_page.startswith("https://") else LEARN + doc_page
-        _RULES[rule_id] = Rule(rule_id, title, severity, scope, check, uri, per_content, per_journeys, whole_chain, inventory)
+        _RULES[rule_id] = Rule(
+            rule_id, title, severity, scope, check, uri, per_content, per_journeys, whole_chain, partial_chain, inventory
+        )
         return check
 
     return register
@@ -115,7 +121,8 @@ def get(rule_id: str) -> Rule:
 
 
 def whole_chain_rules() -> list[Rule]:
-    """The rules skipped on an incomplete chain (see `Rule.whole_chain`)."""
+    """The rules skipped on an incomplete chain (see `Rule.whole_chain`), wholly or, for those
+    with a `partial_chain`, but for what the files prove on their own."""
     return [r for r in all_rules() if r.whole_chain]
 
 

@@ -38,6 +38,30 @@ def test_child_replaces_and_adds_steps_by_order(tmp_path):
     assert rule_ids(run(tmp_path / "gap", clean_set(extensions=gap))) == {"INH006", "JRN001"}
 
 
+def test_duplicate_order_in_one_file_is_reported_over_a_missing_base(tmp_path):
+    """A journey written whole in the Extensions file, over a base that is not linted: its
+    duplicate Order fails the upload of that file whatever the base holds (the schema keys steps
+    by Order); its gaps are left alone (the base may hold the steps between)."""
+    step = '<OrchestrationStep Order="{order}" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="E{order}{n}" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep>'
+    journey = (
+        '<UserJourneys><UserJourney Id="Own"><OrchestrationSteps>{steps}'
+        '<OrchestrationStep Order="9" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />'
+        "</OrchestrationSteps></UserJourney></UserJourneys>"
+    )
+    duplicate = journey.format(steps=step.format(order=1, n="a") + step.format(order=1, n="b"))
+    files = clean_set(extensions=duplicate)
+    del files["Base.xml"]
+    report = run(tmp_path / "duplicate", files)
+    assert [(rule, name) for rule, name, _ in rules_of(report)] == [("INH001", "Extensions.xml"), ("JRN001", "Extensions.xml")]
+    (jrn001,) = [p for p in report.problems if p.rule == "JRN001"]
+    assert jrn001.message == "UserJourney 'Own': duplicate step Order 1"
+    (inh001,) = [p for p in report.problems if p.rule == "INH001"]
+    assert "JRN001" in inh001.skipped.split(",") and "JRN001 (gaps only" in inh001.message  # its gaps were not judged
+    gaps = clean_set(extensions=journey.format(steps=step.format(order=1, n="a") + step.format(order=3, n="b")))
+    del gaps["Base.xml"]
+    assert rule_ids(run(tmp_path / "gaps", gaps)) == {"INH001"}
+
+
 def test_send_claims_without_issuer(tmp_path):
     journey = JOURNEY.replace(' CpimIssuerTechnicalProfileReferenceId="JwtIssuer"', "")
     assert "JRN002" in rule_ids(run(tmp_path, with_journey(journey)))

@@ -73,7 +73,7 @@ def _with_skipped(policy_set: PolicySet, f: PolicyFile, finding: Finding, skippe
     leaves = [g for g in policy_set.leaves_through(f) if g.root.find(q("RelyingParty")) is not None]
     if not leaves:
         return finding
-    families = ", ".join(r.id for r in skipped)
+    families = ", ".join(r.id + (f" ({r.partial_chain})" if r.partial_chain else "") for r in skipped)
     one = len(leaves) == 1
     message = f"{finding.message}; on the {'relying party' if one else f'{len(leaves)} relying parties'} above it, these rules need the whole chain and were skipped: {families}"
     return finding._replace(message=message, policies=tuple(g.policy_id or g.display for g in leaves))

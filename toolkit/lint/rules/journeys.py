@@ -20,13 +20,26 @@ def _all_journeys(policy: Effective) -> list[Journey]:
     return [*policy.user_journeys.values(), *policy.sub_journeys.values()]
 
 
-@rule("JRN001", "Orchestration steps not numbered 1..N", Severity.ERROR, Scope.CHAIN, "troubleshoot", per_content=True, whole_chain=True)
+@rule(
+    "JRN001",
+    "Orchestration steps not numbered 1..N",
+    Severity.ERROR,
+    Scope.CHAIN,
+    "troubleshoot",
+    per_content=True,
+    whole_chain=True,
+    partial_chain="gaps only: a duplicate Order within one file is still reported",
+)
 def step_numbering(policy: Effective) -> Iterator[Finding]:
     """A journey's `OrchestrationStep/@Order` values are not exactly 1..N: a duplicate, a gap, or
     a value that is not a number (steps merge by Order across the chain).
 
     The upload fails with "There is a duplicate key sequence"; the fix is to "renumber the steps
     sequentially without skipping any integers from 1 to N".
+
+    On a chain whose base is missing (INH001) the gaps are not judged (the missing file may hold
+    the other steps), but a duplicate Order within one `OrchestrationSteps` element is still
+    reported: the schema's key on Order makes that file fail on its own, whatever its base holds.
 
     Bad::
 
@@ -52,6 +65,8 @@ def step_numbering(policy: Effective) -> Iterator[Finding]:
                 seen[order] += 1
                 if seen[order] == 2:
                     yield Finding(step, f"{journey.tag} {journey.id!r}: duplicate step Order {order}", attr="Order")
+        if not policy.chain.complete:
+            continue  # the missing base may hold the steps between
         orders = [order_of(s) for s in journey.steps]
         expected = list(range(1, len(orders) + 1))
         if orders != expected:
