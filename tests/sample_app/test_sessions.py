@@ -5,10 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,28 +16,15 @@ import redis
 from tests.sample_app.conftest import APP_ENV
 from tests.support import start_emulator, stop_emulator
 from toolkit.drill import processes
-from toolkit.emulator.server import free_port
 
 
 def _start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     """A real redis-server on a free loopback port (installed by .ci/run with apt-get)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (scripts/test.sh installs it with apt-get)")
-    port = free_port()
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.1)
-    return proc, f"redis://127.0.0.1:{port}/0"
+    try:
+        started = processes.start_redis(folder)
+    except FileNotFoundError as exc:
+        pytest.skip(f"{exc} (scripts/test.sh installs it)")
+    return started.process, started.url
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,8 @@ tests alike, so tests run what users run."""
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -131,3 +133,28 @@ def start_app(
     service = Service("app", f"https://127.0.0.1:{port}", _spawn("app", args, log, environ), log)
     wait_until_ready(service, "/healthz", emulator_state / "ca.pem")
     return service
+
+
+def start_redis(folder: Path, log: Path | None = None) -> Service:
+    """A redis-server on a free loopback port, nothing saved to disk, ready to answer (its URL is
+    `redis://127.0.0.1:PORT/0`). Raise FileNotFoundError when redis-server is not installed."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise FileNotFoundError("redis-server is not installed (Debian: apt-get install redis-server)")
+    port = free_port()
+    folder.mkdir(parents=True, exist_ok=True)
+    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)]
+    service = Service(
+        "redis", f"redis://127.0.0.1:{port}/0", _spawn("redis", args, log or folder / "redis.log"), log or folder / "redis.log"
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and service.process.poll() is None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
+                probe.sendall(b"PING\r\n")
+                if probe.recv(16).startswith(b"+PONG"):
+                    return service
+        except OSError:
+            time.sleep(0.05)
+    service.stop()
+    raise RuntimeError(f"redis-server did not answer on port {port}:\n{service.log_text()[-2000:]}")

@@ -7,6 +7,7 @@ A profile is a TOML file with an `[app]` table (a scenario file may hold one too
     command = "{python} -m flask --app myapp run --port {port}"   # or: url = "https://staging…"
     tls = false            # true: the app gets {tls_cert}/{tls_key} and is spoken to over https
     ready = "/"            # polled until it answers below 500
+    readiness = "/readyz"  # says whether it can serve (default: ready); asked of instances added during a run
     python = ".venv"       # the app's own virtual environment or interpreter ({python}; default: the toolkit's)
     cwd = "."              # where the app starts, relative to the profile (default: the run's folder for it)
     [app.env]              # the app's own variable names ← the IdP's values
@@ -46,9 +47,12 @@ DEFAULT_PROFILE = "reference-app"
 PLACEHOLDERS = (
     "port", "app_url", "redirect_uri", "authority", "base_url", "tenant", "policy", "client_id", "client_secret",
     "api_scope", "api_audience", "api_app_id_uri", "oidc_authority", "ca_bundle", "tls_cert", "tls_key", "instance",
-    "python", "root", "here",
+    "python", "root", "here", "redis_url",
 )  # fmt: skip
-APP_KEYS = {"name", "command", "url", "tls", "ca_bundle", "ready", "start_timeout_s", "env", "routes", "outcomes", "cwd", "python"}
+APP_KEYS = {
+    "name", "command", "url", "tls", "ca_bundle", "ready", "readiness", "start_timeout_s", "env", "routes", "outcomes", "cwd",
+    "python",
+}  # fmt: skip
 ROUTE_KEYS = {"protected", "sign_in", "sign_in_via", "callback", "pages", "public", "api", "daemon_api", "sign_out", "username_field"}
 VIA = ("redirect", "link", "form")
 MATCH_KEYS = {"status", "text", "header", "location"}
@@ -82,6 +86,8 @@ class Profile:
     cwd: str | None = None
     #: the interpreter `{python}` stands for (None: the toolkit's own)
     python: str | None = None
+    #: the route that says whether the app can serve (200) or not: asked of instances a scale-out adds
+    readiness: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def resolve(self, url: str) -> AppProfile:
@@ -263,6 +269,7 @@ def from_table(app: dict[str, Any], source: str) -> Profile:
         url=url.rstrip("/") if url else None,
         tls=bool(app.get("tls", False)),
         ready=_path(ready, "ready", source),
+        readiness=_path(app.get("readiness", ready), "readiness", source),
         start_timeout_s=float(timeout),
         env=dict(env),
         routes=dict(routes),
@@ -295,6 +302,7 @@ class RunningApp:
     url: str
     process: subprocess.Popen[bytes] | None
     log: Path | None
+    port: int = 0  #: where it listens on loopback (0: an app already running elsewhere)
 
     def stop(self) -> None:
         """Terminate the app and everything it started (its own process group)."""
@@ -308,10 +316,19 @@ class RunningApp:
             self.process.wait()
 
 
-def values(idp: dict[str, Any], profile: Profile, port: int, instance: Path, tls: tuple[str, str] | None) -> dict[str, str]:
-    """What each placeholder stands for in this run."""
+def values(
+    idp: dict[str, Any],
+    profile: Profile,
+    port: int,
+    instance: Path,
+    tls: tuple[str, str] | None,
+    public_port: int | None = None,
+    redis_url: str = "",
+) -> dict[str, str]:
+    """What each placeholder stands for in this run. `public_port`: where users reach the app when
+    that is not the instance's own port (a front before several instances)."""
     scheme = "https" if profile.tls and tls else "http"
-    app_url = f"{scheme}://127.0.0.1:{port}"
+    app_url = f"{scheme}://127.0.0.1:{public_port or port}"
     return {
         "port": str(port),
         "app_url": app_url,
@@ -333,14 +350,23 @@ def values(idp: dict[str, Any], profile: Profile, port: int, instance: Path, tls
         "python": profile.python or sys.executable,
         "root": str(ROOT),
         "here": str(Path(profile.source).resolve().parent),
+        "redis_url": redis_url,  #: a Redis the drill started for instances that share state ("" otherwise)
     }
 
 
 def start(
-    profile: Profile, idp: dict[str, Any], instance: Path, log: Path, tls: tuple[str, str] | None = None, trust: str | None = None
+    profile: Profile,
+    idp: dict[str, Any],
+    instance: Path,
+    log: Path,
+    tls: tuple[str, str] | None = None,
+    trust: str | None = None,
+    public_port: int | None = None,
+    redis_url: str = "",
 ) -> RunningApp:
     """Start the app (or check the running one answers) and wait until it is ready. `trust`: the
-    CA bundle to check the app's certificate with (default: the IdP's)."""
+    CA bundle to check the app's certificate with (default: the IdP's). `public_port` and
+    `redis_url`: see `values`."""
     trust = trust or idp.get("ca_bundle")
     if profile.url is not None:
         app = RunningApp(profile.url, None, None)
@@ -349,7 +375,7 @@ def start(
     assert profile.command is not None
     port = free_port()
     instance.mkdir(parents=True, exist_ok=True)
-    given = values(idp, profile, port, instance, tls)
+    given = values(idp, profile, port, instance, tls, public_port, redis_url)
     environ = {k: v for k, v in os.environ.items() if k not in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")}
     environ.update({name: value.format(**given) for name, value in profile.env.items()})
     args = shlex.split(profile.command.format(**given))
@@ -360,7 +386,7 @@ def start(
             process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=environ, cwd=folder, start_new_session=True)
         except OSError as exc:
             raise AppStartError(f"{profile.source}: app.command {args[0]!r} could not start: {exc}") from None
-    app = RunningApp(given["app_url"], process, log)
+    app = RunningApp(f"{given['app_url'].split('://')[0]}://127.0.0.1:{port}", process, log, port)
     try:
         _wait(app, profile, trust)
     except AppStartError:
