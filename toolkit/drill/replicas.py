@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ from loadtests.contract import AppProfile
 from toolkit import flows
 from toolkit.drill.front import Front
 from toolkit.drill.preflight import browser
+from toolkit.drill.profile import AppStartError, RunningApp
+from toolkit.drill.scenario import Phase
 
 PROBE_EVERY_S = 0.5
 TIMEOUT_S = 5.0
@@ -163,3 +166,60 @@ class Replica:
                     self.front.add(self.port)
                     self.joined = True
                 self._stopped.wait(PROBE_EVERY_S)
+
+
+class Scaler:
+    """Adds the instances each phase asks for when it starts, each with an empty folder of its own (a new
+    replica's empty disk), and watches them; `stop` stops the watchers and the instances."""
+
+    def __init__(
+        self,
+        phases: list[Phase],
+        start_instance: Callable[[str], RunningApp],
+        watch: Callable[[str, RunningApp], Replica],
+        started_at: Callable[[], float | None],
+        say: Callable[[str], None],
+    ) -> None:
+        self.phases, self.start_instance, self.watch = phases, start_instance, watch
+        self.started_at, self.say = started_at, say
+        self.instances: list[RunningApp] = []
+        self.replicas: list[Replica] = []
+        self.failures: list[str] = []
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="drill-scaler", daemon=True)
+
+    def start(self) -> None:
+        """Wait for the run's clock in the background, then add the instances on time."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop adding, stop watching, stop every added instance."""
+        self._stopped.set()
+        self._thread.join(timeout=120)
+        for replica in self.replicas:
+            replica.stop()
+        for instance in self.instances:
+            instance.stop()
+
+    def _run(self) -> None:
+        zero = None
+        while zero is None and not self._stopped.wait(0.2):
+            zero = self.started_at()
+        number = 1
+        for phase in (p for p in self.phases if p.add_instances):
+            if zero is None or self._stopped.wait(max(0.0, zero + phase.start_s - time.time())):
+                return
+            for _ in range(phase.add_instances):
+                number += 1
+                name = f"app-{number}"
+                self.say(f"  scale-out: starting {name} (an empty folder of its own)")
+                try:
+                    instance = self.start_instance(name)
+                except AppStartError as exc:
+                    self.failures.append(f"{name}: {exc}")
+                    self.say(f"  scale-out: {name} did not start: {str(exc).splitlines()[0]}")
+                    continue
+                self.instances.append(instance)
+                replica = self.watch(name, instance)
+                self.replicas.append(replica)
+                replica.start()

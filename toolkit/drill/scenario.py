@@ -53,6 +53,8 @@ class Phase:
     start_s: float
     end_s: float
     faults: tuple[FaultEntry, ...] = ()
+    #: instances of the app an autoscaler adds when the phase starts (each with an empty folder)
+    add_instances: int = 0
 
     @property
     def fault_name(self) -> str:
@@ -125,6 +127,11 @@ class Scenario:
         return tuple(entry for phase in self.phases for entry in phase.faults)
 
     @property
+    def scales_out(self) -> bool:
+        """Some phase adds instances of the app while the run goes on."""
+        return any(p.add_instances for p in self.phases)
+
+    @property
     def last_fault_end_s(self) -> float | None:
         """When the last lasting fault ends (for recovery time)."""
         ends = [p.end_s for p in self.phases if any(not f.instant for f in p.faults)]
@@ -157,7 +164,7 @@ def load(
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: invalid TOML: {exc}") from None
     try:
-        rows = [(p["name"], float(p["share"]), p.get("fault")) for p in data["phases"]]
+        rows = [(p["name"], float(p["share"]), p.get("fault"), p.get("add_instances", 0)) for p in data["phases"]]
         objectives = [Objective(**o) for o in data.get("objectives", [])]
         scenario = Scenario(
             name=data.get("name", path.stem),
@@ -184,19 +191,22 @@ def load(
     return scenario
 
 
-def _timed(rows: list[tuple[Any, float, Any]], duration_s: float, path: Path) -> list[Phase]:
-    """Phases from (name, share, fault) rows: each share of the run timed, each fault table (or list
-    of tables, played at once) made a timeline entry that lasts the phase."""
-    total = sum(share for _, share, _ in rows) or 1.0
+def _timed(rows: list[tuple[Any, float, Any, Any]], duration_s: float, path: Path) -> list[Phase]:
+    """Phases from (name, share, fault, add_instances) rows: each share of the run timed, each fault
+    table (or list of tables, played at once) made a timeline entry that lasts the phase."""
+    total = sum(row[1] for row in rows) or 1.0
     clock, phases = 0.0, []
-    for name, share, fault in rows:
+    for name, share, fault, added in rows:
+        if isinstance(added, bool) or not isinstance(added, int) or not 0 <= added <= 8:
+            raise ScenarioError(f"{path}: phase {name!r}: add_instances is a whole number from 0 to 8")
         start_s = round(clock, 3)
         clock += duration_s * share / total
         end_s = round(clock, 3)
         tables = [] if fault is None else fault if isinstance(fault, list) else [fault]
         if (fault is not None and not tables) or not all(isinstance(t, dict) and isinstance(t.get("kind"), str) for t in tables):
             raise ScenarioError(f'{path}: phase {name!r}: a fault is a table such as {{ kind = "outage" }}, or a list of such tables')
-        phases.append(Phase(name, share, start_s, end_s, tuple(FaultEntry.from_table(t, start_s, end_s) for t in tables)))
+        faults = tuple(FaultEntry.from_table(t, start_s, end_s) for t in tables)
+        phases.append(Phase(name, share, start_s, end_s, faults, added))
     return phases
 
 
