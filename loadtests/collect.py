@@ -131,6 +131,7 @@ def _progress(environment: Any, folder: Path) -> None:
         # Cumulative counts: workers report in batches, so short windows would jump about.
         summary: dict[str, Any] = {
             "at": time.time(),
+            "started_at": clock["started_at"],  #: the phases' clock (the drill adds instances on it)
             "users": environment.runner.user_count if environment.runner else 0,
             "ops": len(found),
             "so_far": {},
