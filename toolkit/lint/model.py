@@ -537,10 +537,13 @@ class PolicySet:
         for f in self.files:
             self._by_id.setdefault((key(f.tenant), key(f.policy_id)), []).append(f)
         self._owner = {id(f.root): f for f in self.files}
-        #: ids of files left unlinked because their base is declared in several equally near places
+        #: ids of files left unlinked because their base is declared in several equally near
+        #: places, or only in another set (a sibling folder with relying parties of its own)
         self.ambiguous: set[int] = set()
-        #: for each of those: how many places declare the base, and the first few of them
+        #: for each of those: how many places declare the base, and the first few of them (one:
+        #: the other set's declaration, not borrowed)
         self.candidates: dict[int, tuple[int, list[PolicyFile]]] = {}
+        self._rp_folders: set[str] | None = None
         self._folders: dict[tuple[str, str], tuple[dict[str, Place], dict[str, Place] | None]] = {}
         self.parent: dict[int, PolicyFile | None] = {id(f): self._find_parent(f) for f in self.files}
         self.chains: dict[int, Chain] = {}
@@ -555,10 +558,13 @@ class PolicySet:
         """The file `f` extends. The same (TenantId, PolicyId) may appear in several folders (one
         set per sample). Walking up from the child's folder, the first folder that holds a
         declaration decides: one declaration directly in it (the child's own folder, or a folder
-        above it) is the base; else one declaration anywhere below it (a sibling folder of bases)
-        is. Several equally near declarations, none of them the child's own, are never guessed
-        between: the link is left out, the chain is incomplete and INH001 names the candidates.
-        A declaration under a `--base-path` wins over every other copy.
+        above it) is the base; else one declaration anywhere below it is, when it sits in a
+        folder of bases (a folder holding no relying party, such as `base/` or `shared/`). A
+        declaration in a folder with relying parties of its own belongs to another set and is
+        not borrowed; nor is one of several equally near declarations, none of them the child's
+        own, guessed at. Either way the link is left out, the chain is incomplete and INH001
+        names the declarations. A declaration under a `--base-path` is a deliberate link: it
+        wins over every other copy, wherever it sits.
 
         Found by walking up from the child's folder through an index of the folders holding
         each (TenantId, PolicyId), not by comparing the child with every candidate: thousands of
@@ -574,13 +580,20 @@ class PolicySet:
             found = self._folders[wanted] = (_folder_index(declared), _folder_index(preferred) if preferred else None)
         everywhere, preferred_index = found
         itself = (key(f.tenant), key(f.policy_id)) == wanted  # a file naming its own PolicyId as its base
-        parent, candidates = _nearest(f, everywhere, itself)
+        parent, candidates = _nearest(f, everywhere, itself, self._holds_relying_party)
         if parent is None and preferred_index is not None:  # --base-path settles what the folders do not
-            parent, candidates = _nearest(f, preferred_index, itself and f.display in self.preferred)
+            parent, candidates = _nearest(f, preferred_index, itself and f.display in self.preferred, None)
         if candidates is not None:
             self.ambiguous.add(id(f))
             self.candidates[id(f)] = candidates
         return parent
+
+    def _holds_relying_party(self, folder: str) -> bool:
+        """True when a file directly in `folder` is a relying party: the folder is a set of its
+        own, not a folder of bases (found once, and only when a base is declared in a sibling)."""
+        if self._rp_folders is None:
+            self._rp_folders = {f.folder for f in self.files if f.is_relying_party}
+        return folder in self._rp_folders
 
     def _link(self, f: PolicyFile) -> None:
         """Build the chain of `f` and of every file above it not built yet, each file's from its
@@ -649,6 +662,13 @@ class PolicySet:
         count, first = self.candidates[id(f)]
         assert f.base is not None
         tenant, policy_id = f.base
+        if count == 1:
+            other = first[0]
+            return (
+                f"base policy {policy_id} (tenant {tenant}) is declared only in {other.display}, a sibling folder with relying "
+                "parties of its own (another set, not a folder of bases): not borrowed. To link it deliberately, pass "
+                f"--base-path {os.path.dirname(other.display) or '.'}, or declare it in external-bases if it is deployed separately"
+            )
         shown = ", ".join(c.display for c in first)
         more = f" and {count - len(first)} more" if count > len(first) else ""
         return (
@@ -739,10 +759,14 @@ class Place:
         self.direct: list[PolicyFile] = []
 
 
-def _nearest(f: PolicyFile, index: dict[str, Place], itself: bool) -> tuple[PolicyFile | None, tuple[int, list[PolicyFile]] | None]:
+def _nearest(
+    f: PolicyFile, index: dict[str, Place], itself: bool, holds_relying_party: Callable[[str], bool] | None
+) -> tuple[PolicyFile | None, tuple[int, list[PolicyFile]] | None]:
     """The base of `f` found in `index` (see `PolicySet._find_parent`), or None and, when several
-    equally near files declare it, how many and the first few. `itself`: `f` is in the index (a
-    file naming its own PolicyId as its base)."""
+    equally near files declare it, how many and the first few (or, when the only one is in a
+    sibling folder that `holds_relying_party`, 1 and that one). `itself`: `f` is in the index (a
+    file naming its own PolicyId as its base). Without `holds_relying_party` (the `--base-path`
+    files), a sibling's declaration is always taken."""
     folder = f.folder
     while True:
         if (place := index.get(folder)) is not None:
@@ -751,9 +775,11 @@ def _nearest(f: PolicyFile, index: dict[str, Place], itself: bool) -> tuple[Poli
                 if place.direct_count - (itself and folder == f.folder) == 1:
                     return next(c for c in place.direct if c is not f), None
                 below = [c for c in place.below if c is not f]
-                if count == 1:
-                    return below[0], None
-                return None, (count, below)
+                if count > 1:
+                    return None, (count, below)
+                if holds_relying_party is not None and holds_relying_party(below[0].folder):
+                    return None, (1, below)  # another set's base, not a folder of bases
+                return below[0], None
         up = os.path.dirname(folder)
         if up == folder:
             return None, None
