@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.lint.examples import found_by_example
-from tests.lint.policies import BASE, JOURNEY, clean_set, rule_ids, rules_of, run
+from tests.lint.policies import BASE, JOURNEY, RP, clean_set, rule_ids, rules_of, run
 from toolkit.lint import Severity
 
 
@@ -186,6 +186,101 @@ def test_a_plain_word_that_is_also_a_claim_id_is_a_value(tmp_path):
     assert "JRN004" not in rule_ids(run(tmp_path, with_journey(journey)))
 
 
+CT_HANDLER = (
+    "Web.TPEngine.Providers.ClaimsTransformationProtocolProvider, Web.TPEngine, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null"
+)
+
+
+def guarded(default: str = "none", session: str = "SM-Noop", if_: str = "true", first: str = "", extra: str = "") -> dict[str, str]:
+    """Step 2 sets `loyaltyNumber` with a default (profile `Defaults`), step 3 tests that it exists."""
+    profile = (
+        f'<TechnicalProfile Id="Defaults"><Protocol Name="Proprietary" Handler="{CT_HANDLER}" />'
+        f'<OutputClaims><OutputClaim ClaimTypeReferenceId="loyaltyNumber" DefaultValue="{default}" /></OutputClaims>'
+        + (f'<UseTechnicalProfileForSessionManagement ReferenceId="{session}" />' if session else "")
+        + "</TechnicalProfile>"
+    )
+    guard = f'<Preconditions><Precondition Type="ClaimsExist" ExecuteActionsIf="{if_}"><Value>loyaltyNumber</Value><Action>SkipThisOrchestrationStep</Action></Precondition></Preconditions>'
+    journey = JOURNEY.replace(
+        '<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
+        f'<OrchestrationStep Order="2" Type="ClaimsExchange">{first}<ClaimsExchanges><ClaimsExchange Id="D" TechnicalProfileReferenceId="Defaults" /></ClaimsExchanges></OrchestrationStep>'
+        f'<OrchestrationStep Order="3" Type="ClaimsExchange">{guard}<ClaimsExchanges><ClaimsExchange Id="Again" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep>'
+        '<OrchestrationStep Order="4" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
+    )
+    base = BASE.replace(JOURNEY, journey).replace("</TechnicalProfiles>", profile + "</TechnicalProfiles>", 1)
+    return clean_set(base=base + extra)
+
+
+def test_claims_exist_on_a_claim_an_earlier_step_always_sets(tmp_path):
+    (problem,) = run(tmp_path / "dead", guarded()).problems
+    assert (problem.rule, problem.severity) == ("JRN007", Severity.WARNING)
+    assert problem.message == (
+        "UserJourney 'SignUpOrSignIn' step 3: ClaimsExist on 'loyaltyNumber' is always true: step 2 (Defaults) always runs "
+        "and outputs it with a DefaultValue, so this step never runs"
+    )
+    (problem,) = run(tmp_path / "never", guarded(if_="false")).problems  # a guard that never applies: harmless
+    assert (problem.rule, problem.severity) == ("JRN007", Severity.INFO)
+    assert problem.message.endswith("so this precondition never applies")
+
+
+@pytest.mark.parametrize(
+    ("case", "files"),
+    [
+        # skipped on single sign-on when its session provider is not SM-Noop (or none: the default one)
+        ("default session", guarded(session="")),
+        # a claim resolver may resolve to nothing
+        ("resolver", guarded(default="{OAUTH-KV:loyalty}")),
+        # the step that sets it runs only sometimes
+        (
+            "conditional",
+            guarded(
+                first='<Preconditions><Precondition Type="ClaimsExist" ExecuteActionsIf="false"><Value>email</Value><Action>SkipThisOrchestrationStep</Action></Precondition></Preconditions>'
+            ),
+        ),
+    ],
+)
+def test_a_claim_that_may_be_missing_is_not_a_dead_guard(tmp_path, case, files):
+    assert "JRN007" not in rule_ids(run(tmp_path, files)), case
+
+
+def test_claims_only_the_chosen_sign_in_or_the_token_sets_are_not_always_there(tmp_path):
+    """The sign-in page of a combined step runs only when the user signs in locally (the phone
+    sample's `isLocalAccountSignIn`); a relying party's default is for the token only."""
+    journey = JOURNEY.replace(
+        '<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
+        '<OrchestrationStep Order="2" Type="ClaimsExchange"><Preconditions><Precondition Type="ClaimsExist" ExecuteActionsIf="true"><Value>loyaltyNumber</Value><Action>SkipThisOrchestrationStep</Action></Precondition></Preconditions>'
+        '<ClaimsExchanges><ClaimsExchange Id="Again" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep>'
+        '<OrchestrationStep Order="3" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
+    )
+    base = BASE.replace(JOURNEY, journey).replace(
+        '<OutputClaim ClaimTypeReferenceId="email" />',
+        '<OutputClaim ClaimTypeReferenceId="email" /><OutputClaim ClaimTypeReferenceId="loyaltyNumber" DefaultValue="1" />',
+    )
+    assert 'DefaultValue="1"' in base
+    assert "JRN007" not in rule_ids(run(tmp_path / "page", clean_set(base=base)))
+    rp = RP.replace("<OutputClaims>", '<OutputClaims><OutputClaim ClaimTypeReferenceId="loyaltyNumber" DefaultValue="0" />')
+    assert "JRN007" not in rule_ids(run(tmp_path / "token", clean_set(base=BASE.replace(JOURNEY, journey), rp=rp)))
+
+
+def test_a_default_on_an_editable_field_or_a_claim_a_transformation_can_null_is_not_certain(tmp_path):
+    page = guarded().copy()
+    base = page["Base.xml"]
+    # the profile that sets it is a page that shows the field: the user may clear it
+    editable = base.replace(
+        f'Handler="{CT_HANDLER}"',
+        'Handler="Web.TPEngine.Providers.SelfAssertedAttributeProvider, Web.TPEngine, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null"',
+    ).replace(
+        '<ClaimType Id="loyaltyNumber"><DataType>string</DataType></ClaimType>',
+        '<ClaimType Id="loyaltyNumber"><DataType>string</DataType><UserInputType>TextBox</UserInputType></ClaimType>',
+    )
+    assert "TextBox" in editable
+    assert "JRN007" not in rule_ids(run(tmp_path / "editable", {**page, "Base.xml": editable}))
+    forced = editable.replace('DefaultValue="none"', 'DefaultValue="none" AlwaysUseDefaultValue="true"')
+    assert "JRN007" in rule_ids(run(tmp_path / "forced", {**page, "Base.xml": forced}))
+    nulls = '<ClaimsTransformations><ClaimsTransformation Id="Forget" TransformationMethod="NullClaim"><OutputClaims><OutputClaim ClaimTypeReferenceId="loyaltyNumber" TransformationClaimType="claim_to_null" /></OutputClaims></ClaimsTransformation></ClaimsTransformations>'
+    nulled = base.replace("</ClaimsSchema>", "</ClaimsSchema>" + nulls)
+    assert "JRN007" not in rule_ids(run(tmp_path / "nulled", {**page, "Base.xml": nulled}))
+
+
 @pytest.mark.parametrize(
     ("rule", "expected"),
     [
@@ -207,6 +302,17 @@ def test_a_plain_word_that_is_also_a_claim_id_is_a_value(tmp_path):
         ),
         ("JRN005", [("Extensions.xml", 30, "Transfer SubJourney 'AP-JRN005-Sub' has no SendClaims step")]),
         ("JRN006", [("RelyingParty.xml", 10, "RelyingParty has no DefaultUserJourney: the upload fails, and no journey can be checked")]),
+        (
+            "JRN007",
+            [
+                (
+                    "Extensions.xml",
+                    49,
+                    "UserJourney 'AP-JRN007' step 3: ClaimsExist on 'isMigrated' is always true: step 2 "
+                    "(ClaimsTransformation-JRN007-Defaults) always runs and outputs it with a DefaultValue, so this step never runs",
+                )
+            ],
+        ),
     ],
 )
 def test_example_set(rule, expected):

@@ -382,3 +382,130 @@ def no_default_journey(f: PolicyFile) -> Iterator[Finding]:
     for rp in f.root.iterfind(q("RelyingParty")):
         if rp.find(q("DefaultUserJourney")) is None:
             yield Finding(rp, "RelyingParty has no DefaultUserJourney: the upload fails, and no journey can be checked")
+
+
+#: a claim-type input that the user can edit on a page (a default there is only a pre-filled field)
+_READ_ONLY_INPUTS = {"", "readonly", "paragraph"}
+
+
+def _session_provider(policy: Effective, tp: TechnicalProfile) -> TechnicalProfile | None:
+    session = tp.session
+    return policy.technical_profiles.get(session.get("ReferenceId", "")) if session is not None else None
+
+
+def _defaults(policy: Effective, tp: TechnicalProfile) -> set[str]:
+    """Casefolded claims a profile outputs with a literal `DefaultValue` whatever it returns. A
+    claim resolver (`{OAUTH-KV:x}`) may resolve to nothing, and a page only pre-fills an editable
+    field with its default (the user may clear it) unless `AlwaysUseDefaultValue` is set."""
+    shown = {c.get("ClaimTypeReferenceId", "").casefold() for c in tp.display_claims}
+    found = set()
+    for claim in tp.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId"):
+        value, name = claim.get("DefaultValue") or "", claim.get("ClaimTypeReferenceId", "")
+        if not value.strip() or "{" in value:
+            continue
+        if tp.kind == "SelfAsserted" and claim.get("AlwaysUseDefaultValue", "").casefold() != "true":
+            claim_type = policy.claim_types.get(name)
+            kind = (claim_type.findtext(q("UserInputType")) or "").strip().casefold() if claim_type is not None else ""
+            editable = name.casefold() in shown if shown else kind not in _READ_ONLY_INPUTS
+            if editable:
+                continue
+        found.add(name.casefold())
+    return found
+
+
+def _set_every_time(policy: Effective, tp: TechnicalProfile) -> set[str]:
+    """The claims a profile run by a step that always runs leaves in the claim bag on every visit.
+    A session provider other than `NoopSSOSessionProvider` skips the profile on single sign-on
+    and adds only what it stores itself; of those, only its own outputs with a default are
+    certain (what it persists depends on the visit that stored it)."""
+    own = _defaults(policy, tp)
+    provider = _session_provider(policy, tp)
+    if provider is not None and "NoopSSOSessionProvider" in (provider.protocol.get("Handler", "") if provider.protocol is not None else ""):
+        return own
+    return own & _defaults(policy, provider) if provider is not None else set()
+
+
+def _nulled(policy: Effective) -> set[str]:
+    """Casefolded claims a `NullClaim` transformation can remove from the claim bag."""
+    return {
+        c.get("ClaimTypeReferenceId", "").casefold()
+        for ct in policy.claims_transformations.values()
+        if ct.get("TransformationMethod", "").casefold() == "nullclaim"
+        for c in ct.iterfind(q("OutputClaims/OutputClaim"))
+    }
+
+
+def _dead_guards(policy: Effective, journey: Journey) -> Iterator[Finding]:
+    tps, nulled = policy.technical_profiles, _nulled(policy)
+    always: dict[str, tuple[str, str]] = {}  # claim → (Order, profile) of the step that sets it
+    local = False  # the next step may not run (see below)
+    for step, step_exchanges in zip(journey.steps, journey.exchanges, strict=True):
+        where = f"{journey.tag} {journey.id!r} step {step.get('Order')}"
+        conditions = [p for block in step.iterfind(q("Preconditions")) for p in block.iterfind(q("Precondition"))]
+        for p in conditions:
+            claims = [(v.text or "").strip() for v in p.iterfind(q("Value"))]
+            if p.get("Type") != "ClaimsExist" or not claims or not all(c.casefold() in always for c in claims):
+                continue
+            order, tp_id = always[claims[0].casefold()]
+            because = f"ClaimsExist on {claims[0]!r} is always true: step {order} ({tp_id}) always runs and outputs it with a DefaultValue"
+            skips = p.findtext(q("Action")) == "SkipThisOrchestrationStep"
+            if p.get("ExecuteActionsIf", "").casefold() == "true" and skips:
+                yield Finding(p, f"{where}: {because}, so this step never runs")
+            elif p.get("ExecuteActionsIf", "").casefold() == "false":
+                yield Finding(p, f"{where}: {because}, so this precondition never applies", severity=Severity.INFO)
+        if not conditions and step.get("Type") == "ClaimsExchange" and step_exchanges and not local:
+            profiles = [tps.get(ex.get("TechnicalProfileReferenceId", "")) for ex in step_exchanges]
+            if all(tp is not None for tp in profiles):
+                sets = [_set_every_time(policy, tp) for tp in profiles if tp is not None]
+                for claim in set.intersection(*sets) - nulled:  # whichever exchange the user chose runs
+                    always.setdefault(claim, (step.get("Order", ""), step_exchanges[0].get("TechnicalProfileReferenceId", "")))
+        # a selection that offers both a local sign-in (this step) and a choice run next: the
+        # next step runs only for the choice
+        selections = list(step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection")))
+        local = any(sel.get("ValidationClaimsExchangeId") for sel in selections) and any(
+            sel.get("TargetClaimsExchangeId") for sel in selections
+        )
+
+
+@rule(
+    "JRN007",
+    "Precondition on a claim that always exists",
+    Severity.WARNING,
+    Scope.CHAIN,
+    "userjourneys#preconditions",
+    per_content=True,
+    whole_chain=True,
+)
+def guard_always_true(policy: Effective) -> Iterator[Finding]:
+    """A `ClaimsExist` precondition tests a claim that always exists by then: an earlier step that
+    always runs (no preconditions, single sign-on off for it with `SM-Noop`) outputs it with a
+    literal `DefaultValue`. With `ExecuteActionsIf="true"` and `SkipThisOrchestrationStep` the
+    step never runs (warning); with `ExecuteActionsIf="false"` the guard never applies (info).
+
+    A default on a technical profile's output claim creates the claim when that profile runs,
+    "as long as you set the DefaultValue attribute", whatever the profile returns. Only that
+    makes a claim always exist: a `ClaimType` has no default, a relying party's output claim
+    default applies to the token only, an input claim's default is the profile's input, a claim
+    resolver (`{OAUTH-KV:x}`) may resolve to nothing, an editable field on a page may be
+    cleared, and a profile with a session provider other than `SM-Noop` is skipped on single
+    sign-on ("the persisted claims are added to the claims bag", nothing else). Not judged: a
+    step right after a selection step that offers both a local sign-in and other choices (it
+    runs only for those), claims a
+    `NullClaim` transformation can remove, and sub-journeys (their caller's claims are unknown).
+
+    Bad: step 1 runs `ClaimsTransformation-Defaults` (`SM-Noop`), which outputs
+    `<OutputClaim ClaimTypeReferenceId="isMigrated" DefaultValue="false" />`; step 3::
+
+        <Precondition Type="ClaimsExist" ExecuteActionsIf="true">
+          <Value>isMigrated</Value><Action>SkipThisOrchestrationStep</Action></Precondition>
+
+    Fixed: test the value, not the presence::
+
+        <Precondition Type="ClaimEquals" ExecuteActionsIf="true">
+          <Value>isMigrated</Value><Value>true</Value><Action>SkipThisOrchestrationStep</Action></Precondition>
+
+    Source: user journeys "Preconditions"; OpenID Connect technical profile "Output claims"
+    (DefaultValue); SSO session providers "Persisted claims", "NoopSSOSessionProvider".
+    """
+    for journey in policy.user_journeys.values():
+        yield from _dead_guards(policy, journey)
