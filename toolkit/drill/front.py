@@ -44,6 +44,10 @@ class Front:
         """Send new connections to the instance at `port` too."""
         self._loop.call_soon_threadsafe(self._ports.append, port)
 
+    def record(self) -> dict[str, list[int]]:
+        """`front.json`: the instances' ports in the order they joined, and the connections each got."""
+        return {"ports": list(self._ports), "connections": [self.connections[port] for port in self._ports]}
+
     def stop(self) -> None:
         """Stop listening and close every connection."""
         if not self._thread.is_alive():

@@ -22,10 +22,10 @@ from urllib.parse import urljoin
 
 import requests
 
-from loadtests.contract import AppProfile
+from loadtests.contract import HANDLED, OK, AppProfile
 from toolkit import flows
 from toolkit.drill.front import Front
-from toolkit.drill.preflight import browser
+from toolkit.drill.preflight import browser, signed_in
 from toolkit.drill.profile import AppStartError, RunningApp
 from toolkit.drill.scenario import Phase
 
@@ -58,8 +58,9 @@ class Probe:
 
     @property
     def serves(self) -> bool:
-        """It served the signed-in user and the genuine token (those it was given)."""
-        return self.page in (NOT_TRIED, "ok") and self.token in (NO_TOKEN, 200)
+        """It served the signed-in user (a designed degraded page counts) and the genuine token, of
+        those it was given."""
+        return self.page in (NOT_TRIED, OK, HANDLED) and self.token in (NO_TOKEN, 200)
 
     @property
     def honest(self) -> bool:
@@ -223,3 +224,40 @@ class Scaler:
                 replica = self.watch(name, instance)
                 self.replicas.append(replica)
                 replica.start()
+
+
+def run_clock(out: Path) -> Callable[[], float | None]:
+    """When the load tests' phases started (epoch seconds, from progress.json), None until known."""
+
+    def started_at() -> float | None:
+        try:
+            found = json.loads((out / "progress.json").read_text()).get("started_at")
+        except (OSError, ValueError):
+            return None
+        return float(found) if found else None
+
+    return started_at
+
+
+def scaler(
+    phases: list[Phase],
+    start_instance: Callable[[str], RunningApp],
+    app: AppProfile,
+    readiness: str,
+    idp: dict[str, Any],
+    trust: str | None,
+    front: Front,
+    out: Path,
+    say: Callable[[str], None],
+) -> Scaler:
+    """The scaler of a run whose phases add instances: the witness is made now (the IdP is up)."""
+    witness = Witness(signed_in(app, idp, trust), genuine_token(app, idp, trust))
+    clock = run_clock(out)
+
+    def since_start() -> float:
+        return time.time() - (clock() or time.time())
+
+    def watch(name: str, instance: RunningApp) -> Replica:
+        return Replica(name, instance.url, instance.port, app, readiness, witness, front, since_start, out / "replicas.jsonl", trust)
+
+    return Scaler(phases, start_instance, watch, clock, say)
