@@ -113,7 +113,7 @@ def test_a_drill_runs_and_stops_everything_it_started(tmp_path, monkeypatch):
     said: list[str] = []
     card = run.run(drill.scenario, drill.out, drill.profile, workers=2, say=said.append, emulator_state=state)
     assert stopped == ["app", "emulator"] and "--processes" in FakeLocust.started[-1] and "2" in FakeLocust.started[-1]
-    assert card["phases"][0]["personas"]["signed_in"]["requests"] == 1 and (tmp_path / "out" / "scorecard.json").exists()
+    assert card.phases[0].personas["signed_in"].requests == 1 and (tmp_path / "out" / "scorecard.json").exists()
     stopped.clear()
     monkeypatch.setattr(run.subprocess, "Popen", _crash)
     with pytest.raises(OSError):

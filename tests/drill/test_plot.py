@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from loadtests.contract import Operation
 from toolkit.drill import plot
+from toolkit.drill.scorecard import IdpCounts, PhaseCard, Scorecard
 
 
 def test_succeeded_and_handled_are_counted_apart():
@@ -20,15 +21,18 @@ def test_the_timeline_has_a_panel_per_outcome_and_one_for_the_idp(tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    card = {
-        "scenario": "s",
-        "users": 1,
-        "passed": True,
-        "phases": [
-            {"name": "a", "fault": "none", "start_s": 0, "end_s": 2, "idp": {"per_operation": 2.0}, "idp_ratio": None},
-            {"name": "b", "fault": "idp-outage", "start_s": 2, "end_s": 4, "idp": {"per_operation": 5.0}, "idp_ratio": 2.5},
-        ],
-    }
+    card = Scorecard(
+        scenario="s",
+        passed=True,
+        users=1,
+        phases=(
+            PhaseCard("a", "none", 0, 2, {}, IdpCounts(10, {}, 2.0)),
+            PhaseCard("b", "idp-outage", 2, 4, {}, IdpCounts(25, {}, 5.0), idp_ratio=2.5),
+        ),
+        objectives=(),
+        recovery_s=None,
+        signed_in_users_logged_out=0,
+    )
     ops = [Operation(0.5, "signed_in", "ok", 5), Operation(2.5, "new_sign_in", "handled", 5)]
     fig, axes = plt.subplots(4, 1)
     plot.draw(axes, card, ops)

@@ -237,7 +237,7 @@ def run_drill(args: argparse.Namespace) -> int:
     except (DrillError, RuntimeError, OSError) as exc:
         print(f"b2c-toolkit drill: {exc}", file=sys.stderr)
         return 3
-    return 0 if card["passed"] else 1
+    return 0 if card.passed else 1
 
 
 def run_compare(args: argparse.Namespace) -> int:

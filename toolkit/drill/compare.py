@@ -5,59 +5,58 @@ both timelines."""
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
-from typing import Any
 
 from loadtests.contract import Operation, read_operations
+from toolkit.drill.scorecard import ObjectiveResult, PersonaStats, PhaseCard, Scorecard
 
 
 class CompareError(ValueError):
     """Folders that cannot be compared (exit 2)."""
 
 
-def _run(folder: Path) -> tuple[dict[str, Any], list[Operation]]:
+def _run(folder: Path) -> tuple[Scorecard, list[Operation]]:
     card_file = folder / "scorecard.json"
     if not card_file.exists():
         raise CompareError(f"{folder}: no scorecard.json (not the results folder of a finished drill)")
     try:
-        card: dict[str, Any] = json.loads(card_file.read_text())
+        card = Scorecard.from_json(card_file.read_text())
     except ValueError as exc:
-        raise CompareError(f"{card_file}: not JSON: {exc}") from None
+        raise CompareError(f"{card_file}: not a scorecard: {exc}") from None
     return card, read_operations(folder / "ops.jsonl")
 
 
-def label(card: dict[str, Any], folder: Path) -> str:
+def label(card: Scorecard, folder: Path) -> str:
     """What a run is called in the comparison: its app, else its folder."""
-    return str(card.get("app") or folder.name)
+    return card.app or folder.name
 
 
-def _cell(stats: dict[str, Any] | None, seconds: float, users: int) -> str:
+def _cell(stats: PersonaStats | None, seconds: float, users: int) -> str:
     """One persona in one phase of one run: its operations, and their rate per second and per
     user over that run's own phase (runs of different lengths or loads stay comparable)."""
-    if not stats or not stats.get("requests"):
+    if not stats or not stats.requests:
         return "-"
-    ok = stats["requests"] - stats["failures"] - stats.get("handled", 0)
-    p95 = "-" if stats["p95_ms"] is None else f"{stats['p95_ms']:.0f} ms"
-    rate = stats["requests"] / seconds if seconds > 0 else 0.0
+    ok = stats.requests - stats.failures - stats.handled
+    p95 = "-" if stats.p95_ms is None else f"{stats.p95_ms:.0f} ms"
+    rate = stats.requests / seconds if seconds > 0 else 0.0
     return (
-        f"{stats['requests']} ops ({rate:.1f}/s, {rate / max(users, 1):.2f}/s per user): "
-        f"{ok} ok, {stats.get('handled', 0)} handled, {stats['failures']} failed; p95 {p95}"
+        f"{stats.requests} ops ({rate:.1f}/s, {rate / max(users, 1):.2f}/s per user): "
+        f"{ok} ok, {stats.handled} handled, {stats.failures} failed; p95 {p95}"
     )
 
 
-def differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+def differences(a: Scorecard, b: Scorecard) -> list[str]:
     """What makes two runs not comparable figure for figure: users, duration, persona mix, phases."""
     found = []
-    if a.get("users") != b.get("users"):
-        found.append(f"users {a.get('users')} vs {b.get('users')}")
-    if a.get("duration_s") != b.get("duration_s"):
-        found.append(f"duration {a.get('duration_s')} s vs {b.get('duration_s')} s")
-    mix_a, mix_b = a.get("weights"), b.get("weights")
+    if a.users != b.users:
+        found.append(f"users {a.users} vs {b.users}")
+    if a.duration_s != b.duration_s:
+        found.append(f"duration {a.duration_s:g} s vs {b.duration_s:g} s")
+    mix_a, mix_b = a.weights, b.weights
     if mix_a is not None and mix_b is not None and {k: v for k, v in mix_a.items() if v} != {k: v for k, v in mix_b.items() if v}:
         found.append(f"persona mix {_mix(mix_a)} vs {_mix(mix_b)}")
-    phases_a = [(p["name"], p["start_s"], p["end_s"]) for p in a["phases"]]
-    phases_b = [(p["name"], p["start_s"], p["end_s"]) for p in b["phases"]]
+    phases_a = [(p.name, p.start_s, p.end_s) for p in a.phases]
+    phases_b = [(p.name, p.start_s, p.end_s) for p in b.phases]
     if phases_a != phases_b:
         found.append(f"phases {_phases(phases_a)} vs {_phases(phases_b)}")
     return found
@@ -71,60 +70,56 @@ def _phases(phases: list[tuple[str, float, float]]) -> str:
     return ", ".join(f"{name} {start:g}-{end:g} s" for name, start, end in phases)
 
 
-def _seconds(phase: dict[str, Any]) -> float:
-    return float(phase["end_s"] - phase["start_s"]) if phase else 0.0
+def _seconds(phase: PhaseCard | None) -> float:
+    return phase.end_s - phase.start_s if phase else 0.0
 
 
-def _phase_title(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str]) -> str:
+def _phase_title(name: str, a: PhaseCard | None, b: PhaseCard | None, names: tuple[str, str]) -> str:
     """A phase's heading with each run's own times (and fault, when they differ)."""
-    either = a or b
-    when = [(f"{p['start_s']:.0f}-{p['end_s']:.0f} s", p["fault"]) if p else ("not run", "-") for p in (a, b)]
+    when = [(f"{p.start_s:.0f}-{p.end_s:.0f} s", p.fault) if p else ("not run", "-") for p in (a, b)]
     if when[0] == when[1]:
-        return f"Phase {either['name']} ({when[0][0]}, fault: {when[0][1]})"
-    return f"Phase {either['name']} ({names[0]}: {when[0][0]}, fault: {when[0][1]}; {names[1]}: {when[1][0]}, fault: {when[1][1]})"
+        return f"Phase {name} ({when[0][0]}, fault: {when[0][1]})"
+    return f"Phase {name} ({names[0]}: {when[0][0]}, fault: {when[0][1]}; {names[1]}: {when[1][0]}, fault: {when[1][1]})"
 
 
-def _idp_cell(phase: dict[str, Any]) -> str:
-    idp = phase.get("idp")
-    if not idp:
+def _idp_cell(phase: PhaseCard | None) -> str:
+    if phase is None or phase.idp is None:
         return "-"
-    ratio = f" (x{phase['idp_ratio']} of baseline)" if phase.get("idp_ratio") is not None else ""
-    return f"{idp['requests']} requests, {idp['per_operation']} per operation{ratio}"
+    ratio = f" (x{phase.idp_ratio} of baseline)" if phase.idp_ratio is not None else ""
+    return f"{phase.idp.requests} requests, {phase.idp.per_operation} per operation{ratio}"
 
 
-def _objective(o: dict[str, Any] | None) -> str:
+def _objective(o: ObjectiveResult | None) -> str:
     if o is None:
         return "-"
-    if o.get("skipped"):
+    if o.skipped:
         return "skipped"
-    return f"{'PASS' if o['passed'] else 'FAIL'} ({o['observed']})"
+    return f"{'PASS' if o.passed else 'FAIL'} ({o.observed})"
 
 
-def tables(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str]) -> list[tuple[str, list[str], list[list[str]]]]:
+def tables(a: Scorecard, b: Scorecard, names: tuple[str, str]) -> list[tuple[str, list[str], list[list[str]]]]:
     """(title, header, rows) for each table of the comparison."""
     found = []
-    phases_b = {p["name"]: p for p in b["phases"]}
-    users_a, users_b = int(a.get("users") or 1), int(b.get("users") or 1)
-    for phase in [*a["phases"], *(p for p in b["phases"] if p["name"] not in {q["name"] for q in a["phases"]})]:
-        other = phases_b.get(phase["name"], {})
-        mine = phase if phase in a["phases"] else {}
-        personas = list(dict.fromkeys([*mine.get("personas", {}), *other.get("personas", {})]))
+    users_a, users_b = a.users, b.users
+    for name in dict.fromkeys([*(p.name for p in a.phases), *(p.name for p in b.phases)]):
+        mine, other = a.phase(name), b.phase(name)
+        personas = list(dict.fromkeys([*(mine.personas if mine else {}), *(other.personas if other else {})]))
         rows = [
             [
                 p,
-                _cell(mine.get("personas", {}).get(p), _seconds(mine), users_a),
-                _cell(other.get("personas", {}).get(p), _seconds(other), users_b),
+                _cell(mine.personas.get(p) if mine else None, _seconds(mine), users_a),
+                _cell(other.personas.get(p) if other else None, _seconds(other), users_b),
             ]
             for p in personas
         ]
-        rows.append(["IdP received", _idp_cell(mine) if mine else "-", _idp_cell(other) if other else "-"])
-        found.append((_phase_title(mine, other, names), ["persona", *names], rows))
-    objectives_b = {o["name"]: o for o in b["objectives"]}
-    rows = [[o["name"] + f" (want {o['threshold']})", _objective(o), _objective(objectives_b.get(o["name"]))] for o in a["objectives"]]
-    rows.extend([[o["name"], "-", _objective(o)] for o in b["objectives"] if o["name"] not in {r["name"] for r in a["objectives"]}])
-    rows.append(["recovery (s)", str(a["recovery_s"]), str(b["recovery_s"])])
-    rows.append(["signed-in users sent back to sign in", str(a["signed_in_users_logged_out"]), str(b["signed_in_users_logged_out"])])
-    rows.append(["verdict", "PASSED" if a["passed"] else "FAILED", "PASSED" if b["passed"] else "FAILED"])
+        rows.append(["IdP received", _idp_cell(mine), _idp_cell(other)])
+        found.append((_phase_title(name, mine, other, names), ["persona", *names], rows))
+    objectives_b = {o.name: o for o in b.objectives}
+    rows = [[o.name + f" (want {o.threshold})", _objective(o), _objective(objectives_b.get(o.name))] for o in a.objectives]
+    rows.extend([[o.name, "-", _objective(o)] for o in b.objectives if o.name not in {r.name for r in a.objectives}])
+    rows.append(["recovery (s)", str(a.recovery_s), str(b.recovery_s)])
+    rows.append(["signed-in users sent back to sign in", str(a.signed_in_users_logged_out), str(b.signed_in_users_logged_out)])
+    rows.append(["verdict", "PASSED" if a.passed else "FAILED", "PASSED" if b.passed else "FAILED"])
     found.append(("Objectives", ["objective", *names], rows))
     return found
 
@@ -157,7 +152,7 @@ def html_page(title: str, found: list[tuple[str, list[str], list[list[str]]]], i
     return "\n".join(parts)
 
 
-def figure(runs: list[tuple[dict[str, Any], list[Operation], str]], path: Path) -> None:
+def figure(runs: list[tuple[Scorecard, list[Operation], str]], path: Path) -> None:
     """Both timelines in one figure, side by side, on shared scales."""
     import matplotlib
 
@@ -185,8 +180,8 @@ def write(first: Path, second: Path, out: Path, allow_different: bool = False) -
     """Write comparison.md, comparison.html and comparison.png to `out`; return them. Runs that
     differ in users, duration, persona mix or phases are refused unless `allow_different`."""
     (a, ops_a), (b, ops_b) = _run(first), _run(second)
-    if a["scenario"] != b["scenario"]:
-        raise CompareError(f"{first} ran scenario {a['scenario']!r} and {second} ran {b['scenario']!r}: compare runs of one scenario")
+    if a.scenario != b.scenario:
+        raise CompareError(f"{first} ran scenario {a.scenario!r} and {second} ran {b.scenario!r}: compare runs of one scenario")
     differ = differences(a, b)
     if differ and not allow_different:
         raise CompareError(
@@ -197,7 +192,7 @@ def write(first: Path, second: Path, out: Path, allow_different: bool = False) -
     if names[0] == names[1]:
         names = (f"{names[0]} ({first.name})", f"{names[1]} ({second.name})")
     out.mkdir(parents=True, exist_ok=True)
-    title = f"{a['scenario']}: {names[0]} vs {names[1]}"
+    title = f"{a.scenario}: {names[0]} vs {names[1]}"
     found = tables(a, b, names)
     if differ:
         found.insert(0, ("Runs that differ", ["what differs"], [[d] for d in differ]))

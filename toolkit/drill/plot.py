@@ -9,6 +9,7 @@ from textwrap import shorten
 from typing import Any
 
 from loadtests.contract import FAILED, HANDLED, OK, PERSONAS, Operation
+from toolkit.drill.scorecard import Scorecard
 
 COLOURS = {"anonymous": "#7f7f7f", "signed_in": "#1f77b4", "new_sign_in": "#2ca02c", "daemon": "#ff7f0e", "api_caller": "#9467bd"}
 
@@ -22,32 +23,32 @@ def per_second(ops: list[Operation], persona: str, outcome: str, seconds: int) -
     return counts
 
 
-def draw(axes: Any, card: dict[str, Any], ops: list[Operation], label: str = "") -> None:
+def draw(axes: Any, card: Scorecard, ops: list[Operation], label: str = "") -> None:
     """Draw one run onto four stacked axes: succeeded, handled, failed, IdP requests per operation."""
     ok_axis, handled_axis, bad_axis, idp_axis = axes
-    end = max((p["end_s"] for p in card["phases"]), default=1.0)
+    end = max((p.end_s for p in card.phases), default=1.0)
     seconds = int(end) + 1
     for persona in PERSONAS:
         if not any(o.persona == persona for o in ops):
             continue
         for axis, outcome in ((ok_axis, OK), (handled_axis, HANDLED), (bad_axis, FAILED)):
             axis.plot(range(seconds), per_second(ops, persona, outcome, seconds), label=persona, color=COLOURS[persona], linewidth=1.4)
-    for phase in card["phases"]:
-        idp = phase.get("idp") or {}
-        if idp.get("per_operation") is not None:
-            idp_axis.hlines(idp["per_operation"], phase["start_s"], phase["end_s"], color="#444444", linewidth=2.2)
-            ratio = phase.get("idp_ratio")
-            text = f"{idp['per_operation']:.2f}" + (f" (x{ratio:.1f})" if ratio is not None else "")
-            idp_axis.text((phase["start_s"] + phase["end_s"]) / 2, idp["per_operation"], text, ha="center", va="bottom", fontsize=8)
+    for phase in card.phases:
+        per_operation = phase.idp.per_operation if phase.idp else None
+        if per_operation is not None:
+            idp_axis.hlines(per_operation, phase.start_s, phase.end_s, color="#444444", linewidth=2.2)
+            ratio = phase.idp_ratio
+            text = f"{per_operation:.2f}" + (f" (x{ratio:.1f})" if ratio is not None else "")
+            idp_axis.text((phase.start_s + phase.end_s) / 2, per_operation, text, ha="center", va="bottom", fontsize=8)
     for axis in axes:
-        for phase in card["phases"]:
-            if phase["fault"] != "none":
-                axis.axvspan(phase["start_s"], phase["end_s"], color="#d62728", alpha=0.12)
+        for phase in card.phases:
+            if phase.fault != "none":
+                axis.axvspan(phase.start_s, phase.end_s, color="#d62728", alpha=0.12)
         axis.set_ylim(bottom=0)
-    for phase in card["phases"]:
-        if phase["fault"] != "none":
+    for phase in card.phases:
+        if phase.fault != "none":
             idp_axis.text(  # the top panel holds the legend; the fault is named where there is room
-                (phase["start_s"] + phase["end_s"]) / 2, 0.95, phase["fault"], transform=idp_axis.get_xaxis_transform(),
+                (phase.start_s + phase.end_s) / 2, 0.95, phase.fault, transform=idp_axis.get_xaxis_transform(),
                 ha="center", va="top", fontsize=9, color="#a01c1c",
             )  # fmt: skip
     ok_axis.set_ylabel("succeeded/s", fontsize=8)  # the run's name goes in the title, where a long one fits
@@ -56,13 +57,13 @@ def draw(axes: Any, card: dict[str, Any], ops: list[Operation], label: str = "")
     idp_axis.set_ylabel("IdP req / op", fontsize=8)
     if ok_axis.get_legend_handles_labels()[0]:
         ok_axis.legend(loc="upper left", fontsize=7, ncol=4)
-    verdict = "PASSED" if card["passed"] else "FAILED"
-    app = f" on {card['app']}" if card.get("app") and not label else ""
+    verdict = "PASSED" if card.passed else "FAILED"
+    app = f" on {card.app}" if card.app and not label else ""
     prefix = f"{shorten(label, 40, placeholder='...')}: " if label else ""
-    ok_axis.set_title(f"{prefix}{card['scenario']}{shorten(app, 44, placeholder='...')} ({card['users']} users) - {verdict}", fontsize=10)
+    ok_axis.set_title(f"{prefix}{card.scenario}{shorten(app, 44, placeholder='...')} ({card.users} users) - {verdict}", fontsize=10)
 
 
-def timeline(card: dict[str, Any], ops: list[Operation], path: Path) -> None:
+def timeline(card: Scorecard, ops: list[Operation], path: Path) -> None:
     """Draw one run."""
     import matplotlib
 
