@@ -58,6 +58,122 @@ def test_sign_in_page_with_an_sso_session_provider(tmp_path):
     assert "SSO004" not in rule_ids(run(tmp_path / "sso", clean_set(extensions=NOOP_SIGN_IN.format(session="SM-jwt-issuer"))))
 
 
+def test_sign_in_page_with_sm_noop_from_an_override_or_an_included_profile(tmp_path):
+    """The merged profile is judged: SM-Noop set by the file that overrides the base, or by the
+    profile the page includes; an override back to an SSO provider clears it."""
+    (problem,) = run(tmp_path / "override", clean_set(extensions=NOOP_SIGN_IN.format(session="SM-Noop"))).problems
+    assert (problem.rule, problem.path.rsplit("/", 1)[-1]) == ("SSO004", "Extensions.xml")
+    assert problem.message == "sign-in page 'SelfAsserted-SignIn' uses NoopSSOSessionProvider: every visit asks for the password again"
+    included = (
+        '<ClaimsProviders><ClaimsProvider><DisplayName>x</DisplayName><TechnicalProfiles><TechnicalProfile Id="SelfAsserted-Common">'
+        f'<Protocol Name="Proprietary" Handler="{SELF}" /><UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
+        '<TechnicalProfile Id="SelfAsserted-SignIn"><IncludeTechnicalProfile ReferenceId="SelfAsserted-Common" /></TechnicalProfile>'
+        "</TechnicalProfiles></ClaimsProvider></ClaimsProviders>"
+    )
+    assert rule_ids(run(tmp_path / "included", clean_set(extensions=included))) == {"SSO004"}
+    noop_in_base = BASE.replace(
+        '<ValidationTechnicalProfiles><ValidationTechnicalProfile ReferenceId="REST-GetLoyalty" ContinueOnError="true" /></ValidationTechnicalProfiles>',
+        '<ValidationTechnicalProfiles><ValidationTechnicalProfile ReferenceId="REST-GetLoyalty" ContinueOnError="true" /></ValidationTechnicalProfiles>'
+        '<UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" />',
+    )
+    assert "SSO004" in rule_ids(run(tmp_path / "base", clean_set(base=noop_in_base)))
+    cleared = clean_set(base=noop_in_base, extensions=NOOP_SIGN_IN.format(session="SM-jwt-issuer"))
+    assert "SSO004" not in rule_ids(run(tmp_path / "cleared", cleared))
+
+
+OIDC_PROFILES = (
+    "<ClaimsProviders><ClaimsProvider><DisplayName>x</DisplayName><TechnicalProfiles>"
+    '<TechnicalProfile Id="Partner-OIDC"><Protocol Name="OpenIdConnect" /><Metadata><Item Key="METADATA">https://login.partner.example/.well-known/openid-configuration</Item>'
+    '<Item Key="client_id">2f4a9c1e-7b3d-4e8a-9c6f-1d2e3f4a5b6c</Item></Metadata><OutputClaims><OutputClaim ClaimTypeReferenceId="objectId" PartnerClaimType="sub" /></OutputClaims>'
+    '<UseTechnicalProfileForSessionManagement ReferenceId="{idp_session}" /></TechnicalProfile>'
+    '<TechnicalProfile Id="login-NonInteractive"><Protocol Name="OpenIdConnect" /><Metadata><Item Key="METADATA">https://login.microsoftonline.com/x/.well-known/openid-configuration</Item>'
+    '<Item Key="grant_type">password</Item></Metadata><InputClaims><InputClaim ClaimTypeReferenceId="email" PartnerClaimType="username" /></InputClaims>'
+    '<UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
+    '<TechnicalProfile Id="SelfAsserted-LocalSignIn"><Protocol Name="Proprietary" Handler="{self}" /><Metadata><Item Key="ContentDefinitionReferenceId">api.signuporsignin</Item></Metadata>'
+    '<OutputClaims><OutputClaim ClaimTypeReferenceId="email" /></OutputClaims>'
+    '<ValidationTechnicalProfiles><ValidationTechnicalProfile ReferenceId="login-NonInteractive" /></ValidationTechnicalProfiles>'
+    '<UseTechnicalProfileForSessionManagement ReferenceId="{page_session}" /></TechnicalProfile>'
+    "</TechnicalProfiles></ClaimsProvider></ClaimsProviders>"
+)
+#: a provider-selection page, then the choice: the local sign-in page or a federated provider
+SELECT_JOURNEY = (
+    '<UserJourneys><UserJourney Id="SignInChoice"><OrchestrationSteps>'
+    '<OrchestrationStep Order="1" Type="ClaimsProviderSelection" ContentDefinitionReferenceId="api.signuporsignin"><ClaimsProviderSelections>'
+    '<ClaimsProviderSelection TargetClaimsExchangeId="Local" /><ClaimsProviderSelection TargetClaimsExchangeId="Partner" /></ClaimsProviderSelections></OrchestrationStep>'
+    '<OrchestrationStep Order="2" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="Local" TechnicalProfileReferenceId="SelfAsserted-LocalSignIn" />'
+    '<ClaimsExchange Id="Partner" TechnicalProfileReferenceId="Partner-OIDC" /></ClaimsExchanges></OrchestrationStep>'
+    "{later}"
+    '<OrchestrationStep Order="{send}" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />'
+    "</OrchestrationSteps></UserJourney></UserJourneys>"
+)
+
+
+def _choice(
+    tmp_path, idp_session: str = "SM-jwt-issuer", page_session: str = "SM-jwt-issuer", later: str = "", journey: str = SELECT_JOURNEY
+):
+    profiles = OIDC_PROFILES.replace("{self}", SELF).format(idp_session=idp_session, page_session=page_session)
+    rp = RP.replace('ReferenceId="SignUpOrSignIn"', 'ReferenceId="SignInChoice"')
+    send = 3 + later.count("<OrchestrationStep ")
+    return run(tmp_path, clean_set(extensions=profiles + journey.format(later=later, send=send), rp=rp))
+
+
+def test_sign_in_page_or_identity_provider_offered_by_a_provider_selection_step(tmp_path):
+    """Not only CombinedSignInAndSignUp: the sign-in page and the federated provider a
+    ClaimsProviderSelection step offers run in the next step."""
+    assert [p.rule for p in _choice(tmp_path / "sso").problems if p.severity.value != "info"] == []
+    (page,) = [p for p in _choice(tmp_path / "page", page_session="SM-Noop").problems if p.rule == "SSO004"]
+    assert page.message == "sign-in page 'SelfAsserted-LocalSignIn' uses NoopSSOSessionProvider: every visit asks for the password again"
+    (idp,) = [p for p in _choice(tmp_path / "idp", idp_session="SM-Noop").problems if p.rule == "SSO004"]
+    assert (
+        idp.message == "identity provider 'Partner-OIDC' on the main sign-in path uses NoopSSOSessionProvider: every visit goes back to it"
+    )
+    # a journey whose only sign-in is a page in a plain ClaimsExchange step
+    direct = (
+        '<UserJourneys><UserJourney Id="SignInChoice"><OrchestrationSteps>'
+        '<OrchestrationStep Order="1" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="Local" TechnicalProfileReferenceId="SelfAsserted-LocalSignIn" /></ClaimsExchanges></OrchestrationStep>'
+        '<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />'
+        "</OrchestrationSteps></UserJourney></UserJourneys>"
+    )
+    assert "SSO004" in rule_ids(_choice(tmp_path / "direct", page_session="SM-Noop", journey=direct))
+
+
+def test_later_sign_ins_and_password_checks_are_not_the_main_path(tmp_path):
+    """Linking a second account after signing in (Microsoft's account-linking sample uses
+    SM-Noop there), and the password check itself (login-NonInteractive, resource owner
+    password credentials) are not the main sign-in."""
+    link = (
+        '<OrchestrationStep Order="3" Type="ClaimsProviderSelection" ContentDefinitionReferenceId="api.signuporsignin"><ClaimsProviderSelections>'
+        '<ClaimsProviderSelection TargetClaimsExchangeId="Link" /></ClaimsProviderSelections></OrchestrationStep>'
+        '<OrchestrationStep Order="4" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="Link" TechnicalProfileReferenceId="Partner-OIDC" /></ClaimsExchanges></OrchestrationStep>'
+    )
+    journey = SELECT_JOURNEY.replace('<ClaimsProviderSelection TargetClaimsExchangeId="Partner" />', "").replace(
+        '<ClaimsExchange Id="Partner" TechnicalProfileReferenceId="Partner-OIDC" />', ""
+    )
+    assert "SSO004" not in rule_ids(_choice(tmp_path / "link", idp_session="SM-Noop", later=link, journey=journey))
+    ropc = (
+        '<UserJourneys><UserJourney Id="SignInChoice"><OrchestrationSteps>'
+        '<OrchestrationStep Order="1" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="Ropc" TechnicalProfileReferenceId="login-NonInteractive" /></ClaimsExchanges></OrchestrationStep>'
+        '<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />'
+        "</OrchestrationSteps></UserJourney></UserJourneys>"
+    )
+    assert "SSO004" not in rule_ids(_choice(tmp_path / "ropc", journey=ropc))
+
+
+def test_a_journey_that_asks_again_on_purpose(tmp_path):
+    """Deleting the account (SSO005 asks for a fresh sign-in there) or a journey named for
+    re-authentication: SM-Noop on its sign-in is the point."""
+    files = _delete_journey(reauth=False)
+    override = (
+        '<TechnicalProfile Id="SelfAsserted-SignIn"><UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
+    )
+    files["Extensions.xml"] = files["Extensions.xml"].replace("</TechnicalProfiles>", override + "</TechnicalProfiles>", 1)
+    assert "SSO004" not in rule_ids(run(tmp_path / "delete", files))
+    renamed = clean_set(extensions=NOOP_SIGN_IN.format(session="SM-Noop"))
+    renamed = {name: text.replace('"SignUpOrSignIn"', '"ReauthenticateUser"') for name, text in renamed.items()}
+    assert 'UserJourney Id="ReauthenticateUser"' in renamed["Base.xml"]
+    assert "SSO004" not in rule_ids(run(tmp_path / "reauth", renamed))
+
+
 AAD = "Web.TPEngine.Providers.AzureActiveDirectoryProvider, Web.TPEngine, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null"
 SELF = "Web.TPEngine.Providers.SelfAssertedAttributeProvider, Web.TPEngine, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null"
 REST = "Web.TPEngine.Providers.RestfulProvider, Web.TPEngine, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from toolkit.lint.model import Effective, IdTable, TechnicalProfile
+from toolkit.lint.model import Effective, IdTable, Journey, TechnicalProfile
 from toolkit.lint.parse import q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
@@ -168,15 +168,105 @@ def _no_sso(policy: Effective, tp: TechnicalProfile) -> bool:
     )
 
 
+#: selection steps: their options sign the user in, in the same step (local) or the next (target)
+SELECTION_STEPS = {"ClaimsProviderSelection", "CombinedSignInAndSignUp"}
+#: journeys that ask for the credential again on purpose
+_REAUTHENTICATION = re.compile(r"re-?auth|step-?up|force-?(?:login|sign)", re.IGNORECASE)
+
+
+def _checks_credentials(tp: TechnicalProfile) -> bool:
+    """A profile that checks a password it is given (resource owner password credentials, as
+    `login-NonInteractive` does): no page, no redirect, nothing for a session to skip."""
+    inputs = {c.get("ClaimTypeReferenceId", "").casefold() for c in tp.input_claims} | {
+        (c.get("PartnerClaimType") or "").casefold() for c in tp.input_claims
+    }
+    return bool(inputs & {"password", "grant_type"}) or tp.meta("grant_type") is not None
+
+
+def _signs_in(policy: Effective, tp: TechnicalProfile) -> bool:
+    """A sign-in page (a self-asserted page whose validation profile checks the password) or a
+    federated identity provider the browser is sent to."""
+    if tp.kind == "IdP":
+        return not _checks_credentials(tp)
+    tps = policy.technical_profiles
+    return tp.kind == "SelfAsserted" and any(
+        (v := tps.get(ref.get("ReferenceId", ""))) is not None and v.kind == "IdP" for ref in tp.validation_profiles
+    )
+
+
+def _main_sign_in(policy: Effective, journey: Journey) -> list[TechnicalProfile]:
+    """The profiles of a journey's first sign-in: the options of its first selection step (the
+    local sign-in page it shows, the sign-in pages and identity providers the next step runs),
+    or, in a journey without one, the sign-in pages and identity providers of the first step
+    that runs any. Later sign-ins (account linking, a second factor) are not the main path."""
+    tps = policy.technical_profiles
+    for i, (step, step_exchanges) in enumerate(zip(journey.steps, journey.exchanges, strict=True)):
+        if step.get("Type") in SELECTION_STEPS:
+            selections = list(step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection")))
+            local = {sel.get("ValidationClaimsExchangeId") for sel in selections} - {None}
+            targets = {sel.get("TargetClaimsExchangeId") for sel in selections} - {None}
+            found = [
+                tp
+                for ex in step_exchanges
+                if ex.get("Id") in local and (tp := tps.get(ex.get("TechnicalProfileReferenceId", ""))) is not None
+            ]
+            chosen = journey.exchanges[i + 1] if i + 1 < len(journey.exchanges) else []
+            found += [
+                tp
+                for ex in chosen
+                if ex.get("Id") in targets
+                and (tp := tps.get(ex.get("TechnicalProfileReferenceId", ""))) is not None
+                and _signs_in(policy, tp)
+            ]
+            return [tp for tp in found if tp.kind in ("SelfAsserted", "IdP")]
+        found = [
+            tp for ex in step_exchanges if (tp := tps.get(ex.get("TechnicalProfileReferenceId", ""))) is not None and _signs_in(policy, tp)
+        ]
+        if found:
+            return found
+    return []
+
+
+def _asks_again_on_purpose(policy: Effective, journey: Journey) -> bool:
+    """A journey that signs the user in afresh by design: it deletes the account or changes a
+    credential (see SSO005), is named for re-authentication, or is entered by a signed link."""
+    if _REAUTHENTICATION.search(journey.id) or by_signed_link(policy, journey):
+        return True
+    tps = policy.technical_profiles
+    for step_exchanges in journey.exchanges:
+        for ex in step_exchanges:
+            tp = tps.get(ex.get("TechnicalProfileReferenceId", ""))
+            if tp is None:
+                continue
+            targets = [tp, *(t for v in tp.validation_profiles if (t := tps.get(v.get("ReferenceId", ""))) is not None)]
+            if any(_sensitive(t) for t in targets):
+                return True
+    return False
+
+
 @rule("SSO004", "SSO off on the main sign-in page", Severity.WARNING, Scope.CHAIN, "custom-policy-reference-sso", per_journeys=True)
 def sign_in_without_sso(policy: Effective) -> Iterator[Finding]:
-    """The self-asserted profile that signs users in (the `ValidationClaimsExchangeId` of a
-    `CombinedSignInAndSignUp` step) uses `NoopSSOSessionProvider` (`SM-Noop`).
+    """The profile that signs users in on a journey's main path uses `NoopSSOSessionProvider`
+    (`SM-Noop`): the local sign-in page of its first selection step (the
+    `ValidationClaimsExchangeId` of a `CombinedSignInAndSignUp` step), a sign-in page or a
+    federated identity provider that step offers (run by the next step), or, in a journey
+    without a selection step, the first step that runs a sign-in page (a self-asserted page
+    whose validation profile checks the password) or an identity provider. The provider may
+    come through `IncludeTechnicalProfile` or from a file that overrides the base: the merged
+    profile is judged.
 
-    Every visit then asks for the password again: no single sign-on between applications, and
-    each re-prompt is a page and a credential check against the tenant's 200 requests/s, so an
-    outage or a spike hits every signed-in user. The starter pack uses `SM-AAD` there; `SM-Noop`
-    is meant for REST and claims-transformation profiles.
+    Every visit then asks for the password again, or sends the user back to the identity
+    provider: no single sign-on between applications, and each re-prompt is a page and a
+    credential check against the tenant's 200 requests/s, so an outage or a spike hits every
+    signed-in user (with a federated provider, its outage signs everyone out). The starter pack
+    uses `SM-AAD` on the sign-in page and `SM-SocialLogin` on identity providers; `SM-Noop` is
+    meant for REST and claims-transformation profiles.
+
+    Not reported: later sign-ins of a journey (linking another account, a second factor), a
+    profile that checks a password it is given (`login-NonInteractive`, resource owner password
+    credentials: no page to skip), and journeys that ask again on purpose: they delete the
+    account or change a credential (SSO005 asks for exactly that), are named for
+    re-authentication (`ReAuth`, `StepUp`, `ForceLogin`), or are entered by a signed link.
 
     Bad::
 
@@ -187,22 +277,24 @@ def sign_in_without_sso(policy: Effective) -> Iterator[Finding]:
 
         <UseTechnicalProfileForSessionManagement ReferenceId="SM-AAD" />
 
-    Source: SSO session providers "NoopSSOSessionProvider", "DefaultSSOSessionProvider"; developer
-    best practices "Configure SSO".
+    (and `SM-SocialLogin`, an `ExternalLoginSSOSessionProvider`, on a federated provider).
+
+    Source: SSO session providers "NoopSSOSessionProvider", "DefaultSSOSessionProvider",
+    "ExternalLoginSSOSessionProvider"; developer best practices "Configure SSO".
     """
     for journey in policy.journeys_in_use:
-        for step, step_exchanges in zip(journey.steps, journey.exchanges, strict=True):
-            if step.get("Type") != "CombinedSignInAndSignUp":
+        if journey.tag != "UserJourney" or _asks_again_on_purpose(policy, journey):
+            continue
+        for tp in _main_sign_in(policy, journey):
+            if not _no_sso(policy, tp):
                 continue
-            ids = {sel.get("ValidationClaimsExchangeId") for sel in step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection"))}
-            for exchange in step_exchanges:
-                tp = policy.technical_profiles.get(exchange.get("TechnicalProfileReferenceId", ""))
-                if exchange.get("Id") in ids and tp is not None and tp.kind == "SelfAsserted" and _no_sso(policy, tp):
-                    session = tp.session
-                    yield Finding(
-                        session if session is not None else tp.definition,
-                        f"sign-in page {tp.id!r} uses NoopSSOSessionProvider: every visit asks for the password again",
-                    )
+            session = tp.session
+            where = session if session is not None else tp.definition
+            if tp.kind == "IdP":
+                message = f"identity provider {tp.id!r} on the main sign-in path uses NoopSSOSessionProvider: every visit goes back to it"
+            else:
+                message = f"sign-in page {tp.id!r} uses NoopSSOSessionProvider: every visit asks for the password again"
+            yield Finding(where, message)
 
 
 #: journeys a user reaches through a link sent to them
