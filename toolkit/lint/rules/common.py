@@ -189,3 +189,46 @@ def _open_profiles(policy: Effective) -> set[str]:
                 if (sub := policy.sub_journeys.get(cand.get("SubJourneyReferenceId", ""))) is not None:
                     todo.append(sub)
     return {tp.id for journey, _, _, tp in policy.step_profiles() if id(journey) in seen}
+
+
+# ---- pages ------------------------------------------------------------------------------------
+
+#: UserInputType values that show a claim without letting the user change it
+NOT_EDITABLE = frozenset({"readonly", "paragraph"})
+
+
+def input_type(policy: Effective, claim: str) -> str | None:
+    """The `UserInputType` of a claim (casefolded), "" when its ClaimType has none, None when the
+    chain declares no such ClaimType (its base is missing)."""
+    claim_type = policy.claim_types.get(claim)
+    if claim_type is None:
+        return None
+    return (claim_type.findtext(q("UserInputType")) or "").strip().casefold()
+
+
+def shown_claims(policy: Effective, tp: TechnicalProfile) -> dict[str, _Element]:
+    """The claims a self-asserted page shows, by casefolded id, each with the element that shows
+    it: its display claims and those of its display controls when it has any (then the other
+    output claims are hidden), else the output claims whose ClaimType has a `UserInputType`."""
+    shown: dict[str, _Element] = {}
+    display = tp.display_claims
+    for el in display:
+        if claim := el.get("ClaimTypeReferenceId"):
+            shown[claim.casefold()] = el
+        control = policy.display_controls.get(el.get("DisplayControlReferenceId") or "")
+        if control is not None:
+            for inner in control.iterfind(q("DisplayClaims/DisplayClaim")):
+                if claim := inner.get("ClaimTypeReferenceId"):
+                    shown.setdefault(claim.casefold(), inner)
+    if not display:
+        for el in tp.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId"):
+            claim = el.get("ClaimTypeReferenceId", "")
+            if input_type(policy, claim):
+                shown[claim.casefold()] = el
+    return shown
+
+
+def typed_claims(policy: Effective, tp: TechnicalProfile) -> set[str]:
+    """Casefolded ids of the claims a visitor can type or choose on a page (shown, and neither
+    `Readonly` nor `Paragraph`); a claim whose ClaimType the chain does not declare is not counted."""
+    return {claim for claim in shown_claims(policy, tp) if (kind := input_type(policy, claim)) and kind not in NOT_EDITABLE}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from toolkit.lint.model import Effective, Element
+from toolkit.lint.model import Effective, Element, TechnicalProfile
 from toolkit.lint.parse import q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
@@ -120,3 +120,162 @@ def _stops_for_returning_users(el: Element) -> bool:
         if precondition.get("Type") == "ClaimsExist" or _RETURNING.search(claim):
             return True
     return False
+
+
+@rule(
+    "AAD002",
+    "REST call that can fail after the account is created",
+    Severity.WARNING,
+    Scope.CHAIN,
+    "validation-technical-profile",
+    per_journeys=True,
+    whole_chain=True,
+)
+def rest_after_account_created(policy: Effective) -> Iterator[Finding]:
+    """A directory write that creates the account (`Operation` `Write` with
+    `RaiseErrorIfClaimsPrincipalAlreadyExists` `true`, as `AAD-UserWriteUsingLogonEmail`) is
+    followed by a REST call whose failure is not contained:
+
+    - in the same validation chain, a REST validation profile after the write without
+      `ContinueOnError="true"` (and the write without `ContinueOnSuccess="false"`, which would
+      stop the chain there): when the API fails, the page shows its error, but the account
+      already exists, and submitting the page again fails with AADB2C90001 "This user already
+      exists"; the user is stuck on a sign-up page that cannot succeed, and whatever the API was
+      to do (create the customer record, send the welcome mail) never happens;
+    - later in the journey, a step that calls a REST profile directly and runs only for a new
+      account (a `ClaimsExist` precondition skips it unless a claim only the write sets, such
+      as `newUser`, exists): its failure ends the journey with an error after the account was
+      created, and the retry signs the user in without calling the API again.
+
+    Call the API before the write (validate first, create last), contain it (`ContinueOnError`
+    and a reduced experience), or let a later sign-in finish the job (run the step for every
+    user whose record is incomplete, not only for `newUser`).
+
+    Not reported: a write that updates an existing account (a retry writes again); a REST
+    validation profile with `ContinueOnError="true"`, or skipped once the write has run (a
+    `ClaimsExist` precondition on a claim the write returns); a journey step that runs for
+    returning users too (a retry calls it again).
+
+    Bad::
+
+        <ValidationTechnicalProfile ReferenceId="AAD-UserWriteUsingLogonEmail" />
+        <ValidationTechnicalProfile ReferenceId="REST-CreateCustomer" />
+
+    Fixed::
+
+        <ValidationTechnicalProfile ReferenceId="REST-CreateCustomer" />
+        <ValidationTechnicalProfile ReferenceId="AAD-UserWriteUsingLogonEmail" />
+
+    Source: validation technical profile "ContinueOnError", "ContinueOnSuccess"; Azure AD
+    technical profile "RaiseErrorIfClaimsPrincipalAlreadyExists"; error codes (AADB2C90001);
+    API connectors overview (a REST step's failure ends the journey).
+    """
+    tps = policy.technical_profiles
+    for tp in policy.profiles_in_use:
+        writer: TechnicalProfile | None = None
+        for vtp in tp.validation_profiles:
+            target: TechnicalProfile | None = tps.get(vtp.get("ReferenceId", ""))
+            if target is None:
+                continue
+            if writer is None:
+                if _creates_account(target) and vtp.get("ContinueOnSuccess", "").strip().casefold() != "false":
+                    writer = target
+                continue
+            contained = vtp.get("ContinueOnError", "").strip().casefold() == "true"
+            if target.kind == "REST" and not contained and not _skipped_once_written(vtp, writer):
+                yield Finding(
+                    vtp,
+                    f"page {tp.id!r} calls {target.id!r} after {writer.id!r} created the account, and its failure is not contained: "
+                    "the account exists, and submitting the page again fails with 'user already exists'",
+                    attr="ReferenceId",
+                )
+    for journey in policy.journeys_in_use:
+        writer = None
+        only_new = _set_only_by_account_creation(policy, journey.exchanges)
+        for step, step_exchanges in zip(journey.steps, journey.exchanges, strict=True):
+            for exchange in step_exchanges:
+                tp = tps.get(exchange.get("TechnicalProfileReferenceId", ""))
+                if tp is None:
+                    continue
+                gate = _runs_only_when_set(step, only_new)
+                if writer is not None and tp.kind == "REST" and gate:
+                    yield Finding(
+                        exchange,
+                        f"{journey.tag} {journey.id!r} calls {tp.id!r} only for a new account ({gate} is set by {writer.id!r}), "
+                        "and its failure ends the journey: the account exists, and the retry signs in without calling it again",
+                        attr="TechnicalProfileReferenceId",
+                    )
+            for exchange in step_exchanges:
+                tp = tps.get(exchange.get("TechnicalProfileReferenceId", ""))
+                writer = _account_creator(policy, tp) or writer
+
+
+def _creates_account(tp: TechnicalProfile | None) -> bool:
+    """A directory write that refuses an existing account: it creates one."""
+    return is_directory_write(tp) and tp is not None and tp.meta_is("RaiseErrorIfClaimsPrincipalAlreadyExists", "true")
+
+
+def _account_creator(policy: Effective, tp: TechnicalProfile | None) -> TechnicalProfile | None:
+    """The write that creates the account, when a step's profile is one or validates with one."""
+    if tp is None or _creates_account(tp):
+        return tp
+    for vtp in tp.validation_profiles:
+        target = policy.technical_profiles.get(vtp.get("ReferenceId", ""))
+        if _creates_account(target):
+            return target  # type: ignore[no-any-return]
+    return None
+
+
+def _skipped_once_written(vtp: Element, writer: TechnicalProfile) -> bool:
+    """True when a validation profile is skipped once the write has run: a `ClaimsExist`
+    precondition skips it when a claim the write returns exists."""
+    returned = {c.get("ClaimTypeReferenceId", "").casefold() for c in writer.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId")}
+    for precondition in vtp.iterfind(q("Preconditions/Precondition")):
+        claim = (precondition.findtext(q("Value")) or "").strip().casefold()
+        if (
+            precondition.get("Type") == "ClaimsExist"
+            and precondition.get("ExecuteActionsIf", "").casefold() == "true"
+            and claim in returned
+        ):
+            return True
+    return False
+
+
+def _set_only_by_account_creation(policy: Effective, exchanges: list[list[Element]]) -> set[str]:
+    """Casefolded ids of the claims that, in a journey, only the writes that create the account
+    return (`newUser`): the pages those writes validate aside, no other profile the journey runs
+    (a step or its validation profiles) outputs them."""
+    created: set[str] = set()
+    others: set[str] = set()
+    for step_exchanges in exchanges:
+        for exchange in step_exchanges:
+            tp = policy.technical_profiles.get(exchange.get("TechnicalProfileReferenceId", ""))
+            if tp is None:
+                continue
+            validations = [policy.technical_profiles.get(v.get("ReferenceId", "")) for v in tp.validation_profiles]
+            validates_creation = any(_creates_account(v) for v in validations)
+            for profile in [tp, *validations]:
+                if profile is None:
+                    continue
+                outputs = {
+                    c.get("ClaimTypeReferenceId", "").casefold()
+                    for c in profile.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId")
+                }
+                if _creates_account(profile):
+                    created |= outputs
+                elif not (profile is tp and validates_creation):
+                    others |= outputs
+    return created - others
+
+
+def _runs_only_when_set(step: Element, claims: set[str]) -> str | None:
+    """The claim of `claims` whose absence skips a step (`ClaimsExist`, `ExecuteActionsIf` false), if any."""
+    for precondition in step.iterfind(q("Preconditions/Precondition")):
+        claim = (precondition.findtext(q("Value")) or "").strip()
+        if (
+            precondition.get("Type") == "ClaimsExist"
+            and precondition.get("ExecuteActionsIf", "").casefold() == "false"
+            and claim.casefold() in claims
+        ):
+            return claim
+    return None

@@ -9,7 +9,7 @@ from toolkit.lint.model import Effective, Journey, TechnicalProfile
 from toolkit.lint.parse import q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
-from toolkit.lint.rules.common import in_development_folder, placeholder_in, unreachable
+from toolkit.lint.rules.common import in_development_folder, placeholder_in, shown_claims, typed_claims, unreachable
 
 FAILED_MESSAGE = "DefaultUserMessageIfRequestFailed"
 BREAKER_MESSAGES = ("UserMessageIfCircuitOpen", "UserMessageIfRequestTimeout", "UserMessageIfDnsResolutionFailed")
@@ -455,3 +455,70 @@ def many_rest_apis(policy: Effective) -> Iterator[Finding]:
         yield Finding(
             default, f"this policy's journeys call {len(apis)} REST APIs ({names}): any one down or slow can stall or fail a sign-in{said}"
         )
+
+
+@rule(
+    "REST011",
+    "Claim an API returns is also typed on its page",
+    Severity.WARNING,
+    Scope.CHAIN,
+    "restful-technical-profile#output-claims",
+    per_journeys=True,
+)
+def typed_claim_returned(policy: Effective) -> Iterator[Finding]:
+    """A self-asserted page lets the user type a claim that its REST validation profile also
+    returns, and the claim goes into the token (the relying party's output claims) or the
+    directory (a write's persisted claims).
+
+    The API's value replaces the typed one only when the API sends it. When the API leaves the
+    claim out (an empty result, a partial response, a code path that forgets it), or fails with
+    `ContinueOnError="true"`, the value the user typed stays, and a claim meant to come from
+    your backend (a customer number, a role, a tier) is whatever the user wrote in the form,
+    signed into the token: claim injection. Show such a claim read-only (`Readonly` or
+    `Paragraph`), or keep it off the page and let only the API set it.
+
+    Not reported: a claim the API also receives as input (it saw the typed value and accepted
+    it: a check or a normalisation), a claim whose output has a `DefaultValue` (set even when
+    the API leaves it out), a claim shown read-only.
+
+    Bad::
+
+        <OutputClaim ClaimTypeReferenceId="customerId" />   <!-- UserInputType TextBox -->
+        <ValidationTechnicalProfile ReferenceId="REST-LookUpCustomer" />  <!-- returns customerId -->
+
+    Fixed: `customerId` off the page's output claims (or its ClaimType `Readonly`), set only by
+    `REST-LookUpCustomer`.
+
+    Source: RESTful technical profile "Output claims"; self-asserted technical profile "Output
+    claims", "Validation technical profiles"; claims schema "UserInputType".
+    """
+    rp = policy.relying_party
+    if rp is None:
+        return
+    token = {c.get("ClaimTypeReferenceId", "").casefold() for c in rp.iterfind(q("TechnicalProfile/OutputClaims/OutputClaim"))}
+    stored: set[str] = set()
+    for tp in policy.profiles_of_kind("AAD"):
+        stored |= {
+            c.get("ClaimTypeReferenceId", "").casefold() for c in tp.collection("PersistedClaims/PersistedClaim", "ClaimTypeReferenceId")
+        }
+    for tp in policy.profiles_of_kind("SelfAsserted"):
+        typed = typed_claims(policy, tp) & (token | stored)
+        if not typed:
+            continue
+        reported: set[str] = set()
+        shown = shown_claims(policy, tp)
+        for v in tp.validation_profiles:
+            api: TechnicalProfile | None = policy.technical_profiles.get(v.get("ReferenceId", ""))
+            if api is None or api.kind != "REST":
+                continue
+            inputs = {c.get("ClaimTypeReferenceId", "").casefold() for c in api.input_claims}
+            for out in api.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId"):
+                claim = out.get("ClaimTypeReferenceId", "")
+                if claim.casefold() in typed - inputs - reported and out.get("DefaultValue") is None:
+                    reported.add(claim.casefold())
+                    into = "token" if claim.casefold() in token else "directory"
+                    yield Finding(
+                        shown[claim.casefold()],
+                        f"{tp.id} lets the user type {claim}, which its validation profile {api.id} also returns: "
+                        f"when the API leaves it out, the typed value goes into the {into}",
+                    )

@@ -1,4 +1,5 @@
-"""Rules on token lifetimes: long enough to ride out an outage, within documented limits."""
+"""Rules on tokens: lifetimes long enough to ride out an outage, within documented limits; the
+tokens a policy accepts (id_token_hint) bound to it."""
 
 from __future__ import annotations
 
@@ -137,4 +138,59 @@ def lifetime_below_default(policy: Effective) -> Iterator[Finding]:
             if item is not None and value is not None and low <= value < default:
                 yield Finding(
                     item, f"{meta_key} {value} is below the default {default}: more token traffic and less tolerance of an outage"
+                )
+
+
+@rule(
+    "TOK004",
+    "id_token_hint accepted without audience or issuer",
+    Severity.WARNING,
+    Scope.CHAIN,
+    "id-token-hint#metadata",
+    per_journeys=True,
+)
+def hint_not_bound(policy: Effective) -> Iterator[Finding]:
+    """An id_token_hint profile (read by a `GetClaims` step: invitations, magic links, signed
+    password-reset links) has no `IdTokenAudience`, or, when it checks the signature with a
+    shared key (`client_secret`), no `issuer` either.
+
+    B2C then accepts any unexpired token that key signed: a token the same application minted
+    for another policy, another purpose or another user flow (an invitation replayed as a
+    password-reset link), or, when `METADATA` points at an identity provider's configuration,
+    any token that provider issued for any application. The audience (and, with a shared key,
+    the issuer) is what ties a link to this policy. For a shared key both are documented as
+    required; with `METADATA` the issuer comes from the configuration document and the audience
+    is left to you.
+
+    Bad::
+
+        <TechnicalProfile Id="IdTokenHint_ExtractClaims">
+          <Protocol Name="None" />
+          <Metadata><Item Key="METADATA">https://links.contoso.com/.well-known/openid-configuration</Item></Metadata>
+
+    Fixed::
+
+        <Item Key="IdTokenAudience">b2c-invitation</Item>
+        <Item Key="issuer">https://links.contoso.com/</Item>
+
+    Source: ID token hint technical profile "Metadata", "Token format" (aud and iss are
+    validated against these values).
+    """
+    seen: set[str] = set()
+    for journey in policy.journeys_in_use:
+        for step in journey.steps:
+            tp = policy.technical_profiles.get(step.get("CpimIssuerTechnicalProfileReferenceId", ""))
+            if step.get("Type") != "GetClaims" or tp is None or tp.id in seen:
+                continue
+            seen.add(tp.id)
+            shared_key = "client_secret" in tp.crypto_keys and tp.item("METADATA") is None
+            if not shared_key and tp.item("METADATA") is None:
+                continue  # no key the chain shows (a missing base): nothing to judge
+            missing = [key for key in ("IdTokenAudience", "issuer") if not tp.meta(key) and (key == "IdTokenAudience" or shared_key)]
+            if missing:
+                key = "its shared key (client_secret)" if shared_key else "the keys of its METADATA"
+                yield Finding(
+                    tp.definition,
+                    f"id_token_hint profile {tp.id!r} sets no {' or '.join(missing)}: any token signed with {key} passes as a link, "
+                    "whatever it was issued for",
                 )
