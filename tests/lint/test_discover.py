@@ -34,10 +34,10 @@ def _lint_process(*args: str, cwd: Path | None = None) -> dict[str, Any]:
 
 
 def test_symlinks_to_devices_and_fifos_are_never_read(tmp_path):
-    """A pull request can commit `evil.xml -> /dev/zero`, or a schema or pyproject.toml so linked: a
-    CI run (cache on, as by default) must neither hang nor fill memory."""
+    """A pull request can commit `evil.xml -> /dev/zero`, or a schema, pyproject.toml or settings
+    file so linked: a CI run (cache on, as by default) must neither hang nor fill memory."""
     write(tmp_path, clean_set(ext_attrs='DeploymentMode="Development"'))
-    for name in ("zero.xml", "TrustFrameworkPolicy_0.3.0.0.xsd", "pyproject.toml"):
+    for name in ("zero.xml", "TrustFrameworkPolicy_0.3.0.0.xsd", "pyproject.toml", "appsettings.json", "conf.json"):
         (tmp_path / name).symlink_to("/dev/zero")
     os.mkfifo(tmp_path / "pipe.xml")
     report = _lint_process(str(tmp_path), "--cache-dir", str(tmp_path / "cache"), cwd=tmp_path)

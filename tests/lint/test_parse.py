@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import threading
@@ -194,3 +195,64 @@ def test_a_failure_while_parsing_on_the_second_thread_is_raised(tmp_path, monkey
         lint([tmp_path], jobs=2)
     assert len(threads) == 2
     assert threading.active_count() == 1  # the helper was joined
+
+
+# ---- a template header before the XML declaration -------------------------------------------------
+
+
+def _with_header(header: bytes, files: dict[str, str]) -> dict[str, str | bytes]:
+    """`files` with the relying party starting with `header` before its XML declaration."""
+    out: dict[str, str | bytes] = dict(files)
+    out["SignUpOrSignin.xml"] = header + files["SignUpOrSignin.xml"].encode()
+    return out
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"#{FileHeader}#\n",  # a header the pipeline renders later
+        b"{Settings:Header}",  # no value: the VS Code extension leaves it
+        b"\xef\xbb\xbf__Header__\r\n\r\n",  # a byte order mark, then a token and blank lines
+        b"{{ header }}\n\xef\xbb\xbf",  # a second byte order mark after the token (files joined)
+        b"@header@ <!-- generated -->\n",
+    ],
+)
+def test_a_token_before_the_xml_declaration_is_a_template_not_a_broken_file(tmp_path, header):
+    """The file parses with the header blanked on its lines (and the declaration it leaves out of
+    place), every rule runs, SET001 reports the token once, and every other finding is where it
+    is written."""
+    files = clean_set(rp_attrs='DeploymentMode="Development"')
+    plain = run(tmp_path / "plain", dict(files))
+    report = run(tmp_path / "templated", _with_header(header, files))
+    assert "XML001" not in rule_ids(report)
+    lines = header.count(b"\n")
+    (set001,) = [p for p in report.problems if p.rule == "SET001"]  # at the element after it: the root
+    assert set001.path.endswith("SignUpOrSignin.xml") and set001.line == lines + 2 and "header" in set001.message.casefold()
+    expected = [(rule, name, line + (lines if name == "SignUpOrSignin.xml" else 0)) for rule, name, line in rules_of(plain)]
+    assert sorted(r for r in rules_of(report) if r[0] != "SET001") == sorted(expected)
+    assert "DEP001" in rule_ids(report)
+
+
+def test_a_header_rendered_from_settings_before_the_declaration(tmp_path):
+    """A setting renders the header; what is left before the declaration is a token with no value."""
+    files = _with_header(b"{Settings:Header}\n", clean_set())
+    settings = {"Environments": [{"Name": "Production", "PolicySettings": {"Header": "", "Other": "x"}}]}
+    report = run(tmp_path, {**files, "appsettings.json": json.dumps(settings)})
+    assert [(p.rule, Path(p.path).name, p.line) for p in report.problems] == [("SET001", "SignUpOrSignin.xml", 3)]
+
+
+@pytest.mark.parametrize("lead", [b"\n", b"  ", b"\xef\xbb\xbf\xef\xbb\xbf"])
+def test_blanks_or_a_second_byte_order_mark_before_the_declaration_stay_xml001(tmp_path, lead):
+    """Nothing to render: every XML parser refuses it, the upload too. XML001 says what to remove."""
+    report = run(tmp_path, _with_header(lead, clean_set()))
+    (xml,) = [p for p in report.problems if p.rule == "XML001"]
+    assert "templating was tried" not in xml.message and "before the XML declaration: remove them" in xml.message
+
+
+def test_a_file_still_broken_after_its_header_is_blanked_says_templating_was_tried(tmp_path):
+    files = _with_header(b"#{FileHeader}#\n", clean_set())
+    files["SignUpOrSignin.xml"] = bytes(files["SignUpOrSignin.xml"]).replace(b"</RelyingParty>", b"</RelyingPart>")
+    report = run(tmp_path, files)
+    (xml,) = [p for p in report.problems if p.rule == "XML001"]
+    assert "templating was tried: 1 template token replaced by stand-ins" in xml.message
+    assert xml.line == files["SignUpOrSignin.xml"].count(b"\n", 0, bytes(files["SignUpOrSignin.xml"]).index(b"</RelyingPart>")) + 1

@@ -3,6 +3,7 @@ with a message naming the file."""
 
 from __future__ import annotations
 
+import codecs
 import json
 import tempfile
 from pathlib import Path
@@ -13,6 +14,8 @@ from hypothesis import strategies as st
 
 from tests.lint.policies import clean_set, run, write
 from toolkit.lint import Config, lint
+from toolkit.lint.linter import load_set
+from toolkit.lint.model import PolicySet
 from toolkit.lint.settings import SettingsError, load_settings, renderer, stand_ins
 
 JSON = st.recursive(
@@ -139,3 +142,99 @@ def test_a_finding_from_one_setting_is_reported_once(tmp_path):
     report = lint([tmp_path], Config(ignore=["LIM001", "BOT001"]))
     (ui001,) = [p for p in report.problems if p.rule == "UI001"]
     assert ui001.message.endswith("(from {Settings:Pages}, and 4 more places it is used)")
+
+
+# ---- IefPolicies conf.json ----------------------------------------------------------------------
+
+#: a relying party using IefPolicies tokens: a plain one, a nested one, claim resolvers (B2C's own),
+#: and the ones IefPolicies fills from the tenant
+CONF_RP = """<RelyingParty>
+  <DefaultUserJourney ReferenceId="SignUpOrSignIn" />
+  <TechnicalProfile Id="PolicyProfile"><DisplayName>PolicyProfile</DisplayName><Protocol Name="OpenIdConnect" />
+    <Metadata>
+      <Item Key="A">{Api}</Item>
+      <Item Key="B">{Clients:Work}</Item>
+      <Item Key="C">{OIDC:LoginHint} {Policy:TenantObjectId}</Item>
+      <Item Key="D">{tenantId} {ExtAppId} {ExtObjectId}</Item>
+      <Item Key="E">{api} {Count} {Missing}</Item>
+      <Item Key="F">{Note}</Item>
+    </Metadata>
+    <OutputClaims><OutputClaim ClaimTypeReferenceId="objectId" PartnerClaimType="sub" /></OutputClaims>
+    <SubjectNamingInfo ClaimType="sub" /></TechnicalProfile>
+</RelyingParty>"""
+CONF = {
+    "Prefix": "V1",
+    "Api": "https://api.contoso.com",
+    "Clients": {"Work": "work-app-id"},
+    "ExtAppId": "from the file",
+    "tenantId": "from the file",
+    "Count": 3,
+    "Note": "<msa app id>",
+}
+
+
+def _items(policy_set: PolicySet) -> dict[str, str]:
+    """The relying party's metadata items, by Key, as rendered."""
+    (rp,) = [f for f in policy_set.files if f.is_relying_party]
+    return {el.get("Key", ""): el.text or "" for el in rp.root.iter("{*}Item")}
+
+
+def test_conf_json_renders_its_tokens_as_iefpolicies_does(tmp_path):
+    """`{X}` for each string property, `{Parent:Child}` for nested ones, exact names only; claim
+    resolvers, the tenant's own values, numbers, names of another case and notes stay."""
+    write(tmp_path, {**clean_set(rp=CONF_RP), "conf.json": json.dumps(CONF)})
+    items = _items(load_set([tmp_path]))
+    assert items["A"] == "https://api.contoso.com"
+    assert items["B"] == "work-app-id"
+    assert items["C"] == "{OIDC:LoginHint} {Policy:TenantObjectId}"
+    assert items["D"] == "{tenantId} {ExtAppId} {ExtObjectId}"  # IefPolicies takes these from the tenant
+    assert items["E"] == "{api} {Count} {Missing}"  # String.Replace is exact; a number is no value
+    assert items["F"] == "{Note}"  # rendered raw, `<msa app id>` would break the file: a note, not a value
+
+
+def test_a_utf16_conf_json_beside_the_policies_is_read(tmp_path):
+    """PowerShell writes UTF-16 LE with a byte order mark (three of the corpus's conf.json)."""
+    data = codecs.BOM_UTF16_LE + json.dumps(CONF, indent=4).replace("\n", "\r\n").encode("utf-16-le")
+    write(tmp_path, {**clean_set(rp=CONF_RP), "conf.json": data})
+    assert _items(load_set([tmp_path]))["A"] == "https://api.contoso.com"
+    report = lint([tmp_path], Config(ignore=["LIM001", "BOT001"]))
+    assert any("{X} rendered from" in n and n.endswith("conf.json (IefPolicies)") for n in report.notes)
+
+
+def test_the_nearest_conf_json_renders_and_conf_env_json_is_chosen(tmp_path):
+    """conf.json beside the files (or above them, up to the folder linted) is IefPolicies' default;
+    conf.demo.json is an environment chosen with --settings, as with -configurationFilePath."""
+    write(
+        tmp_path,
+        {
+            **{f"policies/{name}": text for name, text in clean_set(rp=CONF_RP).items()},
+            "policies/conf.json": json.dumps({"Api": "https://near.contoso.com"}),
+            "policies/conf.dev.json": json.dumps({"Api": "https://dev.contoso.com"}),
+            "conf.json": json.dumps({"Api": "https://far.contoso.com", "Clients": {"Work": "far"}}),
+        },
+    )
+    assert _items(load_set([tmp_path]))["A"] == "https://near.contoso.com"
+    assert _items(load_set([tmp_path]))["B"] == "{Clients:Work}"  # the nearest file decides, whole
+    dev = load_settings(tmp_path / "policies" / "conf.dev.json", None)
+    assert (dev.environment, dev.development, dev.style) == ("dev", True, "iefpolicies")
+    assert _items(load_set([tmp_path], Config(settings=dev)))["A"] == "https://dev.contoso.com"
+    with pytest.raises(SettingsError, match="one environment"):
+        load_settings(tmp_path / "conf.json", "Production")
+
+
+def test_appsettings_and_conf_json_both_render(tmp_path):
+    rp = CONF_RP.replace("{Missing}", "{Settings:Other}")
+    write(tmp_path, {**clean_set(rp=rp), "conf.json": json.dumps(CONF), "appsettings.json": _env("Production", True, Other="x")})
+    items = _items(load_set([tmp_path]))
+    assert (items["A"], items["E"]) == ("https://api.contoso.com", "{api} {Count} x")
+
+
+def test_the_corpus_conf_files_load(shared):
+    """The 21 conf*.json of mrochon/b2csamples, the three UTF-16 ones among them."""
+    found = sorted((shared / "corpus" / "mrochon__b2csamples").rglob("conf*.json"))
+    assert len(found) == 21
+    loaded = {path.relative_to(shared / "corpus").as_posix(): load_settings(path, None) for path in found}
+    multi = loaded["mrochon__b2csamples/Scripts/MultiTenant/conf.demo.json"]
+    assert (multi["Prefix"], multi.environment, multi.style) == ("MT", "demo", "iefpolicies")
+    assert loaded["mrochon__b2csamples/Policies/HRD/policy/conf.json"]["Clients:Work"] == "<multi-tenant app id>"
+    assert "ExtAppId" not in loaded["mrochon__b2csamples/Scripts/MultiTenant/conf.json"]

@@ -53,7 +53,7 @@ def lint(
     render = finder(config.settings, [str(p) for p in paths])
     found = found_settings(render, [path for path, _, _ in inputs]) if config.settings is None else []
     if found:
-        notes.extend(f"{{Settings:X}} rendered from {v.source} (environment {v.environment!r})" for v in found)
+        notes.extend(v.note for v in found)
     store = _open_cache(cache, config, rules, schema_file) if cache is not None else None
     if store is not None and found:
         store.settings = {f"{v.source}:{k}": x for v in found for k, x in v.items()}  # settings found are keyed as given ones

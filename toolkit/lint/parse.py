@@ -314,6 +314,9 @@ def _attribute(name: str) -> re.Pattern[bytes]:
 
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+#: an XML declaration after blanks or byte order marks (after the one mark allowed first), which
+#: XML allows nowhere but first
+_LATE_DECLARATION = re.compile(rb"(?:\s|\xef\xbb\xbf)+<\?xml\s")
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -339,6 +342,7 @@ def parse(
     shown = display_path(path)
     data, wide = to_utf8(data)
     settings_lines: dict[int, list[tuple[str, str]]] = {}
+    written = data
     if isinstance(render, Renderer):
         data, settings_lines = render.render(data)
     elif render is not None:
@@ -369,9 +373,11 @@ def parse(
         except etree.XMLSyntaxError as again:
             line, column = again.position if again.position else (1, 1)
             tried = [f"{replaced} template token{'s' if replaced > 1 else ''} replaced by stand-ins"] if replaced else []
-            if settings_lines:
+            if data != written:
                 tried.insert(0, "settings rendered")
             said = f" (templating was tried: {', '.join(tried)})" if tried else ""
+            if _LATE_DECLARATION.match(data, 3 if data.startswith(b"\xef\xbb\xbf") else 0):
+                said += "; only blanks or a byte order mark stand before the XML declaration: remove them"
             return LoadError(shown, max(line, 1), max(column, 1), f"not well-formed XML: {again.msg}{said}")
     if etree.QName(root).localname != "TrustFrameworkPolicy":
         return None
