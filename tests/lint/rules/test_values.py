@@ -75,6 +75,13 @@ def test_a_placeholder_url_is_set001_never_an_https_or_host_finding(tmp_path, ke
         ('<Item Key="IdTokenAudience">5f...ee</Item>', "5f...ee"),
         ('<Item Key="ClientId">your_app_client_id</Item>', "your_app_client_id"),
         ('<Item Key="IdTokenAudience">Enter-your-ApplicationID</Item>', "your-ApplicationID"),
+        # documentation GUIDs and the starter pack's named stand-ins
+        ('<Item Key="ClientId">11111111-1111-1111-1111-111111111111</Item>', "11111111-1111-1111-1111-111111111111"),
+        ('<Item Key="ApplicationObjectId">12345678-1234-1234-1234-123456789012</Item>', "12345678-1234-1234-1234-123456789012"),
+        ('<Item Key="ClientId">xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx</Item>', "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"),
+        ('<Item Key="client_id">facebook_clientid</Item>', "facebook_clientid"),
+        ('<Item Key="client_id">LinkedIn client_id</Item>', "LinkedIn client_id"),
+        ('<Item Key="ApplicationObjectId">b2c-extensions-app_object_id</Item>', "b2c-extensions-app_object_id"),
     ],
 )
 def test_ids_that_stand_for_a_value(tmp_path, item, token):
@@ -93,6 +100,69 @@ def test_real_values_that_look_alike_are_not_placeholders(tmp_path):
         '<Item Key="Note">Enter your email address...</Item></Metadata></TechnicalProfile>'
     )
     assert "SET001" not in rule_ids(run(tmp_path, clean_set(extensions=ext)))
+
+
+def test_ids_and_claims_that_only_look_like_sample_values(tmp_path):
+    """A GUID that merely starts with repeated digits, a claim named like an id (the value of a
+    metadata item that names a claim), and a documentation GUID left in a comment."""
+    ext = provider(
+        '<TechnicalProfile Id="AAD-Common"><Metadata>'
+        '<Item Key="client_id">11111111-1111-4111-8111-0123456789ab</Item>'
+        '<Item Key="issuer_refresh_token_user_identity_claim_type">objectId</Item>'
+        '<Item Key="external_user_identity_claim_id">user_id</Item>'
+        "<!-- for example: 11111111-1111-1111-1111-111111111111 -->"
+        '<Item Key="ApplicationObjectId">9b3c2d1e-4f5a-4b6c-8d7e-0f1a2b3c4d5e</Item></Metadata></TechnicalProfile>'
+    )
+    assert "SET001" not in rule_ids(run(tmp_path, clean_set(extensions=ext)))
+
+
+AI_HANDLER = (
+    "Web.TPEngine.Providers.Insights.AzureApplicationInsightsProvider, Web.TPEngine, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null"
+)
+SELF_HANDLER = "Web.TPEngine.Providers.SelfAssertedAttributeProvider, Web.TPEngine, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null"
+
+
+@pytest.mark.parametrize(
+    ("profile", "message"),
+    [
+        (
+            f'<TechnicalProfile Id="AppInsights-Common"><Protocol Name="Proprietary" Handler="{AI_HANDLER}" /><Metadata>'
+            '<Item Key="InstrumentationKey">6a2f0d1c-1b2a-4c3d-8e4f-5a6b7c8d9e0f</Item><Item Key="DisableTelemetry ">true</Item></Metadata></TechnicalProfile>',
+            "AppInsights-Common: metadata key 'DisableTelemetry ' has a space before or after it, so it is not 'DisableTelemetry' and is ignored",
+        ),
+        (
+            f'<TechnicalProfile Id="SelfAsserted-X"><Protocol Name="Proprietary" Handler="{SELF_HANDLER}" /><Metadata>'
+            '<Item Key="Setting.showSignupLink">false</Item></Metadata></TechnicalProfile>',
+            "SelfAsserted-X: metadata key 'Setting.showSignupLink' is written 'setting.showSignupLink' in Microsoft's reference: "
+            "write it that way (a key that does not match is ignored)",
+        ),
+        (
+            '<TechnicalProfile Id="Partner-OIDC"><Protocol Name="OpenIdConnect" /><Metadata>'
+            '<Item Key="Metadata">https://login.partner.example/.well-known/openid-configuration</Item></Metadata></TechnicalProfile>',
+            "Partner-OIDC: metadata key 'Metadata' is written 'METADATA' in Microsoft's reference: write it that way (a key that does not match is ignored)",
+        ),
+        (
+            '<TechnicalProfile Id="REST-GetLoyalty"><Metadata><Item Key="serviceUrl">https://api.contoso.com/loyalty</Item></Metadata></TechnicalProfile>',
+            "REST-GetLoyalty: metadata key 'serviceUrl' is written 'ServiceUrl' in Microsoft's reference: write it that way (a key that does not match is ignored)",
+        ),
+    ],
+)
+def test_a_stray_space_or_another_case_on_any_profile(tmp_path, profile, message):
+    report = run(tmp_path, clean_set(extensions=provider(profile)))
+    assert [(p.rule, p.message) for p in report.problems if p.rule == "META001"] == [("META001", message)]
+
+
+def test_undocumented_keys_on_other_profiles_are_left_alone(tmp_path):
+    """Only REST's key list is known whole: Microsoft's own samples set keys the other pages
+    leave out (an Apple profile's JWKS, a one-time password's MaxNumAttempts)."""
+    ext = provider(
+        '<TechnicalProfile Id="Apple-OIDC"><Protocol Name="OpenIdConnect" /><Metadata>'
+        '<Item Key="METADATA">https://appleid.apple.com/.well-known/openid-configuration</Item>'
+        '<Item Key="JWKS">https://appleid.apple.com/auth/keys</Item><Item Key="SomethingNew">x</Item></Metadata></TechnicalProfile>',
+        f'<TechnicalProfile Id="SelfAsserted-X"><Protocol Name="Proprietary" Handler="{SELF_HANDLER}" /><Metadata>'
+        '<Item Key="language.button_continue">Next</Item><Item Key="setting.showSignupLink">false</Item></Metadata></TechnicalProfile>',
+    )
+    assert "META001" not in rule_ids(run(tmp_path, clean_set(extensions=ext)))
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 
-from toolkit.lint.model import Effective
+from toolkit.lint.model import Effective, TechnicalProfile
 from toolkit.lint.parse import COMMENT, PolicyFile, inside, q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
@@ -37,8 +38,19 @@ PLACEHOLDERS = tuple(
             (b"00000000-0000",),
             rb'(?i)Key="[^"]{0,40}(?:client_?id|audience|app_?id|resource)[^"]{0,40}"\s*>\s*(?P<v>0{8}-0{4}-0{4}-0{4}-0{12})',
         ),
+        # a documentation GUID anywhere in a value: one digit repeated ("for example:
+        # 11111111-1111-1111-1111-111111111111"), 12345678-…, xxxxxxxx-… (never a generated id)
+        *(
+            ((f"{d * 8}-{d * 4}".encode(),), rf"(?<![\w-]){d * 8}-{d * 4}-{d * 4}-{d * 4}-{d * 12}(?![\w-])".encode())
+            for d in "123456789abcdefABCDEFxX"
+        ),
+        ((b"12345678-",), rb"(?<![\w-])12345678-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-])"),
     )
 )
+#: the starter pack's and the samples' stand-ins for an application id, a metadata item's whole
+#: value (`facebook_clientid`, `msa_clientid`, `LinkedIn client_id`, `b2c-extensions-app_object_id`),
+#: searched in the lower-cased bytes: a real id never spells out what it is
+NAMED_ID = re.compile(rb">\s*(?P<v>[a-z][\w.-]{0,60}[_ ](?:client_?id|app_?id|application_?id|object_?id))\s*</item>")
 #: the starter pack's tenant and other "your" names (your_app_client_id, yoursite, your-app.azurewebsites.net),
 #: searched in the lower-cased bytes
 YOUR_TENANT = re.compile(
@@ -58,6 +70,8 @@ def placeholders(data: bytes) -> list[tuple[int, bytes]]:
     # the starter pack writes ProxyIdentityExperienceFrameworkAppId too: report the whole name
     found = [(i - 5, b"Proxy" + t) if t.startswith(b"Identity") and data.startswith(b"Proxy", i - 5) else (i, t) for i, t in found]
     lowered = data.lower()  # ASCII only: the offsets stay
+    if b"id</item>" in lowered:
+        found += [(m.start("v"), data[m.start("v") : m.end("v")]) for m in NAMED_ID.finditer(lowered)]
     if b"your" in lowered:
         found += [
             (m.start(), data[m.start() : m.end()]) for m in YOUR_TENANT.finditer(lowered) if not data[m.start() - 1 : m.start()].isalnum()
@@ -89,13 +103,101 @@ def _attribute_at(data: bytes, offset: int, line_start: int) -> str | None:
     return m.group(1).decode() if m else None
 
 
-#: RESTful technical profile metadata documented by Microsoft (rule-catalog.md §5)
+#: RESTful technical profile metadata documented by Microsoft (rule-catalog.md §5): the one list
+#: known whole, so any other key on a REST profile is reported
 REST_KEYS = (
     "ServiceUrl", "AuthenticationType", "AllowInsecureAuthInProduction", "SendClaimsIn", "ClaimsFormat",
     "ClaimUsedForRequestPayload", "DebugMode", "IncludeClaimResolvingInClaimsHandling", "ResolveJsonPathsInJsonTokens",
     "UseClaimAsBearerToken", "DefaultUserMessageIfRequestFailed", "UserMessageIfCircuitOpen",
     "UserMessageIfDnsResolutionFailed", "UserMessageIfRequestTimeout",
 )  # fmt: skip
+#: keys any technical profile may carry (claims resolving; enabling a profile on a claim's value)
+_COMMON_KEYS = ("IncludeClaimResolvingInClaimsHandling", "ClaimTypeOnWhichToEnable", "ClaimValueOnWhichToEnable")
+#: error messages a page takes for its validation profiles (directory, password check, one-time
+#: code, Microsoft Entra MFA, claims transformations)
+_PAGE_MESSAGES = (
+    "UserMessageIfClaimsPrincipalAlreadyExists", "UserMessageIfClaimsPrincipalDoesNotExist", "UserMessageIfInvalidPassword",
+    "UserMessageIfOldPasswordUsed", "UserMessageIfSessionDoesNotExist", "UserMessageIfMaxRetryAttempted",
+    "UserMessageIfMaxNumberOfCodeGenerated", "UserMessageIfInvalidCode", "UserMessageIfVerificationFailedRetryAllowed",
+    "UserMessageIfSessionConflict", "UserMessageIfCouldntSendSms", "UserMessageIfInvalidFormat",
+    "UserMessageIfMaxAllowedCodeRetryReached", "UserMessageIfServerError", "UserMessageIfThrottled", "UserMessageIfWrongCodeEntered",
+    "UserMessageIfClaimsTransformationBooleanValueIsNotEqual", "UserMessageIfClaimsTransformationStringsAreNotEqual",
+)  # fmt: skip
+_ISSUER_KEYS = (
+    # JWT issuer
+    "client_id", "issuer_refresh_token_user_identity_claim_type", "SendTokenResponseBodyWithJsonNumbers", "token_lifetime_secs",
+    "id_token_lifetime_secs", "refresh_token_lifetime_secs", "rolling_refresh_token_lifetime_secs",
+    "allow_infinite_rolling_refresh_token", "IssuanceClaimPattern", "AuthenticationContextReferenceClaimPattern",
+    "RefreshTokenUserJourneyId",
+    # SAML issuer
+    "IssuerUri", "XmlSignatureAlgorithm", "TokenNotBeforeSkewInSeconds", "TokenLifeTimeInSeconds",
+    # id_token_hint
+    "METADATA", "IdTokenAudience", "issuer",
+)  # fmt: skip
+_OIDC_KEYS = (
+    "client_id", "IdTokenAudience", "METADATA", "authorization_endpoint", "end_session_endpoint", "issuer", "ProviderName",
+    "response_types", "response_mode", "scope", "HttpBinding", "ValidTokenIssuerPrefixes", "UsePolicyInRedirectUri",
+    "MarkAsFailureOnStatusCode5xx", "DiscoverMetadataByTokenIssuer", "token_endpoint_auth_method", "token_signing_algorithm",
+    "SingleLogoutEnabled", "ReadBodyClaimsOnIdpRedirect", "UserMessageIfClaimsPrincipalDoesNotExist",
+    "UserMessageIfInvalidPassword", "UserMessageIfOldPasswordUsed",
+    # Microsoft's Apple and password-credentials samples
+    "AccessTokenEndpoint", "JWKS", "external_user_identity_claim_id", "grant_type",
+)  # fmt: skip
+_OAUTH2_KEYS = (
+    "authorization_endpoint", "client_id", "AdditionalRequestQueryParameters", "response_mode", "response_types", "scope",
+    "UsePolicyInRedirectUri", "AccessTokenEndpoint", "HttpBinding", "AccessTokenResponseFormat",
+    "ExtraParamsInAccessTokenEndpointResponse", "token_endpoint_auth_method", "token_signing_algorithm", "ClaimsEndpoint",
+    "ClaimsEndpointAccessTokenName", "ClaimsEndpointFormatName", "ClaimsEndpointFormat", "BearerTokenTransmissionMethod",
+    "ExtraParamsInClaimsEndpointRequest", "end_session_endpoint", "SingleLogoutEnabled", "IdTokenAudience", "ProviderName",
+    "ResponseErrorCodeParamName", "ResolveJsonPathsInJsonTokens", "external_user_identity_claim_id",
+)  # fmt: skip
+_OAUTH1_KEYS = (
+    "client_id", "ProviderName", "request_token_endpoint", "authorization_endpoint", "access_token_endpoint", "ClaimsEndpoint",
+    "ClaimsResponseFormat",
+)  # fmt: skip
+_SAML2_KEYS = (
+    "PartnerEntity", "WantsSignedRequests", "XmlSignatureAlgorithm", "WantsSignedAssertions", "ResponsesSigned",
+    "WantsEncryptedAssertions", "IdpInitiatedProfileEnabled", "NameIdPolicyFormat", "NameIdPolicyAllowCreate",
+    "AuthenticationRequestExtensions", "IncludeAuthnContextClassReferences", "IncludeKeyInfo", "SingleLogoutEnabled",
+    "IssuerUri", "TokenNotBeforeSkewInSeconds", "TokenLifeTimeInSeconds",
+)  # fmt: skip
+#: metadata keys Microsoft documents, by technical profile kind (`TechnicalProfile.kind`, or the
+#: protocol name of an identity provider or issuer). Only REST's list is known whole: real
+#: policies, Microsoft's samples among them, use keys the other pages leave out (`MaxNumAttempts`
+#: on a one-time password, `AccessTokenEndpoint` on OpenID Connect), so on other profiles these
+#: lists only tell a key written in another case from the documented one.
+DOCUMENTED_KEYS: dict[str, tuple[str, ...]] = {
+    "REST": REST_KEYS,
+    "AAD": (
+        "Operation", "RaiseErrorIfClaimsPrincipalDoesNotExist", "RaiseErrorIfClaimsPrincipalAlreadyExists", "ApplicationObjectId",
+        "ClientId", "UserMessageIfClaimsPrincipalAlreadyExists", "UserMessageIfClaimsPrincipalDoesNotExist",
+    ),
+    "SelfAsserted": (
+        "ContentDefinitionReferenceId", "setting.operatingMode", "AllowGenerationOfClaimsWithNullValues", "EnforceEmailVerification",
+        "setting.retryLimit", "setting.forgotPasswordLinkLocation", "setting.forgotPasswordLinkOverride",
+        "setting.enableCaptchaChallenge", "setting.showCancelButton", "setting.showContinueButton", "setting.showSignupLink",
+        "setting.enableRememberMe", "setting.inputVerificationDelayTimeInMilliseconds", "SignUpTarget",
+        "IpAddressClaimReferenceId", *_PAGE_MESSAGES,
+    ),
+    "PhoneFactor": (
+        "ContentDefinitionReferenceId", "ManualPhoneNumberEntryAllowed", "setting.authenticationMode", "setting.autodial",
+        "setting.autosubmit", "setting.enableCaptchaChallenge", *_PAGE_MESSAGES,
+    ),
+    "OTP": (
+        "Operation", "CodeExpirationInSeconds", "CodeLength", "CharacterSet", "NumRetryAttempts", "NumCodeGenerationAttempts",
+        "ReuseSameCode", *_PAGE_MESSAGES,
+    ),
+    "AppInsights": ("InstrumentationKey", "DeveloperMode", "DisableTelemetry"),
+    "Session": ("AlwaysFetchClaimsFromProvider", "IncludeSessionIndex", "RegisterServiceProviders"),
+    "ClaimsTransformation": (),
+    "openidconnect": _OIDC_KEYS + _ISSUER_KEYS,
+    "oauth2": _OAUTH2_KEYS,
+    "oauth1": _OAUTH1_KEYS,
+    "saml2": _SAML2_KEYS,
+    "none": _ISSUER_KEYS,
+}  # fmt: skip
+#: every documented key, for a profile of a kind not listed
+ALL_DOCUMENTED_KEYS = tuple(dict.fromkeys(k for keys in DOCUMENTED_KEYS.values() for k in keys))
 
 
 @rule(
@@ -161,35 +263,74 @@ def unresolved_placeholder(f: PolicyFile) -> Iterator[Finding]:
         )
 
 
+def _documented_keys(tp: TechnicalProfile) -> tuple[str, ...]:
+    """The keys Microsoft documents for a profile's kind (every documented key when unknown)."""
+    protocol = tp.protocol.get("Name", "").casefold() if tp.protocol is not None else ""
+    keys = DOCUMENTED_KEYS.get(tp.kind) if tp.kind != "IdP" else DOCUMENTED_KEYS.get(protocol)
+    if keys is None:
+        keys = DOCUMENTED_KEYS.get(protocol, ALL_DOCUMENTED_KEYS)
+    return (*keys, *_COMMON_KEYS)
+
+
+@cache
+def _by_case(keys: tuple[str, ...]) -> dict[str, str]:
+    return {k.casefold(): k for k in keys}
+
+
+def _metadata_problem(tp: TechnicalProfile, name: str) -> str | None:
+    """What is wrong with a metadata key on a profile, if anything (see `unknown_metadata`)."""
+    exact = _by_case(_documented_keys(tp)).get(name.strip().casefold())
+    if name != name.strip():
+        fixed = exact or name.strip()
+        return f"metadata key {name!r} has a space before or after it, so it is not {fixed!r} and is ignored"
+    if exact is not None and exact != name:
+        return (
+            f"metadata key {name!r} is written {exact!r} in Microsoft's reference: write it that way (a key that does not match is ignored)"
+        )
+    if exact is None and tp.kind == "REST":
+        import difflib  # only for a misspelt key: keeps start-up fast
+
+        guess = difflib.get_close_matches(name, REST_KEYS, n=1, cutoff=0.75)
+        hint = f"; did you mean {guess[0]!r}?" if guess else ""
+        return f"{name!r} is not a RESTful profile metadata key and is ignored{hint}"
+    return None
+
+
 @rule("META001", "Unknown metadata key", Severity.WARNING, Scope.CHAIN, "restful-technical-profile#metadata", per_content=True)
 def unknown_metadata(policy: Effective) -> Iterator[Finding]:
-    """A RESTful technical profile sets a `Metadata` key its type does not know.
+    """A technical profile sets a `Metadata` key its type does not know: on a RESTful profile, any
+    key Microsoft does not document for it; on any profile, a key with a space before or after
+    it (`"DisableTelemetry "`), or one that differs from a documented key of its kind only in
+    case (`Setting.showSignupLink`).
 
-    The service ignores unknown keys silently: a misspelt `DefaultUserMessageIfRequestFailed` means
-    users see the default error with the service URL, and the fix you made is not there. The keys
-    are the ones Microsoft documents for the RESTful provider; a close match is suggested.
+    The service ignores unknown keys silently: a misspelt `DefaultUserMessageIfRequestFailed`
+    means users see the default error with the service URL, a `DisableTelemetry ` with a
+    trailing space leaves telemetry on, and the fix you made is not there. The RESTful keys are
+    known whole (a close match is suggested). The other kinds' keys come from their reference
+    pages (OpenID Connect, OAuth1, OAuth2, SAML identity provider, JWT and SAML issuers,
+    id_token_hint, Microsoft Entra ID, self-asserted, phone factor, one-time password,
+    Application Insights, the session providers, claims transformation), but real policies and
+    Microsoft's own samples use keys those pages leave out, so an other key there is never
+    reported as unknown: only the stray space and the different case are.
 
     Bad::
 
         <Item Key="DefaultUserMessageIfRequestFail">Please try again later.</Item>
+        <Item Key="DisableTelemetry ">true</Item>
 
     Fixed::
 
         <Item Key="DefaultUserMessageIfRequestFailed">Please try again later.</Item>
+        <Item Key="DisableTelemetry">true</Item>
 
-    Source: RESTful technical profile "Metadata".
+    Source: RESTful technical profile "Metadata"; the "Metadata" section of each technical
+    profile reference (OpenID Connect, OAuth2, SAML identity provider, JWT issuer, SAML issuer,
+    Microsoft Entra ID, self-asserted, phone factor, one-time password, Application Insights);
+    SSO session providers.
     """
-    known = {k.casefold() for k in REST_KEYS}
     for tp in policy.technical_profiles.values():
-        if tp.kind != "REST":
-            continue
         for decl in tp.decls:
             for item in decl.iterfind(q("Metadata/Item")):
-                name = item.get("Key", "")
-                if name.casefold() in known:
-                    continue
-                import difflib  # only for a misspelt key: keeps start-up fast
-
-                guess = difflib.get_close_matches(name, REST_KEYS, n=1, cutoff=0.75)
-                hint = f"; did you mean {guess[0]!r}?" if guess else ""
-                yield Finding(item, f"{tp.id}: {name!r} is not a RESTful profile metadata key and is ignored{hint}", attr="Key")
+                problem = _metadata_problem(tp, item.get("Key", ""))
+                if problem is not None:
+                    yield Finding(item, f"{tp.id}: {problem}", attr="Key")
