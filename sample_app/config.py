@@ -1,8 +1,9 @@
 """Settings from environment variables, defaulting to a local `b2c-toolkit emulator`.
 
 Every setting is described in `SETTINGS` (docs/reference-app.md's table is generated from it). With no environment at
-all, the app reads the emulator's state folder (`B2C_STATE_DIR`, default `.b2c-emulator`):
-its URL from `emulator.json`, client id and secret from `tenant.json`, and trusts its `ca.pem`.
+all, the app takes the IdP's settings from the configuration a local emulator writes to its state folder
+(`B2C_STATE_DIR/config.json`, default `.b2c-emulator`: what `b2c-toolkit emulator --print-config` prints, a contract
+described in docs/emulator.md).
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-#: name → (default, converter, description). Defaults of B2C_* come from the emulator state when it
-#: exists. The documentation's settings table is generated from this one.
+#: name → (default, converter, description). The IdP's settings default to the emulator's configuration
+#: when there is one (`FROM_EMULATOR`). The documentation's settings table is generated from this one.
 SETTINGS: dict[str, tuple[Any, Any, str]] = {
-    "B2C_STATE_DIR": (".b2c-emulator", str, "emulator state folder the B2C_* defaults come from"),
+    "B2C_STATE_DIR": (".b2c-emulator", str, "a local emulator's state folder: the IdP's settings default to its config.json"),
     "B2C_BASE_URL": (
         "",
         str,
-        "the IdP, e.g. https://contoso.b2clogin.com (default: the running emulator's URL, else the one the app last used,"
+        "the IdP, e.g. https://contoso.b2clogin.com (default: the emulator's URL, else the one the app last used,"
         " kept with the last-known-good copies)",
     ),
     "OIDC_AUTHORITY": (
@@ -36,11 +37,15 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "B2C_RESET_PASSWORD_POLICY": ("B2C_1A_PasswordReset", str, "the password-reset policy"),
     "B2C_CLIENT_ID": ("", str, "the app registration's client id (default: the emulator's)"),
     "B2C_CLIENT_SECRET": ("", str, "the app registration's secret (default: the emulator's)"),
-    "B2C_API_SCOPE": ("", str, "the scope the app asks for, e.g. https://contoso.onmicrosoft.com/api/demo.read"),
-    "B2C_API_AUDIENCE": ("", str, "the API's app id: the `aud` its access tokens carry"),
-    "B2C_CA_BUNDLE": ("", str, "CA file to trust for the IdP (empty: the system's; default: the emulator's ca.pem)"),
+    "B2C_API_SCOPE": (
+        "",
+        str,
+        "the scope the app asks for, e.g. https://contoso.onmicrosoft.com/api/demo.read (default: the emulator's)",
+    ),
+    "B2C_API_AUDIENCE": ("", str, "the API's app id: the `aud` its access tokens carry (default: the emulator's)"),
+    "B2C_CA_BUNDLE": ("", str, "CA file to trust for the IdP (empty: the system's; default: the emulator's CA)"),
     "API_APP_ID_URI": ("", str, "the API's application ID URI; daemons ask for {it}/.default (default: the emulator's)"),
-    "API_ROLE": ("Demo.Read.All", str, "the app role /api/report requires of app-only tokens"),
+    "API_ROLE": ("Demo.Read.All", str, "the app role /api/report requires of app-only tokens (default: the emulator's)"),
     "DAEMON_CLIENT_ID": ("", str, "the daemon's app registration, client credentials (default: the emulator's)"),
     "DAEMON_CLIENT_SECRET": ("", str, "the daemon's secret (default: the emulator's)"),
     "DAEMON_INTERVAL_S": (5.0, float, "seconds between the daemon's calls of the API"),
@@ -122,31 +127,30 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
 }
 
 
+#: the settings the emulator's configuration gives defaults for, and its field for each
+FROM_EMULATOR = {
+    "B2C_BASE_URL": "base_url",
+    "OIDC_AUTHORITY": "oidc_authority",  # External ID only
+    "B2C_TENANT": "tenant",
+    "B2C_CLIENT_ID": "client_id",
+    "B2C_CLIENT_SECRET": "client_secret",
+    "B2C_API_SCOPE": "api_scope",
+    "B2C_API_AUDIENCE": "api_audience",
+    "B2C_CA_BUNDLE": "ca_bundle",
+    "API_APP_ID_URI": "api_app_id_uri",
+    "API_ROLE": "api_role",
+    "DAEMON_CLIENT_ID": "daemon_client_id",
+    "DAEMON_CLIENT_SECRET": "daemon_client_secret",
+}
+
+
 def _emulator_defaults(state_dir: Path) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    tenant_file, running = state_dir / "tenant.json", state_dir / "emulator.json"
-    emulator = json.loads(running.read_text()) if running.exists() else {}
-    if tenant_file.exists():
-        tenant = json.loads(tenant_file.read_text())
-        domain = f"{tenant['name']}.onmicrosoft.com"
-        # the emulator's flavor decides the API's app ID URI (B2C: https://{domain}/api; External ID: api://{app id})
-        app_id_uri = f"api://{tenant['api_app_id']}" if emulator.get("flavor") == "external-id" else f"https://{domain}/api"
-        found.update(
-            B2C_TENANT=domain,
-            B2C_CLIENT_ID=tenant["client_id"],
-            B2C_CLIENT_SECRET=tenant["client_secret"],
-            B2C_API_SCOPE=f"{app_id_uri}/demo.read",
-            B2C_API_AUDIENCE=tenant["api_app_id"],
-            B2C_CA_BUNDLE=str((state_dir / "ca.pem").resolve()),
-            API_APP_ID_URI=app_id_uri,
-            DAEMON_CLIENT_ID=tenant.get("daemon_client_id", ""),
-            DAEMON_CLIENT_SECRET=tenant.get("daemon_client_secret", ""),
-        )
-        if emulator.get("flavor") == "external-id":
-            found["OIDC_AUTHORITY"] = f"{emulator['url']}/{tenant['tenant_id']}/v2.0"
-    if emulator:
-        found["B2C_BASE_URL"] = emulator["url"]
-    return found
+    """Defaults from the emulator's configuration in `state_dir` (none without one)."""
+    try:
+        config = json.loads((state_dir / "config.json").read_text())
+    except FileNotFoundError:
+        return {}
+    return {setting: config[field] for setting, field in FROM_EMULATOR.items() if field in config}
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -168,10 +172,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
 
 
 def remembered_base_url(cache_dir: str | os.PathLike[str], base_url: str) -> str:
-    """`base_url`, remembered next to the last-known-good copies; when it is unknown (no setting,
-    and the emulator stopped, taking its emulator.json along), the one remembered. So an app that
-    starts while the IdP is down still knows where its last-known-good copies came from, and
-    reaches the IdP again when it is back, without a restart."""
+    """`base_url`, remembered next to the last-known-good copies; when it is unknown (no setting
+    and no emulator configuration), the one remembered. So an app that starts while the IdP is
+    down still knows where its last-known-good copies came from, and reaches the IdP again when
+    it is back, without a restart."""
     path = Path(cache_dir) / "idp.json"
     if not base_url:
         try:

@@ -45,7 +45,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         metavar="NAME|DIR",
         help="also serve Microsoft Graph for a seeded tenant: b2c-problems, b2c-clean, external-id, or a folder shaped like an export",
     )
-    p.add_argument("--print-config", action="store_true", help="print the app configuration as JSON and exit")
+    p.add_argument(
+        "--print-config",
+        action="store_true",
+        help="print the configuration apps use as JSON and exit (a serving emulator writes it to STATE_DIR/config.json)",
+    )
     p.set_defaults(run=run_emulator)
 
     faults = p.add_subparsers(dest="emulator_command", metavar="faults", title="subcommand (optional: without one, the emulator serves)")
@@ -127,8 +131,9 @@ def run_emulator(args: argparse.Namespace) -> int:
 
     flavor = find_flavor(args.flavor)
     state = _state(args)
+    config = flavor.client_config(state, base_url)
     if args.print_config:
-        print(json.dumps(flavor.client_config(state, base_url), indent=2))
+        print(json.dumps(config, indent=2))
         return 0
     from toolkit.emulator.app import create_app
     from toolkit.emulator.policies import PolicyError, lifetimes_from_policies
@@ -175,7 +180,7 @@ def run_emulator(args: argparse.Namespace) -> int:
         if graph_tenant is not None:
             print(f"Microsoft Graph: {url}/graph  tenant {graph_tenant.tenant_id}  (authority host {url})", flush=True)
 
-    serve(app, Path(args.state_dir), args.host, port, threads=args.threads, on_ready=ready, flavor=flavor.name)
+    serve(app, Path(args.state_dir), args.host, port, threads=args.threads, on_ready=ready, flavor=flavor.name, config=config)
     return 0
 
 

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolkit.emulator.state import POLICIES, State, Tenant, User
+from toolkit.emulator.state import API_SCOPE_NAME, POLICIES, State, Tenant, User
 
 #: the role the app-only tokens of the daemon registration carry
 DAEMON_ROLE = "Demo.Read.All"
@@ -64,6 +64,10 @@ class Flavor:
         """The API's application ID URI: scopes are `{uri}/{name}`, app-only ones `{uri}/.default`."""
         return f"https://{tenant.domain}/api"
 
+    def api_scope(self, tenant: Tenant) -> str:
+        """The API's delegated scope, which user access tokens carry."""
+        return f"{self.app_id_uri(tenant)}/{API_SCOPE_NAME}"
+
     def authority(self, base_url: str, tenant: Tenant) -> dict[str, str]:
         """How msal is pointed at this tenant: `{"authority": ...}` or `{"oidc_authority": ...}`."""
         return {"authority": f"{base_url}/{tenant.domain}/{self.policies['signup_signin']}"}
@@ -77,20 +81,29 @@ class Flavor:
         return b64url(json.dumps({"uid": f"{user.oid}-{policy.lower()}", "utid": tenant.tenant_id}).encode())
 
     def client_config(self, state: State, base_url: str) -> dict[str, Any]:
-        """What an app (and a daemon) needs against an emulator of this flavor at `base_url`."""
+        """Everything an app, a daemon, the load tests or the drill need to use an emulator of this
+        flavor at `base_url`: `--print-config`, `/_emulator/config` and `STATE_DIR/config.json`.
+        A contract: docs/emulator.md lists the fields, and a test holds this to that list."""
         t = state.tenant
         uri = self.app_id_uri(t)
-        config = {key: value for key, value in state.client_config(base_url).items() if key != "authority"}
         return {
-            **config,
-            **self.authority(base_url, t),
             "flavor": self.name,
+            **self.authority(base_url, t),
+            "base_url": base_url,
+            "tenant": t.domain,
+            "tenant_id": t.tenant_id,
             "policies": dict(self.policies),
-            "api_scope": f"{uri}/demo.read",
+            "client_id": t.client_id,
+            "client_secret": t.client_secret,
+            "redirect_uri_hint": "http://127.0.0.1:5000/auth/callback (any loopback http(s) URI is accepted)",
+            "api_scope": self.api_scope(t),
+            "api_audience": t.api_app_id,
             "api_app_id_uri": uri,
             "api_role": DAEMON_ROLE,
             "daemon_client_id": t.daemon_client_id,
             "daemon_client_secret": t.daemon_client_secret,
+            "ca_bundle": str(state.ca_bundle.resolve()),
+            "users": [u.public() for u in state.users],
         }
 
     def claims_supported(self) -> list[str]:

@@ -15,6 +15,8 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from toolkit.emulator.state import write_config
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port free on `host` right now."""
@@ -38,12 +40,25 @@ class _Gunicorn(BaseApplication):
         return self.application
 
 
-def serve(app: Flask, state_dir: Path, host: str, port: int, threads: int = 32, on_ready: Any = None, flavor: str = "b2c") -> None:
-    """Run until interrupted. Writes `state_dir/emulator.json` (url, pid, flavor) once listening."""
+def serve(
+    app: Flask,
+    state_dir: Path,
+    host: str,
+    port: int,
+    threads: int = 32,
+    on_ready: Any = None,
+    flavor: str = "b2c",
+    config: dict[str, Any] | None = None,
+) -> None:
+    """Run until interrupted. Once listening, writes `config` (what `--print-config` prints) to
+    `state_dir/config.json` for apps, kept after the emulator stops, then `state_dir/emulator.json`
+    (url, pid, flavor: the emulator's own, for `faults`), removed when it stops."""
     url = f"https://{host}:{port}"
     info = state_dir / "emulator.json"
 
     def when_ready(_server: Any) -> None:
+        if config is not None:
+            write_config(state_dir, config)
         info.write_text(json.dumps({"url": url, "pid": os.getpid(), "flavor": flavor}))
         if on_ready is not None:
             on_ready(url)

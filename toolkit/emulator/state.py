@@ -6,6 +6,10 @@ therefore every issued token valid.
     DIR/tenant.json                  tenant id, client id and secret, API app id, refresh-token key
     DIR/keys.json                    token signing keys (RS256), newest active, retired kept for a grace period
     DIR/users.json                   test users (created at first start, sign-ups appended)
+    DIR/config.json                  what `--print-config` prints, written at each start (see `CONFIG_FILE`)
+
+Only `config.json`, `ca.pem`, `server.pem` and `server-key.pem` are for others to read
+(docs/emulator.md): the rest may change shape from one version to the next.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ POLICIES = {
     "ropc": "B2C_1A_ROPC_Auth",
 }
 API_SCOPE_NAME = "demo.read"
+#: where a serving emulator writes its configuration, for an app to read (docs/emulator.md)
+CONFIG_FILE = "config.json"
 
 
 def _write(path: Path, data: bytes, private: bool = False) -> None:
@@ -130,7 +136,7 @@ class User:
     name: str
 
     def public(self) -> dict[str, str]:
-        """What --print-config shows."""
+        """What the emulator's configuration shows (`--print-config`)."""
         return {"username": self.email, "password": self.password}
 
 
@@ -152,11 +158,6 @@ class Tenant:
     def domain(self) -> str:
         """`contoso.onmicrosoft.com`."""
         return f"{self.name}.onmicrosoft.com"
-
-    @property
-    def api_scope(self) -> str:
-        """The API scope an app asks for to get an access token."""
-        return f"https://{self.domain}/api/{API_SCOPE_NAME}"
 
 
 @dataclass(frozen=True)
@@ -212,24 +213,6 @@ class State:
             self._save_keys()
         return new
 
-    def client_config(self, base_url: str) -> dict[str, Any]:
-        """What an app needs to sign in against an emulator at `base_url` (`--print-config`)."""
-        t = self.tenant
-        return {
-            "authority": f"{base_url}/{t.domain}/{POLICIES['signup_signin']}",
-            "base_url": base_url,
-            "tenant": t.domain,
-            "tenant_id": t.tenant_id,
-            "policies": dict(POLICIES),
-            "client_id": t.client_id,
-            "client_secret": t.client_secret,
-            "redirect_uri_hint": "http://127.0.0.1:5000/auth/callback (any loopback http(s) URI is accepted)",
-            "api_scope": t.api_scope,
-            "api_audience": t.api_app_id,
-            "ca_bundle": str(self.ca_bundle.resolve()),
-            "users": [u.public() for u in self.users],
-        }
-
     def app(self, client_id: str, daemon_role: str) -> App | None:
         """The registration of `client_id`: the web app (no app roles) or the daemon (`daemon_role`)."""
         t = self.tenant
@@ -262,6 +245,11 @@ class State:
 
     def _save_keys(self) -> None:
         _write(self.directory / "keys.json", json.dumps([asdict(k) for k in self.keys], allow_nan=False).encode(), private=True)
+
+
+def write_config(directory: Path, config: dict[str, Any]) -> None:
+    """Write the configuration an app reads (`CONFIG_FILE`): private, as it holds secrets."""
+    _write(directory / CONFIG_FILE, json.dumps(config, indent=2).encode(), private=True)
 
 
 def load_state(directory: str | os.PathLike[str], tenant: str = "contoso", users: int = 5) -> State:

@@ -182,8 +182,8 @@ class TokenService:
 
     @property
     def api_scope(self) -> str:
-        """The delegated scope of the API (`demo.read` under the flavor's app ID URI)."""
-        return f"{self.flavor.app_id_uri(self.state.tenant)}/demo.read"
+        """The delegated scope of the API."""
+        return self.flavor.api_scope(self.state.tenant)
 
     def app_token_response(self, host: str, app: App, scope: str) -> dict[str, Any]:
         """The client credentials grant: an app-only access token for the API, with the app's roles
