@@ -212,8 +212,16 @@ def unresolved_placeholder(f: PolicyFile) -> Iterator[Finding]:
     `@x@`, `__x__`, `{tenant-name}`, `<your-app>`, `yourtenant` and other `your…` names
     (`yoursite`, `your-app.azurewebsites.net`, `your_app_client_id`), the starter pack's
     `ProxyIdentityExperienceFrameworkAppId`, a `-- put your key here --` text, a value cut short
-    with `...` (a client id or instrumentation key written `5f...ee`), or a GUID of zeros as a
-    client id or audience.
+    with `...` (a client id or instrumentation key written `5f...ee`), a GUID of zeros as a
+    client id or audience, a documentation GUID anywhere (one digit repeated,
+    `11111111-1111-1111-1111-111111111111`; `12345678-…`; `xxxxxxxx-…`), or a metadata value that
+    names the id it stands for, as the starter pack and Microsoft's samples write them
+    (`facebook_clientid`, `msa_clientid`, `LinkedIn client_id`, `b2c-extensions-app_object_id`).
+
+    A sample or demo repository gets these too, at the same severity: a sample is there to be
+    copied and deployed, and its placeholders are exactly what the copy must replace. Microsoft's
+    fictitious company names (`contoso`, `fabrikam`) are not reported: they are also the names
+    real reference snippets and test tenants use, and say nothing about whether a value is real.
 
     A placeholder is never judged as a URL or host (no HTTPS or public-host finding on it): it is
     reported here only.
@@ -233,6 +241,7 @@ def unresolved_placeholder(f: PolicyFile) -> Iterator[Finding]:
 
         <TrustFrameworkPolicy TenantId="yourtenant.onmicrosoft.com" ...>
         <Item Key="client_id">{Settings:ProxyIdentityExperienceFrameworkAppId}</Item>
+        <Item Key="client_id">facebook_clientid</Item>
 
     Fixed: the real values, written by the deployment from per-environment settings.
 
