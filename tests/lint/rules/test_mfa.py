@@ -1,11 +1,11 @@
-"""MFA001–MFA004 and BOT001."""
+"""MFA001–MFA006, BOT001 and BOT002."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.lint.examples import found_by_example
-from tests.lint.policies import BASE, JOURNEY, RP, clean_set, provider, rule_ids, run
+from tests.lint.policies import BASE, HANDLERS, JOURNEY, RP, clean_set, provider, rule_ids, run
 from toolkit.lint import Config
 
 PHONE = "Web.TPEngine.Providers.PhoneFactorProtocolProvider, Web.TPEngine, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null"
@@ -160,6 +160,28 @@ def test_email_verification_off_in_an_invitation_journey(tmp_path):
         ("MFA003", [("Extensions.xml", 19, "OTP-AP: CodeExpirationInSeconds '30' is outside 60..1200")]),
         ("MFA004", [("Extensions.xml", 16, "LocalAccountSignUpWithLogonEmail creates the account with an email address nobody verified")]),
         ("MFA005", [("Extensions.xml", 24, "strongAuthenticationPhoneNumber defaults to the phone number '+15555550123'")]),
+        (
+            "MFA006",
+            [
+                (
+                    "Extensions.xml",
+                    16,
+                    "UserJourney 'AP-MFA006' signs users in with the password grant (ROPC) through 'login-NonInteractive': "
+                    "no second factor or CAPTCHA can run, and each request is a password guess",
+                )
+            ],
+        ),
+        (
+            "BOT002",
+            [
+                (
+                    "Extensions.xml",
+                    72,
+                    "SelfAsserted-MemberPassword shows memberName that REST-FindMember looked up from what an anonymous visitor typed "
+                    "on SelfAsserted-MemberNumber: anyone who types someone's details sees their data (account enumeration)",
+                )
+            ],
+        ),
     ],
 )
 def test_example_set(rule, expected):
@@ -192,3 +214,287 @@ def test_a_page_validated_by_a_fraud_assessment_is_not_bot_exposed(tmp_path):
     )
     assert assessed != BASE
     assert run(tmp_path, clean_set(base=assessed), config).problems == []
+
+
+# ---- pages shown before sign-in: BOT001 (codes sent to a typed address), BOT002 -----------------
+
+CLAIMS = {
+    "email": "TextBox",
+    "signInName": "TextBox",
+    "password": "Password",
+    "memberNumber": "TextBox",
+    "memberName": "Readonly",
+    "readOnlyEmail": "Readonly",
+    "invitationCode": "TextBox",
+    "objectId": None,
+    "otp": None,
+    "verificationCode": "TextBox",
+}
+LOGIN = (
+    '<TechnicalProfile Id="login-NonInteractive"><Protocol Name="OpenIdConnect" /><Metadata>'
+    '<Item Key="METADATA">https://login.microsoftonline.com/x/.well-known/openid-configuration</Item></Metadata>'
+    '<InputClaims><InputClaim ClaimTypeReferenceId="signInName" PartnerClaimType="username" />'
+    '<InputClaim ClaimTypeReferenceId="password" /><InputClaim ClaimTypeReferenceId="grant_type" DefaultValue="password" /></InputClaims>'
+    '<OutputClaims><OutputClaim ClaimTypeReferenceId="objectId" PartnerClaimType="oid" /></OutputClaims></TechnicalProfile>'
+)
+
+
+def page(tp_id: str, outputs: list[str], validations: tuple[str, ...] | list[str] = (), display: str = "", meta: str = "") -> str:
+    """A self-asserted page."""
+    out = "".join(f'<OutputClaim ClaimTypeReferenceId="{c}" />' for c in outputs)
+    vals = "".join(f'<ValidationTechnicalProfile ReferenceId="{v}" />' for v in validations)
+    return (
+        f'<TechnicalProfile Id="{tp_id}"><Protocol Name="Proprietary" Handler="{HANDLERS["self"]}" /><Metadata>{meta}</Metadata>'
+        f"{display}<OutputClaims>{out}</OutputClaims>"
+        + (f"<ValidationTechnicalProfiles>{vals}</ValidationTechnicalProfiles>" if vals else "")
+        + "</TechnicalProfile>"
+    )
+
+
+def api(tp_id: str, inputs: list[str], outputs: tuple[str, ...] | list[str] = (), name: str = "REST") -> str:
+    """A REST profile reading `inputs` and returning `outputs`."""
+    ins = "".join(f'<InputClaim ClaimTypeReferenceId="{c}" />' for c in inputs)
+    outs = "".join(f'<OutputClaim ClaimTypeReferenceId="{c}" />' for c in outputs)
+    return (
+        f'<TechnicalProfile Id="{tp_id}"><DisplayName>{name}</DisplayName><Protocol Name="Proprietary" Handler="{HANDLERS["rest"]}" />'
+        '<Metadata><Item Key="ServiceUrl">https://api.contoso.com/x</Item><Item Key="AuthenticationType">ClientCertificate</Item></Metadata>'
+        f"<InputClaims>{ins}</InputClaims><OutputClaims>{outs}</OutputClaims></TechnicalProfile>"
+    )
+
+
+def steps(*exchanges: str, first: str = "") -> str:
+    """One orchestration step per profile id, then SendClaims; `first` is put before them."""
+    body = "".join(
+        f'<OrchestrationStep Order="{i}" Type="ClaimsExchange"><ClaimsExchanges>'
+        f'<ClaimsExchange Id="Step{i}" TechnicalProfileReferenceId="{tp}" /></ClaimsExchanges></OrchestrationStep>'
+        for i, tp in enumerate(exchanges, start=2 if first else 1)
+    )
+    end = len(exchanges) + (2 if first else 1)
+    return first + body + f'<OrchestrationStep Order="{end}" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />'
+
+
+def journey_set(profiles: list[str], orchestration: str, controls: str = "") -> dict[str, str]:
+    """A base with the test claims, `profiles`, display controls and one journey of `orchestration` steps."""
+    claims = "".join(
+        f'<ClaimType Id="{c}"><DataType>string</DataType>' + (f"<UserInputType>{t}</UserInputType>" if t else "") + "</ClaimType>"
+        for c, t in CLAIMS.items()
+    )
+    base = (
+        f"<BuildingBlocks><ClaimsSchema>{claims}</ClaimsSchema>"
+        + (f"<DisplayControls>{controls}</DisplayControls>" if controls else "")
+        + "</BuildingBlocks>"
+        + provider(*profiles)
+        + f'<UserJourneys><UserJourney Id="SignUpOrSignIn"><OrchestrationSteps>{orchestration}</OrchestrationSteps></UserJourney></UserJourneys>'
+    )
+    return clean_set(base=base)
+
+
+def found(tmp_path, files: dict[str, str], rule: str) -> list[tuple[str, str]]:
+    return [(p.severity.value, p.message) for p in run(tmp_path, files, Config(select=[rule])).problems]
+
+
+def verification_control(sender: str, address: str = "email") -> str:
+    return (
+        f'<DisplayControl Id="emailControl" UserInterfaceControlType="VerificationControl"><DisplayClaims>'
+        f'<DisplayClaim ClaimTypeReferenceId="{address}" Required="true" /><DisplayClaim ClaimTypeReferenceId="verificationCode" ControlClaimType="VerificationCode" Required="true" />'
+        f'</DisplayClaims><OutputClaims><OutputClaim ClaimTypeReferenceId="{address}" /></OutputClaims><Actions>'
+        '<Action Id="SendCode"><ValidationClaimsExchange><ValidationClaimsExchangeTechnicalProfile TechnicalProfileReferenceId="GenerateOtp" />'
+        f'<ValidationClaimsExchangeTechnicalProfile TechnicalProfileReferenceId="{sender}" /></ValidationClaimsExchange></Action>'
+        '<Action Id="VerifyCode"><ValidationClaimsExchange><ValidationClaimsExchangeTechnicalProfile TechnicalProfileReferenceId="VerifyOtp" />'
+        "</ValidationClaimsExchange></Action></Actions></DisplayControl>"
+    )
+
+
+GENERATE = f'<TechnicalProfile Id="GenerateOtp"><Protocol Name="Proprietary" Handler="{OTP}" /><Metadata><Item Key="Operation">GenerateCode</Item></Metadata></TechnicalProfile>'
+VERIFY = f'<TechnicalProfile Id="VerifyOtp"><Protocol Name="Proprietary" Handler="{OTP}" /><Metadata><Item Key="Operation">VerifyCode</Item></Metadata></TechnicalProfile>'
+SSPR = (
+    '<TechnicalProfile Id="AadSspr-SendCode"><Protocol Name="Proprietary" Handler="Web.TPEngine.Providers.AadSsprProtocolProvider, '
+    'Web.TPEngine, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null" /><Metadata><Item Key="Operation">SendCode</Item></Metadata></TechnicalProfile>'
+)
+RESET_PAGE = page(
+    "LocalAccountDiscoveryUsingEmailAddress",
+    ["email"],
+    display='<DisplayClaims><DisplayClaim DisplayControlReferenceId="emailControl" /></DisplayClaims>',
+)
+
+
+def test_a_password_reset_page_that_mails_codes_through_its_own_api_is_open_to_mail_bombing(tmp_path):
+    files = journey_set(
+        [RESET_PAGE, GENERATE, VERIFY, api("REST-SendGrid", ["email", "otp"])],
+        steps("LocalAccountDiscoveryUsingEmailAddress"),
+        verification_control("REST-SendGrid"),
+    )
+    assert found(tmp_path, files, "BOT001") == [
+        (
+            "warning",
+            "LocalAccountDiscoveryUsingEmailAddress is open to bots without a CAPTCHA and sends a code through REST-SendGrid "
+            "to any address typed on it (mail bombing)",
+        )
+    ]
+
+
+def test_codes_sent_by_microsoft_or_to_an_address_shown_read_only_are_not_mail_bombing(tmp_path):
+    """B2C's own sender is throttled by B2C; a read-only address is the user's own."""
+    microsoft = journey_set(
+        [RESET_PAGE, GENERATE, VERIFY, SSPR], steps("LocalAccountDiscoveryUsingEmailAddress"), verification_control("AadSspr-SendCode")
+    )
+    assert found(tmp_path / "microsoft", microsoft, "BOT001") == []
+    read_only = journey_set(
+        [RESET_PAGE.replace('"email"', '"readOnlyEmail"'), GENERATE, VERIFY, api("REST-SendGrid", ["readOnlyEmail", "otp"])],
+        steps("LocalAccountDiscoveryUsingEmailAddress"),
+        verification_control("REST-SendGrid", address="readOnlyEmail"),
+    )
+    assert found(tmp_path / "read-only", read_only, "BOT001") == []
+
+
+def test_a_page_after_the_sign_in_that_mails_a_code_is_not_anonymous(tmp_path):
+    """A change-email page after the password check: the visitor is signed in."""
+    sign_in = page("SelfAsserted-SignIn", ["signInName", "password"], ["login-NonInteractive"])
+    files = journey_set(
+        [
+            sign_in,
+            LOGIN,
+            RESET_PAGE.replace("LocalAccountDiscoveryUsingEmailAddress", "SelfAsserted-ChangeEmail"),
+            GENERATE,
+            VERIFY,
+            api("REST-SendGrid", ["email", "otp"]),
+        ],
+        steps("SelfAsserted-SignIn", "SelfAsserted-ChangeEmail"),
+        verification_control("REST-SendGrid"),
+    )
+    assert found(tmp_path, files, "BOT001") == []
+
+
+def test_a_validation_profile_that_sends_to_the_typed_address_is_mail_bombing_and_a_check_is_not(tmp_path):
+    magic = journey_set(
+        [page("SelfAsserted-MagicLink", ["email"], ["REST-SendMagicLink"]), api("REST-SendMagicLink", ["email"])],
+        steps("SelfAsserted-MagicLink"),
+    )
+    assert [severity for severity, _ in found(tmp_path / "magic", magic, "BOT001")] == ["warning"]
+    check = journey_set(
+        [page("SelfAsserted-MagicLink", ["email"], ["REST-CheckDomain"]), api("REST-CheckDomain", ["email"])],
+        steps("SelfAsserted-MagicLink"),
+    )
+    assert found(tmp_path / "check", check, "BOT001") == []
+    # the bot check in the chain guards the sender
+    guarded = journey_set(
+        [
+            page("SelfAsserted-MagicLink", ["email"], ["REST-FraudCheck", "REST-SendMagicLink"]),
+            api("REST-FraudCheck", ["email"]),
+            api("REST-SendMagicLink", ["email"]),
+        ],
+        steps("SelfAsserted-MagicLink"),
+    )
+    assert found(tmp_path / "guarded", guarded, "BOT001") == []
+
+
+MEMBER_PAGE = page("SelfAsserted-Member", ["memberNumber"], ["REST-FindMember"])
+WELCOME_PAGE = page("SelfAsserted-Welcome", ["memberName", "password"], ["login-NonInteractive"])
+
+
+def test_a_name_looked_up_from_a_typed_number_shown_before_the_password_is_enumeration(tmp_path):
+    files = journey_set(
+        [MEMBER_PAGE, WELCOME_PAGE, LOGIN, api("REST-FindMember", ["memberNumber"], ["memberName"])],
+        steps("SelfAsserted-Member", "SelfAsserted-Welcome"),
+    )
+    assert found(tmp_path, files, "BOT002") == [
+        (
+            "warning",
+            "SelfAsserted-Welcome shows memberName that REST-FindMember looked up from what an anonymous visitor typed on "
+            "SelfAsserted-Member: anyone who types someone's details sees their data (account enumeration)",
+        )
+    ]
+
+
+def test_a_lookup_after_the_credential_check_by_a_secret_or_behind_a_bot_check_is_no_enumeration(tmp_path):
+    after_login = journey_set(
+        [page("SelfAsserted-Member", ["signInName", "password", "memberNumber"], ["login-NonInteractive", "REST-FindMember"]), page("SelfAsserted-Welcome", ["memberName"]), LOGIN,
+         api("REST-FindMember", ["memberNumber"], ["memberName"])],
+        steps("SelfAsserted-Member", "SelfAsserted-Welcome"),
+    )  # fmt: skip
+    assert found(tmp_path / "after-login", after_login, "BOT002") == []
+    by_code = journey_set(
+        [
+            page("SelfAsserted-Member", ["invitationCode"], ["REST-FindMember"]),
+            WELCOME_PAGE,
+            LOGIN,
+            api("REST-FindMember", ["invitationCode"], ["memberName"]),
+        ],
+        steps("SelfAsserted-Member", "SelfAsserted-Welcome"),
+    )
+    assert found(tmp_path / "by-code", by_code, "BOT002") == []
+    guarded = journey_set(
+        [page("SelfAsserted-Member", ["memberNumber"], ["REST-FraudCheck", "REST-FindMember"]), WELCOME_PAGE, LOGIN, api("REST-FraudCheck", ["memberNumber"]),
+         api("REST-FindMember", ["memberNumber"], ["memberName"])],
+        steps("SelfAsserted-Member", "SelfAsserted-Welcome"),
+    )  # fmt: skip
+    assert found(tmp_path / "guarded", guarded, "BOT002") == []
+
+
+def test_alternatives_of_one_step_do_not_see_each_others_lookups(tmp_path):
+    """A selection's choices run one at a time: what one looks up another never shows."""
+    selection = (
+        '<OrchestrationStep Order="1" Type="ClaimsExchange"><ClaimsExchanges>'
+        '<ClaimsExchange Id="Member" TechnicalProfileReferenceId="SelfAsserted-Member" />'
+        '<ClaimsExchange Id="Welcome" TechnicalProfileReferenceId="SelfAsserted-Welcome" /></ClaimsExchanges></OrchestrationStep>'
+        '<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />'
+    )
+    files = journey_set([MEMBER_PAGE, WELCOME_PAGE, LOGIN, api("REST-FindMember", ["memberNumber"], ["memberName"])], selection)
+    assert found(tmp_path, files, "BOT002") == []
+
+
+def test_a_display_control_that_looks_up_and_shows_on_the_same_page(tmp_path):
+    control = (
+        '<DisplayControl Id="memberControl" UserInterfaceControlType="VerificationControl"><DisplayClaims>'
+        '<DisplayClaim ClaimTypeReferenceId="memberNumber" Required="true" /><DisplayClaim ClaimTypeReferenceId="memberName" /></DisplayClaims>'
+        '<Actions><Action Id="Lookup"><ValidationClaimsExchange><ValidationClaimsExchangeTechnicalProfile TechnicalProfileReferenceId="REST-FindMember" />'
+        "</ValidationClaimsExchange></Action></Actions></DisplayControl>"
+    )
+    lookup_page = page(
+        "SelfAsserted-Member",
+        ["memberNumber"],
+        display='<DisplayClaims><DisplayClaim DisplayControlReferenceId="memberControl" /></DisplayClaims>',
+    )
+    files = journey_set([lookup_page, api("REST-FindMember", ["memberNumber"], ["memberName"])], steps("SelfAsserted-Member"), control)
+    assert [m for _, m in found(tmp_path, files, "BOT002")] == [
+        "SelfAsserted-Member shows memberName that REST-FindMember looked up from what an anonymous visitor typed on SelfAsserted-Member: "
+        "anyone who types someone's details sees their data (account enumeration)"
+    ]
+
+
+def test_a_lookup_in_a_journey_entered_by_a_signed_link_is_not_anonymous(tmp_path):
+    hint = (
+        '<TechnicalProfile Id="IdTokenHint_ExtractClaims"><Protocol Name="None" /><Metadata><Item Key="IdTokenAudience">a</Item>'
+        '<Item Key="issuer">https://contoso.example</Item></Metadata></TechnicalProfile>'
+    )
+    first = '<OrchestrationStep Order="1" Type="GetClaims" CpimIssuerTechnicalProfileReferenceId="IdTokenHint_ExtractClaims" />'
+    files = journey_set(
+        [hint, MEMBER_PAGE, WELCOME_PAGE, LOGIN, api("REST-FindMember", ["memberNumber"], ["memberName"])],
+        steps("SelfAsserted-Member", "SelfAsserted-Welcome", first=first),
+    )
+    assert found(tmp_path, files, "BOT002") == []
+
+
+ROPC = LOGIN.replace('Id="login-NonInteractive"', 'Id="ResourceOwnerPasswordCredentials-OAUTH2"')
+
+
+def test_a_journey_that_posts_the_password_grant_is_ropc(tmp_path):
+    files = journey_set([ROPC], steps("ResourceOwnerPasswordCredentials-OAUTH2"))
+    assert found(tmp_path, files, "MFA006") == [
+        (
+            "info",
+            "UserJourney 'SignUpOrSignIn' signs users in with the password grant (ROPC) through 'ResourceOwnerPasswordCredentials-OAUTH2': "
+            "no second factor or CAPTCHA can run, and each request is a password guess",
+        )
+    ]
+
+
+def test_the_password_grant_as_a_page_s_credential_check_is_not_ropc(tmp_path):
+    """The usual sign-in page validates with login-NonInteractive; a step after a page that asked for the password is interactive."""
+    sign_in = page("SelfAsserted-SignIn", ["signInName", "password"], ["login-NonInteractive"])
+    assert found(tmp_path / "validation", journey_set([sign_in, LOGIN], steps("SelfAsserted-SignIn")), "MFA006") == []
+    asked = page("SelfAsserted-AskPassword", ["signInName", "password"])
+    assert (
+        found(tmp_path / "after-page", journey_set([asked, LOGIN], steps("SelfAsserted-AskPassword", "login-NonInteractive")), "MFA006")
+        == []
+    )

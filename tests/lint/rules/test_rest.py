@@ -1,4 +1,4 @@
-"""REST001–REST010: the example sets, variants of them and passing cases, several only visible after merging."""
+"""REST001–REST011: the example sets, variants of them and passing cases, several only visible after merging."""
 
 from __future__ import annotations
 
@@ -326,7 +326,83 @@ def test_insecure_auth_flag_on_a_client_credentials_call(tmp_path):
                 )
             ],
         ),
+        (
+            "REST011",
+            [
+                (
+                    "Extensions.xml",
+                    52,
+                    "SelfAsserted-CustomerDetails lets the user type customerId, which its validation profile REST-LookUpCustomer also "
+                    "returns: when the API leaves it out, the typed value goes into the token",
+                )
+            ],
+        ),
     ],
 )
 def test_example_set(rule, expected):
     assert found_by_example(rule) == expected
+
+
+TYPED = '<ClaimType Id="loyaltyNumber"><DataType>string</DataType><UserInputType>{kind}</UserInputType></ClaimType>'
+API_INPUT = '<InputClaims><InputClaim ClaimTypeReferenceId="email" /></InputClaims>'
+
+
+def injection(kind: str = "TextBox", returned: str = "", read: bool = False, issued: str = "token") -> dict[str, str]:
+    """The sign-in page also asks for `loyaltyNumber` (of UserInputType `kind`), which its REST validation returns
+    (`returned`: the output claim's attributes) and, when `read`, reads; the claim is issued in the `token` or
+    persisted to the `directory`."""
+    api = RESILIENT.replace(
+        API_INPUT,
+        (API_INPUT.replace("</InputClaims>", '<InputClaim ClaimTypeReferenceId="loyaltyNumber" /></InputClaims>') if read else API_INPUT)
+        + f'<OutputClaims><OutputClaim ClaimTypeReferenceId="loyaltyNumber" {returned}/></OutputClaims>',
+    )
+    base = (
+        BASE.replace(RESILIENT, api)
+        .replace('<ClaimType Id="loyaltyNumber"><DataType>string</DataType></ClaimType>', TYPED.format(kind=kind))
+        .replace(
+            '<OutputClaims><OutputClaim ClaimTypeReferenceId="email" /></OutputClaims>',
+            '<OutputClaims><OutputClaim ClaimTypeReferenceId="email" /><OutputClaim ClaimTypeReferenceId="loyaltyNumber" /></OutputClaims>',
+        )
+    )
+    rp = RP
+    if issued == "token":
+        rp = RP.replace("<OutputClaims>", '<OutputClaims><OutputClaim ClaimTypeReferenceId="loyaltyNumber" />')
+    elif issued == "directory":
+        writer = (
+            '<TechnicalProfile Id="AAD-UserWrite"><Protocol Name="Proprietary" Handler="Web.TPEngine.Providers.AzureActiveDirectoryProvider, '
+            'Web.TPEngine, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null" /><Metadata><Item Key="Operation">Write</Item></Metadata>'
+            '<PersistedClaims><PersistedClaim ClaimTypeReferenceId="loyaltyNumber" /></PersistedClaims></TechnicalProfile>'
+        )
+        base = base.replace(
+            '<ValidationTechnicalProfile ReferenceId="REST-GetLoyalty" ContinueOnError="true" />',
+            '<ValidationTechnicalProfile ReferenceId="REST-GetLoyalty" ContinueOnError="true" /><ValidationTechnicalProfile ReferenceId="AAD-UserWrite" />',
+        ).replace(JOURNEY, provider(writer) + JOURNEY)
+    return clean_set(base=base, rp=rp)
+
+
+def test_a_claim_the_page_asks_for_and_the_api_returns_is_injectable(tmp_path):
+    problems = run(tmp_path / "token", injection(), Config(select=["REST011"])).problems
+    assert [(p.severity.value, p.message) for p in problems] == [
+        (
+            "warning",
+            "SelfAsserted-SignIn lets the user type loyaltyNumber, which its validation profile REST-GetLoyalty also returns: "
+            "when the API leaves it out, the typed value goes into the token",
+        )
+    ]
+    stored = run(tmp_path / "directory", injection(issued="directory"), Config(select=["REST011"])).problems
+    assert [p.message.rsplit(" ", 1)[-1] for p in stored] == ["directory"]
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        injection(kind="Readonly"),  # shown, not typed
+        injection(kind="Paragraph"),
+        injection(read=True),  # the API saw the typed value: a check or a normalisation
+        injection(returned='DefaultValue="none"'),  # set even when the API leaves it out
+        injection(issued="nowhere"),  # neither in the token nor in the directory
+    ],
+    ids=["readonly", "paragraph", "read-by-the-api", "default-value", "not-issued"],
+)
+def test_a_returned_claim_the_user_cannot_change_or_that_goes_nowhere_is_no_injection(tmp_path, files):
+    assert run(tmp_path, files, Config(select=["REST011"])).problems == []

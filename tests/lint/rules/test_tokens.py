@@ -1,11 +1,12 @@
-"""TOK001–TOK003: token lifetimes on the issuer the journey uses."""
+"""TOK001–TOK003: token lifetimes on the issuer the journey uses; TOK004: the id_token_hint a journey accepts."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.lint.examples import found_by_example
-from tests.lint.policies import BASE, clean_set, provider, rule_ids, run
+from tests.lint.policies import BASE, JOURNEY, clean_set, provider, rule_ids, run
+from toolkit.lint import Config
 
 DEFAULT_ITEM = '<Item Key="token_lifetime_secs">3600</Item>'
 
@@ -75,7 +76,56 @@ def test_an_issuer_that_signs_invitation_links_is_short_on_purpose(tmp_path):
                 )
             ],
         ),
+        (
+            "TOK004",
+            [
+                (
+                    "Extensions.xml",
+                    14,
+                    "id_token_hint profile 'IdTokenHint_ExtractClaims' sets no IdTokenAudience: any token signed with the keys of its "
+                    "METADATA passes as a link, whatever it was issued for",
+                )
+            ],
+        ),
     ],
 )
 def test_example_set(rule, expected):
     assert found_by_example(rule) == expected
+
+
+def hint(items: str, keys: str = "", used: bool = True) -> dict[str, str]:
+    """The base journey, first reading an id_token_hint profile with `items` as metadata (a GetClaims step) when `used`."""
+    profile = provider(
+        f'<TechnicalProfile Id="IdTokenHint_ExtractClaims"><Protocol Name="None" /><Metadata>{items}</Metadata>{keys}'
+        '<OutputClaims><OutputClaim ClaimTypeReferenceId="email" /></OutputClaims></TechnicalProfile>'
+    )
+    step = '<OrchestrationStep Order="0" Type="GetClaims" CpimIssuerTechnicalProfileReferenceId="IdTokenHint_ExtractClaims" />'
+    journey = JOURNEY.replace('<OrchestrationStep Order="1"', step + '<OrchestrationStep Order="1"', 1) if used else JOURNEY
+    return clean_set(base=BASE.replace(JOURNEY, profile + journey))
+
+
+METADATA = '<Item Key="METADATA">https://links.contoso.com/.well-known/openid-configuration</Item>'
+SHARED_KEY = '<CryptographicKeys><Key Id="client_secret" StorageReferenceId="B2C_1A_IdTokenHintKey" /></CryptographicKeys>'
+AUDIENCE = '<Item Key="IdTokenAudience">b2c-invitation</Item>'
+ISSUER = '<Item Key="issuer">https://links.contoso.com/</Item>'
+
+
+@pytest.mark.parametrize(
+    ("items", "keys", "missing"),
+    [
+        (METADATA, "", "IdTokenAudience"),
+        (AUDIENCE, SHARED_KEY, "issuer"),
+        ("", SHARED_KEY, "IdTokenAudience or issuer"),
+        (METADATA + AUDIENCE, "", None),  # the issuer comes from the configuration document
+        (AUDIENCE + ISSUER, SHARED_KEY, None),
+    ],
+)
+def test_an_id_token_hint_must_name_its_audience_and_with_a_shared_key_its_issuer(tmp_path, items, keys, missing):
+    problems = run(tmp_path, hint(items, keys), Config(select=["TOK004"])).problems
+    assert [p.message.split(": ")[0] for p in problems] == (
+        [f"id_token_hint profile 'IdTokenHint_ExtractClaims' sets no {missing}"] if missing else []
+    )
+
+
+def test_an_id_token_hint_profile_no_journey_reads_is_not_reported(tmp_path):
+    assert run(tmp_path, hint(METADATA, used=False), Config(select=["TOK004"])).problems == []

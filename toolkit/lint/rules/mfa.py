@@ -493,7 +493,8 @@ def _sender(policy: Effective, tp: TechnicalProfile) -> str | None:
     for el in tp.display_claims:
         control = policy.display_controls.get(el.get("DisplayControlReferenceId") or "")
         if control is None or not any(
-            (c.get("ClaimTypeReferenceId") or "").casefold() in typed for c in control.iterfind(q("DisplayClaims/DisplayClaim"))
+            (c.get("ClaimTypeReferenceId") or "").casefold() in typed and c.get("ControlClaimType") != "VerificationCode"
+            for c in control.iterfind(q("DisplayClaims/DisplayClaim"))
         ):
             continue  # no control, or its address is shown read-only
         for action in control.iterfind(q("Actions/Action")):
