@@ -7,7 +7,8 @@ import pytest
 from tests.lint.examples import found_by_example
 from tests.lint.policies import BASE, JOURNEY, clean_set, provider, rule_ids, run
 
-OIDC = '<TechnicalProfile Id="Contoso-OIDC"><Protocol Name="OpenIdConnect" /><Metadata><Item Key="METADATA">{metadata}</Item>{extra}</Metadata><OutputClaims><OutputClaim ClaimTypeReferenceId="email" /></OutputClaims><UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
+OIDC = '<TechnicalProfile Id="Contoso-OIDC"><Protocol Name="OpenIdConnect" /><Metadata><Item Key="METADATA">{metadata}</Item>{extra}</Metadata><OutputClaims><OutputClaim ClaimTypeReferenceId="email" /></OutputClaims><UseTechnicalProfileForSessionManagement ReferenceId="SM-SocialLogin" /></TechnicalProfile>'
+SOCIAL_SESSION = '<TechnicalProfile Id="SM-SocialLogin"><Protocol Name="Proprietary" Handler="Web.TPEngine.SSO.ExternalLoginSSOSessionProvider, Web.TPEngine, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null" /></TechnicalProfile>'
 ONLY_IDP = """<UserJourneys><UserJourney Id="SignUpOrSignIn"><OrchestrationSteps>
   <OrchestrationStep Order="1" Type="ClaimsProviderSelection" ContentDefinitionReferenceId="api.signuporsignin">
     <ClaimsProviderSelections><ClaimsProviderSelection TargetClaimsExchangeId="ContosoExchange" /></ClaimsProviderSelections></OrchestrationStep>
@@ -17,7 +18,7 @@ ONLY_IDP = """<UserJourneys><UserJourney Id="SignUpOrSignIn"><OrchestrationSteps
 
 
 def with_idp(metadata: str = "https://login.contoso.com/.well-known/openid-configuration", extra: str = "") -> dict[str, str]:
-    return clean_set(base=BASE.replace(JOURNEY, provider(OIDC.format(metadata=metadata, extra=extra)) + ONLY_IDP))
+    return clean_set(base=BASE.replace(JOURNEY, provider(OIDC.format(metadata=metadata, extra=extra), SOCIAL_SESSION) + ONLY_IDP))
 
 
 @pytest.mark.parametrize(
@@ -69,7 +70,7 @@ def test_a_later_step_that_offers_another_provider_is_a_fallback(tmp_path):
 @pytest.mark.parametrize(
     ("rule", "expected"),
     [
-        ("IDP001", [("Extensions.xml", 37, "'AP-IDP001' offers only Contoso-OIDC: no way to sign in when it is down")]),
+        ("IDP001", [("Extensions.xml", 44, "'AP-IDP001' offers only Contoso-OIDC: no way to sign in when it is down")]),
         ("IDP002", [("Extensions.xml", 18, "Contoso-OIDC: METADATA is not https")]),
         (
             "IDP003",
