@@ -134,18 +134,19 @@ def _stops_for_returning_users(el: Element) -> bool:
 def rest_after_account_created(policy: Effective) -> Iterator[Finding]:
     """A directory write that creates the account (`Operation` `Write` with
     `RaiseErrorIfClaimsPrincipalAlreadyExists` `true`, as `AAD-UserWriteUsingLogonEmail`) is
-    followed by a REST call whose failure is not contained:
+    followed by a REST call whose failure is not contained.
 
-    - in the same validation chain, a REST validation profile after the write without
-      `ContinueOnError="true"` (and the write without `ContinueOnSuccess="false"`, which would
-      stop the chain there): when the API fails, the page shows its error, but the account
-      already exists, and submitting the page again fails with AADB2C90001 "This user already
-      exists"; the user is stuck on a sign-up page that cannot succeed, and whatever the API was
-      to do (create the customer record, send the welcome mail) never happens;
-    - later in the journey, a step that calls a REST profile directly and runs only for a new
-      account (a `ClaimsExist` precondition skips it unless a claim only the write sets, such
-      as `newUser`, exists): its failure ends the journey with an error after the account was
-      created, and the retry signs the user in without calling the API again.
+    In the same validation chain: a REST validation profile after the write, without
+    `ContinueOnError="true"` (and the write without `ContinueOnSuccess="false"`, which would
+    stop the chain there). When the API fails, the page shows its error, but the account already
+    exists, and submitting the page again fails with AADB2C90001 "This user already exists": the
+    user is stuck on a sign-up page that cannot succeed, and whatever the API was to do (create
+    the customer record, send the welcome mail) never happens.
+
+    Later in the journey: a step that calls a REST profile directly and runs only for a new
+    account (a `ClaimsExist` precondition skips it unless a claim only the write sets, such as
+    `newUser`, exists). Its failure ends the journey with an error after the account was created,
+    and the retry signs the user in without calling the API again.
 
     Call the API before the write (validate first, create last), contain it (`ContinueOnError`
     and a reduced experience), or let a later sign-in finish the job (run the step for every

@@ -599,7 +599,7 @@ def password_grant(policy: Effective) -> Iterator[Finding]:
     "ROPC doesn't work when there's any interruption to the authentication flow that needs user
     interaction", so no second factor, CAPTCHA or consent can ever run in it: each request is one
     password guess that only the tenant's smart lockout slows down, and a password sprayed from
-    a list meets no other check. Microsoft "recommend[s] that you don't use the ROPC flow".
+    a list meets no other check. Microsoft: "We recommend that you don't use the ROPC flow."
     Reported as information: a first-party app on a trusted device may have no alternative.
 
     Not reported: the same profile as a validation profile of a sign-in page (the usual
