@@ -127,7 +127,7 @@ class AppProfile:
     sent_to_sign_in: tuple[Match, ...]
     handled: tuple[Match, ...]
     username_field: str = "signInName"
-    daemon_api: str | None = None  #: an API for app-only tokens, called by the reference daemon (`…/api/report`)
+    daemon_api: str | None = None  #: an API for app-only tokens (`/api/report`), which the app's daemon calls
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AppProfile:
@@ -222,6 +222,68 @@ class PhasePlan:
 
 
 @dataclass(frozen=True)
+class DaemonPlan:
+    """How to run the app's daemon (a process calling its API with app-only tokens), resolved by
+    the drill from the profile's `[app.daemon]`: one process per simulated daemon, each told
+    where to report what it does by `{events}` (left in `command` and `env` for each daemon's own
+    file). Each line the daemon appends there is one JSON object (`DaemonEvent`)."""
+
+    command: tuple[str, ...]
+    env: dict[str, str]
+    cwd: str
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DaemonPlan:
+        """From `asdict` output (JSON)."""
+        return cls(tuple(data["command"]), dict(data["env"]), str(data["cwd"]))
+
+
+#: what a daemon reports, one JSON object a line: a call of the API (`call`) or a token request
+#: that left it (`token`)
+CALL, TOKEN = "call", "token"
+
+
+@dataclass(frozen=True)
+class DaemonEvent:
+    """One line a daemon writes to its `{events}` file:
+
+        {"t": 1733616000.25, "event": "call", "outcome": "ok", "ms": 12.5, "refused": 0}
+        {"t": 1733616000.26, "event": "token", "outcome": "ok"}
+
+    `t`: when it started, in epoch seconds (missing: when the drill read the line); `outcome`:
+    `ok` or `handled` as they are, anything else (`http_503`, `no_token`) a failure, with that as
+    its reason; `ms` (optional): how long a call took; `refused` (optional): 401 answers the API
+    gave to the daemon's tokens during the call (tokens the IdP issued: genuine ones)."""
+
+    event: str
+    outcome: str
+    t: float | None = None
+    ms: float = 0.0
+    refused: int = 0
+
+    @classmethod
+    def from_json(cls, line: str) -> DaemonEvent | None:
+        """One line of the events file; None for a line that is not an event."""
+        try:
+            data = json.loads(line)
+            event = cls(
+                event=str(data["event"]),
+                outcome=str(data["outcome"]),
+                t=None if data.get("t") is None else float(data["t"]),
+                ms=float(data.get("ms") or 0.0),
+                refused=int(data.get("refused") or 0),
+            )
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+        return event if event.event in (CALL, TOKEN) else None
+
+    @property
+    def counted_as(self) -> str:
+        """The operation's outcome: `ok`, `handled` or `failed`."""
+        return self.outcome if self.outcome in (OK, HANDLED) else FAILED
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything the load tests need for one run, resolved by the drill."""
 
@@ -238,6 +300,7 @@ class Plan:
     out: str = ""  #: where the records go
     trust: str | None = None  #: CA bundle the simulated browsers trust (the IdP's and the app's); None: the IdP's
     extra: dict[str, Any] = field(default_factory=dict)
+    daemon: DaemonPlan | None = None  #: the app's daemon (None: no daemon persona)
 
     def write(self, path: Path) -> None:
         """As JSON (`plan.json`)."""
@@ -255,6 +318,7 @@ class Plan:
                 "phases": tuple(PhasePlan(**p) for p in data["phases"]),
                 "app": AppProfile.from_dict(data["app"]),
                 "timeline": tuple(FaultEntry.from_json(e) for e in data["timeline"]),
+                "daemon": DaemonPlan.from_dict(data["daemon"]) if data.get("daemon") else None,
             }
         )
 

@@ -6,19 +6,36 @@ Each logical operation is reported once as a `PERSONA` request with its outcome 
 from __future__ import annotations
 
 import itertools
+import os
 import random
+import signal
+import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-import requests
-from locust import HttpUser, between, task
+from locust import HttpUser, between, constant, task
 
 from loadtests.collect import PERSONA
-from loadtests.config import next_user, plan
-from loadtests.contract import ANONYMOUS, API_CALLER, DAEMON, DAEMON_TOKEN, FAILED, HANDLED, NEW_SIGN_IN, OK, SIGNED_IN, AppProfile
+from loadtests.config import drill_run
+from loadtests.contract import (
+    ANONYMOUS,
+    API_CALLER,
+    CALL,
+    DAEMON,
+    DAEMON_TOKEN,
+    FAILED,
+    HANDLED,
+    NEW_SIGN_IN,
+    OK,
+    SIGNED_IN,
+    AppProfile,
+    DaemonEvent,
+)
 from toolkit import flows
 
 AUTHORIZE = "/oauth2/v2.0/authorize"
@@ -64,13 +81,14 @@ class Persona(HttpUser):
 
     def on_start(self) -> None:
         """Read the plan, pick credentials."""
-        the_plan = plan(self.environment.parsed_options.drill_plan)
+        run = drill_run(self.environment)
+        the_plan = run.plan
         self.app: AppProfile = the_plan.app
         self.idp = the_plan.idp
         self.client.base_url = self.app.url
         self.client.trust_env = False
         self.client.verify = the_plan.trust or self.idp.get("ca_bundle") or True
-        self.account = next_user(self.idp)
+        self.account = run.next_user()
         self.id = uuid.uuid4().hex[:8]
         self.in_flight: dict[int, tuple[str, str, float]] = {}
         self.client.request = tracked(self.client.request, self.in_flight)  # type: ignore[method-assign]
@@ -263,68 +281,83 @@ class NewSignIn(Persona):
 
 
 class Daemon(Persona):
-    """A back-office daemon: the reference daemon (`sample_app.daemon.Daemon`, one per virtual
-    user, with its own msal token cache and breakers) calling the app's API for app-only tokens
-    with a token from the client credentials grant. Each token request that leaves it is reported
-    too (as `daemon:token`), for the "one per Retry-After window" objective, and each 401 the API
-    answered counts as a genuine token refused (also one the daemon then retried with a new token)."""
+    """A back-office daemon: the app's own (the profile's `[app.daemon]`, the reference daemon for
+    the reference app), one process per virtual user, calling the app's API with app-only tokens.
+    It reports each call and each token request to its own events file as it goes (`DaemonEvent`);
+    this user starts it, reads what it reported once a second and records each call as an
+    operation of this persona, timed from when the daemon started it, and each token request as
+    `daemon:token`, for the "one per Retry-After window" objective."""
 
     persona = DAEMON
+    wait_time = constant(1)
 
     def on_start(self) -> None:
-        """Build this daemon from the IdP configuration (settings as the daemon reads them)."""
+        """Start this daemon's process."""
         super().on_start()
-        from sample_app.config import load_settings
-        from sample_app.daemon import Daemon as ReferenceDaemon
-
-        settings = load_settings({"B2C_STATE_DIR": "/nonexistent"})  # built-in defaults only
-        api = self.app.daemon_api or "/api/report"
-        settings.update(
-            B2C_CA_BUNDLE=self.idp.get("ca_bundle") or "",
-            B2C_BASE_URL=self.idp.get("base_url", ""),
-            B2C_TENANT=self.idp.get("tenant", ""),
-            B2C_SIGNUP_SIGNIN_POLICY=self.idp.get("policies", {}).get("signup_signin", ""),
-            OIDC_AUTHORITY=self.idp.get("oidc_authority", ""),
-            DAEMON_CLIENT_ID=self.idp["daemon_client_id"],
-            DAEMON_CLIENT_SECRET=self.idp["daemon_client_secret"],
-            API_APP_ID_URI=self.idp["api_app_id_uri"],
-            API_BASE_URL=self.app.url + api.removesuffix("/api/report"),  # the daemon adds /api/report
-            IDP_CACHE_DIR="",  # last-known-good discovery in memory
-        )
-        self.daemon = ReferenceDaemon(settings)
-        self.reported_tokens = 0
-        self.refused = 0  #: 401s the API answered (the daemon's tokens are the IdP's own: genuine)
-        self.daemon.api.session.hooks["response"].append(self._count_refusal)
-
-    def _count_refusal(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        """Every answer of the API, the first 401 before the daemon retries with a new token included."""
-        if response.status_code == 401:
-            self.refused += 1
+        daemon = drill_run(self.environment).plan.daemon
+        if daemon is None:
+            raise RuntimeError("the plan names no daemon (the profile's [app.daemon])")
+        folder = Path(drill_run(self.environment).plan.out or tempfile.mkdtemp(prefix="drill-")) / "daemons"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.events = folder / f"{self.id}.jsonl"
+        self.events.touch()
+        self.log = folder / f"{self.id}.log"
+        self.read_to = 0  #: bytes of the events file already read
+        given = str(self.events)
+        environ = {k: v for k, v in os.environ.items() if k not in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")}
+        environ.update({name: value.replace("{events}", given) for name, value in daemon.env.items()})
+        with open(self.log, "ab") as log:  # its own process group: stopping it stops what it started
+            self.process = subprocess.Popen(
+                [arg.replace("{events}", given) for arg in daemon.command],
+                stdout=log, stderr=subprocess.STDOUT, env=environ, cwd=daemon.cwd, start_new_session=True,
+            )  # fmt: skip
 
     @task
-    def report_call(self) -> None:
-        """One scheduled call of the API (getting or refreshing the token as the daemon does)."""
-        started = time.perf_counter()
-        refused_before = self.refused
-        outcome = self.daemon.call()
-        self.report(OK if outcome == "ok" else FAILED, started, reason=outcome, genuine_tokens_refused=self.refused - refused_before)
-        sent = self.daemon.tally.token_requests[self.reported_tokens :]
-        self.reported_tokens += len(sent)
-        for _, result in sent:
-            self.environment.events.request.fire(
-                request_type=PERSONA,
-                name=DAEMON_TOKEN,
-                response_time=0,
-                response_length=0,
-                exception=None,
-                context={"outcome": OK if result == "ok" else FAILED, "user": self.id},
-            )
+    def read_events(self) -> None:
+        """Record what the daemon reported since the last look; a daemon that exited is a failure."""
+        self._record_new_events()
+        if self.process.poll() is not None:
+            reason = f"the daemon exited with {self.process.returncode}; see {self.log}"
+            self.report(FAILED, time.perf_counter(), reason=reason)
+
+    def _record_new_events(self) -> None:
+        with open(self.events, "rb") as fh:
+            fh.seek(self.read_to)
+            lines = fh.read().split(b"\n")
+        self.read_to += sum(len(line) + 1 for line in lines[:-1])  # a last line without its newline waits
+        for line in lines[:-1]:
+            event = DaemonEvent.from_json(line.decode(errors="replace"))
+            if event is not None:
+                self._record(event)
+
+    def _record(self, event: DaemonEvent) -> None:
+        outcome = event.counted_as
+        self.environment.events.request.fire(
+            request_type=PERSONA,
+            name=DAEMON if event.event == CALL else DAEMON_TOKEN,
+            response_time=event.ms,
+            response_length=0,
+            exception=RuntimeError(event.outcome) if outcome == FAILED else None,
+            context={
+                "outcome": outcome,
+                "user": self.id,
+                "started_at": event.t,
+                "reason": "" if outcome == OK else event.outcome,
+                "genuine_tokens_refused": event.refused,  # the daemon's tokens are the IdP's own: genuine
+            },
+        )
 
     def on_stop(self) -> None:
-        """Close the daemon's connections."""
+        """Stop the daemon (and what it started), then record what it reported meanwhile."""
         super().on_stop()
-        self.daemon.idp.close()
-        self.daemon.api.close()
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self._record_new_events()
 
 
 class ApiCaller(Persona):

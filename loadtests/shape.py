@@ -11,8 +11,7 @@ import gevent
 import requests
 from locust import LoadTestShape
 
-from loadtests import collect
-from loadtests.config import plan
+from loadtests.config import DrillRun, drill_run
 from loadtests.contract import Plan
 
 
@@ -26,11 +25,9 @@ def _admin(the_plan: Plan) -> requests.Session:
 class ScenarioShape(LoadTestShape):
     """Driven by `--drill-plan`."""
 
-    def _plan(self) -> Plan:
-        return plan(self.runner.environment.parsed_options.drill_plan)
-
-    def _start(self, the_plan: Plan) -> None:
-        collect.clock["started_at"] = time.time()
+    def _start(self, run: DrillRun) -> None:
+        the_plan, clock = run.plan, run.clock
+        clock.started_at = time.time()
         if the_plan.emulator is None:  # a real tenant: no faults, no counters
             return
         base = the_plan.emulator
@@ -40,22 +37,21 @@ class ScenarioShape(LoadTestShape):
             found: dict[str, int] = session.get(f"{base}/_emulator/faults", timeout=10).json()["requests"]
             return found
 
-        collect.clock["fetch"] = counts
+        clock.fetch = counts
 
         def play() -> None:
             session.delete(f"{base}/_emulator/faults", timeout=10)
-            collect.clock["counts"].append(("start", counts()))
+            clock.counts.append(("start", counts()))
             if the_plan.timeline:
-                answer = session.post(
-                    f"{base}/_emulator/timeline", json={"timeline": [entry.to_json() for entry in the_plan.timeline]}, timeout=10
-                )
+                timeline = [entry.to_json() for entry in the_plan.timeline]
+                answer = session.post(f"{base}/_emulator/timeline", json={"timeline": timeline}, timeout=10)
                 answer.raise_for_status()
                 # the emulator's fault clock starts when it receives the timeline: how far behind the phases' clock
                 played_at = time.time() - float(answer.json().get("timeline_elapsed_s") or 0.0)
-                collect.clock["offset_s"] = round(played_at - collect.clock["started_at"], 3)
+                clock.offset_s = round(played_at - (clock.started_at or played_at), 3)
             for phase in the_plan.phases:
-                gevent.sleep(max(0.0, collect.clock["started_at"] + phase.end_s - time.time()))
-                collect.clock["counts"].append((phase.name, counts()))
+                gevent.sleep(max(0.0, (clock.started_at or 0.0) + phase.end_s - time.time()))
+                clock.counts.append((phase.name, counts()))
 
         gevent.spawn(play)
 
@@ -63,9 +59,10 @@ class ScenarioShape(LoadTestShape):
         """Users and spawn rate now; None ends the run."""
         from loadtests.personas import PERSONAS
 
-        the_plan = self._plan()
-        if collect.clock["started_at"] is None:
-            self._start(the_plan)
+        run = drill_run(self.runner.environment)
+        if run.clock.started_at is None:
+            self._start(run)
+        the_plan = run.plan
         if self.get_run_time() >= the_plan.duration_s:
             return None
         classes = [PERSONAS[name] for name, weight in the_plan.weights.items() if weight > 0]

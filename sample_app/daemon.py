@@ -1,7 +1,7 @@
 """The reference daemon: calls the reference API on a schedule with an app-only token (client
 credentials), and keeps doing so when the IdP does not answer.
 
-    python -m sample_app.daemon [--interval S] [--duration S] [--summary FILE]
+    python -m sample_app.daemon [--interval S] [--duration S] [--summary FILE] [--events FILE]
 
 Settings are the reference app's (`sample_app.config`): the authority (B2C policy or
 OIDC_AUTHORITY), DAEMON_CLIENT_ID/SECRET, API_APP_ID_URI (it asks for `{uri}/.default`),
@@ -23,6 +23,12 @@ API_BASE_URL (where the API is) and the IDP_* and BREAKER_* knobs.
 - A 401 from the API (a key rollover it has not seen, a revoked grant) drops the token and tries
   once with a new one; a new token refused too is not replaced again before the backoff window
   ends, so an API that refuses every token costs one token request per window, not one per call.
+
+With `--events FILE` it appends what it does as it goes, one JSON object a line (what
+`b2c-toolkit drill` reads from a team's daemon): each call of the API
+(`{"t", "event": "call", "outcome", "ms", "refused"}`: `refused` counts the 401s the API answered)
+and each token request that left it (`{"t", "event": "token", "outcome"}`), `t` when it started
+in epoch seconds.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,8 +108,9 @@ class Tally:
 class Daemon:
     """One daemon: an msal confidential client with its token cache, and two resilient clients."""
 
-    def __init__(self, settings: dict[str, Any]) -> None:
+    def __init__(self, settings: dict[str, Any], report: Callable[[dict[str, Any]], None] | None = None) -> None:
         self.settings = settings
+        self.report = report  #: told each call and token request as it happens (`--events`)
         ca = settings["B2C_CA_BUNDLE"] or None
         timeouts = {"connect_timeout_s": settings["IDP_CONNECT_TIMEOUT_S"], "read_timeout_s": settings["IDP_READ_TIMEOUT_S"]}
         self.tally = Tally()
@@ -136,6 +144,8 @@ class Daemon:
     def _observe_idp(self, endpoint: str, outcome: str, seconds: float) -> None:
         if endpoint == "token" and outcome != "breaker_open":  # an open breaker sends nothing
             self.tally.token_requests.append((time.monotonic() - self.tally.started, outcome))
+            if self.report is not None:
+                self.report({"t": round(time.time() - seconds, 3), "event": "token", "outcome": outcome})
 
     def app(self) -> msal.ConfidentialClientApplication:
         """The msal app, built on first use (building it fetches discovery)."""
@@ -190,17 +200,23 @@ class Daemon:
     def call(self) -> str:
         """One scheduled call of the API; returns its outcome. A 401 (the API no longer takes the
         token: a key rollover, a revoked grant) drops the token and tries once with a new one."""
+        started, began = time.time(), time.monotonic()
         outcome = self._call_once()
+        refused = int(outcome == "http_401")  #: 401s the API answered to the daemon's tokens
         if outcome == "http_401" and time.monotonic() >= self._refetch_after:
             self._held = None
             self.app().remove_tokens_for_client()
             outcome = self._call_once()
+            refused += int(outcome == "http_401")
             if outcome == "http_401":  # the new token is refused too: not replaced again before the window ends
                 self._refusals += 1
                 self._refetch_after = time.monotonic() + self._backoff_s(self._refusals)
             else:
                 self._refusals = 0
         self.tally.calls[outcome] += 1
+        if self.report is not None:
+            ms = round((time.monotonic() - began) * 1000, 1)
+            self.report({"t": round(started, 3), "event": "call", "outcome": outcome, "ms": ms, "refused": refused})
         if outcome != "ok":
             LOG.warning("api call: %s", outcome)
         return outcome
@@ -233,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interval", type=float, help="seconds between calls (default: DAEMON_INTERVAL_S)")
     parser.add_argument("--duration", type=float, help="stop after this many seconds (default: run until interrupted)")
     parser.add_argument("--summary", help="write the JSON summary to this file when stopping")
+    parser.add_argument("--events", help="append each call and token request to this file as it happens, a JSON object a line")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr)
     try:
@@ -251,7 +268,13 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    summary = Daemon(settings).run(interval, args.duration, stop)
+    events = open(args.events, "a", buffering=1) if args.events else None  # noqa: SIM115 (open for the whole run)
+    report = None if events is None else (lambda event: print(json.dumps(event), file=events))
+    try:
+        summary = Daemon(settings, report).run(interval, args.duration, stop)
+    finally:
+        if events is not None:
+            events.close()
     text = json.dumps(summary)
     if args.summary:
         Path(args.summary).write_text(text)

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 import pytest
 
+from loadtests.contract import Plan
 from toolkit.cli import build_parser
 from toolkit.drill import command, run
 from toolkit.drill.profile import RunningApp
@@ -59,13 +60,25 @@ def test_a_real_tenant_is_refused_a_scenario_with_faults(tmp_path):
     assert drill.idp == tenant and drill.notes[0].startswith("b2c-toolkit drill: estimated load on the tenant")
 
 
-def test_the_progress_line_counts_operations_not_daemon_token_requests(tmp_path):
+def test_the_progress_line_shows_the_operations_the_scorecard_scores(tmp_path):
+    """progress.json counts what the scorecard scores (the load tests leave a daemon's token
+    requests out of it: loadtests.collect.so_far); the line shows those counts as they are."""
     scenario = command.resolve(args("--scenario", "idp-outage", "--duration", "20")).scenario
     assert run._progress_line(tmp_path, scenario, 3).endswith("starting users...")
-    progress = {"users": 4, "so_far": {"daemon": {"ok": 3}, "daemon:token": {"ok": 1, "failed": 2}, "new_sign_in": {"handled": 2}}}
+    progress = {"users": 4, "so_far": {"daemon": {"ok": 3, "handled": 0, "failed": 0}, "new_sign_in": {"ok": 0, "handled": 2, "failed": 0}}}
     (tmp_path / "progress.json").write_text(json.dumps(progress))
     line = run._progress_line(tmp_path, scenario, 9)
-    assert "phase outage" in line and "daemon 3/0/0, new_sign_in 0/2/0" in line and "token" not in line
+    assert "phase outage" in line and "daemon 3/0/0, new_sign_in 0/2/0" in line
+
+
+def test_a_persona_the_app_or_the_idp_cannot_serve_is_left_out(tmp_path):
+    drill = command.resolve(args("--scenario", "deceptive-idp"))
+    assert run.skipped_personas(drill.scenario, drill.profile, IDP) == {}
+    (tmp_path / "p.toml").write_text((ROOT / "tests" / "drill" / "typical_app" / "profile.toml").read_text())
+    typical = command.resolve(args("--scenario", "deceptive-idp", "--weights", "daemon=1,api_caller=1", "--app", str(tmp_path / "p.toml")))
+    skipped = run.skipped_personas(typical.scenario, typical.profile, IDP)
+    assert "[app.daemon]" in skipped["daemon"] and "app.routes.api" in skipped["api_caller"]
+    assert "daemon_client_id" in run.skipped_personas(drill.scenario, drill.profile, {**IDP, "daemon_client_id": ""})["daemon"]
 
 
 class FakeLocust:
@@ -114,6 +127,9 @@ def test_a_drill_runs_and_stops_everything_it_started(tmp_path, monkeypatch):
     card = run.run(drill.scenario, drill.out, drill.profile, workers=2, say=said.append, emulator_state=state)
     assert stopped == ["app", "emulator"] and "--processes" in FakeLocust.started[-1] and "2" in FakeLocust.started[-1]
     assert card.phases[0].personas["signed_in"].requests == 1 and (tmp_path / "out" / "scorecard.json").exists()
+    daemon = Plan.read(tmp_path / "out" / "plan.json").daemon  # the reference daemon, a process each daemon user starts
+    assert daemon is not None and daemon.command[1:] == ("-m", "sample_app.daemon", "--interval", "1", "--events", "{events}")
+    assert daemon.env["DAEMON_CLIENT_ID"] == "d" and daemon.env["API_BASE_URL"] == "https://127.0.0.1:2"
     stopped.clear()
     monkeypatch.setattr(run.subprocess, "Popen", _crash)
     with pytest.raises(OSError):

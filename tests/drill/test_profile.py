@@ -187,3 +187,46 @@ def test_python_names_the_apps_own_interpreter_or_virtual_environment(tmp_path):
 def _write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
+
+
+DAEMON = """[app.daemon]
+command = "{python} -m mydaemon --events {events}"
+[app.daemon.env]
+CA = "{ca_bundle}"
+CLIENT_ID = "{daemon_client_id}"
+API = "{app_url}/api/report"
+"""
+
+
+def test_a_profile_names_its_daemon_resolved_for_a_run(tmp_path):
+    """The daemon's placeholders are the app's and its own registration; `{events}` is left for
+    each daemon's own file; it starts in the run's folder for daemons unless `cwd` says."""
+    (tmp_path / "p.toml").write_text(GOOD + DAEMON)
+    p = profiles.load(str(tmp_path / "p.toml"))
+    idp = {"ca_bundle": "/ca.pem", "daemon_client_id": "d-1", "daemon_client_secret": "s"}
+    plan = profiles.daemon_plan(p, idp, "https://127.0.0.1:8443", tmp_path / "daemons")
+    assert plan is not None and plan.command[1:] == ("-m", "mydaemon", "--events", "{events}")
+    assert plan.env == {"CA": "/ca.pem", "CLIENT_ID": "d-1", "API": "https://127.0.0.1:8443/api/report"}
+    assert plan.cwd == str(tmp_path / "daemons") and (tmp_path / "daemons").is_dir()
+    (tmp_path / "q.toml").write_text(GOOD)
+    assert profiles.daemon_plan(profiles.load(str(tmp_path / "q.toml")), idp, "http://x", tmp_path / "d") is None
+    assert profiles.load("reference-app").daemon is not None  # the reference daemon, through the same section
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where", "key"),
+    [
+        ("--events {events}", "", ":15", "app.daemon.command"),  # nowhere to report to
+        ('CA = "{ca_bundle}"', 'CA = "{ca_bundel}"', ":17", "app.daemon.env.CA"),  # not app.env.CA, line 6
+        ('CA = "{ca_bundle}"', 'CA = "{events}"\nPORT = 3', ":18", "app.daemon.env.PORT"),
+        ('command = "{python} -m mydaemon --events {events}"', 'comand = "x {events}"', ":15", "app.daemon.comand"),
+        ('command = "{python} -m mydaemon --events {events}"', 'cwd = "x"', ":14", "app.daemon.command"),  # missing
+    ],
+)
+def test_daemon_mistakes_name_the_file_line_and_key(tmp_path, old, new, where, key):
+    path = tmp_path / "bad.toml"
+    assert old in DAEMON
+    path.write_text(GOOD + DAEMON.replace(old, new))
+    with pytest.raises(profiles.ProfileError) as caught:
+        profiles.load(str(path))
+    assert str(caught.value).startswith(f"{path}{where}: {key}:"), caught.value

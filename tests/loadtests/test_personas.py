@@ -1,12 +1,20 @@
 """How the personas find their way to the IdP on any app: a 302, a link or meta refresh, a form;
-and how a request that never ends is still seen."""
+how a request that never ends is still seen; and how the daemon persona runs the app's daemon."""
 
 from __future__ import annotations
 
+import sys
+import time
+
 import pytest
 from gevent import GreenletExit
+from locust.env import Environment
 
-from loadtests.personas import _LINK, REQUEST_TIMEOUT_S, find_form, tracked
+from loadtests import collect
+from loadtests.config import DrillRun
+from loadtests.contract import DaemonPlan, PhasePlan, Plan
+from loadtests.personas import _LINK, REQUEST_TIMEOUT_S, Daemon, find_form, tracked
+from tests.loadtests.test_contract import APP
 
 B2C = "https://127.0.0.1:9/contoso.onmicrosoft.com/B2C_1A_signup_signin/oauth2/v2.0/authorize?client_id=x&amp;state=y"
 
@@ -52,3 +60,69 @@ def test_requests_get_a_timeout_and_unanswered_ones_stay_in_flight():
     with pytest.raises(GreenletExit):
         call("GET", "/forever", name="signed_in /call-api")
     assert [v[:2] for v in in_flight.values()] == [("GET", "signed_in /call-api")]
+
+
+DAEMON_SCRIPT = """
+import json, signal, sys, time
+with open(sys.argv[1], "a") as events:
+    for line in (
+        {"t": 1000.5, "event": "call", "outcome": "ok", "ms": 12.5},
+        {"t": 1001.0, "event": "token", "outcome": "http_503"},
+        {"t": 1001.5, "event": "call", "outcome": "http_401", "ms": 30, "refused": 2},
+        {"event": "restarted"},
+    ):
+        events.write(json.dumps(line) + "\\n")
+    events.write("not json\\n" + json.dumps({"t": 1002.0, "event": "call", "outcome": "handled"}))  # the last line unfinished
+    events.flush()
+
+    def finish(*_):  # the last line is finished when the drill stops the daemon
+        events.write("\\n")
+        events.flush()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, finish)
+    time.sleep(60)
+"""
+
+
+def test_the_daemon_persona_runs_the_apps_daemon_and_records_what_it_reports(tmp_path):
+    """The daemon is a process of the profile's; each call it reports is an operation, placed by
+    when it started, each token request a `daemon:token` record; stopping the user stops it."""
+    daemon = DaemonPlan(command=(sys.executable, "-c", DAEMON_SCRIPT, "{events}"), env={"EVENTS": "{events}"}, cwd=str(tmp_path))
+    plan = Plan("s", 1, 1.0, 5.0, {"daemon": 1}, (PhasePlan("a", 0, 5),), APP, {"users": [{}]}, out=str(tmp_path), daemon=daemon)
+    environment = Environment(host=APP.url)
+    environment.drill_run = DrillRun(plan)
+    recorder = collect.Recorder()
+    environment.events.request.add_listener(recorder.on_request)
+    user = type("Daemon", (Daemon,), {"host": APP.url})(environment)
+    user.on_start()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and len(recorder.pending) < 3:
+        user.read_events()
+        time.sleep(0.1)
+    user.on_stop()
+    assert user.process.returncode is not None  # stopped
+    ops = recorder.operations(False, 1000.0)
+    assert [(o.t, o.persona, o.outcome, o.reason, o.genuine_tokens_refused) for o in ops] == [
+        (0.5, "daemon", "ok", "", 0),
+        (1.0, "daemon:token", "failed", "http_503", 0),
+        (1.5, "daemon", "failed", "http_401", 2),
+        (2.0, "daemon", "handled", "handled", 0),
+    ]
+    assert (tmp_path / "daemons" / f"{user.id}.jsonl").exists()
+
+
+def test_a_daemon_that_exits_fails_its_operations(tmp_path):
+    daemon = DaemonPlan(command=(sys.executable, "-c", "import sys; sys.exit(3)", "{events}"), env={}, cwd=str(tmp_path))
+    plan = Plan("s", 1, 1.0, 5.0, {"daemon": 1}, (PhasePlan("a", 0, 5),), APP, {"users": [{}]}, out=str(tmp_path), daemon=daemon)
+    environment = Environment(host=APP.url)
+    environment.drill_run = DrillRun(plan)
+    recorder = collect.Recorder()
+    environment.events.request.add_listener(recorder.on_request)
+    user = type("Daemon", (Daemon,), {"host": APP.url})(environment)
+    user.on_start()
+    user.process.wait(timeout=10)
+    user.read_events()
+    user.on_stop()
+    (failed,) = recorder.operations(False, None)
+    assert failed.outcome == "failed" and "the daemon exited with 3" in failed.reason

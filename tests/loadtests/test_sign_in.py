@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from types import SimpleNamespace
 
 import msal
 import pytest
@@ -15,7 +14,7 @@ from locust import events
 from locust.env import Environment
 from werkzeug.serving import make_server
 
-from loadtests import config
+from loadtests.config import DrillRun
 from loadtests.contract import AppProfile, Match, PhasePlan, Plan
 from loadtests.personas import NewSignIn, full_sign_in
 from toolkit.emulator.server import free_port
@@ -68,7 +67,7 @@ def small_app(idp: dict, port: int, style: str) -> Flask:
 
 
 @pytest.fixture
-def signer(emulator, tmp_path) -> Iterator:
+def signer(emulator) -> Iterator:
     servers = []
 
     def make(style: str, idp: dict | None = None) -> NewSignIn:
@@ -84,11 +83,8 @@ def signer(emulator, tmp_path) -> Iterator:
             signed_in=(Match(status=200, text="Welcome"),), sent_to_sign_in=(Match(status=302, location="/login"),),
             handled=(Match(status=503, header="Retry-After"),),
         )  # fmt: skip
-        path = tmp_path / f"{style}.json"
-        Plan("s", 1, 1.0, 5.0, {"new_sign_in": 1}, (PhasePlan("a", 0, 5),), profile, idp).write(path)
-        config.plan.cache_clear()
         environment = Environment(events=events, host=profile.url)
-        environment.parsed_options = SimpleNamespace(drill_plan=str(path))
+        environment.drill_run = DrillRun(Plan("s", 1, 1.0, 5.0, {"new_sign_in": 1}, (PhasePlan("a", 0, 5),), profile, idp))
         user = type("Browser", (NewSignIn,), {"host": profile.url})(environment)
         user.on_start()
         return user
@@ -96,7 +92,6 @@ def signer(emulator, tmp_path) -> Iterator:
     yield make
     for server in servers:
         server.shutdown()
-    config.plan.cache_clear()
 
 
 @pytest.mark.parametrize("style", ["redirect", "link", "form"])

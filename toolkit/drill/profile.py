@@ -15,6 +15,9 @@ A profile is a TOML file with an `[app]` table (a scenario file may hold one too
     REQUESTS_CA_BUNDLE = "{ca_bundle}"
     [app.routes]           # protected, sign_in, sign_in_via, callback, pages, public, api, sign_out
     [app.outcomes]         # signed_in, sent_to_sign_in, handled: lists of {status, text, header, location}
+    [app.daemon]           # the app's daemon, one process per simulated daemon (the daemon persona)
+    command = "{python} -m mydaemon --events {events}"   # {events}: the file it reports to, a JSON object a line
+    [app.daemon.env]       # its own variable names ← the IdP's values ({daemon_client_id}, {daemon_client_secret})
 
 Every mistake is reported with the file and the key (exit 2); an app that does not start is
 reported with its last log lines (exit 3).
@@ -36,7 +39,7 @@ from typing import Any
 
 import requests
 
-from loadtests.contract import AppProfile, Match
+from loadtests.contract import AppProfile, DaemonPlan, Match
 from toolkit.emulator.server import free_port
 
 PROFILES = Path(__file__).resolve().parent / "profiles"
@@ -49,9 +52,12 @@ PLACEHOLDERS = (
     "api_scope", "api_audience", "api_app_id_uri", "oidc_authority", "ca_bundle", "tls_cert", "tls_key", "instance",
     "python", "root", "here", "redis_url",
 )  # fmt: skip
+#: a daemon's too: its own registration, and the file it reports what it does to (`DaemonEvent`)
+DAEMON_PLACEHOLDERS = (*PLACEHOLDERS, "daemon_client_id", "daemon_client_secret", "events")
+DAEMON_KEYS = {"command", "env", "cwd"}
 APP_KEYS = {
     "name", "command", "url", "tls", "ca_bundle", "ready", "readiness", "start_timeout_s", "env", "routes", "outcomes", "cwd",
-    "python",
+    "python", "daemon",
 }  # fmt: skip
 ROUTE_KEYS = {"protected", "sign_in", "sign_in_via", "callback", "pages", "public", "api", "daemon_api", "sign_out", "username_field"}
 VIA = ("redirect", "link", "form")
@@ -64,6 +70,15 @@ class ProfileError(ValueError):
 
 class AppStartError(RuntimeError):
     """The app did not start (exit 3): the message carries its last log lines."""
+
+
+@dataclass(frozen=True)
+class Daemon:
+    """The app's daemon, as the profile's `[app.daemon]` gives it (templates, before a run)."""
+
+    command: str
+    env: dict[str, str]
+    cwd: str | None = None  #: relative to the profile (None: the run's folder for daemons)
 
 
 @dataclass
@@ -88,6 +103,7 @@ class Profile:
     python: str | None = None
     #: the route that says whether the app can serve (200) or not: asked of instances a scale-out adds
     readiness: str = ""
+    daemon: Daemon | None = None  #: the app's daemon (None: the daemon persona is left out)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def resolve(self, url: str) -> AppProfile:
@@ -139,18 +155,24 @@ def load(name_or_path: str) -> Profile:
 
 
 def _line(source: str, key: str) -> int | None:
-    """The line where `key` is set in the file, or its nearest enclosing name (TOML parsers give
-    no positions)."""
+    """The line where `app.KEY` is set in the file (`routes.protected`, `daemon.env.X`,
+    `outcomes.signed_in[0].status`), else where its nearest enclosing table or key is (TOML
+    parsers give no positions)."""
     try:
         lines = Path(source).read_text().splitlines()
     except OSError:
         return None
-    for name in reversed([part for part in re.split(r"[.\[\]]", key) if part and not part.isdigit()]):
-        pattern = re.compile(rf"^\s*(\[+\s*app\.)?{re.escape(name)}(\s*=|\s*\]+)")
-        found = next((number for number, text in enumerate(lines, 1) if pattern.match(text)), None)
-        if found:
-            return found
-    return None
+    parts = ("app", *(part for part in re.split(r"[.\[\]]", key) if part and not part.isdigit()))
+    table: tuple[str, ...] = ()
+    where: dict[tuple[str, ...], int] = {}  #: each table and key, and the line that first names it
+    for number, text in enumerate(lines, 1):
+        header = re.match(r"^\s*\[+\s*([^\]]+?)\s*\]+", text)
+        if header:
+            table = tuple(name.strip().strip('"') for name in header.group(1).split("."))
+            where.setdefault(table, number)
+        elif assignment := re.match(r'^\s*("[^"]+"|[\w-]+)\s*=', text):
+            where.setdefault((*table, assignment.group(1).strip('"')), number)
+    return next((where[parts[:n]] for n in range(len(parts), 0, -1) if parts[:n] in where), None)
 
 
 def _fail(source: str, key: str, problem: str) -> ProfileError:
@@ -172,14 +194,14 @@ def _path(value: Any, key: str, source: str) -> str:
     return value
 
 
-def _check_template(value: str, key: str, source: str) -> None:
+def _check_template(value: str, key: str, source: str, known: tuple[str, ...] = PLACEHOLDERS) -> None:
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
     except ValueError as exc:
         raise _fail(source, key, f"bad template {value!r}: {exc}") from None
-    unknown = names - set(PLACEHOLDERS)
+    unknown = names - set(known)
     if unknown:
-        raise _fail(source, key, f"unknown placeholder {{{sorted(unknown)[0]}}} (known: {', '.join(PLACEHOLDERS)})")
+        raise _fail(source, key, f"unknown placeholder {{{sorted(unknown)[0]}}} (known: {', '.join(known)})")
 
 
 def _matches(value: Any, key: str, source: str) -> tuple[Match, ...]:
@@ -228,8 +250,6 @@ def from_table(app: dict[str, Any], source: str) -> Profile:
     for key in ("api", "sign_out", "daemon_api"):
         if key in routes:
             _path(routes[key], f"routes.{key}", source)
-    if not str(routes.get("daemon_api", "/api/report")).endswith("/api/report"):
-        raise _fail(source, "routes.daemon_api", "the reference daemon calls .../api/report: a path ending so")
     for key in ("pages", "public"):
         if key in routes:
             if not isinstance(routes[key], list) or not routes[key]:
@@ -270,6 +290,7 @@ def from_table(app: dict[str, Any], source: str) -> Profile:
         tls=bool(app.get("tls", False)),
         ready=_path(ready, "ready", source),
         readiness=_path(app.get("readiness", ready), "readiness", source),
+        daemon=_daemon(app.get("daemon"), source),
         start_timeout_s=float(timeout),
         env=dict(env),
         routes=dict(routes),
@@ -278,6 +299,39 @@ def from_table(app: dict[str, Any], source: str) -> Profile:
         cwd=cwd,
         python=python,
     )
+
+
+def _daemon(table: Any, source: str) -> Daemon | None:
+    """`[app.daemon]`: a command (and environment) that uses `{events}`, the file the daemon
+    reports to; the same placeholders as the app's, and the daemon's own registration."""
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise _fail(source, "daemon", "a table with command (and env, cwd)")
+    unknown = set(table) - DAEMON_KEYS
+    if unknown:
+        raise _fail(source, f"daemon.{sorted(unknown)[0]}", f"unknown key (known: {', '.join(sorted(DAEMON_KEYS))})")
+    command = _text(table, "command", source, "daemon.")
+    _check_template(command, "daemon.command", source, DAEMON_PLACEHOLDERS)
+    env = table.get("env", {})
+    if not isinstance(env, dict):
+        raise _fail(source, "daemon.env", 'a table of NAME = "value" strings')
+    for name, value in env.items():
+        if not isinstance(value, str):
+            raise _fail(source, f"daemon.env.{name}", 'a "value" string')
+        _check_template(value, f"daemon.env.{name}", source, DAEMON_PLACEHOLDERS)
+    if "{events}" not in command + " ".join(env.values()):
+        raise _fail(
+            source,
+            "daemon.command",
+            "give the daemon {events}, the file it reports its calls and token requests to (in the command or in [app.daemon.env])",
+        )
+    cwd = table.get("cwd")
+    if cwd is not None:
+        if not isinstance(cwd, str) or not cwd:
+            raise _fail(source, "daemon.cwd", "a folder (relative to the profile, or {here}, {root})")
+        _check_template(cwd, "daemon.cwd", source)
+    return Daemon(command, dict(env), cwd)
 
 
 def _interpreter(value: Any, source: str) -> str | None:
@@ -393,6 +447,30 @@ def start(
         app.stop()
         raise
     return app
+
+
+def daemon_plan(profile: Profile, idp: dict[str, Any], app_url: str, folder: Path) -> DaemonPlan | None:
+    """The profile's daemon resolved for this run, its placeholders filled in but `{events}` (each
+    daemon gets its own file); `folder`: the run's folder for daemons, where they start unless the
+    profile's `cwd` names another. None when the profile has no daemon."""
+    if profile.daemon is None:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    given = values(idp, profile, 0, folder, None) | {
+        "app_url": app_url,
+        "redirect_uri": app_url + profile.routes["callback"],
+        "daemon_client_id": str(idp.get("daemon_client_id", "")),
+        "daemon_client_secret": str(idp.get("daemon_client_secret", "")),
+        "events": "{events}",
+    }
+    cwd = folder if profile.daemon.cwd is None else Path(given["here"]) / Path(profile.daemon.cwd.format(**given)).expanduser()
+    if not cwd.is_dir():
+        raise AppStartError(f"{profile.source}: app.daemon.cwd {cwd} is not a folder")
+    return DaemonPlan(
+        command=tuple(shlex.split(profile.daemon.command.format(**given))),
+        env={name: value.format(**given) for name, value in profile.daemon.env.items()},
+        cwd=str(cwd),
+    )
 
 
 def working_folder(profile: Profile, given: dict[str, str]) -> Path:

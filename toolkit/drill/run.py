@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from loadtests.contract import API_CALLER, DAEMON, DAEMON_TOKEN, PhasePlan, Plan
+from loadtests.contract import API_CALLER, DAEMON, PhasePlan, Plan
 from toolkit.drill import preflight, processes, score
-from toolkit.drill.profile import Profile
+from toolkit.drill.profile import Profile, daemon_plan
 from toolkit.drill.profile import start as start_app
 from toolkit.drill.scenario import Scenario
 from toolkit.drill.scorecard import Scorecard
@@ -40,8 +40,8 @@ def _progress_line(out: Path, scenario: Scenario, elapsed: float) -> str:
         counts = sorted(progress["so_far"].items())
     except (OSError, ValueError, KeyError):
         return line + "  starting users..."
-    # a daemon's token requests are not operations (the scorecard scores the calls, not them)
-    parts = [f"{name} {c.get('ok', 0)}/{c.get('handled', 0)}/{c.get('failed', 0)}" for name, c in counts if name != DAEMON_TOKEN]
+    # the operations the scorecard scores (the load tests count them so: `loadtests.collect.so_far`)
+    parts = [f"{name} {c.get('ok', 0)}/{c.get('handled', 0)}/{c.get('failed', 0)}" for name, c in counts]
     return line + f"  users {progress['users']:>3}  ok/handled/failed so far: " + (", ".join(parts) or "-")
 
 
@@ -54,8 +54,8 @@ def skipped_personas(scenario: Scenario, profile: Profile, idp: dict[str, Any]) 
         elif not idp.get("policies", {}).get("ropc"):
             skipped[API_CALLER] = "the IdP configuration names no ROPC policy (policies.ropc)"
     if scenario.weights.get(DAEMON):
-        if not profile.routes.get("daemon_api"):
-            skipped[DAEMON] = f"{profile.name} has no API for app-only tokens (app.routes.daemon_api)"
+        if profile.daemon is None:
+            skipped[DAEMON] = f"{profile.name} names no daemon calling its API with app-only tokens ([app.daemon])"
         elif not idp.get("daemon_client_id"):
             skipped[DAEMON] = "the IdP configuration has no daemon client (daemon_client_id)"
     return skipped
@@ -121,6 +121,8 @@ def run(
             out=str(out.resolve()),
             trust=trust,
         )
+        if DAEMON not in skipped:  # the load test starts one daemon process per simulated daemon
+            plan = replace(plan, daemon=daemon_plan(profile, idp, plan.app.url, out / "daemons"))
         plan.write(out / "plan.json")
         preflight.check(plan.app, idp, trust, None if profile.url else out / "app.log", say)
         where = emulator.url if emulator else f"{idp.get('base_url')} (real tenant)"
