@@ -111,7 +111,7 @@ def test_lint_the_uploaded_policies(tmp_path, capsys):
     folder = write_export(tmp_path, policies="resilient")
     code, text, _ = run(capsys, str(folder), "--at", "2026-06-01", "--lint", "-f", "sarif")
     rules = {r["ruleId"] for r in json.loads(text)["runs"][0]["results"]}
-    assert rules == {"BOT001"} and code == 0  # the resilient set's two infos, found in the upload
+    assert rules == {"BOT001", "MFA006"} and code == 0  # the resilient set's three infos, found in the upload
 
 
 def test_rules_command(capsys):
