@@ -488,10 +488,11 @@ def guard_always_true(policy: Effective) -> Iterator[Finding]:
     default applies to the token only, an input claim's default is the profile's input, a claim
     resolver (`{OAUTH-KV:x}`) may resolve to nothing, an editable field on a page may be
     cleared, and a profile with a session provider other than `SM-Noop` is skipped on single
-    sign-on ("the persisted claims are added to the claims bag", nothing else). Not judged: a
-    step right after a selection step that offers both a local sign-in and other choices (it
-    runs only for those), claims a
-    `NullClaim` transformation can remove, and sub-journeys (their caller's claims are unknown).
+    sign-on ("the persisted claims are added to the claims bag", nothing else; a claim that
+    provider also outputs with a default still counts). Not judged: a step right after a
+    selection step that offers both a local sign-in and other choices (it runs only for those),
+    claims a `NullClaim` transformation can remove, and sub-journeys (their caller's claims are
+    unknown).
 
     Bad: step 1 runs `ClaimsTransformation-Defaults` (`SM-Noop`), which outputs
     `<OutputClaim ClaimTypeReferenceId="isMigrated" DefaultValue="false" />`; step 3::
