@@ -80,11 +80,12 @@ def example_folder(rule: Any) -> str:
 
 
 def example_command(rule: Any) -> str:
-    """The command, run from the repository root, that lints a rule's example set with the
-    resilient set it extends. An inventory runs only when named; XSD001 needs the schema."""
+    """The command, run from the repository root, that lints a rule's example set over the
+    resilient set it extends (a set of its own in a sibling folder: linked with --base-path, never
+    borrowed). An inventory runs only when named; XSD001 needs the schema."""
     select = f" --select ALL,{rule.id}" if rule.inventory else ""
     schema = f" --schema {SCHEMA}" if rule.id == "XSD001" else ""
-    return f"b2c-toolkit lint{select}{schema} policies/resilient {example_folder(rule)}"
+    return f"b2c-toolkit lint{select}{schema} --base-path policies/resilient {example_folder(rule)}"
 
 
 def example_file(rule: Any) -> Path:
