@@ -229,6 +229,8 @@ CLAIMS = {
     "objectId": None,
     "otp": None,
     "verificationCode": "TextBox",
+    "country": "DropdownSingleSelect",
+    "termsText": "Paragraph",
 }
 LOGIN = (
     '<TechnicalProfile Id="login-NonInteractive"><Protocol Name="OpenIdConnect" /><Metadata>'
@@ -429,6 +431,19 @@ def test_a_lookup_after_the_credential_check_by_a_secret_or_behind_a_bot_check_i
         steps("SelfAsserted-Member", "SelfAsserted-Welcome"),
     )  # fmt: skip
     assert found(tmp_path / "guarded", guarded, "BOT002") == []
+
+
+def test_text_looked_up_from_a_choice_in_a_list_identifies_nobody(tmp_path):
+    """Terms of use looked up for the country picked on the page before: nobody's data."""
+    files = journey_set(
+        [
+            page("SelfAsserted-Country", ["country"], ["REST-GetTerms"]),
+            page("SelfAsserted-Terms", ["termsText"]),
+            api("REST-GetTerms", ["country"], ["termsText"]),
+        ],
+        steps("SelfAsserted-Country", "SelfAsserted-Terms"),
+    )
+    assert found(tmp_path, files, "BOT002") == []
 
 
 def test_alternatives_of_one_step_do_not_see_each_others_lookups(tmp_path):

@@ -337,7 +337,9 @@ def anonymous_lookup_shown(policy: Effective) -> Iterator[Finding]:
     they typed.
 
     Not reported: a lookup keyed by a secret (a password, a one-time or invitation code, a
-    token), which only its holder can make; what the API returns unchanged from what was typed;
+    token), which only its holder can make, or only by a choice from a list (a country, a
+    language: terms of use for the country picked identify nobody); what the API returns
+    unchanged from what was typed;
     a page whose CAPTCHA or fraud check guards the typing page; a journey entered by a signed
     link (an `id_token_hint` read before any page); a page after a sign-in step. The journeys'
     preconditions are not evaluated: every step before the first that signs the visitor in
@@ -397,7 +399,12 @@ def anonymous_lookup_shown(policy: Effective) -> Iterator[Finding]:
 #: Microsoft's own code senders: email verification and SMS, throttled by B2C
 _MICROSOFT_SENDERS = ("AadSsprProtocolProvider", "AzureMfaProtocolProvider", "PhoneFactorProtocolProvider")
 #: a REST profile that sends a message (by its Id, display name or URL)
-_SENDS = re.compile(r"send|smtp|sms|twilio|mailjet|mailgun|magic.?link", re.IGNORECASE)
+_SENDS = re.compile(
+    r"send.?(?:e?mail|sms|otp|code|link|magic|invit|message|notif|verif)|sendgrid|smtp|\bsms|twilio|mailjet|mailgun|magic.?link",
+    re.IGNORECASE,
+)
+#: UserInputTypes a visitor types a fact into (a selection from a list identifies nobody)
+_FREE_TEXT = frozenset({"textbox", "emailbox", "datetimedropdown"})
 #: a claim that holds an address a message can be sent to
 _ADDRESS = re.compile(r"mail|phone|mobile|msisdn", re.IGNORECASE)
 #: a claim that is a secret: a lookup keyed by it is made by its holder only
@@ -548,7 +555,9 @@ def _looked_up(policy: Effective, api: TechnicalProfile, typed: set[str]) -> lis
     """Casefolded ids of the claims a REST profile returns from a lookup keyed by what the visitor
     typed: none when it reads no typed claim, or reads a secret (a credential or code check)."""
     inputs = {c.get("ClaimTypeReferenceId", "").casefold() for c in api.input_claims}
-    if not inputs & typed or any(_SECRET.search(c) or input_type(policy, c) == "password" for c in inputs):
+    if not any(input_type(policy, c) in _FREE_TEXT for c in inputs & typed):
+        return []  # keyed by nothing typed, or only by a choice from a list (a country, a language)
+    if any(_SECRET.search(c) or input_type(policy, c) == "password" for c in inputs):
         return []
     outputs = (c.get("ClaimTypeReferenceId", "").casefold() for c in api.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId"))
     return [c for c in outputs if c and c not in inputs and c not in typed]
