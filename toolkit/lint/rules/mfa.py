@@ -258,7 +258,8 @@ def no_captcha(policy: Effective) -> Iterator[Finding]:
     password-reset page, a magic-link request) that sends a code or a message through a REST
     API of its own to an address typed on it: a display control whose `SendCode` action calls
     REST (SendGrid, a mailer of your own) instead of Microsoft's sender, or a sending REST
-    validation profile (its Id, display name or URL says send, SMTP or SMS, or it follows a
+    validation profile that reads the typed address (its Id, display name or URL says it sends
+    mail, SMS, a code or a link, or names SendGrid, Twilio, SMTP; or it follows a
     one-time-password `GenerateCode`). Anyone can then make your API mail or text any address,
     as often as they like: mail bombing, SMS pumping, your sender's reputation and bill.
 
