@@ -191,24 +191,28 @@ def rest_after_account_created(policy: Effective) -> Iterator[Finding]:
                     attr="ReferenceId",
                 )
     for journey in policy.journeys_in_use:
-        writer = None
+        writers: list[TechnicalProfile] = []  # the writes that created the account in earlier steps
         only_new = _set_only_by_account_creation(policy, journey.exchanges)
         for step, step_exchanges in zip(journey.steps, journey.exchanges, strict=True):
+            gate = _runs_only_when_set(step, only_new)
             for exchange in step_exchanges:
                 tp = tps.get(exchange.get("TechnicalProfileReferenceId", ""))
-                if tp is None:
-                    continue
-                gate = _runs_only_when_set(step, only_new)
-                if writer is not None and tp.kind == "REST" and gate:
+                setters = [w.id for w in writers if gate and gate.casefold() in _outputs(w)]
+                if tp is not None and tp.kind == "REST" and setters:
                     yield Finding(
                         exchange,
-                        f"{journey.tag} {journey.id!r} calls {tp.id!r} only for a new account ({gate} is set by {writer.id!r}), "
-                        "and its failure ends the journey: the account exists, and the retry signs in without calling it again",
+                        f"{journey.tag} {journey.id!r} calls {tp.id!r} only for a new account ({gate} is set by "
+                        f"{' or '.join(map(repr, dict.fromkeys(setters)))}), and its failure ends the journey: the account exists, "
+                        "and the retry signs in without calling it again",
                         attr="TechnicalProfileReferenceId",
                     )
-            for exchange in step_exchanges:
-                tp = tps.get(exchange.get("TechnicalProfileReferenceId", ""))
-                writer = _account_creator(policy, tp) or writer
+            created = (_account_creator(policy, tps.get(ex.get("TechnicalProfileReferenceId", ""))) for ex in step_exchanges)
+            writers.extend(w for w in created if w is not None)
+
+
+def _outputs(tp: TechnicalProfile) -> set[str]:
+    """Casefolded ids of a profile's output claims."""
+    return {c.get("ClaimTypeReferenceId", "").casefold() for c in tp.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId")}
 
 
 def _creates_account(tp: TechnicalProfile | None) -> bool:
@@ -230,7 +234,7 @@ def _account_creator(policy: Effective, tp: TechnicalProfile | None) -> Technica
 def _skipped_once_written(vtp: Element, writer: TechnicalProfile) -> bool:
     """True when a validation profile is skipped once the write has run: a `ClaimsExist`
     precondition skips it when a claim the write returns exists."""
-    returned = {c.get("ClaimTypeReferenceId", "").casefold() for c in writer.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId")}
+    returned = _outputs(writer)
     for precondition in vtp.iterfind(q("Preconditions/Precondition")):
         claim = (precondition.findtext(q("Value")) or "").strip().casefold()
         if (
