@@ -172,6 +172,8 @@ def rest_after_account_created(policy: Effective) -> Iterator[Finding]:
     API connectors overview (a REST step's failure ends the journey).
     """
     tps = policy.technical_profiles
+    if not any(_creates_account(tp) for tp in policy.profiles_of_kind("AAD")):
+        return  # nothing in these journeys creates an account
     for tp in policy.profiles_in_use:
         writer: TechnicalProfile | None = None
         for vtp in tp.validation_profiles:
@@ -192,9 +194,13 @@ def rest_after_account_created(policy: Effective) -> Iterator[Finding]:
                 )
     for journey in policy.journeys_in_use:
         writers: list[TechnicalProfile] = []  # the writes that created the account in earlier steps
-        only_new = _set_only_by_account_creation(policy, journey.exchanges)
+        only_new: set[str] | None = None  # read when a step after a creation waits for a claim
         for step, step_exchanges in zip(journey.steps, journey.exchanges, strict=True):
-            gate = _runs_only_when_set(step, only_new)
+            gate = None
+            if writers and step.find(q("Preconditions")) is not None:
+                if only_new is None:
+                    only_new = _set_only_by_account_creation(policy, journey.exchanges)
+                gate = _runs_only_when_set(step, only_new)
             for exchange in step_exchanges:
                 tp = tps.get(exchange.get("TechnicalProfileReferenceId", ""))
                 setters = [w.id for w in writers if gate and gate.casefold() in _outputs(w)]
