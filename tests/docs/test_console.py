@@ -75,6 +75,7 @@ def test_the_drill_output_shown_is_what_the_drill_prints() -> None:
 
     from toolkit.drill.scenario import load
     from toolkit.drill.score import summary
+    from toolkit.drill.scorecard import Scorecard, read
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     (block,) = [b for b in re.findall(r"```console\n(.*?)```", text, re.DOTALL) if b.startswith("$ b2c-toolkit drill ")]
@@ -99,7 +100,7 @@ def test_the_drill_output_shown_is_what_the_drill_prints() -> None:
             for o in scenario.objectives
         ],
     }
-    printed = summary(card).splitlines()
+    printed = summary(read(Scorecard, card)).splitlines()
     shown = [line for line in lines if line != "..."]
     assert shown and observed
     for line in shown:

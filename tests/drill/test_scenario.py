@@ -103,6 +103,7 @@ def test_bad_scenario_files_are_refused_before_anything_starts(tmp_path, text, m
 def test_compound_plays_rotation_latency_and_outage_in_turn():
     s = scenarios.load("compound", duration_s=20)
     assert [e.kind for e in s.timeline()] == ["rotate-keys", "latency", "outage"]
+    assert [p.fault_name for p in s.phases] == ["none", "rotate-keys:all", "latency:token", "idp-outage", "none"]
     assert s.last_fault_end_s == next(p.end_s for p in s.phases if p.name == "outage")
     assert {o.metric for o in s.objectives} >= {"signed_in_users_logged_out", "success_ratio", "max_request_s", "recovery_s"}
 
