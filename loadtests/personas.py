@@ -294,10 +294,11 @@ class Daemon(Persona):
     def on_start(self) -> None:
         """Start this daemon's process."""
         super().on_start()
-        daemon = drill_run(self.environment).plan.daemon
+        plan = drill_run(self.environment).plan
+        daemon = plan.daemon
         if daemon is None:
             raise RuntimeError("the plan names no daemon (the profile's [app.daemon])")
-        folder = Path(drill_run(self.environment).plan.out or tempfile.mkdtemp(prefix="drill-")) / "daemons"
+        folder = Path(plan.out or tempfile.mkdtemp(prefix="drill-")) / "daemons"
         folder.mkdir(parents=True, exist_ok=True)
         self.events = folder / f"{self.id}.jsonl"
         self.events.touch()
@@ -306,19 +307,23 @@ class Daemon(Persona):
         given = str(self.events)
         environ = {k: v for k, v in os.environ.items() if k not in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")}
         environ.update({name: value.replace("{events}", given) for name, value in daemon.env.items()})
+        self.process: subprocess.Popen[bytes] | None = None
         with open(self.log, "ab") as log:  # its own process group: stopping it stops what it started
-            self.process = subprocess.Popen(
-                [arg.replace("{events}", given) for arg in daemon.command],
-                stdout=log, stderr=subprocess.STDOUT, env=environ, cwd=daemon.cwd, start_new_session=True,
-            )  # fmt: skip
+            try:
+                self.process = subprocess.Popen(
+                    [arg.replace("{events}", given) for arg in daemon.command],
+                    stdout=log, stderr=subprocess.STDOUT, env=environ, cwd=daemon.cwd, start_new_session=True,
+                )  # fmt: skip
+            except OSError as exc:  # fails every second, as a daemon that exits does
+                log.write(f"could not start {daemon.command[0]!r}: {exc}\n".encode())
 
     @task
     def read_events(self) -> None:
         """Record what the daemon reported since the last look; a daemon that exited is a failure."""
         self._record_new_events()
-        if self.process.poll() is not None:
-            reason = f"the daemon exited with {self.process.returncode}; see {self.log}"
-            self.report(FAILED, time.perf_counter(), reason=reason)
+        if self.process is None or self.process.poll() is not None:
+            ended = "could not start" if self.process is None else f"exited with {self.process.returncode}"
+            self.report(FAILED, time.perf_counter(), reason=f"the daemon {ended}; see {self.log}")
 
     def _record_new_events(self) -> None:
         with open(self.events, "rb") as fh:
@@ -350,7 +355,7 @@ class Daemon(Persona):
     def on_stop(self) -> None:
         """Stop the daemon (and what it started), then record what it reported meanwhile."""
         super().on_stop()
-        if self.process.poll() is None:
+        if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout=5)

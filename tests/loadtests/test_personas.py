@@ -112,8 +112,15 @@ def test_the_daemon_persona_runs_the_apps_daemon_and_records_what_it_reports(tmp
     assert (tmp_path / "daemons" / f"{user.id}.jsonl").exists()
 
 
-def test_a_daemon_that_exits_fails_its_operations(tmp_path):
-    daemon = DaemonPlan(command=(sys.executable, "-c", "import sys; sys.exit(3)", "{events}"), env={}, cwd=str(tmp_path))
+@pytest.mark.parametrize(
+    ("command", "reason"),
+    [
+        ((sys.executable, "-c", "import sys; sys.exit(3)"), "the daemon exited with 3"),
+        (("/nonexistent/daemon",), "the daemon could not start"),
+    ],
+)
+def test_a_daemon_that_exits_or_does_not_start_fails_its_operations(tmp_path, command, reason):
+    daemon = DaemonPlan(command=(*command, "{events}"), env={}, cwd=str(tmp_path))
     plan = Plan("s", 1, 1.0, 5.0, {"daemon": 1}, (PhasePlan("a", 0, 5),), APP, {"users": [{}]}, out=str(tmp_path), daemon=daemon)
     environment = Environment(host=APP.url)
     environment.drill_run = DrillRun(plan)
@@ -121,8 +128,9 @@ def test_a_daemon_that_exits_fails_its_operations(tmp_path):
     environment.events.request.add_listener(recorder.on_request)
     user = type("Daemon", (Daemon,), {"host": APP.url})(environment)
     user.on_start()
-    user.process.wait(timeout=10)
+    if user.process is not None:
+        user.process.wait(timeout=10)
     user.read_events()
     user.on_stop()
     (failed,) = recorder.operations(False, None)
-    assert failed.outcome == "failed" and "the daemon exited with 3" in failed.reason
+    assert failed.outcome == "failed" and reason in failed.reason
