@@ -238,3 +238,16 @@ def test_the_corpus_conf_files_load(shared):
     assert (multi["Prefix"], multi.environment, multi.style) == ("MT", "demo", "iefpolicies")
     assert loaded["mrochon__b2csamples/Policies/HRD/policy/conf.json"]["Clients:Work"] == "<multi-tenant app id>"
     assert "ExtAppId" not in loaded["mrochon__b2csamples/Scripts/MultiTenant/conf.json"]
+
+
+def test_a_finding_from_one_conf_value_is_reported_once_naming_its_token(tmp_path):
+    page = '<ContentDefinition Id="{i}"><LoadUri>{{Pages}}/{i}.html</LoadUri><DataUri>urn:com:microsoft:aad:b2c:elements:contract:selfasserted:2.1.30</DataUri></ContentDefinition>'
+    body = (
+        "<BuildingBlocks><ContentDefinitions>"
+        + "".join(page.format(i=f"p{n}") for n in range(3))
+        + "</ContentDefinitions></BuildingBlocks>"
+    )
+    write(tmp_path, {**clean_set(extensions=body), "conf.json": json.dumps({"Pages": "http://cdn.contoso.com"})})
+    report = lint([tmp_path], Config(ignore=["LIM001", "BOT001"]))
+    (ui001,) = [p for p in report.problems if p.rule == "UI001"]
+    assert ui001.message.endswith("(from {Pages}, and 2 more places it is used)")

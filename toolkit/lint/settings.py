@@ -219,37 +219,36 @@ class Renderer:
         return self.render(data)[0]
 
     def render(self, data: bytes) -> tuple[bytes, dict[int, list[tuple[str, str]]]]:
-        """The rendered bytes, and per line (1-based) the `{Settings:X}` settings rendered on it
-        (name, value)."""
+        """The rendered bytes, and per line (1-based) the settings rendered on it: the token as
+        written (`{Settings:X}`, `{X}`) and its value."""
         lines: dict[int, list[tuple[str, str]]] = {}
         for style, values, encoded in self._tables:
             if style == IEFPOLICIES:
                 if encoded and b"{" in data:
-                    data = _render_conf(data, encoded)
+                    data = _substitute(_CONF_TOKEN, data, values, encoded, lines)
             elif b"{Settings:" in data:
-                data = self._render_settings(data, values, encoded, lines)
+                data = _substitute(_SETTING, data, values, encoded, lines)
         return data, lines
 
-    @staticmethod
-    def _render_settings(data: bytes, values: dict[str, str], encoded: dict[str, bytes], lines: dict[int, list[tuple[str, str]]]) -> bytes:
-        counted = [0, 1]  # offset counted to, line there
 
-        def one(m: re.Match[bytes]) -> bytes:
-            name = m.group(1).decode()
-            value = encoded.get(name)
-            if value is None:
-                return m.group(0)
-            counted[1] += data.count(b"\n", counted[0], m.start())
-            counted[0] = m.start()
-            lines.setdefault(counted[1], []).append((name, values[name]))
-            return value
+def _substitute(
+    pattern: re.Pattern[bytes], data: bytes, values: dict[str, str], encoded: dict[str, bytes], lines: dict[int, list[tuple[str, str]]]
+) -> bytes:
+    """`data` with each token of `pattern` whose name (its group 1) has a value replaced by it,
+    exact names only (as String.Replace matches), and the tokens rendered recorded by line."""
+    counted = [0, 1]  # offset counted to, line there
 
-        return _SETTING.sub(one, data)
+    def one(m: re.Match[bytes]) -> bytes:
+        name = m.group(1).decode("utf-8", "replace")
+        value = encoded.get(name)
+        if value is None:
+            return m.group(0)
+        counted[1] += data.count(b"\n", counted[0], m.start())
+        counted[0] = m.start()
+        lines.setdefault(counted[1], []).append((m.group(0).decode("utf-8", "replace"), values[name]))
+        return value
 
-
-def _render_conf(data: bytes, encoded: dict[str, bytes]) -> bytes:
-    """IefPolicies' `{X}` tokens replaced by their values (exact names, as its String.Replace matches)."""
-    return _CONF_TOKEN.sub(lambda m: encoded.get(m.group(1).decode("utf-8", "replace"), m.group(0)), data)
+    return pattern.sub(one, data)
 
 
 def renderer(values: dict[str, str]) -> Renderer:

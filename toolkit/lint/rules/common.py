@@ -81,8 +81,8 @@ def in_development_folder(f: PolicyFile) -> bool:
 
 
 def setting_at(f: PolicyFile, el: _Element, attr: str | None = None) -> str | None:
-    """The setting (`{Settings:X}`) that rendered the value of `el` (its text, or its attribute
-    `attr`), when one setting did."""
+    """The setting (its token: `{Settings:X}`, an IefPolicies `{X}`) that rendered the value of
+    `el` (its text, or its attribute `attr`), when one setting did."""
     if not f.settings_lines:
         return None
     end = el.sourceline or 0
@@ -112,7 +112,7 @@ def once_per_setting(found: Iterable[Finding], file_of: Callable[[_Element], Pol
             yield item
             continue
         first, *more = firsts[item]
-        said = f" (from {{Settings:{item}}}" + (f", and {len(more)} more place{'s' if len(more) > 1 else ''} it is used)" if more else ")")
+        said = f" (from {item}" + (f", and {len(more)} more place{'s' if len(more) > 1 else ''} it is used)" if more else ")")
         yield first._replace(message=first.message + said)
 
 
