@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from loadtests.contract import API_CALLER, DAEMON, PhasePlan, Plan
-from toolkit.drill import preflight, processes, score
-from toolkit.drill.profile import Profile, daemon_plan
+from toolkit.drill import preflight, processes, replicas, score
+from toolkit.drill.front import Front
+from toolkit.drill.profile import Profile, RunningApp, daemon_plan
 from toolkit.drill.profile import start as start_app
 from toolkit.drill.scenario import Scenario
 from toolkit.drill.scorecard import Scorecard
@@ -102,8 +103,16 @@ def run(
         (out / "b2c-config.json").write_text(json.dumps(idp, indent=1))
         if profile.ca_bundle:  # an app with its own certificate: trust its CA too
             trust = bundle(out / "trust.pem", [trust or idp.get("ca_bundle"), profile.ca_bundle])
-        app = start_app(profile, idp, out / "app", out / "app.log", tls, trust)
+        front, redis_url = _front(scenario, profile, out, running) if scenario.scales_out else (None, "")
+        public_port = front.port if front else None
+
+        def start_instance(name: str) -> RunningApp:
+            return start_app(profile, idp, out / name, out / f"{name}.log", tls, trust, public_port, redis_url)
+
+        app = start_instance("app")
         running.callback(app.stop)
+        if front is not None:
+            front.add(app.port)
         skipped = skipped_personas(scenario, profile, idp)
         for persona, reason in skipped.items():
             say(f"  {persona}: left out ({reason})")
@@ -114,7 +123,7 @@ def run(
             duration_s=scenario.duration_s,
             weights={k: (0 if k in skipped else v) for k, v in scenario.weights.items()},
             phases=tuple(PhasePlan(p.name, p.start_s, p.end_s, p.fault_name) for p in scenario.phases),
-            app=profile.resolve(app.url),
+            app=profile.resolve(app.url if front is None else app.url.rsplit(":", 1)[0] + f":{front.port}"),
             idp=idp,
             timeline=scenario.timeline() if emulator else (),
             emulator=emulator.url if emulator else None,
@@ -126,8 +135,14 @@ def run(
         plan.write(out / "plan.json")
         preflight.check(plan.app, idp, trust, None if profile.url else out / "app.log", say)
         where = emulator.url if emulator else f"{idp.get('base_url')} (real tenant)"
-        say(f"  IdP {where}   app {app.url}   locust workers: {workers or 'none (local runner)'}")
+        say(f"  IdP {where}   app {plan.app.url}   locust workers: {workers or 'none (local runner)'}")
+        if front is not None:
+            added = replicas.scaler(scenario.phases, start_instance, plan.app, profile.readiness, idp, trust, front, out, say)
+            running.callback(added.stop)
+            added.start()
         _locust(plan, out, workers, say, scenario, remote)
+        if front is not None:
+            (out / "front.json").write_text(json.dumps(front.record(), indent=1))
     if not (out / "ops.jsonl").exists():
         raise DrillError(f"Locust did not run the scenario; see {out / 'locust.log'}")
     card = score.build(scenario, out, skipped, app=profile.name)
@@ -138,6 +153,25 @@ def run(
     say(score.summary(card))
     say(f"  wrote {out / 'scorecard.json'}, {out / 'report.html'}, {out / 'timeline.png'}")
     return card
+
+
+def _front(scenario: Scenario, profile: Profile, out: Path, running: ExitStack) -> tuple[Front, str]:
+    """For a scenario that adds instances: the round-robin front users reach them through, and the
+    Redis they share when the profile asks for one (`{redis_url}`)."""
+    if profile.command is None:
+        raise DrillError(f"{scenario.name} adds instances of the app: its profile needs app.command (the drill starts them)")
+    redis_url = ""
+    if "{redis_url}" in profile.command + " ".join(profile.env.values()):
+        try:
+            redis = processes.start_redis(out / "redis")
+        except FileNotFoundError as exc:
+            raise DrillError(f"{scenario.name}: the instances share a Redis and {exc}") from None
+        running.callback(redis.stop)
+        redis_url = redis.url
+    front = Front()
+    front.start()
+    running.callback(front.stop)
+    return front, redis_url
 
 
 @dataclass(frozen=True)
@@ -202,10 +236,10 @@ def app_certificate(folder: Path, idp: dict[str, Any]) -> tuple[tuple[str, str],
     """With a real tenant, nobody else gives the app a certificate: a local CA and a server
     certificate for 127.0.0.1 (for apps whose cookies need https), and a bundle the simulated
     browsers trust: the IdP's CA (or the usual public ones) plus the local CA."""
-    from toolkit.emulator.state import _make_certificates
+    from toolkit.emulator.state import make_certificates
 
     folder.mkdir(parents=True, exist_ok=True)
-    _make_certificates(folder)
+    make_certificates(folder)
     trust = bundle(folder / "trust.pem", [idp.get("ca_bundle"), str(folder / "ca.pem")])
     return (str(folder / "server.pem"), str(folder / "server-key.pem")), trust
 
