@@ -1,6 +1,8 @@
 """Real drills: emulator + app (gunicorn) + Locust, short enough for CI. What a drill does without
-its processes (usage errors, Locust's command line, stopping what started, scoring) is tested in
-test_command.py, test_scenario.py and tests/loadtests; these check what only a real run shows."""
+its processes (usage errors, Locust's command line, stopping what started, scoring, the
+scorecard's schema, fault names, the daemon persona) is tested in test_command.py,
+test_scenario.py, test_score.py, test_scorecard.py and tests/loadtests; these check what only a
+real run shows."""
 
 from __future__ import annotations
 
@@ -74,22 +76,15 @@ def test_external_id_drill_passes_with_daemons_quiet_during_the_outage(tmp_path)
     assert "oidc_authority" in json.loads((tmp_path / "b2c-config.json").read_text())
 
 
-def test_key_rotation_drill_passes(tmp_path):
-    """B2C rotates its signing key mid-run, seconds after the app loaded its keys: new sign-ins
-    must validate at once (they failed until the app's JWKS refresh interval ended)."""
-    code, card, output = drill(tmp_path, "--scenario", "key-rotation")
-    assert code == 0, output
-    after = card["phases"][1]
-    assert after["fault"].startswith("rotate-keys") and after["personas"]["new_sign_in"]["failures"] == 0, after
-
-
 def test_compound_drill_passes(tmp_path):
     """Faults one after another: a key rotation, B2C's token endpoint slowed to 10 s, a full outage, then
     recovery. Signed-in users and API callers keep working in every phase, no request to the app
-    waits on B2C past the app's time budget plus a margin, and new sign-ins recover within 5 s."""
+    waits on B2C past the app's time budget plus a margin, and new sign-ins recover within 5 s.
+    New sign-ins validate at once the tokens signed with the new key (they failed until the app's
+    key set refresh interval ended)."""
     code, card, output = drill(tmp_path, "--scenario", "compound", "--duration", "30")
-    jsonschema.validate(card, SCHEMA)
-    assert [p["fault"] for p in card["phases"]] == ["none", "rotate-keys:all", "latency:token", "idp-outage", "none"]
+    rotated = card["phases"][1]
+    assert rotated["fault"] == "rotate-keys:all" and rotated["personas"]["new_sign_in"]["failures"] == 0, rotated
     assert "new_sign_in app callback /auth/callback" in card["app_requests_max_ms"]  # the slowest request is the code redemption
     assert code == 0, output
 
@@ -97,7 +92,6 @@ def test_compound_drill_passes(tmp_path):
 def test_fragile_app_fails_its_objectives(tmp_path):
     code, card, output = drill(tmp_path, "--fragile")
     assert code == 1, output
-    jsonschema.validate(card, SCHEMA)
     failed = {o["name"] for o in card["objectives"] if not o["passed"]}
     assert "no signed-in user sent back to sign in" in failed
     assert card["signed_in_users_logged_out"] > 0
@@ -160,7 +154,6 @@ def test_a_typical_identity_sample_app_drilled_with_idp_outage(tmp_path):
     with no designed answer from the app; the app has no API, so that persona is left out."""
     code, card, output = drill(tmp_path, "--app", str(TYPICAL))
     assert code == 1, output
-    jsonschema.validate(card, SCHEMA)
     assert card["app"] == "typical app (identity sample)"
     outage = card["phases"][1]["personas"]
     assert outage["signed_in"]["requests"] > 0 and outage["signed_in"]["failures"] == 0
@@ -201,5 +194,22 @@ def test_workers_started_apart_join_the_drill_master(tmp_path):
     for worker in workers:
         assert worker.wait(timeout=30) == 0
     card = json.loads((out / "scorecard.json").read_text())
-    jsonschema.validate(card, SCHEMA)
     assert sum(s["requests"] for p in card["phases"] for s in p["personas"].values()) > 30
+
+
+TEAM_DAEMON = ROOT / "tests" / "drill" / "team_daemon" / "profile.toml"
+
+
+def test_a_teams_own_daemon_drilled_with_idp_outage(tmp_path):
+    """A daemon written the plain way (msal's client credentials in a loop), named by the profile's
+    [app.daemon] and run as its own processes. Measured: its calls keep working through the
+    outage on msal's cached token, but msal asks the dead IdP for a new one on every call, where
+    the reference daemon waits a Retry-After window."""
+    code, card, output = drill(tmp_path, "--app", str(TEAM_DAEMON))
+    assert code == 1, output
+    daemon = [p["personas"]["daemon"] for p in card["phases"]]
+    assert all(d["requests"] > 0 for d in daemon) and daemon[1]["success_ratio"] == 1.0
+    assert daemon[0]["token_requests"] > 0 and daemon[1]["token_requests_per_window"] > 1
+    failed = {o["name"] for o in card["objectives"] if not o["passed"]}
+    assert "daemons send at most one token request per Retry-After window during the outage" in failed
+    assert "team_daemon/daemon.py" in " ".join(json.loads((tmp_path / "plan.json").read_text())["daemon"]["command"])
