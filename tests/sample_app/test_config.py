@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from sample_app.config import FROM_EMULATOR, SETTINGS, load_settings
 
 
-def emulator_config(state, flavor: str) -> dict[str, object]:
+def emulator_config(state: Path, flavor: str) -> dict[str, object]:
     """What an emulator of `flavor` on `state` writes to `state/config.json` when it serves."""
     command = [sys.executable, "-m", "toolkit", "emulator", "--state-dir", str(state), "--flavor", flavor, "--print-config"]
     config: dict[str, object] = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
