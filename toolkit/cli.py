@@ -1,10 +1,13 @@
-"""`b2c-toolkit`: one command, thin subcommands. Each feature registers its own parsers."""
+"""`b2c-toolkit`: one command, thin subcommands. Each feature's `command` module registers its own
+parsers (`add_parsers`) and is imported only when its subcommand runs; `main` parses the command
+line and calls the subcommand's `run` with the parsed arguments."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -23,6 +26,111 @@ COMMANDS = {
 #: the extra a subcommand needs beyond the linter's lxml (`pip install b2c-resilience-toolkit[EXTRA]`)
 #: (`tenant export` names its own, [tenant]: `tenant audit` needs only the linter's lxml)
 EXTRAS = {"emulator": "emulator", "drill": "drill"}
+
+
+#: the exit code of a command whose reader went away (`| head`), as a shell reports SIGPIPE
+BROKEN_PIPE = 141
+
+
+def run() -> None:
+    """The console script: `main`, then exit with its code. When the reader of the output goes
+    away (`b2c-toolkit rules | head`), the command ends quietly with 141 instead of a
+    BrokenPipeError traceback."""
+    try:
+        code = main(ends_process=True)
+        sys.stdout.flush()
+    except KeyboardInterrupt:  # Ctrl-C: what was started has been stopped on the way out
+        print("b2c-toolkit: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except BrokenPipeError:
+        # Python flushes stdout again at exit, which would fail again: point it at /dev/null
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(BROKEN_PIPE)
+    sys.exit(code)
+
+
+def main(argv: Sequence[str] | None = None, *, ends_process: bool = False) -> int:
+    """Run a subcommand; returns the exit code (2 for usage errors, as argparse does).
+    `ends_process`: the process ends when the command returns (the console script), so the
+    command may end it itself (`args.ends_process`)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv[0] if argv else None)
+    args = parser.parse_args(argv)
+    args.ends_process = ends_process
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    extra = EXTRAS.get(args.command)
+    if extra and (missing := missing_requirements(extra)):
+        print(
+            f"b2c-toolkit {args.command} needs the [{extra}] extra (missing: {', '.join(missing)}): pip install '{DISTRIBUTION}[{extra}]'",
+            file=sys.stderr,
+        )
+        return 2
+    code: int = args.run(args)
+    return code
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The top-level parser: with a known `command`, only the module that registers it is imported."""
+    # a command is needed (without one, the help is printed): the usage line says so
+    usage = "%(prog)s [-h] [--version] COMMAND ..."
+    parser = _Parser(prog="b2c-toolkit", usage=usage, description="Azure AD B2C / CIAM resilience toolkit.")
+    parser.add_argument("--version", action=_Version, help="show the installed version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", prog=parser.prog)
+    modules = [COMMANDS[command]] if command in COMMANDS else COMMANDS.values()
+    for name in dict.fromkeys(modules):
+        importlib.import_module(name).add_parsers(sub)
+    return parser
+
+
+def missing_requirements(extra: str) -> list[str]:
+    """The distributions of `extra` (and of the extras it names) that are not installed.
+
+    Read from the installed package's metadata, so the list cannot drift from pyproject.toml; a
+    source tree that is not installed has no metadata and is taken as complete.
+    """
+    from importlib import metadata  # 40 ms to import: only when needed, never by lint
+
+    try:
+        requires = metadata.requires(DISTRIBUTION) or []
+    except metadata.PackageNotFoundError:
+        return []
+    missing: list[str] = []
+    wanted, seen = [extra], set()
+    while wanted:
+        current = wanted.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for requirement in requires:
+            spec, _, marker = requirement.partition(";")
+            if not re.search(rf"extra\s*==\s*['\"]{re.escape(current)}['\"]", marker):
+                continue
+            m = re.match(r"\s*([A-Za-z0-9._-]+)\s*(?:\[([^\]]*)\])?", spec)
+            if m is None:
+                continue
+            name, extras = m.group(1), m.group(2) or ""
+            if name.lower().replace("_", "-") == DISTRIBUTION:
+                wanted += [e.strip() for e in extras.split(",") if e.strip()]
+                continue
+            try:
+                metadata.distribution(name)
+            except metadata.PackageNotFoundError:
+                missing.append(name)
+    return sorted(set(missing))
+
+
+def installed_version() -> str:
+    """The version pip installed; from a source tree that is not installed, the package's own."""
+    from importlib import metadata  # 40 ms to import: only when needed, never by lint
+
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        from toolkit import __version__
+
+        return __version__
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -73,123 +181,3 @@ class _Version(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
         print(f"{parser.prog} {installed_version()}")
         parser.exit()
-
-
-def installed_version() -> str:
-    """The version pip installed; from a source tree that is not installed, the package's own."""
-    from importlib import metadata
-
-    try:
-        return metadata.version(DISTRIBUTION)
-    except metadata.PackageNotFoundError:
-        from toolkit import __version__
-
-        return __version__
-
-
-def missing_requirements(extra: str) -> list[str]:
-    """The distributions of `extra` (and of the extras it names) that are not installed.
-
-    Read from the installed package's metadata, so the list cannot drift from pyproject.toml; a
-    source tree that is not installed has no metadata and is taken as complete.
-    """
-    import re
-    from importlib import metadata
-
-    try:
-        requires = metadata.requires(DISTRIBUTION) or []
-    except metadata.PackageNotFoundError:
-        return []
-    missing: list[str] = []
-    wanted, seen = [extra], set()
-    while wanted:
-        current = wanted.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        for requirement in requires:
-            spec, _, marker = requirement.partition(";")
-            if not re.search(rf"extra\s*==\s*['\"]{re.escape(current)}['\"]", marker):
-                continue
-            m = re.match(r"\s*([A-Za-z0-9._-]+)\s*(?:\[([^\]]*)\])?", spec)
-            if m is None:
-                continue
-            name, extras = m.group(1), m.group(2) or ""
-            if name.lower().replace("_", "-") == DISTRIBUTION:
-                wanted += [e.strip() for e in extras.split(",") if e.strip()]
-                continue
-            try:
-                metadata.distribution(name)
-            except metadata.PackageNotFoundError:
-                missing.append(name)
-    return sorted(set(missing))
-
-
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The top-level parser: with a known `command`, only the module that registers it is imported."""
-    # a command is needed (without one, the help is printed): the usage line says so
-    usage = "%(prog)s [-h] [--version] COMMAND ..."
-    parser = _Parser(prog="b2c-toolkit", usage=usage, description="Azure AD B2C / CIAM resilience toolkit.")
-    parser.add_argument("--version", action=_Version, help="show the installed version and exit")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", prog=parser.prog)
-    modules = [COMMANDS[command]] if command in COMMANDS else COMMANDS.values()
-    for name in dict.fromkeys(modules):
-        importlib.import_module(name).add_parsers(sub)
-    return parser
-
-
-#: subcommands that leave the process without tearing the interpreter down (see `run`)
-FAST_EXIT = {"lint", "rules"}
-
-
-#: the exit code of a command whose reader went away (`| head`), as a shell reports SIGPIPE
-BROKEN_PIPE = 141
-
-
-def run() -> None:
-    """The console script: `main`, then exit with its code.
-
-    `lint` and `rules` exit at once after flushing their output, as mypy does: tearing the
-    interpreter down costs a small lint run about a tenth of its time, and freeing the parsed set
-    a cold run over the shared corpus 40 ms, while nothing is left to clean up (files are closed,
-    forked checks waited for). What a command keeps in `kept` (the lint report, which holds the
-    parsed set) stays referenced here until then.
-    When the reader of the output goes away (`b2c-toolkit rules | head`), the command ends
-    quietly with 141 instead of a BrokenPipeError traceback.
-    """
-    kept: list[object] = []
-    try:
-        code = main(kept=kept)
-        sys.stdout.flush()
-    except KeyboardInterrupt:  # Ctrl-C: what was started has been stopped on the way out
-        print("b2c-toolkit: interrupted", file=sys.stderr)
-        sys.exit(130)
-    except BrokenPipeError:
-        # Python flushes stdout again at exit, which would fail again: point it at /dev/null
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(BROKEN_PIPE)
-    if sys.argv[1:2] and sys.argv[1] in FAST_EXIT:
-        sys.stderr.flush()
-        os._exit(code)
-    sys.exit(code)
-
-
-def main(argv: Sequence[str] | None = None, kept: list[object] | None = None) -> int:
-    """Run a subcommand; returns the exit code (2 for usage errors, as argparse does). A command
-    may put what it made into `kept` (`args.kept`) for the caller to free, or not, as it likes."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(argv[0] if argv else None)
-    args = parser.parse_args(argv)
-    args.kept = [] if kept is None else kept
-    if not getattr(args, "run", None):
-        parser.print_help()
-        return 2
-    extra = EXTRAS.get(args.command)
-    if extra and (missing := missing_requirements(extra)):
-        print(
-            f"b2c-toolkit {args.command} needs the [{extra}] extra (missing: {', '.join(missing)}): pip install '{DISTRIBUTION}[{extra}]'",
-            file=sys.stderr,
-        )
-        return 2
-    code: int = args.run(args)
-    return code

@@ -160,7 +160,6 @@ def run_lint(args: argparse.Namespace) -> int:
         report = lint(args.paths, config, baseline, args.jobs or default_jobs(), cache)
     except (SchemaError, BaselineError) as exc:
         return _usage(exc)
-    args.kept.append(report)  # with its parsed set: the console script exits without freeing it
     if report.files == 0 and not args.allow_empty:
         return _usage(_nothing_to_lint(args.paths))
     for note in report.notes:
@@ -181,9 +180,22 @@ def run_lint(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _cannot_write(args.output, exc)
     worst = report.worst()
-    if args.fail_on == "never" or worst is None:
-        return 0
-    return 1 if worst.rank >= Severity(args.fail_on).rank else 0
+    failed = args.fail_on != "never" and worst is not None and worst.rank >= Severity(args.fail_on).rank
+    # `report` (and the parsed set it holds) is still referenced here: leaving now never frees it
+    return leave(args, 1 if failed else 0)
+
+
+def leave(args: argparse.Namespace, code: int) -> int:
+    """`code`; or, when the process ends with the command (the console script), the end of the
+    process at once, as mypy does, once the output is flushed. Tearing the interpreter down costs
+    a small lint run about a tenth of its time, and freeing the parsed set a cold run over the
+    shared corpus 40 ms, while nothing is left to clean up (files are closed, forked checks waited
+    for). A reader that went away (`| head`) raises BrokenPipeError here, for `toolkit.cli.run`."""
+    if not args.ends_process:
+        return code
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _nothing_to_lint(paths: list[str]) -> str:
@@ -259,4 +271,4 @@ def run_rules(args: argparse.Namespace) -> int:
         return 0
     for r in all_rules():
         print(f"{r.id:<8} {r.severity.value:<8} {r.title}")
-    return 0
+    return leave(args, 0)

@@ -28,7 +28,10 @@ class Report:
         self.files = files  #: policy files read, broken ones included
         self.problems = problems or []
         self.notes = notes or []  #: what the run could not do (printed to stderr)
-        #: the parsed, linked set (None when the cache answered without parsing): freed with the report
+        #: the parsed, linked set (None when the cache answered without parsing). Nothing reads it:
+        #: it keeps the set alive until `b2c-toolkit lint` ends its process without freeing it
+        #: (`toolkit.lint.command.leave`); freed when `lint` returns instead, it would cost a cold
+        #: run over the shared corpus 1.3% of its instructions
         self.parsed = parsed
         #: the rules the run could report, as the formatters describe them (None: the linter's);
         #: each has `id`, `title`, `severity`, `doc`, `help_uri` and `check`
