@@ -213,3 +213,24 @@ def test_a_teams_own_daemon_drilled_with_idp_outage(tmp_path):
     failed = {o["name"] for o in card["objectives"] if not o["passed"]}
     assert "daemons send at most one token request per Retry-After window during the outage" in failed
     assert "team_daemon/daemon.py" in " ".join(json.loads((tmp_path / "plan.json").read_text())["daemon"]["command"])
+
+
+def test_an_instance_added_during_an_outage_serves_the_signed_in_users(tmp_path):
+    """scale-out: halfway through the outage a second instance starts with an empty folder and joins
+    the round-robin front once ready; it finds the sessions and the last-known-good metadata and
+    keys in the Redis both share, so every objective holds."""
+    code, card, output = drill(tmp_path, "--scenario", "scale-out", "--duration", "30", "--users", "10")
+    assert code == 0, output
+    replicas = card["replicas"]
+    assert replicas["started"] == 1 and replicas["requests"] > 0 and replicas["probes"] > 0, replicas
+    assert (tmp_path / "app-2.log").stat().st_size > 0 and (tmp_path / "redis").is_dir()
+    assert "scale-out: starting app-2" in output and "added instances: 1/1 started" in output
+
+
+def test_an_added_instance_without_shared_sessions_fails_the_scale_out_drill(tmp_path):
+    """The same drill with each instance's sessions and last-known-good copies on its own disk: the
+    new instance sends the signed-in users to sign in, and the objectives say so."""
+    code, card, output = drill(tmp_path, "--scenario", "scale-out", "--duration", "30", "--users", "10", "--app-env", "REDIS_URL=")
+    assert code == 1, output
+    failed = {o["metric"] for o in card["objectives"] if not o["passed"]}
+    assert {"signed_in_users_logged_out", "replica_users_logged_out"} <= failed, failed

@@ -258,6 +258,7 @@ def scaler(
         return time.time() - (clock() or time.time())
 
     def watch(name: str, instance: RunningApp) -> Replica:
-        return Replica(name, instance.url, instance.port, app, readiness, witness, front, since_start, out / "replicas.jsonl", trust)
+        checks = trust or idp.get("ca_bundle")
+        return Replica(name, instance.url, instance.port, app, readiness, witness, front, since_start, out / "replicas.jsonl", checks)
 
     return Scaler(phases, start_instance, watch, clock, say)

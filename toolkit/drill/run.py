@@ -103,7 +103,10 @@ def run(
         (out / "b2c-config.json").write_text(json.dumps(idp, indent=1))
         if profile.ca_bundle:  # an app with its own certificate: trust its CA too
             trust = bundle(out / "trust.pem", [trust or idp.get("ca_bundle"), profile.ca_bundle])
-        front, redis_url = _front(scenario, profile, out, running) if scenario.scales_out else (None, "")
+        serving = tls if profile.tls else None
+        front, redis_url = (
+            _front(scenario, profile, out, running, serving, trust or idp.get("ca_bundle")) if scenario.scales_out else (None, "")
+        )
         public_port = front.port if front else None
 
         def start_instance(name: str) -> RunningApp:
@@ -155,9 +158,12 @@ def run(
     return card
 
 
-def _front(scenario: Scenario, profile: Profile, out: Path, running: ExitStack) -> tuple[Front, str]:
-    """For a scenario that adds instances: the round-robin front users reach them through, and the
-    Redis they share when the profile asks for one (`{redis_url}`)."""
+def _front(
+    scenario: Scenario, profile: Profile, out: Path, running: ExitStack, tls: tuple[str, str] | None, trust: str | None
+) -> tuple[Front, str]:
+    """For a scenario that adds instances: the round-robin front users reach them through (serving
+    the app's certificate, checking the instances against `trust`), and the Redis they share when
+    the profile asks for one (`{redis_url}`)."""
     if profile.command is None:
         raise DrillError(f"{scenario.name} adds instances of the app: its profile needs app.command (the drill starts them)")
     redis_url = ""
@@ -168,7 +174,7 @@ def _front(scenario: Scenario, profile: Profile, out: Path, running: ExitStack) 
             raise DrillError(f"{scenario.name}: the instances share a Redis and {exc}") from None
         running.callback(redis.stop)
         redis_url = redis.url
-    front = Front()
+    front = Front(tls, trust)
     front.start()
     running.callback(front.stop)
     return front, redis_url

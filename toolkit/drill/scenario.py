@@ -30,6 +30,12 @@ METRICS = (
     "idp_requests_ratio",
     "token_requests_per_window",  #: daemon: most token requests one daemon sent within one Retry-After window
     "genuine_tokens_refused",  #: 401 answers the app gave to tokens the IdP issued (API callers)
+    # instances a phase added (add_instances), probed directly: see toolkit/drill/replicas.py
+    "replica_ready_s",  #: from the phase's start to the first added instance's first ready answer
+    "replica_requests",  #: requests the front gave the added instances
+    "replica_users_logged_out",  #: probes in which a user signed in before the faults was sent to sign in
+    "replica_tokens_refused",  #: probes in which a token issued before the faults was refused (401)
+    "replica_readiness_wrong",  #: probes in which readiness disagreed with what the instance did
 )
 FLAVORS = ("b2c", "external-id")
 #: metrics that take a time budget (budget_s, margin_s) in place of `max`

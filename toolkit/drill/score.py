@@ -10,8 +10,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from loadtests.contract import DAEMON, DAEMON_TOKEN, FAILED, OK, PERSONAS, Operation, Request, read_operations, read_requests
+from toolkit.drill.replicas import read_probes
 from toolkit.drill.scenario import EVERY_PHASE, Objective, Scenario
-from toolkit.drill.scorecard import IdpCounts, ObjectiveResult, PersonaStats, PhaseCard, Scorecard
+from toolkit.drill.scorecard import IdpCounts, ObjectiveResult, PersonaStats, PhaseCard, Replicas, Scorecard
 
 RECOVERY_WINDOW_S = 1.0
 RECOVERY_RATIO = 0.99
@@ -102,10 +103,34 @@ def recovery_s(ops: list[Operation], fault_end: float | None) -> float | None:
     return None
 
 
+def replicas(scenario: Scenario, out: Path) -> Replicas | None:
+    """The added instances' figures, from `replicas.jsonl` and `front.json` (None: none added)."""
+    added = sum(p.add_instances for p in scenario.phases)
+    if not added:
+        return None
+    probes = read_probes(out / "replicas.jsonl")
+    front = json.loads((out / "front.json").read_text()) if (out / "front.json").exists() else {}
+    first = next(p.start_s for p in scenario.phases if p.add_instances)
+    ready = min((p.t for p in probes if p.ready == 200), default=None)
+    return Replicas(
+        added=added,
+        started=len({p.instance for p in probes}),
+        ready_s=None if ready is None else round(max(0.0, ready - first), 2),
+        requests=sum(front.get("requests", [])[1:]),
+        probes=len(probes),
+        users_logged_out=sum(1 for p in probes if p.page == "logged_out"),
+        tokens_refused=sum(1 for p in probes if p.token == 401),
+        readiness_wrong=sum(1 for p in probes if not p.honest),
+    )
+
+
 def observe(objective: Objective, card: Scorecard) -> float | None:
     """The scorecard value an objective checks; for every phase (`phase = "*"`), the worst one."""
     if objective.metric == "recovery_s":
         return card.recovery_s
+    if objective.metric.startswith("replica_"):
+        figure = getattr(card.replicas, objective.metric.removeprefix("replica_"), None) if card.replicas else None
+        return None if figure is None else float(figure)
     if objective.metric == "signed_in_users_logged_out":
         return float(card.signed_in_users_logged_out)
     if objective.metric == "max_request_s":
@@ -232,6 +257,7 @@ def build(scenario: Scenario, out: Path, skipped: dict[str, str] | None = None, 
         signed_in_users_logged_out=len({o.user for o in ops if o.persona == "signed_in" and o.logged_out}),
         app_requests_max_ms=app_requests_max_ms(read_requests(out / "requests.jsonl")),
         emulator_clock_offset_s=counted.get("clock_offset_s"),
+        replicas=replicas(scenario, out),
     )
     results = []
     for objective in scenario.objectives:
@@ -268,6 +294,13 @@ def summary(card: Scorecard) -> str:
             lines.append(f"      IdP received {idp.requests} requests ({idp.per_operation} per operation{ratio}): {groups or '-'}")
     recovery = "n/a" if card.recovery_s is None else f"{card.recovery_s} s"
     lines.append(f"  recovery: {recovery}   signed-in users sent back to sign in: {card.signed_in_users_logged_out}")
+    if card.replicas:
+        r = card.replicas
+        ready = "never" if r.ready_s is None else f"{r.ready_s} s into its phase"
+        lines.append(
+            f"  added instances: {r.started}/{r.added} started, ready {ready}, {r.requests} requests from the front;"
+            f" {r.probes} probes: {r.users_logged_out} signed out, {r.tokens_refused} tokens refused, {r.readiness_wrong} readiness wrong"
+        )
     lines.extend(
         f"  [SKIP] {o.name}: {o.skipped}"
         if o.skipped
@@ -278,7 +311,10 @@ def summary(card: Scorecard) -> str:
 
 
 #: metrics that count things: shown as whole numbers
-COUNTS = ("failures", "signed_in_users_logged_out", "genuine_tokens_refused", "token_requests_per_window")
+COUNTS = (
+    "failures", "signed_in_users_logged_out", "genuine_tokens_refused", "token_requests_per_window", "replica_requests",
+    "replica_users_logged_out", "replica_tokens_refused", "replica_readiness_wrong",
+)  # fmt: skip
 
 
 def observed(objective: ObjectiveResult) -> str:

@@ -82,6 +82,27 @@ class ObjectiveResult:
 
 
 @dataclass(frozen=True)
+class Replicas:
+    """Instances of the app a scale-out phase added, as the drill watched them: probed directly
+    every half second with a user signed in and a token issued before any fault."""
+
+    added: int = field(metadata=doc("instances the scenario's phases asked for", minimum=0))
+    started: int = field(metadata=doc("of them, those that started and were probed", minimum=0))
+    ready_s: float | None = field(
+        metadata=doc("from the start of the phase that added the first one to its first ready answer; null: never ready", minimum=0)
+    )
+    requests: int = field(metadata=doc("requests the front gave the added instances", minimum=0))
+    probes: int = field(metadata=doc("rounds of probes", minimum=0))
+    users_logged_out: int = field(metadata=doc("rounds in which the signed-in user was sent to sign in", minimum=0))
+    tokens_refused: int = field(metadata=doc("rounds in which the genuine token was refused (401)", minimum=0))
+    readiness_wrong: int = field(
+        metadata=doc(
+            "rounds in which readiness said ready while it failed the user or the token, or not ready while it served both", minimum=0
+        )
+    )
+
+
+@dataclass(frozen=True)
 class Scorecard:
     """The scorecard of one drill run (`scorecard.json`)."""
 
@@ -103,6 +124,7 @@ class Scorecard:
     emulator_clock_offset_s: float | None = field(
         default=None, metadata=doc("how far the emulator's fault clock runs behind the phases' clock; null without faults")
     )
+    replicas: Replicas | None = field(default=None, metadata=doc("scale-out: the instances added during the run; null: none"))
 
     def to_json(self) -> str:
         """`scorecard.json`."""
