@@ -380,18 +380,8 @@ class ApiCaller(Persona):
 
     def get_token(self) -> None:
         """ROPC grant against the ROPC policy (a daemon-like caller)."""
-        authority = self.idp["authority"].rsplit("/", 1)[0] + "/" + self.idp["policies"]["ropc"]
-        form = {
-            "grant_type": "password",
-            "client_id": self.idp["client_id"],
-            "client_secret": self.idp["client_secret"],
-            "username": self.account["username"],
-            "password": self.account["password"],
-            "scope": f"{self.idp['api_scope']} openid",
-        }
-        with self.client.post(
-            authority + "/oauth2/v2.0/token", data=form, name="api_caller b2c token (ROPC)", catch_response=True
-        ) as reply:
+        url, form = flows.token_request(self.idp, self.account)
+        with self.client.post(url, data=form, name="api_caller b2c token (ROPC)", catch_response=True) as reply:
             if reply.status_code == 200:
                 self.token = reply.json().get("access_token")
             else:
