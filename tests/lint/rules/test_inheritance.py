@@ -162,7 +162,7 @@ def test_a_base_in_a_file_that_did_not_parse_is_named(tmp_path):
                 (
                     "RelyingParty.xml",
                     6,
-                    "base policy B2C_1A_TrustFrameworkExtension (tenant contoso.onmicrosoft.com) is not in the linted set; lint it too, pass its folder with --base-path, or declare it in external-bases; on the relying party above it, these rules need the whole chain and were skipped: AAD001, AAD002, BOT002, IDP001, JRN001 (gaps only: a duplicate Order within one file is still reported), JRN002, JRN003, JRN005, JRN007, LIM001, MFA001, REST010, UI004, UI005",
+                    "base policy B2C_1A_TrustFrameworkExtension (tenant contoso.onmicrosoft.com) is not in the linted set; lint it too, pass its folder with --base-path, or declare it in external-bases; on the relying party above it, these rules need the whole chain and were skipped: AAD001, AAD002, BOT002, IDP001, JRN001 (gaps only: a duplicate Order within one file is still reported), JRN002, JRN003, JRN004 (missing claims only: a literal that names a claim is still reported), JRN005, JRN007, LIM001, MFA001, REST010, UI004, UI005",
                 )
             ],
         ),

@@ -92,7 +92,7 @@ def test_selection_with_both_ids(tmp_path):
 
 
 def test_claim_equals_without_exists(tmp_path):
-    condition = '<Preconditions><Precondition Type="ClaimEquals" ExecuteActionsIf="true"><Value>email</Value><Value>x</Value><Action>SkipThisOrchestrationStep</Action></Precondition></Preconditions>'
+    condition = '<Preconditions><Precondition Type="ClaimEquals" ExecuteActionsIf="false"><Value>email</Value><Value>x</Value><Action>SkipThisOrchestrationStep</Action></Precondition></Preconditions>'
     journey = JOURNEY.replace(
         '<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
         f'<OrchestrationStep Order="2" Type="ClaimsExchange">{condition}<ClaimsExchanges><ClaimsExchange Id="Again" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep><OrchestrationStep Order="3" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
@@ -108,6 +108,39 @@ def test_claim_equals_without_exists(tmp_path):
     )
     assert "DefaultValue" in files["Base.xml"]
     assert run(tmp_path / "default", files).problems == []
+
+
+def test_claim_equals_that_skips_when_equal_runs_the_step_on_a_missing_claim_as_meant(tmp_path):
+    """ExecuteActionsIf true: a missing claim leaves the step to run, as a different value does
+    (skip the error page when the CAPTCHA API said success; without an answer, show it)."""
+    condition = '<Preconditions><Precondition Type="ClaimEquals" ExecuteActionsIf="{if_}"><Value>email</Value><Value>x</Value><Action>SkipThisOrchestrationStep</Action></Precondition></Preconditions>'
+    journey = JOURNEY.replace(
+        '<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
+        f'<OrchestrationStep Order="2" Type="ClaimsExchange">{condition}<ClaimsExchanges><ClaimsExchange Id="Again" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep><OrchestrationStep Order="3" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
+    )
+    assert run(tmp_path / "skip-if-equal", with_journey(journey.format(if_="true"))).problems == []
+    assert rule_ids(run(tmp_path / "run-only-if-equal", with_journey(journey.format(if_="false")))) == {"JRN004"}
+
+
+def test_claim_equals_over_a_missing_base_judges_only_the_literal(tmp_path):
+    """The missing base may set the claim with a default (a step of its own, a profile it
+    holds); a literal that names a claim is wrong whatever it holds."""
+    equals = '<Precondition Type="ClaimEquals" ExecuteActionsIf="false"><Value>email</Value><Value>{literal}</Value><Action>SkipThisOrchestrationStep</Action></Precondition>'
+    journey = (
+        '<UserJourneys><UserJourney Id="Own"><OrchestrationSteps>'
+        '<OrchestrationStep Order="1" Type="ClaimsExchange"><Preconditions>{equals}</Preconditions><ClaimsExchanges><ClaimsExchange Id="E" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep>'
+        '<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />'
+        "</OrchestrationSteps></UserJourney></UserJourneys>"
+    )
+    schema = '<BuildingBlocks><ClaimsSchema><ClaimType Id="email"><DataType>string</DataType></ClaimType><ClaimType Id="objectId"><DataType>string</DataType></ClaimType></ClaimsSchema></BuildingBlocks>'
+    for name, literal, expected in (("value", "x", set()), ("claim", "objectId", {"JRN004"})):
+        files = clean_set(extensions=schema + journey.replace("{equals}", equals.format(literal=literal)))
+        complete = run(tmp_path / "whole" / name, files)
+        assert "JRN004" in rule_ids(complete)
+        del files["Base.xml"]
+        report = run(tmp_path / "partial" / name, files)
+        assert rule_ids(report) - {"INH001"} == expected
+        assert all(p.severity.value == "warning" for p in report.problems if p.rule == "JRN004")
 
 
 def test_claim_equals_with_a_claim_name_as_its_literal(tmp_path):
@@ -159,7 +192,7 @@ def test_a_precondition_guarded_early_exit_is_not_a_second_send_claims(tmp_path)
 
 def test_claim_equals_on_the_authentication_source_or_an_enumeration_value(tmp_path):
     def journey(claim: str, value: str) -> str:
-        condition = f'<Preconditions><Precondition Type="ClaimEquals" ExecuteActionsIf="true"><Value>{claim}</Value><Value>{value}</Value><Action>SkipThisOrchestrationStep</Action></Precondition></Preconditions>'
+        condition = f'<Preconditions><Precondition Type="ClaimEquals" ExecuteActionsIf="false"><Value>{claim}</Value><Value>{value}</Value><Action>SkipThisOrchestrationStep</Action></Precondition></Preconditions>'
         return JOURNEY.replace(
             '<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
             f'<OrchestrationStep Order="2" Type="ClaimsExchange">{condition}<ClaimsExchanges><ClaimsExchange Id="Again" TechnicalProfileReferenceId="SelfAsserted-SignIn" /></ClaimsExchanges></OrchestrationStep><OrchestrationStep Order="3" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />',
@@ -295,8 +328,9 @@ def test_a_default_on_an_editable_field_or_a_claim_a_transformation_can_null_is_
             [
                 (
                     "Extensions.xml",
-                    23,
-                    "'AP-JRN004' step 2: ClaimEquals on 'newUser' without ClaimsExist; a missing claim makes the precondition silently ignored",
+                    24,
+                    "'AP-JRN004' step 2: ClaimEquals on 'loyaltyTier' (ExecuteActionsIf false) without ClaimsExist; a missing claim "
+                    "makes the precondition silently ignored, so what it guards runs as if 'loyaltyTier' were 'gold'",
                 )
             ],
         ),

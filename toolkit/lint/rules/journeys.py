@@ -260,7 +260,7 @@ def _enumerated(claim: etree._Element | None, literal: str) -> bool:
 
 
 def _equals_without_exists(
-    blocks: Iterator[tuple[str, list[etree._Element], set[str]]], claims: IdTable[etree._Element], defaulted: set[str]
+    blocks: Iterator[tuple[str, list[etree._Element], set[str]]], claims: IdTable[etree._Element], defaulted: set[str], complete: bool
 ) -> Iterator[Finding]:
     for where, block, always in blocks:
         exists = always | defaulted | {(p.findtext(q("Value")) or "").strip() for p in block if p.get("Type") == "ClaimsExist"}
@@ -271,51 +271,81 @@ def _equals_without_exists(
             texts = [(v.text or "").strip() for v in values]
             claim = texts[0] if texts else ""
             literal = texts[1] if len(texts) > 1 else ""
-            if claim not in exists and claim.casefold() not in ALWAYS_SET and not _enumerated(claims.get(claim), literal):
+            # Only "act unless it equals" mis-branches on a missing claim: with ExecuteActionsIf
+            # true a missing claim leaves the step to run, as a different value does
+            only_if_equal = p.get("ExecuteActionsIf", "").strip().casefold() == "false"
+            if (
+                complete  # a missing base may set the claim, with a default
+                and only_if_equal
+                and claim not in exists
+                and claim.casefold() not in ALWAYS_SET
+                and not _enumerated(claims.get(claim), literal)
+            ):
                 yield Finding(
-                    p, f"{where}: ClaimEquals on {claim!r} without ClaimsExist; a missing claim makes the precondition silently ignored"
+                    p,
+                    f"{where}: ClaimEquals on {claim!r} (ExecuteActionsIf false) without ClaimsExist; a missing claim makes the "
+                    f"precondition silently ignored, so what it guards runs as if {claim!r} were {literal!r}",
                 )
             if literal in claims and _IDENTIFIER.search(literal):
                 message = f"{where}: ClaimEquals compares {claim!r} with the text {literal!r}, a claim's Id: the second value is a literal, never a claim"
                 yield Finding(values[1], message, severity=Severity.WARNING)
 
 
-@rule("JRN004", "ClaimEquals precondition without ClaimsExist", Severity.INFO, Scope.CHAIN, "userjourneys#preconditions", per_journeys=True)
+@rule(
+    "JRN004",
+    "ClaimEquals precondition without ClaimsExist",
+    Severity.INFO,
+    Scope.CHAIN,
+    "userjourneys#preconditions",
+    per_journeys=True,
+    whole_chain=True,
+    partial_chain="missing claims only: a literal that names a claim is still reported",
+)
 def claim_equals_without_exists(policy: Effective) -> Iterator[Finding]:
-    """A `Preconditions` block tests `ClaimEquals` on a claim without a `ClaimsExist` test on the
-    same claim (in steps and in validation profiles); warns when the value compared with is a
-    claim type's Id.
+    """A `Preconditions` block tests `ClaimEquals` with `ExecuteActionsIf="false"` (act unless
+    the claim equals the value: the step, or the validation profile, is meant to run only when
+    it does) on a claim without a `ClaimsExist` test on the same claim; warns when the value
+    compared with is a claim type's Id.
+
+    "If the claim is null or uninitialized, the precondition is ignored… As a best practice,
+    check both that the claim exists, and equals to a value." With `ExecuteActionsIf="false"`,
+    a missing claim runs the step as if the claim held the value: an MFA method nobody chose
+    sends an SMS, a write meant for one kind of account runs for all. With
+    `ExecuteActionsIf="true"` a missing claim leaves the step to run, as a different value
+    does, which is what such a test means: not reported (a `ClaimsExist` that skips would
+    change the branch). The second `Value` is a literal: `<Value>email</Value><Value>signInName</Value>`
+    compares with the text "signInName", never with that claim, so the branch it guards is taken
+    almost never (warned, whatever `ExecuteActionsIf` says, only when the text is written like an
+    Id, `signInName` or `id_token_hint`: a plain word such as `email` is also a value, an MFA
+    method).
 
     Not reported: the starter pack's `authenticationSource` test (every sign-in profile sets
     it), a comparison with one of the claim type's enumeration values, and a claim that exists
     by then: an earlier step without preconditions outputs it with a `DefaultValue` whichever
     of its exchanges runs, or profiles in use output it with a `DefaultValue` (a flag each path
-    sets, such as `newUser`, whose ClaimEquals reads it).
+    sets, such as `newUser`, whose ClaimEquals reads it). On a chain whose base is missing only
+    the literal is judged: the base may set the claim.
 
-    "If the claim is null or uninitialized, the precondition is ignored… As a best practice,
-    check both that the claim exists, and equals to a value." A missing claim silently
-    mis-branches: an MFA step or a directory write runs, or doesn't. The second `Value` is a
-    literal: `<Value>email</Value><Value>signInName</Value>` compares with the text
-    "signInName", never with that claim, so the branch it guards is taken almost never (warned
-    only when the text is written like an Id, `signInName` or `id_token_hint`: a plain word such
-    as `email` is also a value, an MFA method).
+    Bad: the phone step is meant only for users who chose the phone::
 
-    Bad::
+        <Precondition Type="ClaimEquals" ExecuteActionsIf="false">
+          <Value>mfaMethod</Value><Value>phone</Value><Action>SkipThisOrchestrationStep</Action></Precondition>
 
-        <Precondition Type="ClaimEquals" ExecuteActionsIf="true">
-          <Value>isActiveMFASession</Value><Value>True</Value><Action>SkipThisOrchestrationStep</Action></Precondition>
-
-    Fixed: add before it::
+    Fixed: add before it, as the starter pack's LinkedIn scenario does::
 
         <Precondition Type="ClaimsExist" ExecuteActionsIf="false">
-          <Value>isActiveMFASession</Value><Action>SkipThisOrchestrationStep</Action></Precondition>
+          <Value>mfaMethod</Value><Action>SkipThisOrchestrationStep</Action></Precondition>
 
     Source: user journeys "Preconditions".
     """
     claims = policy.claim_types
+    complete = policy.chain.complete
     defaulted = policy.merged.once("JRN004-defaults", lambda: _defaulted(policy))
-    yield from policy.merged.once("JRN004", lambda: list(_equals_without_exists(_step_blocks(policy), claims, defaulted)))
-    yield from _equals_without_exists(_validation_blocks(policy), claims, defaulted)
+    steps = policy.merged.once(
+        ("JRN004", complete), lambda: list(_equals_without_exists(_step_blocks(policy), claims, defaulted, complete))
+    )
+    yield from steps
+    yield from _equals_without_exists(_validation_blocks(policy), claims, defaulted, complete)
 
 
 _PROFILE_OUTPUTS = "ClaimsProviders/ClaimsProvider/TechnicalProfiles/TechnicalProfile/OutputClaims/OutputClaim"
