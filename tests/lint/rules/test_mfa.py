@@ -115,6 +115,32 @@ def test_no_captcha_advice_after_federation_or_when_the_api_is_the_bot_check(tmp
     assert run(tmp_path / "social", clean_set(base=social), config).problems == []
 
 
+def test_a_page_that_writes_the_identities_of_the_account_linking_samples_follows_a_federated_sign_in(tmp_path):
+    """Microsoft's account-linking samples keep the federated identities in `userIdentities`:
+    the sign-up page that writes them is shown after the identity provider, not to a bot."""
+    config = Config(select=["BOT001"])
+    linked = BASE.replace(
+        '<ValidationTechnicalProfiles><ValidationTechnicalProfile ReferenceId="REST-GetLoyalty" ContinueOnError="true" /></ValidationTechnicalProfiles>',
+        "",
+    ).replace(
+        '<OutputClaims><OutputClaim ClaimTypeReferenceId="email" /></OutputClaims>',
+        '<OutputClaims><OutputClaim ClaimTypeReferenceId="email" /></OutputClaims>'
+        '<ValidationTechnicalProfiles><ValidationTechnicalProfile ReferenceId="AAD-UserWriteUsingUserIdentity" /></ValidationTechnicalProfiles>',
+    )
+    write = (
+        f'<TechnicalProfile Id="AAD-UserWriteUsingUserIdentity"><Protocol Name="Proprietary" Handler="{HANDLERS["aad"]}" />'
+        '<Metadata><Item Key="Operation">Write</Item><Item Key="RaiseErrorIfClaimsPrincipalAlreadyExists">true</Item></Metadata>'
+        '<InputClaims><InputClaim ClaimTypeReferenceId="{claim}" Required="true" /></InputClaims>'
+        '<PersistedClaims><PersistedClaim ClaimTypeReferenceId="{claim}" /></PersistedClaims>'
+        '<OutputClaims><OutputClaim ClaimTypeReferenceId="userIdentities" /></OutputClaims></TechnicalProfile>'
+    )
+    # a local sign-up's write may read the identities back: only what it sends counts
+    local = run(tmp_path / "local", clean_set(base=linked, extensions=provider(write.format(claim="email"))), config).problems
+    assert [(p.rule, p.severity.value) for p in local] == [("BOT001", "info")]  # a sign-up page anyone reaches
+    social = run(tmp_path / "social", clean_set(base=linked, extensions=provider(write.format(claim="userIdentities"))), config)
+    assert social.problems == []
+
+
 def test_a_claim_resolver_or_empty_default_is_no_hard_coded_phone_number(tmp_path):
     claim = '<TechnicalProfile Id="SelfAsserted-SignIn"><OutputClaims><OutputClaim ClaimTypeReferenceId="strongAuthenticationPhoneNumber" DefaultValue="{value}" /></OutputClaims></TechnicalProfile>'
     for name, value in (("resolver", "{OIDC:LoginHint}"), ("empty", "")):

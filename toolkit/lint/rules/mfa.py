@@ -213,6 +213,9 @@ def _rest_before_authentication(validations: list[TechnicalProfile | None]) -> b
 
 #: claims that only exist once a federated identity provider has signed the user in
 _FEDERATED_CLAIMS = {"alternativesecurityid", "alternativesecurityids", "issueruserid", "identityprovider"}
+#: the federated identities of Microsoft's account-linking samples: a page that writes them
+#: follows a federated sign-in (a local sign-up may read them back, so only what is sent counts)
+_FEDERATED_IDENTITIES = {"useridentities", "useridentity"}
 #: a REST validation profile that is itself the bot or fraud check (by its Id or its host)
 _BOT_CHECK = re.compile(
     r"fraud|bot(?!tom)|captcha|risk|turnstile|arkose|protect|\bdfp|assess|biocatch|threat|abuse|human|trust.?score", re.IGNORECASE
@@ -225,7 +228,8 @@ def _after_federation(tp: TechnicalProfile, validations: list[TechnicalProfile |
     for profile in [tp, *(v for v in validations if v is not None)]:
         for decl in profile.decls:
             for el in decl.iter(q("InputClaim"), q("PersistedClaim"), q("OutputClaim")):
-                if el.get("ClaimTypeReferenceId", "").casefold() in _FEDERATED_CLAIMS:
+                claim = el.get("ClaimTypeReferenceId", "").casefold()
+                if claim in _FEDERATED_CLAIMS or (claim in _FEDERATED_IDENTITIES and el.tag != q("OutputClaim")):
                     return True
     return False
 
@@ -264,7 +268,7 @@ def no_captcha(policy: Effective) -> Iterator[Finding]:
     as often as they like: mail bombing, SMS pumping, your sender's reputation and bill.
 
     Not reported: a page shown after a federated sign-in (it reads or writes the federated
-    identity, `alternativeSecurityId`); a page whose REST validation or display-control action
+    identity: `alternativeSecurityId`, or `userIdentities` in the account-linking samples); a page whose REST validation or display-control action
     is itself the fraud or bot check (its Id, display name or host says fraud, bot, captcha,
     risk, assess, DFP, threat); a page shown only in journeys entered by a signed link (a
     `GetClaims` step reads an `id_token_hint` before any page: invitations, password-reset and
