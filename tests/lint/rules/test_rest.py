@@ -200,6 +200,24 @@ def test_a_rest_call_in_a_journey_without_pages_is_what_the_journey_is_for(tmp_p
     assert "REST009" in rule_ids(run(tmp_path / "user", clean_set(base=BASE.replace(JOURNEY, interactive))))
 
 
+def test_circuit_breaker_messages_matter_only_where_a_user_reads_them(tmp_path):
+    """A client-credentials journey shows nobody a message; the same call from a sign-in does."""
+    machine = (
+        '<UserJourneys><UserJourney Id="ClientCredentials"><OrchestrationSteps>'
+        '<OrchestrationStep Order="1" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="Call" TechnicalProfileReferenceId="REST-Token" /></ClaimsExchanges></OrchestrationStep>'
+        '<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />'
+        "</OrchestrationSteps></UserJourney></UserJourneys>"
+    )
+    token = rest_profile("REST-Token").replace('<Item Key="UserMessageIfCircuitOpen">This service is temporarily unavailable.</Item>', "")
+    rp = RP.replace('ReferenceId="SignUpOrSignIn"', 'ReferenceId="ClientCredentials"')
+    assert "REST002" not in rule_ids(run(tmp_path / "machine", clean_set(extensions=provider(token) + machine, rp=rp)))
+    user = JOURNEY.replace(
+        '<OrchestrationStep Order="2" Type="SendClaims"',
+        '<OrchestrationStep Order="2" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="Call" TechnicalProfileReferenceId="REST-Token" /></ClaimsExchanges></OrchestrationStep><OrchestrationStep Order="3" Type="SendClaims"',
+    )
+    assert "REST002" in rule_ids(run(tmp_path / "user", clean_set(base=BASE.replace(JOURNEY, provider(token) + user))))
+
+
 def test_debug_mode_in_a_development_folder_is_an_info(tmp_path):
     files = clean_set(
         base=BASE.replace('<Item Key="SendClaimsIn">Body</Item>', '<Item Key="SendClaimsIn">Body</Item><Item Key="DebugMode">true</Item>')

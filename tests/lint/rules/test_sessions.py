@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.lint.examples import found_by_example
-from tests.lint.policies import BASE, RP, clean_set, rule_ids, run
+from tests.lint.policies import BASE, HANDLERS, RP, clean_set, rule_ids, run
 
 
 def test_issuer_without_session_provider(tmp_path):
@@ -19,6 +19,20 @@ def test_session_provider_added_in_child_file(tmp_path):
     base = BASE.replace('<UseTechnicalProfileForSessionManagement ReferenceId="SM-jwt-issuer" />', "")
     ext = '<ClaimsProviders><ClaimsProvider><DisplayName>x</DisplayName><TechnicalProfiles><TechnicalProfile Id="JwtIssuer"><UseTechnicalProfileForSessionManagement ReferenceId="SM-jwt-issuer" /></TechnicalProfile></TechnicalProfiles></ClaimsProvider></ClaimsProviders>'
     assert run(tmp_path, clean_set(base=base, extensions=ext)).problems == []
+
+
+def test_a_journey_without_a_user_keeps_no_session(tmp_path):
+    """A client-credentials journey and its token issuer: no browser, no session to keep."""
+    base = BASE.replace('<UseTechnicalProfileForSessionManagement ReferenceId="SM-jwt-issuer" />', "")
+    machine = (
+        '<UserJourneys><UserJourney Id="ClientCredentials"><OrchestrationSteps>'
+        '<OrchestrationStep Order="1" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="Call" TechnicalProfileReferenceId="REST-GetLoyalty" /></ClaimsExchanges></OrchestrationStep>'
+        '<OrchestrationStep Order="2" Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer" />'
+        "</OrchestrationSteps></UserJourney></UserJourneys>"
+    )
+    rp = RP.replace('ReferenceId="SignUpOrSignIn"', 'ReferenceId="ClientCredentials"')
+    assert "SSO001" not in rule_ids(run(tmp_path / "machine", clean_set(base=base, extensions=machine, rp=rp)))
+    assert "SSO001" in rule_ids(run(tmp_path / "user", clean_set(base=base, extensions=machine)))
 
 
 @pytest.mark.parametrize("scope", ["Policy", "Application"])  # Suppressed: the example
@@ -172,6 +186,41 @@ def test_a_journey_that_asks_again_on_purpose(tmp_path):
     renamed = {name: text.replace('"SignUpOrSignIn"', '"ReauthenticateUser"') for name, text in renamed.items()}
     assert 'UserJourney Id="ReauthenticateUser"' in renamed["Base.xml"]
     assert "SSO004" not in rule_ids(run(tmp_path / "reauth", renamed))
+
+
+def test_a_policy_that_signs_in_afresh_by_design(tmp_path):
+    """A journey that ends the identity provider's session itself, and a policy that declares no
+    session provider but SM-Noop: nothing keeps a sign-in there, so SM-Noop on it is the design."""
+    logout = (
+        f'<TechnicalProfile Id="REST-IdP-Session"><DisplayName>End the session at the provider</DisplayName><Protocol Name="Proprietary" Handler="{REST}" />'
+        '<Metadata><Item Key="ServiceUrl">https://idp.example/api/v1/session/logout</Item><Item Key="AuthenticationType">Bearer</Item>'
+        '<Item Key="UseClaimAsBearerToken">email</Item></Metadata><InputClaims><InputClaim ClaimTypeReferenceId="email" /></InputClaims>'
+        '<UseTechnicalProfileForSessionManagement ReferenceId="SM-Noop" /></TechnicalProfile>'
+    )
+    later = '<OrchestrationStep Order="3" Type="ClaimsExchange"><ClaimsExchanges><ClaimsExchange Id="EndIdPSession" TechnicalProfileReferenceId="REST-IdP-Session" /></ClaimsExchanges></OrchestrationStep>'
+    with_logout = OIDC_PROFILES.replace("</TechnicalProfiles>", logout + "</TechnicalProfiles>")
+    profiles = with_logout.replace("{self}", SELF).format(idp_session="SM-Noop", page_session="SM-jwt-issuer")
+    rp = RP.replace('ReferenceId="SignUpOrSignIn"', 'ReferenceId="SignInChoice"')
+    files = clean_set(extensions=profiles + SELECT_JOURNEY.format(later=later, send=4), rp=rp)
+    assert "SSO004" not in rule_ids(run(tmp_path / "logout", files))
+    files = clean_set(extensions=profiles + SELECT_JOURNEY.format(later="", send=3), rp=rp)
+    assert "SSO004" in rule_ids(run(tmp_path / "kept", files))
+    # the same sign-in page on SM-Noop, in a chain whose only session provider is SM-Noop
+    only_noop = BASE.replace(
+        f'<TechnicalProfile Id="SM-jwt-issuer"><Protocol Name="Proprietary" Handler="{HANDLERS["oauth"]}" /></TechnicalProfile>', ""
+    ).replace('<UseTechnicalProfileForSessionManagement ReferenceId="SM-jwt-issuer" />', "")
+    assert "SM-jwt-issuer" not in only_noop
+    assert "SSO004" not in rule_ids(
+        run(tmp_path / "noop-only", clean_set(base=only_noop, extensions=NOOP_SIGN_IN.format(session="SM-Noop")))
+    )
+    # over a missing base, which may declare the providers that keep a sign-in, it is reported
+    noop = f'<TechnicalProfile Id="SM-Noop"><Protocol Name="Proprietary" Handler="{HANDLERS["noop"]}" /></TechnicalProfile>'
+    own = OIDC_PROFILES.replace("</TechnicalProfiles>", noop + "</TechnicalProfiles>").replace("{self}", SELF)
+    partial = clean_set(
+        extensions=own.format(idp_session="SM-Noop", page_session="SM-Noop") + SELECT_JOURNEY.format(later="", send=3), rp=rp
+    )
+    del partial["Base.xml"]
+    assert rule_ids(run(tmp_path / "partial", partial)) >= {"INH001", "SSO004"}
 
 
 AAD = "Web.TPEngine.Providers.AzureActiveDirectoryProvider, Web.TPEngine, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null"

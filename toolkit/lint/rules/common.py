@@ -191,6 +191,37 @@ def _open_profiles(policy: Effective) -> set[str]:
     return {tp.id for journey, _, _, tp in policy.step_profiles() if id(journey) in seen}
 
 
+def has_pages(policy: Effective, journey: Journey) -> bool:
+    """True unless every step of the journey is known to show the user nothing (a
+    client-credentials journey); a profile that lives in a missing base may be a page."""
+    if any(step.get("Type") in ("CombinedSignInAndSignUp", "ClaimsProviderSelection") for step in journey.steps):
+        return True
+    for step_exchanges in journey.exchanges:
+        for exchange in step_exchanges:
+            tp = policy.technical_profiles.get(exchange.get("TechnicalProfileReferenceId", ""))
+            if tp is None or tp.kind in ("SelfAsserted", "IdP", "PhoneFactor"):
+                return True
+    return False
+
+
+def unseen_profiles(policy: Effective) -> set[str]:
+    """Ids of the profiles only journeys without a user run (as steps, or as their token
+    issuer): a client-credentials or token-exchange journey, where no message is shown and no
+    browser session kept. A profile a page validates with is seen: the page is shown."""
+    return policy.merged.once(("unseen-profiles", policy.journey_refs), lambda: _unseen_profiles(policy))
+
+
+def _unseen_profiles(policy: Effective) -> set[str]:
+    unseen: set[str] = set()
+    seen: set[str] = set()
+    for journey in policy.journeys_in_use:
+        ids = {tp.id for j, _, _, tp in policy.step_profiles() if j is journey} | policy.issuer_ids(journey)
+        # a sub-journey runs for the journey that calls it, and may show what that one does not
+        calls = journey.tag == "SubJourney" or any(step.get("Type") == "InvokeSubJourney" for step in journey.steps)
+        (seen if calls or has_pages(policy, journey) else unseen).update(ids)
+    return unseen - seen
+
+
 # ---- pages ------------------------------------------------------------------------------------
 
 #: UserInputType values that show a claim without letting the user change it

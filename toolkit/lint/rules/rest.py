@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit
 
-from toolkit.lint.model import Effective, Journey, TechnicalProfile
+from toolkit.lint.model import Effective, TechnicalProfile
 from toolkit.lint.parse import q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
-from toolkit.lint.rules.common import in_development_folder, placeholder_in, shown_claims, typed_claims, unreachable
+from toolkit.lint.rules.common import (
+    has_pages,
+    in_development_folder,
+    placeholder_in,
+    shown_claims,
+    typed_claims,
+    unreachable,
+    unseen_profiles,
+)
 
 FAILED_MESSAGE = "DefaultUserMessageIfRequestFailed"
 BREAKER_MESSAGES = ("UserMessageIfCircuitOpen", "UserMessageIfRequestTimeout", "UserMessageIfDnsResolutionFailed")
@@ -80,6 +88,9 @@ def no_breaker_messages(policy: Effective) -> Iterator[Finding]:
     circuit, timeout) from "this is broken". "Use the RESTful API profile to configure error
     messages for various circuit breakers."
 
+    Not reported on a profile only journeys without a user run (a client-credentials journey:
+    no page, no one to read a message).
+
     Bad: only `DefaultUserMessageIfRequestFailed` set.
 
     Fixed::
@@ -89,7 +100,10 @@ def no_breaker_messages(policy: Effective) -> Iterator[Finding]:
 
     Source: RESTful technical profile "Error handling"; resilient external processes.
     """
+    unseen = unseen_profiles(policy)
     for tp in policy.profiles_of_kind("REST"):
+        if tp.id in unseen:
+            continue
         if _message_set(policy, tp, FAILED_MESSAGE) and not any(_message_set(policy, tp, m) for m in BREAKER_MESSAGES):
             yield Finding(tp.definition, f"REST profile {tp.id!r} sets no circuit-breaker message ({', '.join(BREAKER_MESSAGES)})")
 
@@ -380,7 +394,7 @@ def failure_not_contained(policy: Effective) -> Iterator[Finding]:
     external processes; validation technical profile "Example".
     """
     for journey, _, exchange, tp in policy.step_profiles():
-        if tp.kind == "REST" and _has_pages(policy, journey):  # without a page there is nowhere to validate it
+        if tp.kind == "REST" and has_pages(policy, journey):  # without a page there is nowhere to validate it
             yield Finding(
                 exchange,
                 f"{journey.tag} {journey.id!r} calls REST profile {tp.id!r} directly: any API failure ends the journey; call it as a validation profile with ContinueOnError",
@@ -397,19 +411,6 @@ def _blocking_validations(policy: Effective) -> list[str]:
             if target is not None and target.kind == "REST" and vtp.get("ContinueOnError", "").casefold() != "true":
                 found.add(target.id)
     return sorted(found)
-
-
-def _has_pages(policy: Effective, journey: Journey) -> bool:
-    """True unless every step of the journey is known to show the user nothing (a
-    client-credentials journey); a profile that lives in a missing base may be a page."""
-    if any(step.get("Type") in ("CombinedSignInAndSignUp", "ClaimsProviderSelection") for step in journey.steps):
-        return True
-    for step_exchanges in journey.exchanges:
-        for exchange in step_exchanges:
-            tp = policy.technical_profiles.get(exchange.get("TechnicalProfileReferenceId", ""))
-            if tp is None or tp.kind in ("SelfAsserted", "IdP", "PhoneFactor"):
-                return True
-    return False
 
 
 #: REST APIs a relying party's journeys may depend on before REST010 reports it

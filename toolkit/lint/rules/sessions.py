@@ -11,7 +11,7 @@ from toolkit.lint.model import Effective, IdTable, Journey, TechnicalProfile
 from toolkit.lint.parse import q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
-from toolkit.lint.rules.common import by_signed_link
+from toolkit.lint.rules.common import by_signed_link, unseen_profiles
 
 #: what each kind of profile should use instead of the implicit DefaultSSOSessionProvider
 SUGGESTED_PROVIDER = {
@@ -48,6 +48,9 @@ def no_session_provider(policy: Effective) -> Iterator[Finding]:
     A REST call then is skipped on SSO and its claims replayed from the cookie; `SM-Noop` is meant
     to "Fetch updated data from a Restful service each time the policy runs".
 
+    Not reported on a profile only journeys without a user run (a client-credentials journey
+    and its token issuer: no browser, no session to keep or replay).
+
     Bad::
 
         <TechnicalProfile Id="REST-GetLoyalty"> ... </TechnicalProfile>
@@ -67,8 +70,9 @@ def no_session_provider(policy: Effective) -> Iterator[Finding]:
             candidates[tp.id] = (tp, tp.kind)
     for tp in policy.issuers:
         candidates[tp.id] = (tp, "JwtIssuer")
+    unseen = unseen_profiles(policy)
     for tp, kind in candidates.values():
-        if tp.session is None:
+        if tp.session is None and tp.id not in unseen:
             yield Finding(
                 tp.definition,
                 f"{kind} profile {tp.id!r} has no session provider, so DefaultSSOSessionProvider applies; use {SUGGESTED_PROVIDER[kind]}",
@@ -172,6 +176,8 @@ def _no_sso(policy: Effective, tp: TechnicalProfile) -> bool:
 SELECTION_STEPS = {"ClaimsProviderSelection", "CombinedSignInAndSignUp"}
 #: journeys that ask for the credential again on purpose
 _REAUTHENTICATION = re.compile(r"re-?auth|step-?up|force-?(?:login|sign)", re.IGNORECASE)
+#: a call that ends a session at the identity provider
+_LOGOUT = re.compile(r"log-?out|sign-?out|end-?session", re.IGNORECASE)
 
 
 def _checks_credentials(tp: TechnicalProfile) -> bool:
@@ -227,9 +233,29 @@ def _main_sign_in(policy: Effective, journey: Journey) -> list[TechnicalProfile]
     return []
 
 
+def _no_session_kept(policy: Effective) -> bool:
+    """True when the whole chain declares session providers and all are `NoopSSOSessionProvider`
+    (a missing base may declare the others)."""
+    if not policy.chain.complete:
+        return False
+    handlers = [
+        tp.protocol.get("Handler", "") for tp in policy.technical_profiles.values() if tp.kind == "Session" and tp.protocol is not None
+    ]
+    return bool(handlers) and all("NoopSSOSessionProvider" in h for h in handlers)
+
+
+def _ends_provider_session(tp: TechnicalProfile) -> bool:
+    """A REST call to an identity provider's logout (or end-session) endpoint."""
+    if tp.kind != "REST":
+        return False
+    name = tp.definition.findtext(q("DisplayName")) or ""
+    return bool(_LOGOUT.search(f"{tp.id} {name} {tp.meta('ServiceUrl') or ''}"))
+
+
 def _asks_again_on_purpose(policy: Effective, journey: Journey) -> bool:
     """A journey that signs the user in afresh by design: it deletes the account or changes a
-    credential (see SSO005), is named for re-authentication, or is entered by a signed link."""
+    credential (see SSO005), is named for re-authentication, is entered by a signed link, or
+    ends the identity provider's session itself."""
     if _REAUTHENTICATION.search(journey.id) or by_signed_link(policy, journey):
         return True
     tps = policy.technical_profiles
@@ -238,6 +264,8 @@ def _asks_again_on_purpose(policy: Effective, journey: Journey) -> bool:
             tp = tps.get(ex.get("TechnicalProfileReferenceId", ""))
             if tp is None:
                 continue
+            if _ends_provider_session(tp):
+                return True
             targets = [tp, *(t for v in tp.validation_profiles if (t := tps.get(v.get("ReferenceId", ""))) is not None)]
             if any(_sensitive(t) for t in targets):
                 return True
@@ -266,7 +294,11 @@ def sign_in_without_sso(policy: Effective) -> Iterator[Finding]:
     profile that checks a password it is given (`login-NonInteractive`, resource owner password
     credentials: no page to skip), and journeys that ask again on purpose: they delete the
     account or change a credential (SSO005 asks for exactly that), are named for
-    re-authentication (`ReAuth`, `StepUp`, `ForceLogin`), or are entered by a signed link.
+    re-authentication (`ReAuth`, `StepUp`, `ForceLogin`), are entered by a signed link, or end
+    the identity provider's session themselves (a REST step whose Id, display name or URL says
+    logout, sign-out or end session). Nor a policy whose whole chain declares no session
+    provider but `NoopSSOSessionProvider`: nothing in it keeps a sign-in, so signing in afresh
+    every time is its design, not a sign-in page left on `SM-Noop`.
 
     Bad::
 
@@ -282,6 +314,8 @@ def sign_in_without_sso(policy: Effective) -> Iterator[Finding]:
     Source: SSO session providers "NoopSSOSessionProvider", "DefaultSSOSessionProvider",
     "ExternalLoginSSOSessionProvider"; developer best practices "Configure SSO".
     """
+    if _no_session_kept(policy):
+        return
     for journey in policy.journeys_in_use:
         if journey.tag != "UserJourney" or _asks_again_on_purpose(policy, journey):
             continue
