@@ -59,14 +59,15 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulat
     stop_emulator(running)
 
 
-def emulator_state(emulator: RunningEmulator, folder: Path) -> Path:
-    """The emulator's state (URL, client, CA and the TLS key pair the app serves with), readable by
-    the container's user."""
+def emulator_state(emulator: RunningEmulator, folder: Path) -> tuple[str, str]:
+    """The emulator's state (its configuration, CA and the TLS key pair the app serves with), readable
+    by the container's user, as a volume option and the folder it is mounted at: the emulator's own
+    path, as compose shares one state volume at one path (`config.json` names the CA by its path)."""
     state = folder / "emulator"
     shutil.copytree(emulator.state_dir, state)
     for path in [state, *state.iterdir()]:
         path.chmod(0o755 if path.is_dir() else 0o644)
-    return state
+    return f"{state}:{emulator.state_dir}:ro", str(emulator.state_dir)
 
 
 def app_env(state: str, port: int, **more: str) -> dict[str, str]:
@@ -124,10 +125,10 @@ def test_probes_on_a_published_port_and_state_in_the_volume(podman: Podman, app_
 
 
 def test_signed_in_users_keep_working_through_an_outage(podman: Podman, app_image: Image, emulator, readable) -> None:
-    state = emulator_state(emulator, readable)
+    volume, state = emulator_state(emulator, readable)
     port = free_port()
-    options = ("--network", "host", "-v", f"{state}:/emulator:ro")
-    with container(podman, app_image.tag, *options, env=app_env("/emulator", port)) as name:
+    options = ("--network", "host", "-v", volume)
+    with container(podman, app_image.tag, *options, env=app_env(state, port)) as name:
         url = f"https://127.0.0.1:{port}"
         client = trusting_session(emulator.config["ca_bundle"])
         wait_ready(podman, name, url, client)
@@ -150,12 +151,12 @@ def test_a_replica_started_with_an_empty_disk_during_an_outage(podman: Podman, a
     from tests.sample_app.test_sessions import _start_redis
 
     redis_server, redis_url = _start_redis(readable)
-    state = emulator_state(emulator, readable)
+    volume, state = emulator_state(emulator, readable)
     first_port, second_port = free_port(), free_port()
-    options = ("--network", "host", "-v", f"{state}:/emulator:ro")
+    options = ("--network", "host", "-v", volume)
     ca = emulator.config["ca_bundle"]
     try:
-        with container(podman, app_image.tag, *options, env=app_env("/emulator", first_port, REDIS_URL=redis_url)) as first:
+        with container(podman, app_image.tag, *options, env=app_env(state, first_port, REDIS_URL=redis_url)) as first:
             first_url = f"https://127.0.0.1:{first_port}"
             client = trusting_session(ca)
             wait_ready(podman, first, first_url, client)
@@ -165,7 +166,7 @@ def test_a_replica_started_with_an_empty_disk_during_an_outage(podman: Podman, a
             assert client.get(first_url + "/api/hello", headers={"Authorization": f"Bearer {token}"}).status_code == 200
             emulator.fault(kind="outage", group="all", mode="reset")
             try:
-                env = app_env("/emulator", second_port, REDIS_URL=redis_url)
+                env = app_env(state, second_port, REDIS_URL=redis_url)
                 with container(podman, app_image.tag, *options, env=env) as second:
                     second_url = f"https://127.0.0.1:{second_port}"
                     wait_ready(podman, second, second_url, trusting_session(ca))
