@@ -34,6 +34,38 @@ def test_one_finding_per_placeholder_and_file(tmp_path):
     assert "(1 more in this file)" in report.problems[0].message
 
 
+def _mailer(tenant: str, subject: str) -> dict[str, str]:
+    return {
+        "P.xml": policy(
+            "B2C_1A_x",
+            provider(
+                f'<TechnicalProfile Id="SendMail"><Protocol Name="None" /><Metadata><Item Key="subject">{subject}</Item></Metadata>'
+                "<!-- for example: emily@fabrikam.com --></TechnicalProfile>"
+            ),
+            tenant=tenant,
+        )
+    }
+
+
+def test_a_sample_company_in_a_policy_for_another_tenant(tmp_path):
+    report = run(tmp_path, _mailer("woodgrove.onmicrosoft.com", "Contoso account verification code"))
+    found = [p.message for p in report.problems if p.rule == "SET001"]
+    assert found == ["Microsoft's sample company in a policy for woodgrove.onmicrosoft.com: 'Contoso'"]
+
+
+@pytest.mark.parametrize(
+    ("tenant", "subject"),
+    [
+        ("contoso.onmicrosoft.com", "Contoso account verification code"),  # the docs' own tenant: consistent
+        ("{Settings:Tenant}", "Contoso account verification code"),  # a template: the tenant may be Contoso's
+        ("woodgrove.onmicrosoft.com", "Your account verification code"),  # the comment's fabrikam is no value
+        ("woodgrove.onmicrosoft.com", "Mycontoso code"),  # part of another word
+    ],
+)
+def test_sample_companies_left_alone(tmp_path, tenant, subject):
+    assert not [p for p in run(tmp_path, _mailer(tenant, subject)).problems if "sample company" in p.message]
+
+
 def test_unknown_rest_metadata_with_suggestion(tmp_path):
     ext = provider(
         '<TechnicalProfile Id="REST-GetLoyalty"><Metadata><Item Key="DefaultUserMessageIfRequestFail">x</Item><Item Key="HttpBinding">POST</Item></Metadata></TechnicalProfile>'

@@ -58,6 +58,23 @@ YOUR_TENANT = re.compile(
 )
 
 
+#: Microsoft's fictitious companies, as names and hosts (`Contoso`, `contoso.com`,
+#: `fabrikam.azurewebsites.net`), searched in the lower-cased bytes
+SAMPLE_COMPANY = re.compile(rb"(?<![\w-])(?:contoso|fabrikam)(?:[\w.-]*\w)?")
+
+
+def sample_companies(data: bytes, tenant: str) -> list[tuple[int, bytes]]:
+    """`(offset, name)` for each of Microsoft's sample company names in a file written for another
+    tenant: a policy for Contoso's own tenant (the docs' and this project's examples) is consistent,
+    and a template whose tenant is a deploy-time token may be Contoso's."""
+    lowered = data.lower()
+    if b"contoso" not in lowered and b"fabrikam" not in lowered:
+        return []
+    if not tenant or any(mark in tenant.lower() for mark in ("contoso", "fabrikam", "{", "$(", "__", "@")):
+        return []
+    return [(m.start(), data[m.start() : m.end()]) for m in SAMPLE_COMPANY.finditer(lowered)]
+
+
 def placeholders(data: bytes) -> list[tuple[int, bytes]]:
     """`(offset, placeholder)` for every placeholder in a file's bytes, in order."""
     found = [
@@ -219,9 +236,13 @@ def unresolved_placeholder(f: PolicyFile) -> Iterator[Finding]:
     (`facebook_clientid`, `msa_clientid`, `LinkedIn client_id`, `b2c-extensions-app_object_id`).
 
     A sample or demo repository gets these too, at the same severity: a sample is there to be
-    copied and deployed, and its placeholders are exactly what the copy must replace. Microsoft's
-    fictitious company names (`contoso`, `fabrikam`) are not reported: they are also the names
-    real reference snippets and test tenants use, and say nothing about whether a value is real.
+    copied and deployed, and its placeholders are exactly what the copy must replace.
+
+    Microsoft's fictitious companies (`Contoso`, `contoso.com`, `fabrikam.azurewebsites.net`) are
+    reported in a policy written for another tenant: a mail subject "Contoso account verification
+    code" or an API on `contoso.azurewebsites.net` copied from a sample into a real tenant's policy.
+    A policy whose TenantId is Contoso's or Fabrikam's own (the docs' examples) is consistent and
+    is left alone.
 
     A placeholder is never judged as a URL or host (no HTTPS or public-host finding on it): it is
     reported here only.
@@ -252,6 +273,9 @@ def unresolved_placeholder(f: PolicyFile) -> Iterator[Finding]:
     first: dict[bytes, tuple[int, str]] = {}
     count: dict[bytes, int] = {}
     found = placeholders(data)
+    spans = [(offset, offset + len(token)) for offset, token in found]
+    samples = [(i, name) for i, name in sample_companies(data, f.tenant) if not any(a <= i < b for a, b in spans)]
+    found = sorted(found + samples)
     if not found:
         return  # most files hold none, and need no scan for comments
     in_comment = inside(COMMENT, data)
@@ -265,9 +289,12 @@ def unresolved_placeholder(f: PolicyFile) -> Iterator[Finding]:
         line, column = f.position(offset)
         attr = _attribute_at(data, offset, offset - column + 1)
         more = count[token] - 1
+        what = "unresolved placeholder"
+        if any(written.encode() == name for _, name in samples):
+            what = f"Microsoft's sample company in a policy for {f.tenant or 'another tenant'}:"
         yield Finding(
             f.element_at(line, column),
-            f"unresolved placeholder {written!r}" + (f" ({more} more in this file)" if more else ""),
+            f"{what} {written!r}" + (f" ({more} more in this file)" if more else ""),
             attr=attr,
         )
 
