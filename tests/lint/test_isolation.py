@@ -135,7 +135,7 @@ def _app(name: str) -> str:
     return policy(f"B2C_1A_{name}_signup_signin", RP, base="B2C_1A_TrustFrameworkExtensions")
 
 
-@pytest.mark.parametrize("bases", ["base", "shared", "policies/common"])
+@pytest.mark.parametrize("bases", ["base", "bases", "policies/common"])
 def test_a_sibling_folder_of_bases_is_linked(tmp_path, bases):
     """`base/` (or any folder holding no relying party) beside the apps' folders: each app's
     relying party links to its Extensions, and the chains are checked whole."""
