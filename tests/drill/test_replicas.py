@@ -106,3 +106,20 @@ def test_the_scaler_adds_nothing_if_the_run_never_starts(tmp_path: Path) -> None
     time.sleep(0.3)
     scaler.stop()
     assert scaler.instances == []
+
+
+def test_a_scale_out_needs_a_command_and_redis_server_when_the_profile_shares_one(tmp_path: Path, monkeypatch) -> None:
+    from contextlib import ExitStack
+    from dataclasses import replace
+
+    from toolkit.drill import profile as profiles
+    from toolkit.drill import run
+    from toolkit.drill.scenario import load
+
+    scenario = load("scale-out")
+    reference = profiles.load("reference-app")
+    with ExitStack() as running, pytest.raises(run.DrillError, match=r"needs app\.command"):
+        run._front(scenario, replace(reference, command=None, url="https://staging.example"), tmp_path, running, None, None)
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    with ExitStack() as running, pytest.raises(run.DrillError, match="share a Redis and redis-server is not installed"):
+        run._front(scenario, reference, tmp_path, running, None, None)
