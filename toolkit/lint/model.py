@@ -74,6 +74,8 @@ class TechnicalProfile:
         self.decls: list[Element] = []
         #: the profiles this one includes, nearest first, cycles cut (see `Effective`)
         self.included: list[TechnicalProfile] = []
+        #: the `IncludeTechnicalProfile` of its leaf-most declaration that has one (set by `Merged`)
+        self.include: Element | None = None
 
     def __repr__(self) -> str:
         return f"TechnicalProfile({self.id!r})"
@@ -98,20 +100,21 @@ class TechnicalProfile:
 
     def include_ref(self) -> Element | None:
         """The `IncludeTechnicalProfile` element of this profile's own declarations."""
-        for decl in reversed(self.decls):
-            found = decl.find(q("IncludeTechnicalProfile"))
-            if found is not None:
-                return found
-        return None
+        return self.include
+
+    @memoized
+    def metadata_written(self) -> list[Element]:
+        """Every `Metadata/Item` of the profile's own declarations, root→leaf, overridden ones
+        included (what the rules on keys as written read; `metadata` merges them)."""
+        return [it for decl in self.decls for it in decl.iterfind(q("Metadata/Item"))]
 
     @memoized
     def metadata(self) -> dict[str, Element]:
         """Every merged `Metadata/Item` by Key: included values first, own files root→leaf over them."""
         merged: dict[str, Element] = {}
         for tp in reversed(self.lineage):
-            for decl in tp.decls:
-                for it in decl.iterfind(q("Metadata/Item")):
-                    merged[it.get("Key", "")] = it
+            for it in tp.metadata_written:
+                merged[it.get("Key", "")] = it
         return merged
 
     def item(self, meta_key: str) -> Element | None:
@@ -182,10 +185,19 @@ class TechnicalProfile:
         return self.collection("InputClaims/InputClaim", "ClaimTypeReferenceId")
 
     @memoized
+    def output_claims(self) -> list[Element]:
+        """Merged `OutputClaims/OutputClaim`."""
+        return self.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId")
+
+    @memoized
+    def persisted_claims(self) -> list[Element]:
+        """Merged `PersistedClaims/PersistedClaim`."""
+        return self.collection("PersistedClaims/PersistedClaim", "ClaimTypeReferenceId")
+
+    @memoized
     def verifies_email(self) -> bool:
         """True when the page verifies an email address (an output claim `Verified.Email`)."""
-        outputs = self.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId")
-        return any(c.get("PartnerClaimType") == "Verified.Email" for c in outputs)
+        return any(c.get("PartnerClaimType") == "Verified.Email" for c in self.output_claims)
 
     @memoized
     def display_claims(self) -> list[Element]:
@@ -230,6 +242,16 @@ class Journey:
         """The `ClaimsExchange` elements of each step, in the order of `steps` (read by many rules)."""
         return [step.findall(q("ClaimsExchanges/ClaimsExchange")) for step in self.steps]
 
+    @memoized
+    def selections(self) -> list[list[Element]]:
+        """The `ClaimsProviderSelection` elements of each step, in the order of `steps` (read by many rules)."""
+        return [step.findall(q("ClaimsProviderSelections/ClaimsProviderSelection")) for step in self.steps]
+
+    @memoized
+    def preconditions(self) -> list[list[Element]]:
+        """The `Precondition` elements of each step, in the order of `steps` (read by many rules)."""
+        return [step.findall(q("Preconditions/Precondition")) for step in self.steps]
+
     @property
     def journey_type(self) -> str:
         """For a SubJourney, `Call` or `Transfer`; "" for a UserJourney."""
@@ -269,6 +291,45 @@ def has_content(f: PolicyFile) -> bool:
     return any(etree.QName(child).localname in CONTENT_TAGS for child in f.root.iterchildren(etree.Element))
 
 
+#: the single-valued building blocks, in the order of `Merged`'s tables
+BLOCK_PATHS = (
+    "BuildingBlocks/ClaimsSchema/ClaimType",
+    "BuildingBlocks/ClaimsTransformations/ClaimsTransformation",
+    "BuildingBlocks/ContentDefinitions/ContentDefinition",
+    "BuildingBlocks/DisplayControls/DisplayControl",
+    "BuildingBlocks/Localization/LocalizedResources",
+    "BuildingBlocks/Predicates/Predicate",
+    "BuildingBlocks/PredicateValidations/PredicateValidation",
+)
+
+
+class Declared(NamedTuple):
+    """What one file declares that merges, in document order (read once per file, kept in its
+    cache: a base file is merged into the content of many relying parties)."""
+
+    #: (Id, TechnicalProfile, its first IncludeTechnicalProfile or None)
+    profiles: list[tuple[str, Element, Element | None]]
+    user_journeys: list[tuple[str, Element]]
+    sub_journeys: list[tuple[str, Element]]
+    #: for each of `BLOCK_PATHS`: (casefolded Id, element)
+    blocks: list[list[tuple[str, Element]]]
+
+    @classmethod
+    def of(cls, root: Element) -> Declared:
+        """What `root` declares."""
+        path = "ClaimsProviders/ClaimsProvider/TechnicalProfiles/TechnicalProfile"
+        includes: dict[Element, Element] = {}
+        for include in root.iterfind(q(f"{path}/IncludeTechnicalProfile")):
+            if (profile := include.getparent()) is not None:
+                includes.setdefault(profile, include)  # the first, as `find` gives it
+        return cls(
+            [(el.get("Id", ""), el, includes.get(el)) for el in root.iterfind(q(path))],
+            [(el.get("Id", ""), el) for el in root.iterfind(q("UserJourneys/UserJourney"))],
+            [(el.get("Id", ""), el) for el in root.iterfind(q("SubJourneys/SubJourney"))],
+            [[(el.get("Id", "").casefold(), el) for el in root.iterfind(q(block))] for block in BLOCK_PATHS],
+        )
+
+
 class Merged:
     """The merged content of a chain: what B2C stacks root→leaf. Relying parties whose files add
     no content of their own share one `Merged`, so its work (and `once` results) is done once."""
@@ -291,7 +352,7 @@ class Merged:
         self.include_problems: list[tuple[Element, str, Severity | None]] = []
         self._cache: dict[Any, Any] = {}
         for f in files:
-            self._add(f.root)
+            self._add(f)
         self._resolve_includes()
 
     def once(self, cache_key: Any, compute: Callable[[], V]) -> V:
@@ -301,30 +362,35 @@ class Merged:
         result: V = self._cache[cache_key]
         return result
 
-    def _add(self, root: Element) -> None:
+    def _add(self, f: PolicyFile) -> None:
+        declared = f.cache.get("declared")
+        if declared is None:  # read once per file: a base file is in the content of many relying parties
+            declared = f.cache["declared"] = Declared.of(f.root)
         profiles = self.technical_profiles
-        for el in root.iterfind(q("ClaimsProviders/ClaimsProvider/TechnicalProfiles/TechnicalProfile")):
-            tp_id = el.get("Id", "")
+        for tp_id, el, include in declared.profiles:
             tp = profiles.get(tp_id)
             if tp is None:
                 tp = profiles[tp_id] = TechnicalProfile(tp_id)
             tp.decls.append(el)
-        for tag, table in (("UserJourney", self.user_journeys), ("SubJourney", self.sub_journeys)):
-            for el in root.iterfind(q(f"{tag}s/{tag}")):
-                j_id = el.get("Id", "")
+            if include is not None:
+                tp.include = include
+        for tag, table, journeys in (
+            ("UserJourney", self.user_journeys, declared.user_journeys),
+            ("SubJourney", self.sub_journeys, declared.sub_journeys),
+        ):
+            for j_id, el in journeys:
                 table.setdefault(j_id, Journey(j_id, tag)).decls.append(el)
-        blocks = (
-            ("BuildingBlocks/ClaimsSchema/ClaimType", self.claim_types),
-            ("BuildingBlocks/ClaimsTransformations/ClaimsTransformation", self.claims_transformations),
-            ("BuildingBlocks/ContentDefinitions/ContentDefinition", self.content_definitions),
-            ("BuildingBlocks/DisplayControls/DisplayControl", self.display_controls),
-            ("BuildingBlocks/Localization/LocalizedResources", self.localized_resources),
-            ("BuildingBlocks/Predicates/Predicate", self.predicates),
-            ("BuildingBlocks/PredicateValidations/PredicateValidation", self.predicate_validations),
+        tables = (
+            self.claim_types,
+            self.claims_transformations,
+            self.content_definitions,
+            self.display_controls,
+            self.localized_resources,
+            self.predicates,
+            self.predicate_validations,
         )
-        for path, elements in blocks:
-            for el in root.iterfind(q(path)):
-                elements[el.get("Id", "")] = el
+        for by_id, elements in zip(tables, declared.blocks, strict=True):
+            by_id.update(elements)  # keys casefolded already, as IdTable stores them
 
     @memoized
     def localized_strings(self) -> set[tuple[str, str]]:

@@ -7,6 +7,7 @@ import ipaddress
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -29,6 +30,7 @@ _TEXT_PLACEHOLDER = re.compile(
 _HINTS = ("@", "{", "$(", "__", "<", "...", "\u2026", "your", "00000000-0000", "identityexperienceframeworkappid", "-- ")
 
 
+@lru_cache(maxsize=4096)  # the same URLs and tenants are asked about once per relying party
 def placeholder_in(value: str) -> str | None:
     """The placeholder a value holds (`@x@`, `{{x}}`, `#{x}#`, `$(x)`, `__x__`, `{Settings:x}`,
     `{tenant-name}`, `<x>`, `...`, `your…`, a GUID of zeros), or None. A placeholder is not a
@@ -40,6 +42,7 @@ def placeholder_in(value: str) -> str | None:
     return m.group(0) if m else None
 
 
+@lru_cache(maxsize=4096)  # parsing a name as an address raises three exceptions: once per URL
 def internal_host(url: str) -> str | None:
     """The host of an https `url` when it cannot be a public endpoint (`localhost`, a loopback,
     private, link-local or reserved address), else None: B2C refuses restricted IP ranges."""
@@ -230,7 +233,12 @@ NOT_EDITABLE = frozenset({"readonly", "paragraph"})
 
 def input_type(policy: Effective, claim: str) -> str | None:
     """The `UserInputType` of a claim (casefolded), "" when its ClaimType has none, None when the
-    chain declares no such ClaimType (its base is missing)."""
+    chain declares no such ClaimType (its base is missing). Read once per claim and merged
+    content: pages and lookups ask for the same claims again and again."""
+    return policy.merged.once(("input-type", claim.casefold()), lambda: _input_type(policy, claim))
+
+
+def _input_type(policy: Effective, claim: str) -> str | None:
     claim_type = policy.claim_types.get(claim)
     if claim_type is None:
         return None
@@ -240,7 +248,12 @@ def input_type(policy: Effective, claim: str) -> str | None:
 def shown_claims(policy: Effective, tp: TechnicalProfile) -> dict[str, _Element]:
     """The claims a self-asserted page shows, by casefolded id, each with the element that shows
     it: its display claims and those of its display controls when it has any (then the other
-    output claims are hidden), else the output claims whose ClaimType has a `UserInputType`."""
+    output claims are hidden), else the output claims whose ClaimType has a `UserInputType`.
+    Found once per page and merged content (read, never changed, by the rules that ask)."""
+    return policy.merged.once(("shown-claims", id(tp)), lambda: _shown_claims(policy, tp))
+
+
+def _shown_claims(policy: Effective, tp: TechnicalProfile) -> dict[str, _Element]:
     shown: dict[str, _Element] = {}
     display = tp.display_claims
     for el in display:
@@ -252,7 +265,7 @@ def shown_claims(policy: Effective, tp: TechnicalProfile) -> dict[str, _Element]
                 if claim := inner.get("ClaimTypeReferenceId"):
                     shown.setdefault(claim.casefold(), inner)
     if not display:
-        for el in tp.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId"):
+        for el in tp.output_claims:
             claim = el.get("ClaimTypeReferenceId", "")
             if input_type(policy, claim):
                 shown[claim.casefold()] = el
@@ -261,5 +274,10 @@ def shown_claims(policy: Effective, tp: TechnicalProfile) -> dict[str, _Element]
 
 def typed_claims(policy: Effective, tp: TechnicalProfile) -> set[str]:
     """Casefolded ids of the claims a visitor can type or choose on a page (shown, and neither
-    `Readonly` nor `Paragraph`); a claim whose ClaimType the chain does not declare is not counted."""
+    `Readonly` nor `Paragraph`); a claim whose ClaimType the chain does not declare is not counted.
+    Found once per page and merged content (read, never changed, by the rules that ask)."""
+    return policy.merged.once(("typed-claims", id(tp)), lambda: _typed_claims(policy, tp))
+
+
+def _typed_claims(policy: Effective, tp: TechnicalProfile) -> set[str]:
     return {claim for claim in shown_claims(policy, tp) if (kind := input_type(policy, claim)) and kind not in NOT_EDITABLE}

@@ -178,6 +178,8 @@ def development_endpoint(policy: Effective) -> Iterator[Finding]:
 
 def _development_endpoint(policy: Effective) -> Iterator[Finding]:
     for tp in policy.profiles_in_use:
+        if _ENDPOINT_KEY_SET.isdisjoint(tp.metadata):
+            continue  # most profiles name no endpoint: one test in C instead of a loop over their keys
         for meta_key, item in tp.metadata.items():
             if meta_key not in _ENDPOINT_KEY_SET:
                 continue
@@ -188,6 +190,12 @@ def _development_endpoint(policy: Effective) -> Iterator[Finding]:
                 if (host := development_host(url, meta_key in JUDGED_ELSEWHERE)) is not None:
                     yield Finding(tp.where(meta_key), f"{tp.id}: {meta_key} points at {host}, a development host")
                     break
+    yield from policy.merged.once("DEP003-pages", lambda: list(_development_pages(policy)))
+
+
+def _development_pages(policy: Effective) -> Iterator[Finding]:
+    """Content definitions that load their page from a development host (merged content only:
+    found once for the relying parties that share it)."""
     for cd in policy.content_definitions.values():
         load = cd.find(q("LoadUri"))
         if load is not None and _dev_hint(load.text or "") and (host := development_host(load.text or "", tunnels_only=True)) is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from toolkit.lint.model import Effective, Element, TechnicalProfile
 from toolkit.lint.parse import q
@@ -65,13 +65,16 @@ def write_on_sign_in(policy: Effective) -> Iterator[Finding]:
         steps = journey.steps
         if not any(s.get("Type") in SIGN_IN_STEPS for s in steps) or writes_on_purpose(journey.id):
             continue
-        for step, step_exchanges in zip(steps, journey.exchanges, strict=True):
-            if _stops_for_returning_users(step):
-                continue
+        for step_exchanges, preconditions in zip(journey.exchanges, journey.preconditions, strict=True):
+            stops: bool | None = None  # read only for a step that writes (most steps do not)
             for exchange in step_exchanges:
                 tp = tps.get(exchange.get("TechnicalProfileReferenceId", ""))
-                if tp is None:
+                if tp is None or not (is_directory_write(tp) or tp.kind == "SelfAsserted"):
                     continue
+                if stops is None:
+                    stops = _stops_for_returning_users(preconditions)
+                if stops:
+                    break
                 if is_directory_write(tp):
                     yield Finding(
                         exchange,
@@ -81,7 +84,9 @@ def write_on_sign_in(policy: Effective) -> Iterator[Finding]:
                 if tp.kind != "SelfAsserted" or creates_users(tp, tps) or writes_on_purpose(tp.id):
                     continue  # a sign-up page writes only for new users; a reset or edit page when asked
                 for vtp in tp.validation_profiles:
-                    if is_directory_write(tps.get(vtp.get("ReferenceId", ""))) and not _stops_for_returning_users(vtp):
+                    if is_directory_write(tps.get(vtp.get("ReferenceId", ""))) and not _stops_for_returning_users(
+                        vtp.iterfind(q("Preconditions/Precondition"))
+                    ):
                         yield Finding(
                             vtp,
                             f"page {tp.id!r} writes to the directory through {vtp.get('ReferenceId')!r} on every sign-in; add a precondition",
@@ -109,11 +114,11 @@ _RETURNING = re.compile(
 )
 
 
-def _stops_for_returning_users(el: Element) -> bool:
+def _stops_for_returning_users(preconditions: Iterable[Element]) -> bool:
     """True when a step's (or validation profile's) preconditions test a claim that tells a
     returning user from a new one or a changed value; a test of an unrelated claim (the
     authentication source, the e-mail) still runs the write on every sign-in."""
-    for precondition in el.iterfind(q("Preconditions/Precondition")):
+    for precondition in preconditions:
         claim = precondition.findtext(q("Value")) or ""  # the first Value names the claim
         # ClaimsExist: the write waits for a claim this sign-in produced (a QR code, a new id), or
         # is skipped when one exists; a ClaimEquals guards only on a claim about the user's state
@@ -194,17 +199,17 @@ def rest_after_account_created(policy: Effective) -> Iterator[Finding]:
                 )
     for journey in policy.journeys_in_use:
         writers: list[TechnicalProfile] = []  # the writes that created the account in earlier steps
-        only_new: set[str] | None = None  # read when a step after a creation waits for a claim
-        for step, step_exchanges in zip(journey.steps, journey.exchanges, strict=True):
-            gate = None
-            if writers and step.find(q("Preconditions")) is not None:
+        only_new: set[str] | None = None  # read when a REST step after a creation waits for a claim
+        for step_exchanges, preconditions in zip(journey.exchanges, journey.preconditions, strict=True):
+            profiles = [tps.get(ex.get("TechnicalProfileReferenceId", "")) for ex in step_exchanges]
+            rest = [(ex, tp) for ex, tp in zip(step_exchanges, profiles, strict=True) if tp is not None and tp.kind == "REST"]
+            # the writes' outputs first: the journey's other outputs are read only for a step gated on one
+            if writers and rest and _runs_only_when_set(preconditions, {c for w in writers for c in _outputs(w)}):
                 if only_new is None:
                     only_new = _set_only_by_account_creation(policy, journey.exchanges)
-                gate = _runs_only_when_set(step, only_new)
-            for exchange in step_exchanges:
-                tp = tps.get(exchange.get("TechnicalProfileReferenceId", ""))
+                gate = _runs_only_when_set(preconditions, only_new)
                 setters = [w.id for w in writers if gate and gate.casefold() in _outputs(w)]
-                if tp is not None and tp.kind == "REST" and setters:
+                for exchange, tp in rest if setters else ():
                     yield Finding(
                         exchange,
                         f"{journey.tag} {journey.id!r} calls {tp.id!r} only for a new account ({gate} is set by "
@@ -212,13 +217,12 @@ def rest_after_account_created(policy: Effective) -> Iterator[Finding]:
                         "and the retry signs in without calling it again",
                         attr="TechnicalProfileReferenceId",
                     )
-            created = (_account_creator(policy, tps.get(ex.get("TechnicalProfileReferenceId", ""))) for ex in step_exchanges)
-            writers.extend(w for w in created if w is not None)
+            writers.extend(w for w in (_account_creator(policy, tp) for tp in profiles) if w is not None)
 
 
 def _outputs(tp: TechnicalProfile) -> set[str]:
     """Casefolded ids of a profile's output claims."""
-    return {c.get("ClaimTypeReferenceId", "").casefold() for c in tp.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId")}
+    return {c.get("ClaimTypeReferenceId", "").casefold() for c in tp.output_claims}
 
 
 def _creates_account(tp: TechnicalProfile | None) -> bool:
@@ -268,10 +272,7 @@ def _set_only_by_account_creation(policy: Effective, exchanges: list[list[Elemen
             for profile in [tp, *validations]:
                 if profile is None:
                     continue
-                outputs = {
-                    c.get("ClaimTypeReferenceId", "").casefold()
-                    for c in profile.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId")
-                }
+                outputs = {c.get("ClaimTypeReferenceId", "").casefold() for c in profile.output_claims}
                 if _creates_account(profile):
                     created |= outputs
                 elif not (profile is tp and validates_creation):
@@ -279,9 +280,10 @@ def _set_only_by_account_creation(policy: Effective, exchanges: list[list[Elemen
     return created - others
 
 
-def _runs_only_when_set(step: Element, claims: set[str]) -> str | None:
-    """The claim of `claims` whose absence skips a step (`ClaimsExist`, `ExecuteActionsIf` false), if any."""
-    for precondition in step.iterfind(q("Preconditions/Precondition")):
+def _runs_only_when_set(preconditions: list[Element], claims: set[str]) -> str | None:
+    """The claim of `claims` whose absence skips a step (`ClaimsExist`, `ExecuteActionsIf` false),
+    if any, by the step's preconditions."""
+    for precondition in preconditions:
         claim = (precondition.findtext(q("Value")) or "").strip()
         if (
             precondition.get("Type") == "ClaimsExist"

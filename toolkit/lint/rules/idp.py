@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 
 from toolkit.lint.model import Effective, Element
-from toolkit.lint.parse import q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 from toolkit.lint.rules.common import internal_host, placeholder_in
@@ -48,8 +47,7 @@ def single_idp(policy: Effective) -> Iterator[Finding]:
         first: Element | None = None
         idps: set[str] = set()
         other = False  # a local account or any choice that is not a federated provider
-        for i, step in enumerate(steps):
-            selections = list(step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection")))
+        for i, selections in enumerate(journey.selections):
             if not selections or i + 1 >= len(steps):
                 continue
             first = first if first is not None else selections[0]
@@ -119,16 +117,15 @@ def secret_in_metadata(policy: Effective) -> Iterator[Finding]:
     Source: technical profiles "Cryptographic keys"; OpenID Connect technical profile; developer best practices "Secrets".
     """
     for tp in policy.technical_profiles.values():
-        for decl in tp.decls:
-            for item in decl.iterfind(q("Metadata/Item")):
-                name = item.get("Key", "")
-                lowered = name.casefold()
-                # the key first (a few string tests): the value is read only for a secret's name
-                if lowered not in SECRET_KEYS and not (lowered.endswith(_SECRET_ENDINGS) and _SECRETISH.search(name)):
-                    continue
-                value = (item.text or "").strip()
-                if not value or _PLACEHOLDER.search(value):
-                    continue
-                wording = name.startswith(("UserMessage", "setting.")) or "message" in lowered
-                if lowered in SECRET_KEYS or not wording:
-                    yield Finding(item, f"{tp.id}: metadata {name!r} holds a secret; use a policy key in CryptographicKeys")
+        for item in tp.metadata_written:
+            name = item.get("Key", "")
+            lowered = name.casefold()
+            # the key first (a few string tests): the value is read only for a secret's name
+            if lowered not in SECRET_KEYS and not (lowered.endswith(_SECRET_ENDINGS) and _SECRETISH.search(name)):
+                continue
+            value = (item.text or "").strip()
+            if not value or _PLACEHOLDER.search(value):
+                continue
+            wording = name.startswith(("UserMessage", "setting.")) or "message" in lowered
+            if lowered in SECRET_KEYS or not wording:
+                yield Finding(item, f"{tp.id}: metadata {name!r} holds a secret; use a policy key in CryptographicKeys")

@@ -12,6 +12,7 @@ from toolkit.lint.model import Effective, IdTable, Journey, TechnicalProfile, or
 from toolkit.lint.parse import PolicyFile, q
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
+from toolkit.lint.rules.common import input_type
 
 SELECTION_STEPS = {"ClaimsProviderSelection", "CombinedSignInAndSignUp"}
 
@@ -182,7 +183,7 @@ def exchange_wiring(policy: Effective) -> Iterator[Finding]:
             next_ids = {ex.get("Id") for ex in journey.exchanges[i + 1]} if nxt is not None else set()
             here_ids = {ex.get("Id") for ex in here}
             has_target = False
-            for sel in step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection")):
+            for sel in journey.selections[i]:
                 target, validation = sel.get("TargetClaimsExchangeId"), sel.get("ValidationClaimsExchangeId")
                 if bool(target) == bool(validation):
                     yield Finding(sel, "ClaimsProviderSelection needs exactly one of TargetClaimsExchangeId and ValidationClaimsExchangeId")
@@ -215,25 +216,34 @@ def _step_blocks(policy: Effective) -> Iterator[tuple[str, list[etree._Element],
                 conditional = True
                 yield f"{journey.id!r} step {step.get('Order')}", list(block), always
             if not conditional and step_exchanges:
-                always = always | _always_set([tps.get(ex.get("TechnicalProfileReferenceId", "")) for ex in step_exchanges])
+                always = always | _always_set(policy, [tps.get(ex.get("TechnicalProfileReferenceId", "")) for ex in step_exchanges])
 
 
-def _always_set(profiles: list[TechnicalProfile | None]) -> set[str]:
+def _always_set(policy: Effective, profiles: list[TechnicalProfile | None]) -> set[str]:
     """The claims a step that always runs sets whichever of its exchanges runs: an output claim
     with a `DefaultValue` in each (a profile outputs its defaults whatever it returns)."""
     found: set[str] | None = None
     for tp in profiles:
         if tp is None:
             return set()
-        outputs = {
+        outputs = _defaults_declared(policy, tp)
+        found = outputs if found is None else found & outputs
+    return found or set()
+
+
+def _defaults_declared(policy: Effective, tp: TechnicalProfile) -> set[str]:
+    """The claims any declaration of a profile (or of one it includes) outputs with a
+    `DefaultValue`: read once per profile and merged content (steps share profiles)."""
+    return policy.merged.once(
+        ("defaults-declared", id(tp)),
+        lambda: {
             c.get("ClaimTypeReferenceId", "")
             for own in tp.lineage
             for decl in own.decls
             for c in decl.iterfind(q("OutputClaims/OutputClaim"))
             if c.get("DefaultValue") is not None
-        }
-        found = outputs if found is None else found & outputs
-    return found or set()
+        },
+    )
 
 
 def _validation_blocks(policy: Effective) -> Iterator[tuple[str, list[etree._Element], set[str]]]:
@@ -263,10 +273,11 @@ def _equals_without_exists(
     blocks: Iterator[tuple[str, list[etree._Element], set[str]]], claims: IdTable[etree._Element], defaulted: set[str], complete: bool
 ) -> Iterator[Finding]:
     for where, block, always in blocks:
-        exists = always | defaulted | {(p.findtext(q("Value")) or "").strip() for p in block if p.get("Type") == "ClaimsExist"}
-        for p in block:
-            if p.get("Type") != "ClaimEquals":
-                continue
+        equals = [p for p in block if p.get("Type") == "ClaimEquals"]
+        if not equals:
+            continue
+        exists = {(p.findtext(q("Value")) or "").strip() for p in block if p.get("Type") == "ClaimsExist"}
+        for p in equals:
             values = p.findall(q("Value"))
             texts = [(v.text or "").strip() for v in values]
             claim = texts[0] if texts else ""
@@ -278,6 +289,8 @@ def _equals_without_exists(
                 complete  # a missing base may set the claim, with a default
                 and only_if_equal
                 and claim not in exists
+                and claim not in always
+                and claim not in defaulted
                 and claim.casefold() not in ALWAYS_SET
                 and not _enumerated(claims.get(claim), literal)
             ):
@@ -427,16 +440,14 @@ def _defaults(policy: Effective, tp: TechnicalProfile) -> set[str]:
     """Casefolded claims a profile outputs with a literal `DefaultValue` whatever it returns. A
     claim resolver (`{OAUTH-KV:x}`) may resolve to nothing, and a page only pre-fills an editable
     field with its default (the user may clear it) unless `AlwaysUseDefaultValue` is set."""
-    shown = {c.get("ClaimTypeReferenceId", "").casefold() for c in tp.display_claims}
     found = set()
-    for claim in tp.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId"):
+    for claim in tp.output_claims:
         value, name = claim.get("DefaultValue") or "", claim.get("ClaimTypeReferenceId", "")
         if not value.strip() or "{" in value:
             continue
         if tp.kind == "SelfAsserted" and claim.get("AlwaysUseDefaultValue", "").casefold() != "true":
-            claim_type = policy.claim_types.get(name)
-            kind = (claim_type.findtext(q("UserInputType")) or "").strip().casefold() if claim_type is not None else ""
-            editable = name.casefold() in shown if shown else kind not in _READ_ONLY_INPUTS
+            shown = {c.get("ClaimTypeReferenceId", "").casefold() for c in tp.display_claims}
+            editable = name.casefold() in shown if shown else (input_type(policy, name) or "") not in _READ_ONLY_INPUTS
             if editable:
                 continue
         found.add(name.casefold())
@@ -447,8 +458,15 @@ def _set_every_time(policy: Effective, tp: TechnicalProfile) -> set[str]:
     """The claims a profile run by a step that always runs leaves in the claim bag on every visit.
     A session provider other than `NoopSSOSessionProvider` skips the profile on single sign-on
     and adds only what it stores itself; of those, only its own outputs with a default are
-    certain (what it persists depends on the visit that stored it)."""
+    certain (what it persists depends on the visit that stored it). Once per profile and merged
+    content: the same profiles run in many journeys."""
+    return policy.merged.once(("set-every-time", id(tp)), lambda: _find_set_every_time(policy, tp))
+
+
+def _find_set_every_time(policy: Effective, tp: TechnicalProfile) -> set[str]:
     own = _defaults(policy, tp)
+    if not own:
+        return own  # nothing certain, whatever its session provider
     provider = _session_provider(policy, tp)
     if provider is not None and "NoopSSOSessionProvider" in (provider.protocol.get("Handler", "") if provider.protocol is not None else ""):
         return own
@@ -465,17 +483,20 @@ def _nulled(policy: Effective) -> set[str]:
     }
 
 
-def _dead_guards(policy: Effective, journey: Journey) -> Iterator[Finding]:
-    tps, nulled = policy.technical_profiles, _nulled(policy)
+def _dead_guards(policy: Effective, journey: Journey, nulled: set[str]) -> Iterator[Finding]:
+    tps = policy.technical_profiles
     always: dict[str, tuple[str, str]] = {}  # claim → (Order, profile) of the step that sets it
-    local = False  # the next step may not run (see below)
-    for step, step_exchanges in zip(journey.steps, journey.exchanges, strict=True):
-        where = f"{journey.tag} {journey.id!r} step {step.get('Order')}"
-        conditions = [p for block in step.iterfind(q("Preconditions")) for p in block.iterfind(q("Precondition"))]
+    previous: list[etree._Element] = []  # the selections of the step before
+    for step, step_exchanges, conditions, selections in zip(
+        journey.steps, journey.exchanges, journey.preconditions, journey.selections, strict=True
+    ):
         for p in conditions:
-            claims = [(v.text or "").strip() for v in p.iterfind(q("Value"))]
-            if p.get("Type") != "ClaimsExist" or not claims or not all(c.casefold() in always for c in claims):
+            if not always or p.get("Type") != "ClaimsExist":
                 continue
+            claims = [(v.text or "").strip() for v in p.iterfind(q("Value"))]
+            if not claims or not all(c.casefold() in always for c in claims):
+                continue
+            where = f"{journey.tag} {journey.id!r} step {step.get('Order')}"
             order, tp_id = always[claims[0].casefold()]
             because = f"ClaimsExist on {claims[0]!r} is always true: step {order} ({tp_id}) always runs and outputs it with a DefaultValue"
             skips = p.findtext(q("Action")) == "SkipThisOrchestrationStep"
@@ -483,18 +504,19 @@ def _dead_guards(policy: Effective, journey: Journey) -> Iterator[Finding]:
                 yield Finding(p, f"{where}: {because}, so this step never runs")
             elif p.get("ExecuteActionsIf", "").casefold() == "false":
                 yield Finding(p, f"{where}: {because}, so this precondition never applies", severity=Severity.INFO)
-        if not conditions and step.get("Type") == "ClaimsExchange" and step_exchanges and not local:
+        if not conditions and step.get("Type") == "ClaimsExchange" and step_exchanges and not _local_and_choice(previous):
             profiles = [tps.get(ex.get("TechnicalProfileReferenceId", "")) for ex in step_exchanges]
             if all(tp is not None for tp in profiles):
                 sets = [_set_every_time(policy, tp) for tp in profiles if tp is not None]
                 for claim in set.intersection(*sets) - nulled:  # whichever exchange the user chose runs
                     always.setdefault(claim, (step.get("Order", ""), step_exchanges[0].get("TechnicalProfileReferenceId", "")))
-        # a selection that offers both a local sign-in (this step) and a choice run next: the
-        # next step runs only for the choice
-        selections = list(step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection")))
-        local = any(sel.get("ValidationClaimsExchangeId") for sel in selections) and any(
-            sel.get("TargetClaimsExchangeId") for sel in selections
-        )
+        previous = selections
+
+
+def _local_and_choice(selections: list[etree._Element]) -> bool:
+    """A selection that offers both a local sign-in (in its step) and a choice run next: the next
+    step runs only for the choice."""
+    return any(sel.get("ValidationClaimsExchangeId") for sel in selections) and any(sel.get("TargetClaimsExchangeId") for sel in selections)
 
 
 @rule(
@@ -538,5 +560,6 @@ def guard_always_true(policy: Effective) -> Iterator[Finding]:
     Source: user journeys "Preconditions"; OpenID Connect technical profile "Output claims"
     (DefaultValue); SSO session providers "Persisted claims", "NoopSSOSessionProvider".
     """
+    nulled = _nulled(policy)
     for journey in policy.user_journeys.values():
-        yield from _dead_guards(policy, journey)
+        yield from _dead_guards(policy, journey, nulled)

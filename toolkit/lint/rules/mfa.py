@@ -50,8 +50,10 @@ def phone_only(policy: Effective) -> Iterator[Finding]:
     """
     profiles = policy.profiles_in_use
     phones = [tp for tp in profiles if tp.kind == "PhoneFactor"]
+    if not phones:
+        return  # most journeys send no SMS: the alternatives are looked for only when one does
     alternatives = [tp for tp in profiles if tp.kind == "OTP" or _is_totp(tp) or tp.verifies_email]
-    if phones and not alternatives:
+    if not alternatives:
         yield Finding(
             phones[0].definition,
             f"the journey's only second factor is the phone ({phones[0].id}); offer email OTP or an authenticator app as well",
@@ -106,7 +108,7 @@ def _class_size(character_set: str) -> int:
     Severity.ERROR,
     Scope.CHAIN,
     "one-time-password-technical-profile#metadata",
-    per_journeys=True,
+    per_content=True,
 )
 def otp_out_of_range(policy: Effective) -> Iterator[Finding]:
     """A one-time-password profile generating codes sets `CodeExpirationInSeconds` outside 60..1200,
@@ -188,11 +190,9 @@ def _verifies(policy: Effective, tp: TechnicalProfile) -> bool:
 def _sign_in_profiles(policy: Effective) -> set[str]:
     ids = set()
     for journey in policy.journeys_in_use:
-        for step in journey.steps:
-            validation_ids = {
-                s.get("ValidationClaimsExchangeId") for s in step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection"))
-            }
-            for exchange in step.iterfind(q("ClaimsExchanges/ClaimsExchange")):
+        for selections, exchanges in zip(journey.selections, journey.exchanges, strict=True):
+            validation_ids = {s.get("ValidationClaimsExchangeId") for s in selections}
+            for exchange in exchanges:
                 if exchange.get("Id") in validation_ids:
                     ids.add(exchange.get("TechnicalProfileReferenceId", "").casefold())
     return ids
@@ -295,6 +295,8 @@ def no_captcha(policy: Effective) -> Iterator[Finding]:
     reachable = open_profiles(policy)
     senders = _mail_senders(policy)
     for tp in policy.profiles_in_use:
+        if tp.kind not in ("SelfAsserted", "PhoneFactor"):
+            continue  # neither a page nor a phone: nothing a bot fills in (a sender is a page)
         if tp.id not in reachable:
             continue  # shown only in journeys entered by a signed link (id_token_hint)
         validations = [policy.technical_profiles.get(v.get("ReferenceId", "")) for v in tp.validation_profiles]
@@ -564,7 +566,7 @@ def _looked_up(policy: Effective, api: TechnicalProfile, typed: set[str]) -> lis
         return []  # keyed by nothing typed, or only by a choice from a list (a country, a language)
     if any(_SECRET.search(c) or input_type(policy, c) == "password" for c in inputs):
         return []
-    outputs = (c.get("ClaimTypeReferenceId", "").casefold() for c in api.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId"))
+    outputs = (c.get("ClaimTypeReferenceId", "").casefold() for c in api.output_claims)
     return [c for c in outputs if c and c not in inputs and c not in typed]
 
 

@@ -496,24 +496,23 @@ def typed_claim_returned(policy: Effective) -> Iterator[Finding]:
     rp = policy.relying_party
     if rp is None:
         return
+    # the pages that validate with an API first: most have none, and need no claim of theirs read
+    pages = [(tp, apis) for tp in policy.profiles_of_kind("SelfAsserted") if (apis := _rest_validations(policy, tp))]
+    if not pages:
+        return
     token = {c.get("ClaimTypeReferenceId", "").casefold() for c in rp.iterfind(q("TechnicalProfile/OutputClaims/OutputClaim"))}
     stored: set[str] = set()
     for tp in policy.profiles_of_kind("AAD"):
-        stored |= {
-            c.get("ClaimTypeReferenceId", "").casefold() for c in tp.collection("PersistedClaims/PersistedClaim", "ClaimTypeReferenceId")
-        }
-    for tp in policy.profiles_of_kind("SelfAsserted"):
+        stored |= {c.get("ClaimTypeReferenceId", "").casefold() for c in tp.persisted_claims}
+    for tp, apis in pages:
         typed = typed_claims(policy, tp) & (token | stored)
         if not typed:
             continue
         reported: set[str] = set()
         shown = shown_claims(policy, tp)
-        for v in tp.validation_profiles:
-            api: TechnicalProfile | None = policy.technical_profiles.get(v.get("ReferenceId", ""))
-            if api is None or api.kind != "REST":
-                continue
+        for api in apis:
             inputs = {c.get("ClaimTypeReferenceId", "").casefold() for c in api.input_claims}
-            for out in api.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId"):
+            for out in api.output_claims:
                 claim = out.get("ClaimTypeReferenceId", "")
                 if claim.casefold() in typed - inputs - reported and out.get("DefaultValue") is None:
                     reported.add(claim.casefold())
@@ -523,3 +522,13 @@ def typed_claim_returned(policy: Effective) -> Iterator[Finding]:
                         f"{tp.id} lets the user type {claim}, which its validation profile {api.id} also returns: "
                         f"when the API leaves it out, the typed value goes into the {into}",
                     )
+
+
+def _rest_validations(policy: Effective, tp: TechnicalProfile) -> list[TechnicalProfile]:
+    """The REST profiles a page validates with, in order."""
+    found = []
+    for v in tp.validation_profiles:
+        api = policy.technical_profiles.get(v.get("ReferenceId", ""))
+        if api is not None and api.kind == "REST":
+            found.append(api)
+    return found

@@ -208,7 +208,7 @@ def _main_sign_in(policy: Effective, journey: Journey) -> list[TechnicalProfile]
     tps = policy.technical_profiles
     for i, (step, step_exchanges) in enumerate(zip(journey.steps, journey.exchanges, strict=True)):
         if step.get("Type") in SELECTION_STEPS:
-            selections = list(step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection")))
+            selections = journey.selections[i]
             local = {sel.get("ValidationClaimsExchangeId") for sel in selections} - {None}
             targets = {sel.get("TargetClaimsExchangeId") for sel in selections} - {None}
             found = [
@@ -314,14 +314,14 @@ def sign_in_without_sso(policy: Effective) -> Iterator[Finding]:
     Source: SSO session providers "NoopSSOSessionProvider", "DefaultSSOSessionProvider",
     "ExternalLoginSSOSessionProvider"; developer best practices "Configure SSO".
     """
-    if _no_session_kept(policy):
-        return
     for journey in policy.journeys_in_use:
-        if journey.tag != "UserJourney" or _asks_again_on_purpose(policy, journey):
+        if journey.tag != "UserJourney":
             continue
-        for tp in _main_sign_in(policy, journey):
-            if not _no_sso(policy, tp):
-                continue
+        # the sign-in's session provider first: the rest is read only for a sign-in on SM-Noop
+        noop = [tp for tp in _main_sign_in(policy, journey) if _no_sso(policy, tp)]
+        if not noop or _asks_again_on_purpose(policy, journey) or _no_session_kept(policy):
+            continue
+        for tp in noop:
             session = tp.session
             where = session if session is not None else tp.definition
             if tp.kind == "IdP":
@@ -348,9 +348,7 @@ def _sensitive(tp: TechnicalProfile) -> str | None:
     if operation in ("deleteclaimsprincipal", "deleteclaims"):
         return "deletes the account"
     if operation == "write" and not tp.meta_is("RaiseErrorIfClaimsPrincipalAlreadyExists", "true"):  # not a new account
-        written = {
-            c.get("ClaimTypeReferenceId", "").casefold() for c in tp.collection("PersistedClaims/PersistedClaim", "ClaimTypeReferenceId")
-        }
+        written = {c.get("ClaimTypeReferenceId", "").casefold() for c in tp.persisted_claims}
         if changed := sorted(written & CREDENTIAL_CLAIMS):
             return f"changes {', '.join(changed)}"
     return None
@@ -360,9 +358,7 @@ def _checks_credential_typed(tp: TechnicalProfile, tps: IdTable[TechnicalProfile
     """A page that checks the password typed on it (a credential or migration check among its
     validation profiles, before any write): what it writes is what the user just proved, as a
     seamless migration's sign-in page does."""
-    if tp.kind != "SelfAsserted" or "password" not in {
-        c.get("ClaimTypeReferenceId", "").casefold() for c in tp.collection("OutputClaims/OutputClaim", "ClaimTypeReferenceId")
-    }:
+    if tp.kind != "SelfAsserted" or "password" not in {c.get("ClaimTypeReferenceId", "").casefold() for c in tp.output_claims}:
         return False
     for v in tp.validation_profiles:
         target = tps.get(v.get("ReferenceId", ""))
@@ -382,10 +378,9 @@ def _sign_in_pages(policy: Effective) -> set[str]:
     ids = set()
     for journey in policy.journeys_in_use:
         chosen: set[str | None] = set()
-        for step, step_exchanges in zip(journey.steps, journey.exchanges, strict=True):
+        for step_exchanges, selections in zip(journey.exchanges, journey.selections, strict=True):
             # the choice a selection step offers runs in the same step (local) or the next (target)
             ids |= {ex.get("TechnicalProfileReferenceId", "").casefold() for ex in step_exchanges if ex.get("Id") in chosen}
-            selections = list(step.iterfind(q("ClaimsProviderSelections/ClaimsProviderSelection")))
             chosen = {sel.get("TargetClaimsExchangeId") for sel in selections}
             local = {sel.get("ValidationClaimsExchangeId") for sel in selections}
             ids |= {ex.get("TechnicalProfileReferenceId", "").casefold() for ex in step_exchanges if ex.get("Id") in local}

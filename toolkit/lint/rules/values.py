@@ -7,16 +7,17 @@ from collections.abc import Iterator
 from functools import cache
 
 from toolkit.lint.model import Effective, TechnicalProfile
-from toolkit.lint.parse import COMMENT, PolicyFile, inside, q
+from toolkit.lint.parse import COMMENT, PolicyFile, inside
 from toolkit.lint.problem import Severity
 from toolkit.lint.registry import Finding, Scope, rule
 
 #: deploy-time placeholders that something must replace before upload (claim resolvers such as
 #: {Policy:TenantObjectId} or {OIDC:Nonce} are resolved by B2C itself and are not listed), each
-#: with the literals it contains: a pattern only runs over a file that holds them, which `in`
-#: checks far faster than the regex engine scans (a single byte fastest). The scan runs over the
-#: raw bytes: a file with one non-ASCII character decodes to a string twice as wide.
-PLACEHOLDERS = tuple(
+#: with the literals it contains (or a short pattern that starts with one): a pattern only runs
+#: over a file that holds them, which `in` checks far faster than the regex engine scans (a
+#: single byte fastest). The scan runs over the raw bytes: a file with one non-ASCII character
+#: decodes to a string twice as wide.
+PLACEHOLDERS: tuple[tuple[tuple[bytes, ...] | re.Pattern[bytes], re.Pattern[bytes]], ...] = tuple(
     (literals, re.compile(pattern))
     for literals, pattern in (
         ((b"{Settings:",), rb"\{Settings:[^}]+\}"),  # the VS Code extension and deploy actions
@@ -24,7 +25,9 @@ PLACEHOLDERS = tuple(
         ((b"#", b"#{"), rb"#\{[\w.-]+\}#"),  # Azure DevOps token replacement
         ((b"$", b"$("), rb"\$\([\w.-]+\)"),  # Azure DevOps variables
         ((b"IdentityExperienceFrameworkAppId",), rb"IdentityExperienceFrameworkAppId\b"),  # the starter pack's app ids
-        ((b"-- ",), rb"--\s[^-]{3,60}\s--"),  # "-- App Insights Instrumentation Key --"
+        # "-- App Insights Instrumentation Key --": `--\s[^-]{3,60}\s--`, written to take the run of
+        # non-dashes whole and check its last character (every comment's `<!-- ` tries it)
+        ((b"-- ",), rb"--\s[^-]{4,61}+(?<=\s)--"),
         ((b"@",), rb"@[A-Za-z_][\w.-]{0,80}@"),  # @authentication_cloud_url@ (gulp/grunt replace)
         ((b"__",), rb"__[A-Za-z][A-Za-z0-9_.]{0,80}?__(?![\w])"),  # __ApiHost__ (Octopus, replacetokens)
         ((b"{",), rb"\{[A-Za-z][\w]*[- ][\w -]{0,60}\}"),  # {tenant-name}, {IdentityExperienceFramwork AppId}
@@ -39,18 +42,21 @@ PLACEHOLDERS = tuple(
             rb'(?i)Key="[^"]{0,40}(?:client_?id|audience|app_?id|resource)[^"]{0,40}"\s*>\s*(?P<v>0{8}-0{4}-0{4}-0{4}-0{12})',
         ),
         # a documentation GUID anywhere in a value: one digit repeated ("for example:
-        # 11111111-1111-1111-1111-111111111111"), 12345678-…, xxxxxxxx-… (never a generated id)
-        *(
-            ((f"{d * 8}-{d * 4}".encode(),), rf"(?<![\w-]){d * 8}-{d * 4}-{d * 4}-{d * 4}-{d * 12}(?![\w-])".encode())
-            for d in "123456789abcdefABCDEFxX"
+        # 11111111-1111-1111-1111-111111111111"), 12345678-…, xxxxxxxx-… (never a generated id).
+        # A file holds one only where a dash precedes four repeats (one scan, where a literal per
+        # digit took 23); the lookbehind follows the first character, which the engine skips to.
+        (
+            re.compile(rb"-([1-9a-fA-FxX])\1{3}"),
+            rb"([1-9a-fA-FxX])(?<![\w-]\1)\1{7}-\1{4}-\1{4}-\1{4}-\1{12}(?![\w-])",
         ),
         ((b"12345678-",), rb"(?<![\w-])12345678-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-])"),
     )
 )
 #: the starter pack's and the samples' stand-ins for an application id, a metadata item's whole
 #: value (`facebook_clientid`, `msa_clientid`, `LinkedIn client_id`, `b2c-extensions-app_object_id`),
-#: searched in the lower-cased bytes: a real id never spells out what it is
-NAMED_ID = re.compile(rb">\s*(?P<v>[a-z][\w.-]{0,60}[_ ](?:client_?id|app_?id|application_?id|object_?id))\s*</item>")
+#: searched in the lower-cased bytes: a real id never spells out what it is (spaces are taken
+#: whole, `\s*+`: giving some back never makes a match, and trying it after each `>` took half the time)
+NAMED_ID = re.compile(rb">\s*+(?P<v>[a-z][\w.-]{0,60}[_ ](?:client_?id|app_?id|application_?id|object_?id))\s*+</item>")
 #: the starter pack's tenant and other "your" names (your_app_client_id, yoursite, your-app.azurewebsites.net),
 #: searched in the lower-cased bytes
 YOUR_TENANT = re.compile(
@@ -63,30 +69,36 @@ YOUR_TENANT = re.compile(
 SAMPLE_COMPANY = re.compile(rb"(?<![\w-])(?:contoso|fabrikam)(?:[\w.-]*\w)?")
 
 
-def sample_companies(data: bytes, tenant: str) -> list[tuple[int, bytes]]:
+def sample_companies(data: bytes, lowered: bytes, tenant: str) -> list[tuple[int, bytes]]:
     """`(offset, name)` for each of Microsoft's sample company names in a file written for another
     tenant: a policy for Contoso's own tenant (the docs' and this project's examples) is consistent,
-    and a template whose tenant is a deploy-time token may be Contoso's."""
-    lowered = data.lower()
-    if b"contoso" not in lowered and b"fabrikam" not in lowered:
-        return []
+    and a template whose tenant is a deploy-time token may be Contoso's. `lowered` is `data.lower()`."""
     if not tenant or any(mark in tenant.lower() for mark in ("contoso", "fabrikam", "{", "$(", "__", "@")):
+        return []
+    if b"contoso" not in lowered and b"fabrikam" not in lowered:
         return []
     return [(m.start(), data[m.start() : m.end()]) for m in SAMPLE_COMPANY.finditer(lowered)]
 
 
-def placeholders(data: bytes) -> list[tuple[int, bytes]]:
-    """`(offset, placeholder)` for every placeholder in a file's bytes, in order."""
+def _may_hold(data: bytes, literals: tuple[bytes, ...] | re.Pattern[bytes]) -> bool:
+    """True when `data` holds every one of `literals` (or a match of their short pattern)."""
+    if isinstance(literals, re.Pattern):
+        return literals.search(data) is not None
+    return all(literal in data for literal in literals)
+
+
+def placeholders(data: bytes, lowered: bytes) -> list[tuple[int, bytes]]:
+    """`(offset, placeholder)` for every placeholder in a file's bytes, in order. `lowered` is
+    `data.lower()` (ASCII only: the offsets stay), lowered once for the searches that ignore case."""
     found = [
         (m.start("v"), m.group("v")) if "v" in pattern.groupindex else (m.start(), m.group(0))
         for literals, pattern in PLACEHOLDERS
-        if all(literal in data for literal in literals)
+        if _may_hold(data, literals)
         for m in pattern.finditer(data)
     ]
     found = [(i, t) for i, t in found if not (t.startswith(b"&lt;") and data[i - 1 : i] == b"?")]  # a regex's (?<name>)
     # the starter pack writes ProxyIdentityExperienceFrameworkAppId too: report the whole name
     found = [(i - 5, b"Proxy" + t) if t.startswith(b"Identity") and data.startswith(b"Proxy", i - 5) else (i, t) for i, t in found]
-    lowered = data.lower()  # ASCII only: the offsets stay
     if b"id</item>" in lowered:
         found += [(m.start("v"), data[m.start("v") : m.end("v")]) for m in NAMED_ID.finditer(lowered)]
     if b"your" in lowered:
@@ -270,11 +282,12 @@ def unresolved_placeholder(f: PolicyFile) -> Iterator[Finding]:
     """
     # One regex pass over the raw bytes, not a walk over every element in Python.
     data = f.data
+    lowered = data.lower()
     first: dict[bytes, tuple[int, str]] = {}
     count: dict[bytes, int] = {}
-    found = placeholders(data)
+    found = placeholders(data, lowered)
     spans = [(offset, offset + len(token)) for offset, token in found]
-    samples = [(i, name) for i, name in sample_companies(data, f.tenant) if not any(a <= i < b for a, b in spans)]
+    samples = [(i, name) for i, name in sample_companies(data, lowered, f.tenant) if not any(a <= i < b for a, b in spans)]
     found = sorted(found + samples)
     if not found:
         return  # most files hold none, and need no scan for comments
@@ -299,23 +312,25 @@ def unresolved_placeholder(f: PolicyFile) -> Iterator[Finding]:
         )
 
 
-def _documented_keys(tp: TechnicalProfile) -> tuple[str, ...]:
-    """The keys Microsoft documents for a profile's kind (every documented key when unknown)."""
+def _documented_keys(tp: TechnicalProfile) -> dict[str, str]:
+    """The keys Microsoft documents for a profile's kind (every documented key when unknown), by
+    their casefolded spelling."""
     protocol = tp.protocol.get("Name", "").casefold() if tp.protocol is not None else ""
-    keys = DOCUMENTED_KEYS.get(tp.kind) if tp.kind != "IdP" else DOCUMENTED_KEYS.get(protocol)
-    if keys is None:
-        keys = DOCUMENTED_KEYS.get(protocol, ALL_DOCUMENTED_KEYS)
-    return (*keys, *_COMMON_KEYS)
+    return _by_case(tp.kind, protocol)
 
 
 @cache
-def _by_case(keys: tuple[str, ...]) -> dict[str, str]:
-    return {k.casefold(): k for k in keys}
+def _by_case(kind: str, protocol: str) -> dict[str, str]:
+    keys = DOCUMENTED_KEYS.get(kind) if kind != "IdP" else DOCUMENTED_KEYS.get(protocol)
+    if keys is None:
+        keys = DOCUMENTED_KEYS.get(protocol, ALL_DOCUMENTED_KEYS)
+    return {k.casefold(): k for k in (*keys, *_COMMON_KEYS)}
 
 
-def _metadata_problem(tp: TechnicalProfile, name: str) -> str | None:
-    """What is wrong with a metadata key on a profile, if anything (see `unknown_metadata`)."""
-    exact = _by_case(_documented_keys(tp)).get(name.strip().casefold())
+def _metadata_problem(tp: TechnicalProfile, documented: dict[str, str], name: str) -> str | None:
+    """What is wrong with a metadata key on a profile, if anything (see `unknown_metadata`):
+    `documented` is `_documented_keys(tp)`."""
+    exact = documented.get(name.strip().casefold())
     if name != name.strip():
         fixed = exact or name.strip()
         return f"metadata key {name!r} has a space before or after it, so it is not {fixed!r} and is ignored"
@@ -365,8 +380,11 @@ def unknown_metadata(policy: Effective) -> Iterator[Finding]:
     SSO session providers.
     """
     for tp in policy.technical_profiles.values():
-        for decl in tp.decls:
-            for item in decl.iterfind(q("Metadata/Item")):
-                problem = _metadata_problem(tp, item.get("Key", ""))
-                if problem is not None:
-                    yield Finding(item, f"{tp.id}: {problem}", attr="Key")
+        documented = _documented_keys(tp)
+        for item in tp.metadata_written:
+            name = item.get("Key", "")
+            if documented.get(name.casefold()) == name:
+                continue  # most keys: written as documented
+            problem = _metadata_problem(tp, documented, name)
+            if problem is not None:
+                yield Finding(item, f"{tp.id}: {problem}", attr="Key")
