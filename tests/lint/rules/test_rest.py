@@ -424,3 +424,14 @@ def test_a_claim_the_page_asks_for_and_the_api_returns_is_injectable(tmp_path):
 )
 def test_a_returned_claim_the_user_cannot_change_or_that_goes_nowhere_is_no_injection(tmp_path, files):
     assert run(tmp_path, files, Config(select=["REST011"])).problems == []
+
+
+def test_injection_is_judged_for_each_relying_party_s_own_token(tmp_path):
+    """Two relying parties over the same journeys, only one issuing the typed claim: the finding names that one
+    (the verdict reads the relying party's own output claims, so it is not shared between them)."""
+    files = injection()
+    files["Other.xml"] = policy("B2C_1A_other", RP, base="B2C_1A_TrustFrameworkExtensions")
+    for order in ("token-first", "other-first"):
+        ordered = dict(sorted(files.items(), reverse=order == "other-first"))
+        problems = run(tmp_path / order, ordered, Config(select=["REST011"])).problems
+        assert [p.policy for p in problems] == ["B2C_1A_signup_signin"], order

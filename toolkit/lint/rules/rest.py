@@ -464,7 +464,6 @@ def many_rest_apis(policy: Effective) -> Iterator[Finding]:
     Severity.WARNING,
     Scope.CHAIN,
     "restful-technical-profile#output-claims",
-    per_journeys=True,
 )
 def typed_claim_returned(policy: Effective) -> Iterator[Finding]:
     """A self-asserted page lets the user type a claim that its REST validation profile also
