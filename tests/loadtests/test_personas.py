@@ -85,16 +85,22 @@ with open(sys.argv[1], "a") as events:
 """
 
 
-def test_the_daemon_persona_runs_the_apps_daemon_and_records_what_it_reports(tmp_path):
-    """The daemon is a process of the profile's; each call it reports is an operation, placed by
-    when it started, each token request a `daemon:token` record; stopping the user stops it."""
-    daemon = DaemonPlan(command=(sys.executable, "-c", DAEMON_SCRIPT, "{events}"), env={"EVENTS": "{events}"}, cwd=str(tmp_path))
+def daemon_user(tmp_path, daemon: DaemonPlan) -> tuple[Daemon, collect.Recorder]:
+    """A daemon user of a one-daemon plan whose results go to `tmp_path`, and what records its operations."""
     plan = Plan("s", 1, 1.0, 5.0, {"daemon": 1}, (PhasePlan("a", 0, 5),), APP, {"users": [{}]}, out=str(tmp_path), daemon=daemon)
     environment = Environment(host=APP.url)
     environment.drill_run = DrillRun(plan)
     recorder = collect.Recorder()
     environment.events.request.add_listener(recorder.on_request)
     user = type("Daemon", (Daemon,), {"host": APP.url})(environment)
+    return user, recorder
+
+
+def test_the_daemon_persona_runs_the_apps_daemon_and_records_what_it_reports(tmp_path):
+    """The daemon is a process of the profile's; each call it reports is an operation, placed by
+    when it started, each token request a `daemon:token` record; stopping the user stops it."""
+    daemon = DaemonPlan(command=(sys.executable, "-c", DAEMON_SCRIPT, "{events}"), env={"EVENTS": "{events}"}, cwd=str(tmp_path))
+    user, recorder = daemon_user(tmp_path, daemon)
     user.on_start()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and len(recorder.pending) < 3:
@@ -121,12 +127,7 @@ def test_the_daemon_persona_runs_the_apps_daemon_and_records_what_it_reports(tmp
 )
 def test_a_daemon_that_exits_or_does_not_start_fails_its_operations(tmp_path, command, reason):
     daemon = DaemonPlan(command=(*command, "{events}"), env={}, cwd=str(tmp_path))
-    plan = Plan("s", 1, 1.0, 5.0, {"daemon": 1}, (PhasePlan("a", 0, 5),), APP, {"users": [{}]}, out=str(tmp_path), daemon=daemon)
-    environment = Environment(host=APP.url)
-    environment.drill_run = DrillRun(plan)
-    recorder = collect.Recorder()
-    environment.events.request.add_listener(recorder.on_request)
-    user = type("Daemon", (Daemon,), {"host": APP.url})(environment)
+    user, recorder = daemon_user(tmp_path, daemon)
     user.on_start()
     if user.process is not None:
         user.process.wait(timeout=10)
