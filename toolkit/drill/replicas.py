@@ -22,7 +22,7 @@ from urllib.parse import urljoin
 
 import requests
 
-from loadtests.contract import HANDLED, OK, AppProfile
+from loadtests.contract import FAILED, HANDLED, OK, AppProfile
 from toolkit import flows
 from toolkit.drill.front import Front
 from toolkit.drill.preflight import browser, signed_in
@@ -149,7 +149,7 @@ class Replica:
         page = NOT_TRIED
         if self.witness.session is not None:
             reply = self._status(self.app.protected)
-            page = "failed" if reply is None else self.app.classify(reply.status_code, reply.headers, reply.text or "")
+            page = FAILED if reply is None else self.app.classify(reply.status_code, reply.headers, reply.text or "")
         token = NO_TOKEN
         if self.witness.token is not None:
             value, route = self.witness.token
