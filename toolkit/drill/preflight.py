@@ -17,6 +17,7 @@ import requests
 
 from loadtests.contract import FAILED, HANDLED, OK, AppProfile
 from toolkit import flows
+from toolkit.resilience.http import trusting_session
 
 MAX_HOPS = 5
 TIMEOUT_S = 15.0
@@ -161,17 +162,9 @@ def _authorize_url(session: requests.Session, app: AppProfile, log: AppLog) -> s
     return Finding("route mismatch", f"sign-in did not reach the IdP within {MAX_HOPS} hops from {app.sign_in}")
 
 
-def browser(idp: dict[str, Any], trust: str | None) -> requests.Session:
-    """A simulated browser that trusts the app's and the IdP's certificates (`trust`, else the IdP's CA)."""
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = trust or idp.get("ca_bundle") or True
-    return session
-
-
 def signed_in(app: AppProfile, idp: dict[str, Any], trust: str | None) -> requests.Session | None:
     """A browser with one test user signed in through the app (None when that fails)."""
-    session = browser(idp, trust)
+    session = trusting_session(trust or idp.get("ca_bundle"))
     if _sign_in(session, app, idp, AppLog(None)) is None:
         return session
     session.close()
@@ -182,7 +175,7 @@ def sign_in_once(app: AppProfile, idp: dict[str, Any], trust: str | None, app_lo
     """Sign one test user in through the app and load its protected page. None: it worked;
     else why not, and the app's log lines that show it."""
     log = AppLog(app_log)
-    session = browser(idp, trust)
+    session = trusting_session(trust or idp.get("ca_bundle"))
     try:
         found = _sign_in(session, app, idp, log)
     finally:

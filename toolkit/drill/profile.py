@@ -41,6 +41,7 @@ import requests
 
 from loadtests.contract import AppProfile, DaemonPlan, Match
 from toolkit.emulator.server import free_port
+from toolkit.resilience.http import trusting_session
 
 PROFILES = Path(__file__).resolve().parent / "profiles"
 ROOT = Path(__file__).resolve().parents[2]
@@ -357,6 +358,8 @@ class RunningApp:
     process: subprocess.Popen[bytes] | None
     log: Path | None
     port: int = 0  #: where it listens on loopback (0: an app already running elsewhere)
+    #: where users reach it when that is another address (a front before several instances)
+    public_url: str = ""
 
     def stop(self) -> None:
         """Terminate the app and everything it started (its own process group)."""
@@ -440,7 +443,8 @@ def start(
             process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=environ, cwd=folder, start_new_session=True)
         except OSError as exc:
             raise AppStartError(f"{profile.source}: app.command {args[0]!r} could not start: {exc}") from None
-    app = RunningApp(f"{given['app_url'].split('://')[0]}://127.0.0.1:{port}", process, log, port)
+    scheme = given["app_url"].split("://")[0]
+    app = RunningApp(f"{scheme}://127.0.0.1:{port}", process, log, port, given["app_url"])
     try:
         _wait(app, profile, trust)
     except AppStartError:
@@ -492,9 +496,7 @@ def _last_lines(log: Path | None, count: int = 20) -> str:
 
 
 def _wait(app: RunningApp, profile: Profile, trust: str | None) -> None:
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = trust or True
+    session = trusting_session(trust)
     deadline = time.monotonic() + profile.start_timeout_s
     while time.monotonic() < deadline:
         if app.process is not None and app.process.poll() is not None:

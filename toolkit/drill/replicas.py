@@ -25,9 +25,10 @@ import requests
 from loadtests.contract import FAILED, HANDLED, OK, AppProfile
 from toolkit import flows
 from toolkit.drill.front import Front
-from toolkit.drill.preflight import browser, signed_in
+from toolkit.drill.preflight import signed_in
 from toolkit.drill.profile import AppStartError, RunningApp
 from toolkit.drill.scenario import Phase
+from toolkit.resilience.http import trusting_session
 
 PROBE_EVERY_S = 0.5
 TIMEOUT_S = 5.0
@@ -93,7 +94,7 @@ def genuine_token(app: AppProfile, idp: dict[str, Any], trust: str | None) -> tu
         route, (url, form) = app.daemon_api, flows.token_request(idp)
     else:
         return None
-    with browser(idp, trust) as session:
+    with trusting_session(trust or idp.get("ca_bundle")) as session:
         try:
             reply = session.post(url, data=form, timeout=TIMEOUT_S)
             return (str(reply.json()["access_token"]), route) if reply.status_code == 200 else None
@@ -121,7 +122,7 @@ class Replica:
         self.app, self.readiness, self.witness = app, readiness, witness
         self.front, self.clock, self.out = front, clock, out
         self.joined = False
-        self._client = browser({}, trust)
+        self._client = trusting_session(trust)
         if witness.session is not None:
             self._client.cookies.update(witness.session.cookies)
         self._stopped = threading.Event()

@@ -126,7 +126,7 @@ def run(
             duration_s=scenario.duration_s,
             weights={k: (0 if k in skipped else v) for k, v in scenario.weights.items()},
             phases=tuple(PhasePlan(p.name, p.start_s, p.end_s, p.fault_name) for p in scenario.phases),
-            app=profile.resolve(app.url if front is None else app.url.rsplit(":", 1)[0] + f":{front.port}"),
+            app=profile.resolve(app.public_url or app.url),
             idp=idp,
             timeline=scenario.timeline() if emulator else (),
             emulator=emulator.url if emulator else None,
